@@ -1,0 +1,159 @@
+"""The `hehu` command: 初始化、示例数据、指标、服务 (init, demo, metrics, serve)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import HehuError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO_ROOT / "notebooks"
+
+DB_HELP = "数据库地址（SQLite 文件路径或 postgresql+psycopg://…；默认 $HEHU_DB 或 ~/.hehu/hehu.sqlite） / database URL"
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", help=DB_HELP)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with Chinese help text followed by English."""
+    parser = argparse.ArgumentParser(
+        prog="hehu",
+        description="呵护 Hehu：妇女儿童权益保护监督工作台 / oversight workbench for women's and children's rights",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令 command")
+
+    p = sub.add_parser(
+        "init", help="创建空数据库并载入地名表 / create an empty database with the gazetteer"
+    )
+    _add_db(p)
+    p.add_argument(
+        "--gazetteer",
+        metavar="CSV",
+        help="地名表文件（默认涟水县） / gazetteer CSV (default: Lianshui)",
+    )
+
+    p = sub.add_parser("demo", help="载入示例数据（合成） / load the synthetic demo data")
+    _add_db(p)
+    p.add_argument("--seed", type=int, default=None, help="随机种子 / random seed")
+
+    p = sub.add_parser(
+        "metrics", help="计算某地某期间的全部指标 / every metric for a place and period"
+    )
+    _add_db(p)
+    p.add_argument(
+        "--place", metavar="CODE", help="地点代码（默认全县） / place code (default: the county)"
+    )
+    p.add_argument("--start", metavar="YYYY-MM-DD", help="起始日期 / first day")
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="截止日期 / last day")
+    p.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+
+    p = sub.add_parser("serve", help="启动 Voila 工作台 / start the Voila workbench")
+    _add_db(p)
+    p.add_argument("--port", type=int, default=8866, help="端口 / port (default 8866)")
+    p.add_argument("--ip", default="127.0.0.1", help="监听地址 / address to listen on")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="数据库为空时先载入示例数据 / load the demo into an empty database first",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; user errors print one Chinese line and exit non-zero."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except HehuError as exc:
+        print(f"错误：{exc.zh}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_init(args) -> int:
+    from .gazetteer import LIANSHUI_GAZETTEER, load_gazetteer
+    from .store import open_store
+
+    store = open_store(args.db)
+    n = load_gazetteer(store, args.gazetteer or LIANSHUI_GAZETTEER)
+    print(f"已创建数据库 {store.url}，载入 {n} 个地点 / created, {n} places")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import DEFAULT_SEED, load_demo
+    from .store import open_store
+
+    store = open_store(args.db)
+    counts = load_demo(
+        store, args.seed or DEFAULT_SEED, progress=lambda m: print(m, file=sys.stderr)
+    )
+    total = sum(counts.values())
+    print(f"已载入示例数据 {total} 条记录 / demo loaded: {total} records ({store.url})")
+    return 0
+
+
+def cmd_metrics(args) -> int:
+    from . import vocab
+    from .metrics import Period, load_records, place_metrics
+    from .store import open_store
+
+    period = Period.of(args.start, args.end)  # bad dates fail before the database is touched
+    store = open_store(args.db, create=False)
+    values = place_metrics(load_records(store), args.place, period)
+    if args.json:
+        print(json.dumps(values, ensure_ascii=False))
+    else:
+        for metric, value in values.items():
+            print(f"{vocab.METRICS[metric][0]}\t{metric}\t{'' if value is None else value}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .demo import load_demo
+    from .store import open_store
+
+    store = open_store(args.db)
+    if store.count("place") == 0:
+        from .gazetteer import load_gazetteer
+
+        load_gazetteer(store)
+    if args.demo and store.count("course") == 0 and store.count("case") == 0:
+        print("首次使用：正在载入示例数据… / first use: loading demo data…", file=sys.stderr)
+        load_demo(store)
+    env = dict(os.environ, HEHU_DB=store.url)
+    url = f"http://{'localhost' if args.ip in ('127.0.0.1', 'localhost') else args.ip}:{args.port}/voila/render/overview.ipynb"
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(NOTEBOOKS),
+        "--no-browser",
+        f"--port={args.port}",
+        f"--Voila.ip={args.ip}",
+    ]
+    print(
+        f"呵护工作台已启动，请在浏览器打开 / open in your browser:\n  {url}\n按 Ctrl+C 停止 / Ctrl+C to stop",
+        flush=True,
+    )
+    proc = subprocess.Popen(command, env=env)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        return 0
+
+
+COMMANDS = {"init": cmd_init, "demo": cmd_demo, "metrics": cmd_metrics, "serve": cmd_serve}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Errors a user can read: each carries a one-line message in Chinese (and English)."""
+
+from __future__ import annotations
+
+
+class HehuError(Exception):
+    """An error whose message is meant for the user, in Chinese first."""
+
+    def __init__(self, zh: str, en: str | None = None):
+        super().__init__(zh)
+        self.zh = zh
+        self.en = en or zh
+
+    def message(self, lang: str = "zh") -> str:
+        """The message in the given language."""
+        return self.en if lang == "en" else self.zh
+
+
+class UnknownPlace(HehuError):
+    """A place code that is not in the gazetteer."""
+
+    def __init__(self, code: str):
+        super().__init__(f"未知的地点代码：{code}", f"unknown place code: {code}")
+        self.code = code
+
+
+class BadDate(HehuError):
+    """A date that cannot be read."""
+
+    def __init__(self, text: str):
+        super().__init__(
+            f"日期格式不正确：{text}（应为 YYYY-MM-DD，例如 2022-05-18）",
+            f"bad date: {text} (expected YYYY-MM-DD, e.g. 2022-05-18)",
+        )
+
+
+class StoreUnavailable(HehuError):
+    """The database cannot be opened or reached."""
+
+    def __init__(self, url: str, reason: str = ""):
+        super().__init__(
+            f"无法打开数据库：{url}{('（' + reason + '）') if reason else ''}",
+            f"cannot open the database: {url}{(' (' + reason + ')') if reason else ''}",
+        )
+
+
+class InvalidRecord(HehuError):
+    """A record that breaks a rule of the store (unknown code, bad vocabulary, bad date)."""

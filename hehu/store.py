@@ -1,0 +1,577 @@
+"""The store: every kind of record as a SQLAlchemy table, on SQLite (default) or PostgreSQL.
+
+SQLite is opened in WAL mode with a busy timeout because several Voila kernels write at once.
+Every write goes through `Store.write`, one transaction each. The schema carries a version in the
+`meta` table; `MIGRATIONS` brings an older database up to date when it is opened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from . import vocab
+from .errors import InvalidRecord, StoreUnavailable
+
+SCHEMA_VERSION = 2
+
+metadata = sa.MetaData()
+
+
+def _in(column: str, table: Mapping) -> sa.CheckConstraint:
+    """A CHECK constraint keeping a column inside a vocabulary."""
+    keys = ", ".join(f"'{k}'" for k in table)
+    return sa.CheckConstraint(f"{column} IN ({keys})", name=f"ck_%(table_name)s_{column}")
+
+
+def _date_order(first: str, second: str) -> sa.CheckConstraint:
+    return sa.CheckConstraint(
+        f"{second} IS NULL OR {second} >= {first}", name=f"ck_%(table_name)s_{second}_after"
+    )
+
+
+def _place_fk(nullable: bool = False) -> sa.Column:
+    return sa.Column("place_code", sa.String(12), sa.ForeignKey("place.code"), nullable=nullable)
+
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+place = sa.Table(
+    "place",
+    metadata,
+    sa.Column("code", sa.String(12), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("short_name", sa.Text, nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("parent_code", sa.String(12), sa.ForeignKey("place.code"), nullable=True),
+    sa.Column("key_village", sa.Boolean, nullable=False, default=False),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("coord_quality", sa.String(16), nullable=False, default="none"),
+    sa.Column("coord_basis", sa.Text),
+    sa.Column("children", sa.Integer),
+    sa.Column("left_behind_children", sa.Integer),
+    _in("level", vocab.LEVELS),
+    _in("coord_quality", vocab.COORD_QUALITIES),
+    sa.CheckConstraint("children IS NULL OR children >= 0", name="ck_place_children"),
+    sa.CheckConstraint(
+        "left_behind_children IS NULL OR left_behind_children >= 0", name="ck_place_lbc"
+    ),
+    sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="ck_place_lat"),
+    sa.CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="ck_place_lon"),
+)
+
+org = sa.Table(
+    "org",
+    metadata,
+    sa.Column("org_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    _place_fk(),
+    _in("kind", vocab.ORG_KINDS),
+    _in("level", vocab.ORG_LEVELS),
+)
+
+household = sa.Table(
+    "household",
+    metadata,
+    sa.Column("household_id", sa.String(64), primary_key=True),
+    _place_fk(),
+    sa.Column("categories", sa.Text, nullable=False, default=""),
+)
+
+person = sa.Table(
+    "person",
+    metadata,
+    sa.Column("person_id", sa.String(64), primary_key=True),
+    sa.Column("household_id", sa.String(64), sa.ForeignKey("household.household_id")),
+    _place_fk(),
+    sa.Column("sex", sa.String(1), nullable=False),
+    sa.Column("birth_year", sa.Integer),
+    sa.Column("categories", sa.Text, nullable=False, default=""),
+    _in("sex", vocab.SEXES),
+    sa.CheckConstraint(
+        "birth_year IS NULL OR (birth_year BETWEEN 1900 AND 2100)", name="ck_person_birth_year"
+    ),
+)
+
+pairing = sa.Table(
+    "pairing",
+    metadata,
+    sa.Column("pairing_id", sa.String(64), primary_key=True),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.Column("person_id", sa.String(64), sa.ForeignKey("person.person_id"), nullable=False),
+    sa.Column("support_type", sa.String(32), nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date),
+    _in("support_type", vocab.SUPPORT_TYPES),
+    _date_order("start_date", "end_date"),
+)
+
+contact = sa.Table(
+    "contact",
+    metadata,
+    sa.Column("pairing_id", sa.String(64), sa.ForeignKey("pairing.pairing_id"), primary_key=True),
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("mode", sa.String(16), primary_key=True),
+    _in("mode", vocab.CONTACT_MODES),
+)
+
+course = sa.Table(
+    "course",
+    metadata,
+    sa.Column("course_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    _place_fk(),
+    sa.Column("venue", sa.Text),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.Column("topic", sa.Text),
+    sa.Column("attendance", sa.Integer, nullable=False),
+    sa.Column("girls", sa.Integer),
+    sa.CheckConstraint("attendance >= 0", name="ck_course_attendance"),
+    sa.CheckConstraint(
+        "girls IS NULL OR (girls >= 0 AND girls <= attendance)", name="ck_course_girls"
+    ),
+)
+
+visit = sa.Table(
+    "visit",
+    metadata,
+    sa.Column("visit_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column(
+        "household_id", sa.String(64), sa.ForeignKey("household.household_id"), nullable=False
+    ),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False, default=""),
+    sa.Column("follow_up_due", sa.Date),
+    _date_order("date", "follow_up_due"),
+)
+
+screening = sa.Table(
+    "screening",
+    metadata,
+    sa.Column("screening_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column(
+        "household_id", sa.String(64), sa.ForeignKey("household.household_id"), nullable=False
+    ),
+    sa.Column("risk_categories", sa.Text, nullable=False, default=""),
+    sa.Column("risk_level", sa.String(8), nullable=False),
+    sa.Column("follow_up_due", sa.Date),
+    _in("risk_level", vocab.RISK_LEVELS),
+    _date_order("date", "follow_up_due"),
+)
+
+case = sa.Table(
+    "case_record",  # "case" is a reserved word in SQL
+    metadata,
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("received_date", sa.Date, nullable=False),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    _place_fk(),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("closed_date", sa.Date),
+    _in("category", vocab.CASE_CATEGORIES),
+    _in("status", vocab.CASE_STATUSES),
+    _date_order("received_date", "closed_date"),
+    sa.CheckConstraint(
+        "(status = 'open' AND closed_date IS NULL) OR (status <> 'open' AND closed_date IS NOT NULL)",
+        name="ck_case_closed_date",
+    ),
+)
+
+event = sa.Table(
+    "event",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    _place_fk(),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.Column("campaign", sa.String(32), nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("audience", sa.Integer),
+    _in("campaign", vocab.CAMPAIGNS),
+    _in("format", vocab.EVENT_FORMATS),
+    sa.CheckConstraint("audience IS NULL OR audience >= 0", name="ck_event_audience"),
+)
+
+deliberation = sa.Table(
+    "deliberation",
+    metadata,
+    sa.Column("deliberation_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    _place_fk(),
+    sa.Column("brand", sa.Text, nullable=False),
+    sa.Column("topic", sa.Text),
+    sa.Column("participants", sa.Integer),
+    sa.CheckConstraint(
+        "participants IS NULL OR participants >= 0", name="ck_deliberation_participants"
+    ),
+)
+
+target = sa.Table(
+    "target",
+    metadata,
+    sa.Column("metric", sa.String(40), primary_key=True),
+    sa.Column("place_code", sa.String(12), sa.ForeignKey("place.code"), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    _in("metric", vocab.METRICS),
+)
+
+claim = sa.Table(
+    "claim",
+    metadata,
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("metric", sa.String(40), nullable=False),
+    _place_fk(),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("tolerance", sa.Float, nullable=False, default=0),
+    _in("metric", vocab.METRICS),
+    _date_order("period_start", "period_end"),
+    sa.CheckConstraint("tolerance >= 0", name="ck_claim_tolerance"),
+)
+
+inspection = sa.Table(
+    "inspection",
+    metadata,
+    sa.Column("inspection_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("committee", sa.Text, nullable=False),
+    sa.Column("deputies", sa.Text, nullable=False, default=""),
+    sa.Column("places", sa.Text, nullable=False, default=""),  # place codes, ';'-separated
+    sa.Column("orgs", sa.Text, nullable=False, default=""),  # org ids, ';'-separated
+    sa.Column("summary", sa.Text, nullable=False, default=""),
+)
+
+recommendation = sa.Table(
+    "recommendation",
+    metadata,
+    sa.Column("rec_id", sa.String(64), primary_key=True),
+    sa.Column(
+        "inspection_id", sa.String(64), sa.ForeignKey("inspection.inspection_id"), nullable=False
+    ),
+    _place_fk(),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("responsible_org", sa.String(64), sa.ForeignKey("org.org_id")),
+    sa.Column("due_date", sa.Date),
+    sa.Column("status", sa.String(16), nullable=False, default="open"),
+    sa.Column("response", sa.Text, nullable=False, default=""),
+    _in("status", vocab.REC_STATUSES),
+)
+
+# Added in schema version 2: who did what, append-only from the workbench.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("places", sa.Text, nullable=False, default=""),
+)
+
+# Record kinds in dependency order: a kind only points at kinds before it.
+RECORD_TABLES: dict[str, sa.Table] = {
+    "place": place,
+    "org": org,
+    "household": household,
+    "person": person,
+    "pairing": pairing,
+    "contact": contact,
+    "course": course,
+    "visit": visit,
+    "screening": screening,
+    "case": case,
+    "event": event,
+    "deliberation": deliberation,
+    "target": target,
+    "claim": claim,
+    "inspection": inspection,
+    "recommendation": recommendation,
+}
+
+# Multi-valued fields and the vocabulary each of their keys must come from.
+MULTI_VALUED: dict[tuple[str, str], dict] = {
+    ("household", "categories"): vocab.CATEGORIES,
+    ("person", "categories"): vocab.CATEGORIES,
+    ("visit", "reasons"): vocab.CATEGORIES,
+    ("screening", "risk_categories"): vocab.CATEGORIES,
+}
+
+
+def _migrate_1_to_2(conn: sa.Connection) -> None:
+    audit_log.create(conn, checkfirst=True)
+
+
+# version reached -> step from the version before it
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {2: _migrate_1_to_2}
+
+
+def hehu_home() -> Path:
+    """The folder for local state (database, pseudonymisation key): $HEHU_HOME or ~/.hehu."""
+    home = Path(os.environ.get("HEHU_HOME") or Path.home() / ".hehu")
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL: the argument, else $HEHU_DB, else a SQLite file in the Hehu home."""
+    url = url or os.environ.get("HEHU_DB")
+    if not url:
+        return f"sqlite:///{hehu_home() / 'hehu.sqlite'}"
+    if "://" not in url:  # a bare path means a SQLite file
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    return url
+
+
+def _make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """An open Hehu database: reads return pandas frames, each write is one transaction."""
+
+    def __init__(self, engine: sa.Engine, url: str):
+        self.engine = engine
+        self.url = url
+
+    # -- meta -------------------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        """A value from the meta table."""
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).scalar()
+        return default if value is None else value
+
+    def schema_version(self) -> int:
+        """The schema version the database is at."""
+        return int(self.get_meta("schema_version", "0"))
+
+    def is_demo(self) -> bool:
+        """True while the database holds synthetic demo data."""
+        return self.get_meta("demo", "0") == "1"
+
+    def data_version(self) -> int:
+        """A counter that changes with every write: caches key on it."""
+        return int(self.get_meta("data_version", "0"))
+
+    # -- reads ------------------------------------------------------------------------------
+    def read(self, kind: str) -> pd.DataFrame:
+        """All records of a kind as a frame (dates as datetime64)."""
+        table = RECORD_TABLES[kind] if kind in RECORD_TABLES else metadata.tables[kind]
+        with self.engine.connect() as conn:
+            frame = pd.read_sql_table(table.name, conn)
+        for column in table.columns:
+            if isinstance(column.type, sa.Date) and column.name in frame:
+                frame[column.name] = pd.to_datetime(frame[column.name])
+        return frame
+
+    def count(self, kind: str) -> int:
+        """How many records of a kind are stored."""
+        table = RECORD_TABLES[kind]
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+    # -- writes -----------------------------------------------------------------------------
+    def write(
+        self,
+        records: Mapping[str, Iterable[Mapping]],
+        *,
+        replace: Iterable[str] = (),
+        meta_values: Mapping[str, str] | None = None,
+        audit: Mapping[str, str] | None = None,
+    ) -> dict[str, int]:
+        """Insert or update records of several kinds in ONE transaction; returns rows per kind.
+
+        Records are matched on their primary key (the natural key), so writing the same records
+        twice changes nothing. Kinds named in `replace` are emptied first, in the same
+        transaction. Any broken rule rolls the whole write back.
+        """
+        written: dict[str, int] = {}
+        replace = set(replace)
+        try:
+            with self.engine.begin() as conn:
+                for kind in reversed(list(RECORD_TABLES)):
+                    if kind in replace:
+                        conn.execute(RECORD_TABLES[kind].delete())
+                for kind in RECORD_TABLES:  # dependency order, whatever the caller's order
+                    if kind not in records:
+                        continue
+                    rows = [_clean_row(kind, r) for r in records[kind]]
+                    if rows:
+                        _upsert(conn, RECORD_TABLES[kind], rows)
+                    written[kind] = len(rows)
+                for key, value in (meta_values or {}).items():
+                    _upsert(conn, meta, [{"key": key, "value": str(value)}])
+                _bump_data_version(conn)
+                if audit:
+                    conn.execute(
+                        audit_log.insert().values(
+                            at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                            actor=audit.get("actor", "system"),
+                            action=audit["action"],
+                            what=audit.get("what", ""),
+                            places=audit.get("places", ""),
+                        )
+                    )
+        except IntegrityError as exc:
+            raise InvalidRecord(
+                f"记录不符合数据规则，未写入任何数据：{_integrity_reason(exc)}",
+                f"a record breaks a rule of the store; nothing was written: {exc.orig}",
+            ) from exc
+        return written
+
+
+def _bump_data_version(conn: sa.Connection) -> None:
+    current = conn.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")).scalar()
+    _upsert(conn, meta, [{"key": "data_version", "value": str(int(current or 0) + 1)}])
+
+
+def _integrity_reason(exc: IntegrityError) -> str:
+    text = str(exc.orig)
+    if "FOREIGN KEY" in text or "foreign key" in text:
+        return "引用的地点、组织、家庭或对象不存在"
+    if "UNIQUE" in text or "unique" in text or "duplicate" in text:
+        return "编号重复"
+    if "CHECK" in text or "check constraint" in text:
+        return f"取值不在允许范围内（{text.splitlines()[0]}）"
+    if "NOT NULL" in text or "not-null" in text:
+        return f"必填项为空（{text.splitlines()[0]}）"
+    return text.splitlines()[0]
+
+
+def _clean_row(kind: str, row: Mapping) -> dict:
+    """Check a row's multi-valued vocabulary fields and dates before it reaches the database."""
+    table = RECORD_TABLES[kind]
+    unknown = set(row) - set(table.columns.keys())
+    if unknown:
+        raise InvalidRecord(
+            f"{kind} 记录含未知字段：{', '.join(sorted(unknown))}",
+            f"unknown fields in {kind}: {', '.join(sorted(unknown))}",
+        )
+    clean = dict(row)
+    for (table_kind, field), allowed in MULTI_VALUED.items():
+        if table_kind == kind and field in clean:
+            keys = clean[field]
+            keys = vocab.split_keys(keys) if isinstance(keys, str) else list(keys or [])
+            bad = [k for k in keys if k not in allowed]
+            if bad:
+                raise InvalidRecord(
+                    f"{kind}.{field} 含未知类别：{', '.join(bad)}",
+                    f"unknown categories in {kind}.{field}: {', '.join(bad)}",
+                )
+            clean[field] = vocab.join_keys(keys)
+    for column in table.columns:
+        value = clean.get(column.name)
+        if isinstance(column.type, sa.Date) and value is not None:
+            clean[column.name] = _as_date(value, f"{kind}.{column.name}")
+    return clean
+
+
+def _as_date(value, where: str) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InvalidRecord(
+            f"{where} 日期无效：{value}", f"invalid date in {where}: {value}"
+        ) from exc
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    keys = [c.name for c in table.primary_key.columns]
+    dialect = conn.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # Rows with different column sets cannot share one statement; group them.
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    # Parameters per statement are capped (SQLite: 32766, PostgreSQL: 65535).
+    for columns, group in groups.items():
+        batch = max(1, 30000 // max(1, len(columns)))
+        for start in range(0, len(group), batch):
+            stmt = insert(table).values(group[start : start + batch])
+            updates = {c: stmt.excluded[c] for c in columns if c not in keys}
+            if updates:
+                stmt = stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+            conn.execute(stmt)
+
+
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
+    """Open (and create or migrate) the database at a URL; raises StoreUnavailable if it cannot."""
+    url = resolve_url(url)
+    if url.startswith("sqlite:///") and not create:
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise StoreUnavailable(url, "文件不存在，请先运行 hehu init")
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = _make_engine(url)
+        with engine.begin() as conn:
+            _ensure_schema(conn)
+    except StoreUnavailable:
+        raise
+    except (OperationalError, SQLAlchemyError, ModuleNotFoundError, ValueError) as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        raise StoreUnavailable(url, reason[0] if reason else type(exc).__name__) from exc
+    return Store(engine, url)
+
+
+def _ensure_schema(conn: sa.Connection) -> None:
+    inspector = sa.inspect(conn)
+    if not inspector.has_table("meta"):
+        metadata.create_all(conn)
+        _upsert(conn, meta, [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
+        return
+    version = int(
+        conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar() or 1
+    )
+    if version > SCHEMA_VERSION:
+        raise StoreUnavailable(
+            str(conn.engine.url),
+            f"数据库版本 {version} 高于本程序支持的 {SCHEMA_VERSION}，请升级 hehu",
+        )
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[step](conn)
+    if version < SCHEMA_VERSION:
+        _upsert(conn, meta, [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])

@@ -1,0 +1,209 @@
+"""Controlled vocabularies: one key per concept, with its Chinese and English labels.
+
+Keys are what the store and code use; labels are what people read. Import templates, the store's
+constraints, the metrics and the pages all draw on these tables, so a term means one thing everywhere.
+"""
+
+from __future__ import annotations
+
+# key: (zh, en)
+LEVELS: dict[str, tuple[str, str]] = {
+    "county": ("县", "county"),
+    "town": ("镇", "town"),
+    "subdistrict": ("街道", "subdistrict"),
+    "village": ("村", "village"),
+    "community": ("社区", "community"),
+}
+TOWNSHIP_LEVELS = ("town", "subdistrict")
+VILLAGE_LEVELS = ("village", "community")
+
+COORD_QUALITIES: dict[str, tuple[str, str]] = {
+    "surveyed": ("实测", "surveyed"),
+    "sourced": ("有出处", "sourced"),
+    "schematic": ("示意位置", "schematic"),
+    "approximate": ("近似位置", "approximate"),
+    "none": ("无坐标", "no coordinates"),
+}
+# Positions that must be drawn as uncertain on a map.
+UNCERTAIN_COORDS = ("schematic", "approximate")
+
+CATEGORIES: dict[str, tuple[str, str]] = {
+    "left_behind_child": ("留守儿童", "left-behind child"),
+    "child_in_difficulty": ("困境儿童", "child in difficulty"),
+    "difficult_mother": ("困难母亲", "mother in difficulty"),
+    "single_parent": ("单亲家庭", "single-parent family"),
+    "extreme_poverty": ("特困", "extreme poverty"),
+    "disability": ("残疾", "disability"),
+    "serious_illness": ("重大疾病", "serious illness"),
+    "dv_risk": ("家暴隐患", "domestic-violence risk"),
+    "family_dispute": ("婚姻家庭纠纷", "family dispute"),
+    "empty_nest_elder": ("空巢老人", "empty-nest elder"),
+    "left_behind_woman": ("留守妇女", "left-behind woman"),
+    "entrepreneur_in_difficulty": ("创业困难女性", "woman entrepreneur in difficulty"),
+    "grievance": ("不满情绪", "grievance"),
+}
+
+# The six must-visit (必访) groups of the source report, each a set of categories.
+MUST_VISIT_GROUPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "grievance": ("有不满情绪必访", "grievance", ("grievance",)),
+    "difficult_family": (
+        "困难家庭必访",
+        "family in difficulty",
+        (
+            "difficult_mother",
+            "single_parent",
+            "extreme_poverty",
+            "disability",
+            "serious_illness",
+            "child_in_difficulty",
+        ),
+    ),
+    "left_behind": (
+        "空巢老人及留守妇女儿童家庭必访",
+        "empty-nest elder, left-behind woman or child",
+        ("empty_nest_elder", "left_behind_woman", "left_behind_child"),
+    ),
+    "family_dispute": ("婚姻家庭矛盾纠纷必访", "family dispute", ("family_dispute",)),
+    "violence": ("有暴力问题家庭必访", "violence in the family", ("dv_risk",)),
+    "entrepreneur": (
+        "创业困难女性必访",
+        "woman entrepreneur in difficulty",
+        ("entrepreneur_in_difficulty",),
+    ),
+}
+MUST_VISIT_CATEGORIES = frozenset(c for _, _, cats in MUST_VISIT_GROUPS.values() for c in cats)
+
+ORG_KINDS: dict[str, tuple[str, str]] = {
+    "federation": ("妇联", "women's federation"),
+    "association": ("协会", "association"),
+    "studio": ("调解工作室", "mediation studio"),
+    "station": ("维权站", "rights station"),
+    "agency": ("部门", "government agency"),
+    "school": ("学校", "school"),
+}
+# Organisations that receive rights cases in person: the 维权阵地 of the source.
+STATION_KINDS = ("station", "studio")
+
+ORG_LEVELS: dict[str, tuple[str, str]] = {
+    "county": ("县级", "county"),
+    "town": ("镇级", "town"),
+    "village": ("村级", "village"),
+}
+
+SEXES: dict[str, tuple[str, str]] = {"F": ("女", "female"), "M": ("男", "male")}
+
+SUPPORT_TYPES: dict[str, tuple[str, str]] = {
+    "companionship": ("关爱陪伴", "companionship"),
+    "study": ("圆梦助学", "help with schooling"),
+    "material": ("物资帮扶", "material support"),
+    "legal": ("法律援助", "legal aid"),
+    "psychological": ("心理疏导", "counselling"),
+}
+
+CONTACT_MODES: dict[str, tuple[str, str]] = {
+    "home_visit": ("上门", "home visit"),
+    "phone": ("电话", "phone"),
+    "video": ("视频", "video call"),
+    "activity": ("活动", "group activity"),
+}
+
+RISK_LEVELS: dict[str, tuple[str, str]] = {
+    "low": ("低", "low"),
+    "medium": ("中", "medium"),
+    "high": ("高", "high"),
+}
+
+CASE_CATEGORIES: dict[str, tuple[str, str]] = {
+    "family_dispute": ("婚姻家庭纠纷", "family dispute"),
+    "domestic_violence": ("家庭暴力", "domestic violence"),
+    "property": ("财产权益", "property rights"),
+    "child_protection": ("儿童保护", "child protection"),
+    "employment": ("劳动就业", "employment"),
+    "other": ("其他", "other"),
+}
+
+CASE_STATUSES: dict[str, tuple[str, str]] = {
+    "open": ("办理中", "open"),
+    "resolved": ("已化解", "resolved"),
+    "referred": ("已转介", "referred"),
+}
+# The source counts a case as dealt with (矛盾得到有效化解) when resolved or referred on.
+CASE_DONE_STATUSES = ("resolved", "referred")
+
+CAMPAIGNS: dict[str, tuple[str, str]] = {
+    "womens_rights_week": ("三八维权周", "March 8 rights week"),
+    "family_day": ("5·15 国际家庭日", "May 15 International Day of Families"),
+    "anti_drug_day": ("6·26 国际禁毒日", "June 26 International Day against Drug Abuse"),
+    "shouhu_huakai": ("守护花开", "Shouhu Huakai village lectures"),
+    "other": ("其他", "other"),
+}
+
+EVENT_FORMATS: dict[str, tuple[str, str]] = {
+    "lecture": ("普法宣讲", "legal lecture"),
+    "performance": ("文艺演出", "performance"),
+    "materials": ("发放资料", "leaflets"),
+    "consultation": ("现场咨询", "on-site advice"),
+    "online": ("线上推送", "online post"),
+}
+
+REC_STATUSES: dict[str, tuple[str, str]] = {
+    "open": ("待办理", "open"),
+    "in_progress": ("办理中", "in progress"),
+    "done": ("已办结", "done"),
+}
+REC_OPEN_STATUSES = ("open", "in_progress")
+
+# Every metric, in the order pages list them: (zh, en, kind). kind says how a value reads:
+# "count" of people (small counts suppressed for deputies), "number" of things, "rate" in 0..1.
+METRICS: dict[str, tuple[str, str, str]] = {
+    "towns": ("走访镇数", "towns visited", "number"),
+    "subdistricts": ("走访街道数", "subdistricts visited", "number"),
+    "key_villages": ("走访重点帮促村数", "key villages visited", "number"),
+    "stations": ("维权阵地数", "rights stations and studios", "number"),
+    "cases_received": ("接访维权事项", "cases received", "count"),
+    "cases_resolved": ("化解或转介事项", "cases resolved or referred", "count"),
+    "resolution_rate": ("化解率", "resolution rate", "rate"),
+    "legal_events": ("普法活动场次", "legal-awareness events", "number"),
+    "legal_lectures": ("普法宣讲场次", "legal lectures", "number"),
+    "legal_audience": ("普法受众人次", "legal-awareness audience", "number"),
+    "course_sessions": ("女童保护课程场次", "girls' protection course sessions", "number"),
+    "course_attendance": ("课程受教育人次", "course attendance", "number"),
+    "key_villages_with_course": ("开课重点帮促村数", "key villages with a course", "number"),
+    "left_behind_children": ("登记留守儿童", "left-behind children registered", "count"),
+    "left_behind_children_paired": ("结对留守儿童", "left-behind children paired", "count"),
+    "pairings_active": ("在帮结对", "active pairings", "count"),
+    "pairings_lapsed": ("逾期未联系结对", "lapsed pairings", "count"),
+    "households_must_visit": ("必访家庭", "must-visit households", "count"),
+    "households_visited": ("走访家庭", "households visited", "count"),
+    "must_visit_coverage": ("必访覆盖率", "must-visit coverage", "rate"),
+    "households_screened": ("排查家庭", "households screened", "count"),
+    "high_risk_without_follow_up": (
+        "高风险未跟进家庭",
+        "high-risk households without follow-up",
+        "count",
+    ),
+    "recommendations_open": ("未办结意见建议", "open recommendations", "number"),
+    "recommendations_overdue": ("逾期意见建议", "overdue recommendations", "number"),
+}
+
+LAPSE_DAYS_DEFAULT = 90
+
+
+def label(table: dict, key: str, lang: str = "zh") -> str:
+    """Label of a vocabulary key in a language ('zh' or 'en'); the key itself if unknown."""
+    entry = table.get(key)
+    if entry is None:
+        return str(key)
+    return entry[1] if lang == "en" else entry[0]
+
+
+def split_keys(value: str | None) -> list[str]:
+    """Split a stored multi-valued field ('a;b') into its keys."""
+    if not value:
+        return []
+    return [k for k in (p.strip() for p in str(value).split(";")) if k]
+
+
+def join_keys(keys) -> str:
+    """Join keys into the stored multi-valued form, sorted and without repeats."""
+    return ";".join(sorted({k for k in keys if k}))
