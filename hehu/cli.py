@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -63,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="数据库为空时先载入示例数据 / load the demo into an empty database first",
     )
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        module.add_commands(sub, _add_db, COMMANDS)
     return parser
 
 
@@ -154,6 +158,10 @@ def cmd_serve(args) -> int:
 
 
 COMMANDS = {"init": cmd_init, "demo": cmd_demo, "metrics": cmd_metrics, "serve": cmd_serve}
+
+# Modules that add their own sub-commands: each has add_commands(subparsers, add_db, commands),
+# which adds its parsers and puts {name: function(args) -> exit code} into `commands`.
+COMMAND_MODULES: list[str] = []
 
 if __name__ == "__main__":
     sys.exit(main())

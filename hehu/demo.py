@@ -87,7 +87,9 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
     rng = random.Random(seed)
     dates = _Dates(rng)
     places = places.sort_values("code").reset_index(drop=True)
-    county = places.loc[places["parent_code"].isna(), "code"].iloc[0]
+    codes = set(places["code"])
+    # the top place: its parent is outside the gazetteer (or missing)
+    county = places.loc[~places["parent_code"].isin(codes), "code"].iloc[0]
     townships = places[places["level"].isin(vocab.TOWNSHIP_LEVELS)]
     township_rows = {r.code: r for r in townships.itertuples()}
     villages = places[places["level"].isin(vocab.VILLAGE_LEVELS)]
@@ -116,7 +118,7 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
             "name": r.name,
             "short_name": r.short_name,
             "level": r.level,
-            "parent_code": None if pd.isna(r.parent_code) else r.parent_code,
+            "parent_code": r.parent_code if r.parent_code in codes else None,
             "key_village": r.code in key_set,
             "lat": None if pd.isna(r.lat) else r.lat,
             "lon": None if pd.isna(r.lon) else r.lon,
@@ -272,7 +274,9 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
     paired = rng.sample(sorted(lb_children), SOURCE_FIGURES["left_behind_children_paired"])
     for i, pid in enumerate(paired):
         start = dates.between(SOURCE_START - dt.timedelta(days=200), dt.date(2022, 9, 30))
-        end = dates.between(start + dt.timedelta(days=120), DEMO_END) if i % 9 == 0 else None
+        # some pairings end, but never before the source period begins (they still count in it)
+        earliest_end = min(max(start + dt.timedelta(days=120), SOURCE_START), DEMO_END)
+        end = dates.between(earliest_end, DEMO_END) if i % 9 == 0 else None
         silent = dates.between(dt.date(2022, 3, 1), dt.date(2022, 9, 1)) if i % 5 == 0 else None
         add_pairing(
             "assoc_guotong",

@@ -300,7 +300,8 @@ def active_pairings(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     ].copy()
     contacts = records["contact"]
     last = contacts[contacts["date"] <= as_of].groupby("pairing_id")["date"].max()
-    running["last_contact"] = running["pairing_id"].map(last)
+    # reindex, not map: pandas 3 cannot map onto datetimes when no key matches
+    running["last_contact"] = last.reindex(running["pairing_id"]).to_numpy()
     since = running["last_contact"].fillna(running["start_date"])
     running["days_since_contact"] = (as_of - since).dt.days
     return running

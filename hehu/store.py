@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from . import vocab
 from .errors import InvalidRecord, StoreUnavailable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -279,6 +279,41 @@ recommendation = sa.Table(
     _in("status", vocab.REC_STATUSES),
 )
 
+# Added in schema version 3: what an inspection found (视察发现的问题), one row per finding.
+finding = sa.Table(
+    "finding",
+    metadata,
+    sa.Column("finding_id", sa.String(64), primary_key=True),
+    # CASCADE: replacing inspections (as `hehu demo` does) takes their findings with them.
+    sa.Column(
+        "inspection_id",
+        sa.String(64),
+        sa.ForeignKey("inspection.inspection_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    _place_fk(),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+# Added in schema version 3: every status or response given to a recommendation, append-only,
+# so two sessions answering the same recommendation at once both keep their answer.
+recommendation_update = sa.Table(
+    "recommendation_update",
+    metadata,
+    sa.Column("update_id", sa.String(64), primary_key=True),
+    sa.Column(
+        "rec_id",
+        sa.String(64),
+        sa.ForeignKey("recommendation.rec_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False, default=""),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("response", sa.Text, nullable=False, default=""),
+    _in("status", vocab.REC_STATUSES),
+)
+
 # Added in schema version 2: who did what, append-only from the workbench.
 audit_log = sa.Table(
     "audit_log",
@@ -309,6 +344,8 @@ RECORD_TABLES: dict[str, sa.Table] = {
     "claim": claim,
     "inspection": inspection,
     "recommendation": recommendation,
+    "finding": finding,
+    "recommendation_update": recommendation_update,
 }
 
 # Multi-valued fields and the vocabulary each of their keys must come from.
@@ -324,8 +361,13 @@ def _migrate_1_to_2(conn: sa.Connection) -> None:
     audit_log.create(conn, checkfirst=True)
 
 
+def _migrate_2_to_3(conn: sa.Connection) -> None:
+    finding.create(conn, checkfirst=True)
+    recommendation_update.create(conn, checkfirst=True)
+
+
 # version reached -> step from the version before it
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {2: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {2: _migrate_1_to_2, 3: _migrate_2_to_3}
 
 
 def hehu_home() -> Path:

@@ -1,0 +1,105 @@
+"""Interface text in Simplified Chinese first, English second. Add a key here, never a literal."""
+
+from __future__ import annotations
+
+from . import vocab
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app": (
+        "呵护 · 妇女儿童权益保护监督工作台",
+        "Hehu · oversight of women's and children's rights",
+    ),
+    "demo_banner": (
+        "示例数据：本页数据为合成的演示数据，仅部分数量与 2022 年涟水县人大调研报道一致，不代表真实人员与村居。",
+        "Demo data: synthetic records for demonstration; only some totals match the 2022 Lianshui report. No real people or villages.",
+    ),
+    "role": ("当前角色", "role"),
+    "role_deputy": ("人大代表（仅汇总数据）", "deputy (aggregates only)"),
+    "role_presenter": ("汇报演示（仅汇总数据）", "presenter (aggregates only)"),
+    "role_staff": ("妇联工作人员", "federation staff"),
+    "role_admin": ("管理员", "administrator"),
+    "overview_title": ("全县概览", "County overview"),
+    "overview_sub": (
+        "镇街、重点帮促村与维权阵地地图",
+        "Map of towns, key villages and rights stations",
+    ),
+    "briefing_title": ("调研简报", "Site briefing"),
+    "metric": ("指标", "Metric"),
+    "period": ("期间", "Period"),
+    "place": ("地点", "Place"),
+    "language": ("语言", "Language"),
+    "all_time": ("全部时间", "all time"),
+    "year_n": ("{year} 年", "{year}"),
+    "source_period": (
+        "报道期间 2021-01-01 至 2022-11-10",
+        "report period 2021-01-01 to 2022-11-10",
+    ),
+    "layer_townships": ("镇（街道）", "towns and subdistricts"),
+    "layer_key_villages": ("省定重点帮促村", "key assistance villages"),
+    "layer_stations": ("维权站与调解工作室", "rights stations and studios"),
+    "layer_gaps": ("短板提示", "gaps"),
+    "legend_title": ("图例", "Legend"),
+    "legend_uncertain": (
+        "空心虚线圈：示意或近似位置，非实测",
+        "hollow dashed circle: schematic or approximate position, not surveyed",
+    ),
+    "legend_surveyed": ("实心圈：有出处的位置", "filled circle: sourced position"),
+    "legend_gap": ("红色外圈：存在短板", "red ring: a gap to ask about"),
+    "legend_station": ("方块：维权站或调解工作室", "square: rights station or studio"),
+    "legend_size": (
+        "圆圈大小与颜色：所选指标数值",
+        "circle size and colour: value of the selected metric",
+    ),
+    "no_value": ("无数据", "no data"),
+    "open_briefing": ("打开调研简报 →", "Open the briefing →"),
+    "gap_no_course": ("本期未开展女童保护课程", "no girls' protection course in the period"),
+    "gap_unpaired": ("有未结对留守儿童", "left-behind children not paired"),
+    "gap_overdue": ("有逾期未回访的走访", "overdue follow-up visits"),
+    "gaps": ("短板", "Gaps"),
+    "table_title": ("各地指标（可点击列名排序）", "Figures by place (click a column to sort)"),
+    "name": ("名称", "Name"),
+    "level": ("层级", "Level"),
+    "coord": ("位置", "Position"),
+    "map_note": (
+        "地图无需联网即可显示；底图瓦片为可选设置。",
+        "The map works offline; base tiles are optional.",
+    ),
+    "unknown_place": ("未知的地点代码：{code}", "Unknown place code: {code}"),
+    "pick_place": ("请选择地点", "Choose a place"),
+    "headline": ("主要数据", "Headline figures"),
+    "target": ("目标", "target"),
+    "questions": ("建议提问", "Questions to ask"),
+    "key_villages_here": ("重点帮促村", "Key villages"),
+    "stations_here": ("维权站与调解工作室", "Stations and studios"),
+    "cases": ("维权事项", "Rights cases"),
+    "courses": ("女童保护课程", "Girls' protection courses"),
+    "pairings": ("结对帮扶", "Support pairings"),
+    "visits": ("必访家庭走访", "Must-visit households"),
+    "legal_events": ("普法宣传", "Legal awareness"),
+    "recommendations": ("视察意见建议", "Inspection recommendations"),
+    "none": ("无", "none"),
+    "print_hint": ("可直接用浏览器打印为 A4。", "Print to A4 from the browser."),
+    "source_gazetteer": (
+        "地名与代码：国家统计局 2023年统计用区划代码",
+        "Places and codes: National Bureau of Statistics 2023 division codes",
+    ),
+}
+
+
+def t(key: str, lang: str = "zh", **values) -> str:
+    """The text for a key in a language, with {placeholders} filled in."""
+    zh, en = TEXT.get(key, (key, key))
+    text = en if lang == "en" else zh
+    return text.format(**values) if values else text
+
+
+def metric_label(metric: str, lang: str = "zh") -> str:
+    """A metric's name for people."""
+    zh, en, _ = vocab.METRICS.get(metric, (metric, metric, "number"))
+    return en if lang == "en" else zh
+
+
+def place_label(row, lang: str = "zh") -> str:
+    """A place's display name (the official name; the code in English too)."""
+    name = row["name"] if isinstance(row, dict) else row.name
+    return name

@@ -1,0 +1,463 @@
+"""Fixtures over the domain: stores with the gazetteer, the demo database, a small hand-made county."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hehu.demo import load_demo
+from hehu.gazetteer import load_gazetteer
+from hehu.metrics import load_records
+from hehu.store import open_store
+
+D = dt.date
+
+
+@pytest.fixture(scope="session")
+def demo_db_file(tmp_path_factory) -> Path:
+    """A SQLite file with the gazetteer and the demo, made once per test session."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    store = open_store(f"sqlite:///{path}")
+    load_gazetteer(store)
+    load_demo(store)
+    store.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_db_copy(demo_db_file, tmp_path) -> str:
+    """A private copy of the demo database a test may change; its SQLAlchemy URL."""
+    path = tmp_path / "demo.sqlite"
+    shutil.copy(demo_db_file, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def demo_url(demo_db_file) -> str:
+    """The shared demo database's URL (read-only by convention)."""
+    return f"sqlite:///{demo_db_file}"
+
+
+@pytest.fixture(scope="session")
+def demo_records(demo_url):
+    """The demo records as frames."""
+    return load_records(open_store(demo_url, create=False))
+
+
+# A county small enough to count by hand:
+#   C (county) ── T (town) ── V1 (village, key), V2 (village, key), V3 (village)
+#              └─ S (subdistrict) ── K (community)
+C, T, S, V1, V2, V3, K = (
+    "900000000000",
+    "900000101000",
+    "900000001000",
+    "900000101001",
+    "900000101002",
+    "900000101003",
+    "900000001001",
+)
+
+SMALL_PLACES = [
+    {
+        "code": C,
+        "name": "示例县",
+        "short_name": "示例",
+        "level": "county",
+        "parent_code": None,
+        "lat": 33.0,
+        "lon": 119.0,
+        "coord_quality": "sourced",
+    },
+    {
+        "code": T,
+        "name": "甲镇",
+        "short_name": "甲",
+        "level": "town",
+        "parent_code": C,
+        "lat": 33.1,
+        "lon": 119.1,
+        "coord_quality": "schematic",
+    },
+    {
+        "code": S,
+        "name": "乙街道",
+        "short_name": "乙",
+        "level": "subdistrict",
+        "parent_code": C,
+        "lat": 33.0,
+        "lon": 119.2,
+        "coord_quality": "surveyed",
+    },
+    {
+        "code": V1,
+        "name": "一村",
+        "short_name": "一村",
+        "level": "village",
+        "parent_code": T,
+        "key_village": True,
+        "lat": 33.11,
+        "lon": 119.11,
+        "coord_quality": "approximate",
+        "children": 100,
+        "left_behind_children": 20,
+    },
+    {
+        "code": V2,
+        "name": "二村",
+        "short_name": "二村",
+        "level": "village",
+        "parent_code": T,
+        "key_village": True,
+        "lat": 33.12,
+        "lon": 119.12,
+        "coord_quality": "approximate",
+        "children": 0,
+    },
+    {
+        "code": V3,
+        "name": "三村",
+        "short_name": "三村",
+        "level": "village",
+        "parent_code": T,
+        "lat": 33.13,
+        "lon": 119.13,
+        "coord_quality": "approximate",
+    },
+    {
+        "code": K,
+        "name": "丙社区",
+        "short_name": "丙社区",
+        "level": "community",
+        "parent_code": S,
+        "lat": 33.01,
+        "lon": 119.21,
+        "coord_quality": "surveyed",
+    },
+]
+
+
+def small_records() -> dict[str, list[dict]]:
+    """Every record of the hand-made county; expected figures are worked out in test_metrics.py."""
+    return {
+        "place": SMALL_PLACES,
+        "org": [
+            {
+                "org_id": "fed",
+                "name": "县妇联",
+                "kind": "federation",
+                "level": "county",
+                "place_code": C,
+            },
+            {
+                "org_id": "st_t",
+                "name": "甲镇维权站",
+                "kind": "station",
+                "level": "town",
+                "place_code": T,
+            },
+            {
+                "org_id": "studio",
+                "name": "调解室",
+                "kind": "studio",
+                "level": "county",
+                "place_code": S,
+            },
+            {
+                "org_id": "assoc",
+                "name": "协会",
+                "kind": "association",
+                "level": "county",
+                "place_code": C,
+            },
+        ],
+        "household": [
+            {"household_id": "h1", "place_code": V1, "categories": "left_behind_child"},
+            {"household_id": "h2", "place_code": V1, "categories": "dv_risk;single_parent"},
+            {"household_id": "h3", "place_code": V2, "categories": ""},
+            {"household_id": "h4", "place_code": K, "categories": "grievance"},
+            {"household_id": "h5", "place_code": V3, "categories": "empty_nest_elder"},
+        ],
+        "person": [
+            {
+                "person_id": "p1",
+                "household_id": "h1",
+                "place_code": V1,
+                "sex": "F",
+                "birth_year": 2012,
+                "categories": "left_behind_child",
+            },
+            {
+                "person_id": "p2",
+                "household_id": "h1",
+                "place_code": V1,
+                "sex": "M",
+                "birth_year": 2014,
+                "categories": "left_behind_child",
+            },
+            {
+                "person_id": "p3",
+                "household_id": "h4",
+                "place_code": K,
+                "sex": "F",
+                "birth_year": 2013,
+                "categories": "left_behind_child",
+            },
+            {
+                "person_id": "p4",
+                "household_id": "h2",
+                "place_code": V1,
+                "sex": "F",
+                "birth_year": 2011,
+                "categories": "child_in_difficulty",
+            },
+        ],
+        "pairing": [
+            # p1: running all year, contacted recently -> active, not lapsed
+            {
+                "pairing_id": "r1",
+                "org_id": "assoc",
+                "person_id": "p1",
+                "support_type": "companionship",
+                "start_date": D(2021, 6, 1),
+                "end_date": None,
+            },
+            # p2: ended in March 2022 -> paired in 2022, not active at year end
+            {
+                "pairing_id": "r2",
+                "org_id": "assoc",
+                "person_id": "p2",
+                "support_type": "companionship",
+                "start_date": D(2021, 1, 1),
+                "end_date": D(2022, 3, 31),
+            },
+            # p3: running, last contact long ago -> lapsed
+            {
+                "pairing_id": "r3",
+                "org_id": "assoc",
+                "person_id": "p3",
+                "support_type": "material",
+                "start_date": D(2022, 1, 10),
+                "end_date": None,
+            },
+            # p4 is not left-behind: counts as active but not as a left-behind child paired
+            {
+                "pairing_id": "r4",
+                "org_id": "fed",
+                "person_id": "p4",
+                "support_type": "study",
+                "start_date": D(2022, 2, 1),
+                "end_date": None,
+            },
+        ],
+        "contact": [
+            {"pairing_id": "r1", "date": D(2022, 12, 1), "mode": "phone"},
+            {"pairing_id": "r3", "date": D(2022, 2, 1), "mode": "home_visit"},
+            {"pairing_id": "r4", "date": D(2022, 11, 15), "mode": "activity"},
+        ],
+        "course": [
+            {
+                "course_id": "k1",
+                "date": D(2022, 1, 1),
+                "place_code": V1,
+                "venue": "村小",
+                "org_id": "fed",
+                "topic": "自护",
+                "attendance": 50,
+                "girls": 25,
+            },
+            {
+                "course_id": "k2",
+                "date": D(2022, 12, 31),
+                "place_code": K,
+                "venue": "社区",
+                "org_id": "fed",
+                "topic": "自护",
+                "attendance": 30,
+                "girls": 10,
+            },
+            {
+                "course_id": "k3",
+                "date": D(2021, 12, 31),
+                "place_code": V2,
+                "venue": "村小",
+                "org_id": "fed",
+                "topic": "自护",
+                "attendance": 40,
+                "girls": 20,
+            },
+        ],
+        "visit": [
+            # on the window's first day: inside 2022
+            {
+                "visit_id": "v1",
+                "date": D(2022, 1, 1),
+                "household_id": "h1",
+                "org_id": "fed",
+                "reasons": "left_behind_child",
+                "follow_up_due": D(2022, 3, 1),
+            },
+            {
+                "visit_id": "v2",
+                "date": D(2022, 6, 1),
+                "household_id": "h1",
+                "org_id": "fed",
+                "reasons": "",
+                "follow_up_due": None,
+            },
+            # the day after the window: outside 2022
+            {
+                "visit_id": "v3",
+                "date": D(2023, 1, 1),
+                "household_id": "h4",
+                "org_id": "fed",
+                "reasons": "grievance",
+                "follow_up_due": None,
+            },
+            {
+                "visit_id": "v4",
+                "date": D(2022, 5, 1),
+                "household_id": "h3",
+                "org_id": "fed",
+                "reasons": "",
+                "follow_up_due": D(2022, 6, 1),
+            },
+        ],
+        "screening": [
+            {
+                "screening_id": "s1",
+                "date": D(2022, 4, 1),
+                "household_id": "h2",
+                "risk_categories": "dv_risk",
+                "risk_level": "high",
+                "follow_up_due": D(2022, 4, 15),
+            },
+            {
+                "screening_id": "s2",
+                "date": D(2021, 12, 1),
+                "household_id": "h1",
+                "risk_categories": "",
+                "risk_level": "high",
+                "follow_up_due": None,
+            },
+            {
+                "screening_id": "s3",
+                "date": D(2022, 4, 2),
+                "household_id": "h5",
+                "risk_categories": "",
+                "risk_level": "low",
+                "follow_up_due": None,
+            },
+        ],
+        "case": [
+            {
+                "case_id": "c1",
+                "received_date": D(2022, 2, 1),
+                "org_id": "st_t",
+                "place_code": V1,
+                "category": "family_dispute",
+                "status": "resolved",
+                "closed_date": D(2022, 2, 20),
+            },
+            {
+                "case_id": "c2",
+                "received_date": D(2022, 11, 1),
+                "org_id": "studio",
+                "place_code": K,
+                "category": "domestic_violence",
+                "status": "open",
+                "closed_date": None,
+            },
+            {
+                "case_id": "c3",
+                "received_date": D(2021, 5, 1),
+                "org_id": "studio",
+                "place_code": V2,
+                "category": "property",
+                "status": "referred",
+                "closed_date": D(2021, 5, 9),
+            },
+        ],
+        "event": [
+            {
+                "event_id": "e1",
+                "date": D(2022, 3, 5),
+                "place_code": T,
+                "org_id": "fed",
+                "campaign": "womens_rights_week",
+                "format": "performance",
+                "audience": 200,
+            },
+            {
+                "event_id": "e2",
+                "date": D(2022, 7, 1),
+                "place_code": V1,
+                "org_id": "fed",
+                "campaign": "shouhu_huakai",
+                "format": "lecture",
+                "audience": 40,
+            },
+            {
+                "event_id": "e3",
+                "date": D(2021, 7, 1),
+                "place_code": K,
+                "org_id": "fed",
+                "campaign": "shouhu_huakai",
+                "format": "lecture",
+                "audience": None,
+            },
+        ],
+        "inspection": [
+            {
+                "inspection_id": "i1",
+                "date": D(2022, 5, 18),
+                "committee": "教科文卫委",
+                "deputies": "",
+                "places": T,
+                "orgs": "st_t",
+                "summary": "",
+            },
+        ],
+        "recommendation": [
+            {
+                "rec_id": "rec1",
+                "inspection_id": "i1",
+                "place_code": T,
+                "text": "常态化走访",
+                "responsible_org": "fed",
+                "due_date": D(2022, 9, 30),
+                "status": "open",
+                "response": "",
+            },
+            {
+                "rec_id": "rec2",
+                "inspection_id": "i1",
+                "place_code": V1,
+                "text": "开课",
+                "responsible_org": "fed",
+                "due_date": D(2023, 3, 1),
+                "status": "in_progress",
+                "response": "",
+            },
+            {
+                "rec_id": "rec3",
+                "inspection_id": "i1",
+                "place_code": C,
+                "text": "已办",
+                "responsible_org": "fed",
+                "due_date": D(2022, 6, 1),
+                "status": "done",
+                "response": "已完成",
+            },
+        ],
+    }
+
+
+@pytest.fixture
+def small_store(tmp_path):
+    """A SQLite store holding the hand-made county."""
+    store = open_store(f"sqlite:///{tmp_path / 'small.sqlite'}")
+    store.write(small_records())
+    return store

@@ -1,0 +1,266 @@
+"""Map builders: they return a folium.Map; the caller decides where to show it."""
+
+from __future__ import annotations
+
+import math
+
+import folium
+import pandas as pd
+
+from hehu import i18n, vocab
+from hehu.privacy import suppress_small
+
+from .common import html_text
+from .offline_map import OfflineMap, tile_layer_for
+
+# Viridis in five steps: ordered in lightness, so it reads in greyscale print and for the common
+# kinds of colour blindness. Darker means more.
+PALETTE = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"]
+NO_DATA_COLOUR = "#bbbbbb"
+GAP_COLOUR = "#d62728"
+STATION_COLOUR = "#8c564b"
+POPUP_METRICS = [
+    "cases_received",
+    "course_sessions",
+    "course_attendance",
+    "left_behind_children",
+    "left_behind_children_paired",
+    "households_must_visit",
+    "must_visit_coverage",
+    "pairings_lapsed",
+]
+
+
+def format_value(value, metric: str, role: str | None = None) -> str:
+    """A metric value as text: rates as percentages, counts of people suppressed for the role."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    kind = vocab.METRICS[metric][2]
+    if kind == "rate":
+        return f"{value:.0%}"
+    if kind == "count":
+        shown = suppress_small(int(value), role)
+        return shown if isinstance(shown, str) else f"{shown:,}"
+    return f"{int(value):,}"
+
+
+def colour_classes(values: pd.Series) -> tuple[list[float], pd.Series]:
+    """Five equal-count (quantile) class breaks over the positive values, and each value's colour."""
+    positive = values[values.notna()]
+    if positive.empty or positive.max() == positive.min():
+        colours = values.map(lambda v: NO_DATA_COLOUR if pd.isna(v) else PALETTE[2])
+        return ([float(positive.max())] if len(positive) else []), colours
+    breaks = sorted(set(positive.quantile([0.2, 0.4, 0.6, 0.8, 1.0]).round(4)))
+
+    def colour(v):
+        if pd.isna(v):
+            return NO_DATA_COLOUR
+        for i, b in enumerate(breaks):
+            if v <= b:
+                return PALETTE[min(i * len(PALETTE) // len(breaks), len(PALETTE) - 1)]
+        return PALETTE[-1]
+
+    return breaks, values.map(colour)
+
+
+def marker_radius(value, max_value, smallest: float, largest: float) -> float:
+    """Circle radius in pixels, area proportional to the value."""
+    if value is None or pd.isna(value) or not max_value:
+        return smallest
+    return smallest + (largest - smallest) * math.sqrt(max(float(value), 0) / float(max_value))
+
+
+def _popup_html(row, metrics_row, metric: str, gaps_row, lang: str, role: str | None) -> str:
+    lines = [
+        f'<div class="hehu-popup" style="font-size:13px;min-width:180px">'
+        f"<b>{html_text(row['name'])}</b> <span style='color:#666'>{html_text(vocab.label(vocab.LEVELS, row['level'], lang))}</span><br>"
+        f"<b>{html_text(i18n.metric_label(metric, lang))}：{html_text(format_value(metrics_row[metric], metric, role))}</b><br>"
+    ]
+    for m in POPUP_METRICS:
+        if m != metric:
+            lines.append(
+                f"{html_text(i18n.metric_label(m, lang))}：{html_text(format_value(metrics_row[m], m, role))}<br>"
+            )
+    gap_lines = []
+    if gaps_row is not None:
+        if row["key_village"] and gaps_row["no_course"]:
+            gap_lines.append(i18n.t("gap_no_course", lang))
+        if gaps_row["unpaired_left_behind"]:
+            gap_lines.append(
+                f"{i18n.t('gap_unpaired', lang)}（{format_value(gaps_row['unpaired_left_behind'], 'left_behind_children', role)}）"
+            )
+        if gaps_row["overdue_follow_ups"]:
+            gap_lines.append(
+                f"{i18n.t('gap_overdue', lang)}（{int(gaps_row['overdue_follow_ups'])}）"
+            )
+    if gap_lines:
+        lines.append(
+            f"<span style='color:{GAP_COLOUR}'>⚠ "
+            + "；".join(html_text(g) for g in gap_lines)
+            + "</span><br>"
+        )
+    quality = row["coord_quality"]
+    if quality in vocab.UNCERTAIN_COORDS:
+        lines.append(
+            f"<span style='color:#666'>{html_text(i18n.t('coord', lang))}：{html_text(vocab.label(vocab.COORD_QUALITIES, quality, lang))}</span><br>"
+        )
+    lang_q = "&lang=en" if lang == "en" else ""
+    lines.append(
+        f'<a class="hehu-briefing-link" target="_top" href="briefing.ipynb?place={row["code"]}{lang_q}">{html_text(i18n.t("open_briefing", lang))}</a></div>'
+    )
+    return "".join(lines)
+
+
+def _legend_html(metric: str, breaks: list[float], lang: str) -> str:
+    kind = vocab.METRICS[metric][2]
+    fmt = (lambda v: f"{v:.0%}") if kind == "rate" else (lambda v: f"{v:,.0f}")
+    swatches = []
+    lower = None
+    for i, b in enumerate(breaks):
+        colour = PALETTE[min(i * len(PALETTE) // max(len(breaks), 1), len(PALETTE) - 1)]
+        text = f"≤ {fmt(b)}" if lower is None else f"{fmt(lower)} – {fmt(b)}"
+        swatches.append(
+            f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};border:1px solid #333;margin-right:4px"></span>{html_text(text)}</div>'
+        )
+        lower = b
+    swatches.append(
+        f'<div><span style="display:inline-block;width:12px;height:12px;background:{NO_DATA_COLOUR};border:1px solid #333;margin-right:4px"></span>{html_text(i18n.t("no_value", lang))}</div>'
+    )
+    return (
+        '<div class="hehu-legend" style="position:absolute;bottom:12px;left:12px;z-index:1000;background:rgba(255,255,255,.93);'
+        'padding:6px 8px;border:1px solid #999;border-radius:4px;font-size:12px;max-width:240px;line-height:1.35">'
+        f"<b>{html_text(i18n.t('legend_title', lang))}：{html_text(i18n.metric_label(metric, lang))}</b>"
+        + "".join(swatches)
+        + f"<div>◯ <i>{html_text(i18n.t('legend_uncertain', lang))}</i></div>"
+        + f"<div>● {html_text(i18n.t('legend_surveyed', lang))}</div>"
+        + f"<div style='color:{GAP_COLOUR}'>◎ {html_text(i18n.t('legend_gap', lang))}</div>"
+        + f"<div>■ {html_text(i18n.t('legend_station', lang))}</div>"
+        + "</div>"
+    )
+
+
+def build_overview_map(
+    places: pd.DataFrame,
+    metrics: pd.DataFrame,
+    gaps: pd.DataFrame,
+    stations: pd.DataFrame,
+    metric: str,
+    *,
+    lang: str = "zh",
+    role: str | None = None,
+    tiles: str = "none",
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """The county map: townships and key villages sized and coloured by a metric, gaps, stations."""
+    located = places[places["lat"].notna() & places["lon"].notna()]
+    townships = located[located["level"].isin(vocab.TOWNSHIP_LEVELS)]
+    keys = located[located["key_village"].astype(bool)]
+    centre = (
+        [float(located["lat"].mean()), float(located["lon"].mean())] if len(located) else [0, 0]
+    )
+    fmap = OfflineMap(location=centre, zoom_start=10, control_scale=True)
+    for layer in tile_layer_for(tiles, tianditu_key):
+        folium.TileLayer(**layer).add_to(fmap)
+    if len(located):
+        fmap.fit_bounds(
+            [
+                [located["lat"].min(), located["lon"].min()],
+                [located["lat"].max(), located["lon"].max()],
+            ]
+        )
+
+    values = metrics[metric]
+    shown = pd.concat([townships["code"], keys["code"]])
+    breaks, colours = colour_classes(values.reindex(shown).astype(float))
+    layer_town = folium.FeatureGroup(name=i18n.t("layer_townships", lang), show=True)
+    layer_key = folium.FeatureGroup(name=i18n.t("layer_key_villages", lang), show=True)
+    layer_gap = folium.FeatureGroup(name=i18n.t("layer_gaps", lang), show=True)
+    layer_station = folium.FeatureGroup(name=i18n.t("layer_stations", lang), show=True)
+
+    def add_place(row, layer, smallest, largest, max_value):
+        code = row["code"]
+        value = values.get(code)
+        uncertain = row["coord_quality"] in vocab.UNCERTAIN_COORDS
+        colour = colours.get(code, NO_DATA_COLOUR)
+        gaps_row = gaps.loc[code] if code in gaps.index else None
+        popup = folium.Popup(
+            _popup_html(row, metrics.loc[code], metric, gaps_row, lang, role), max_width=300
+        )
+        folium.CircleMarker(
+            location=[row["lat"], row["lon"]],
+            radius=marker_radius(value, max_value, smallest, largest),
+            color="#333333" if not uncertain else colour if colour != PALETTE[0] else "#8a7a00",
+            weight=2 if uncertain else 1,
+            dash_array="4 3" if uncertain else None,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.35 if uncertain else 0.85,
+            tooltip=f"{row['name']}：{format_value(value, metric, role)}",
+            popup=popup,
+            class_name=f"hehu-marker hehu-{row['level']}"
+            + (" hehu-uncertain" if uncertain else ""),
+        ).add_to(layer)
+        if (
+            row["level"] in vocab.VILLAGE_LEVELS
+            and gaps_row is not None
+            and bool(gaps_row["has_gap"])
+        ):
+            folium.CircleMarker(
+                location=[row["lat"], row["lon"]],
+                radius=marker_radius(value, max_value, smallest, largest) + 4,
+                color=GAP_COLOUR,
+                weight=2,
+                fill=False,
+                class_name="hehu-gap",
+                tooltip=f"{row['name']}：{i18n.t('gaps', lang)}",
+            ).add_to(layer_gap)
+
+    town_max = values.reindex(townships["code"]).max()
+    for row in townships.to_dict("records"):
+        add_place(row, layer_town, 7, 22, town_max)
+        folium.Marker(
+            [row["lat"], row["lon"]],
+            icon=folium.DivIcon(
+                html=f'<div style="font-size:12px;font-weight:600;color:#222;white-space:nowrap;transform:translate(10px,-8px);text-shadow:0 0 3px #fff">{html_text(row["short_name"])}</div>',
+                icon_size=(0, 0),
+            ),
+        ).add_to(layer_town)
+    key_max = values.reindex(keys["code"]).max()
+    for row in keys.to_dict("records"):
+        add_place(row, layer_key, 4, 11, key_max)
+
+    by_code = located.set_index("code")
+    for i, org in enumerate(stations.to_dict("records")):
+        if org["place_code"] not in by_code.index:
+            continue
+        where = by_code.loc[org["place_code"]]
+        # Several stations can share a place: offset them a little so each stays clickable.
+        offset = 0.004 * (i % 5)
+        folium.Marker(
+            [where["lat"] - 0.006 - offset, where["lon"] + 0.006 + offset],
+            icon=folium.DivIcon(
+                html=f'<div class="hehu-station" style="width:10px;height:10px;background:{STATION_COLOUR};border:1px solid #fff"></div>',
+                icon_size=(10, 10),
+            ),
+            tooltip=org["name"],
+            popup=folium.Popup(
+                f"<b>{html_text(org['name'])}</b><br>{html_text(vocab.label(vocab.ORG_KINDS, org['kind'], lang))}",
+                max_width=240,
+            ),
+        ).add_to(layer_station)
+
+    for layer in (layer_town, layer_key, layer_gap, layer_station):
+        layer.add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    fmap.get_root().html.add_child(folium.Element(_legend_html(metric, breaks, lang)))
+    return fmap
+
+
+def map_html(fmap: folium.Map, height: str = "560px") -> str:
+    """The map as an iframe for an ipywidgets HTML widget (Voila shows it with no server calls)."""
+    html = fmap.get_root().render()
+    srcdoc = html.replace("&", "&amp;").replace('"', "&quot;")
+    return (
+        f'<iframe class="hehu-map" srcdoc="{srcdoc}" style="width:100%;height:{height};border:1px solid #ccc;'
+        'border-radius:4px" title="map"></iframe>'
+    )

@@ -1,0 +1,285 @@
+"""The overview page: the county map with a metric and period selector, and a table of places."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pandas as pd
+import traitlets
+
+from hehu import i18n, vocab
+from hehu.errors import HehuError
+from hehu.gaps import gaps_by_place
+from hehu.metrics import Period, Records, metrics_by_place
+from hehu.privacy import current_role
+
+from .common import (
+    failure_page,
+    html_text,
+    page_language,
+    page_records,
+    page_shell,
+    page_store,
+    query_params,
+)
+from .maps import build_overview_map, format_value, map_html
+
+MAP_METRICS = [
+    "course_attendance",
+    "course_sessions",
+    "left_behind_children_paired",
+    "must_visit_coverage",
+    "households_visited",
+    "cases_received",
+    "pairings_lapsed",
+    "high_risk_without_follow_up",
+    "legal_events",
+    "recommendations_open",
+]
+TABLE_METRICS = [
+    "course_sessions",
+    "course_attendance",
+    "left_behind_children",
+    "left_behind_children_paired",
+    "must_visit_coverage",
+    "cases_received",
+    "pairings_lapsed",
+]
+
+
+def period_options(records: Records, lang: str) -> list[tuple[str, str]]:
+    """(label, key) choices: each year with records, the source report's period, all time."""
+    years = set()
+    for kind, column in (
+        ("course", "date"),
+        ("visit", "date"),
+        ("case", "received_date"),
+        ("event", "date"),
+    ):
+        dates = records[kind][column].dropna()
+        years |= set(dates.dt.year.astype(int))
+    options = [(i18n.t("year_n", lang, year=y), str(y)) for y in sorted(years, reverse=True)]
+    options.append((i18n.t("source_period", lang), "2021-01-01:2022-11-10"))
+    options.append((i18n.t("all_time", lang), "all"))
+    return options
+
+
+def period_from_key(key: str) -> Period:
+    """The Period a selector key stands for ('2022', 'start:end' or 'all')."""
+    if key == "all":
+        return Period()
+    if ":" in key:
+        start, end = key.split(":", 1)
+        return Period.of(start, end)
+    return Period.year(int(key))
+
+
+class OverviewState(traitlets.HasTraits):
+    """What the overview shows: one metric, one period, one sort order."""
+
+    metric = traitlets.Unicode("course_attendance")
+    period_key = traitlets.Unicode("all")
+    sort_by = traitlets.Unicode("name")
+    descending = traitlets.Bool(False)
+
+    def __init__(self, records: Records, lang: str = "zh", role: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.records = records
+        self.lang = lang
+        self.role = role or current_role()
+
+    @property
+    def period(self) -> Period:
+        """The selected period."""
+        return period_from_key(self.period_key)
+
+    def metrics(self) -> pd.DataFrame:
+        """Every metric for every place in the selected period (cached by the records)."""
+        return metrics_by_place(self.records, self.period)
+
+    def gaps(self) -> pd.DataFrame:
+        """Gaps per place in the selected period."""
+        return gaps_by_place(self.records, self.period)
+
+    def stations(self) -> pd.DataFrame:
+        """Rights stations and studios."""
+        orgs = self.records["org"]
+        return orgs[orgs["kind"].isin(vocab.STATION_KINDS)]
+
+    def build_map(self):
+        """The folium map for the current state."""
+        return build_overview_map(
+            self.records.places,
+            self.metrics(),
+            self.gaps(),
+            self.stations(),
+            self.metric,
+            lang=self.lang,
+            role=self.role,
+        )
+
+    def table(self) -> pd.DataFrame:
+        """Townships and key villages with the selected metric and the table's metrics, sorted."""
+        places = self.records.places
+        shown = places[
+            places["level"].isin(vocab.TOWNSHIP_LEVELS) | places["key_village"].astype(bool)
+        ]
+        metrics = self.metrics()
+        gaps = self.gaps()
+        columns = [self.metric] + [m for m in TABLE_METRICS if m != self.metric]
+        frame = shown[["code", "name", "level", "key_village", "parent_code"]].copy()
+        for m in columns:
+            frame[m] = frame["code"].map(metrics[m])
+        frame["gaps"] = frame["code"].map(
+            gaps[["no_course", "unpaired_left_behind", "overdue_follow_ups"]].sum(axis=1)
+        )
+        key = self.sort_by if self.sort_by in frame else "name"
+        return frame.sort_values(
+            key, ascending=not self.descending, na_position="last", kind="stable"
+        )
+
+
+def _table_html(state: OverviewState, frame: pd.DataFrame) -> str:
+    lang = state.lang
+    metric_cols = [c for c in frame.columns if c in vocab.METRICS]
+    head = "".join(
+        f'<th class="num">{html_text(i18n.metric_label(m, lang))}</th>' for m in metric_cols
+    )
+    rows = []
+    for r in frame.to_dict("records"):
+        level = vocab.label(vocab.LEVELS, r["level"], lang) + (
+            "·" + i18n.t("key_villages_here", lang) if r["key_village"] else ""
+        )
+        cells = "".join(
+            f'<td class="num">{html_text(format_value(r[m], m, state.role))}</td>'
+            for m in metric_cols
+        )
+        lang_q = "&lang=en" if lang == "en" else ""
+        rows.append(
+            f'<tr data-code="{r["code"]}"><td><a href="briefing.ipynb?place={r["code"]}{lang_q}" target="_top">{html_text(r["name"])}</a></td>'
+            f"<td>{html_text(level)}</td>{cells}<td class='num'>{int(r['gaps'])}</td></tr>"
+        )
+    return (
+        '<div class="hehu-table-wrap"><table class="hehu-table" data-hehu="places-table"><thead><tr>'
+        f"<th>{html_text(i18n.t('name', lang))}</th><th>{html_text(i18n.t('level', lang))}</th>{head}"
+        f"<th class='num'>{html_text(i18n.t('gaps', lang))}</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></div>"
+    )
+
+
+class OverviewView(w.VBox):
+    """Selectors, map and table of the overview, all observing one OverviewState."""
+
+    def __init__(self, state: OverviewState):
+        self.state = state
+        lang = state.lang
+        self.metric_picker = w.Dropdown(
+            options=[(i18n.metric_label(m, lang), m) for m in MAP_METRICS],
+            value=state.metric,
+            description=i18n.t("metric", lang),
+        )
+        self.period_picker = w.Dropdown(
+            options=period_options(state.records, lang),
+            value=state.period_key,
+            description=i18n.t("period", lang),
+        )
+        sort_options = [(i18n.t("name", lang), "name"), (i18n.t("gaps", lang), "gaps")] + [
+            (i18n.metric_label(m, lang), m)
+            for m in [state.metric, *TABLE_METRICS]
+            if m in vocab.METRICS
+        ]
+        self.sort_picker = w.Dropdown(
+            options=list(dict((v, (k, v)) for k, v in sort_options).values()),
+            value="name",
+            description="排序" if lang == "zh" else "Sort",
+        )
+        self.descending_box = w.Checkbox(
+            value=False, description="降序" if lang == "zh" else "descending", indent=False
+        )
+        for picker in (self.metric_picker, self.period_picker, self.sort_picker):
+            picker.style.description_width = "initial"
+            picker.layout = w.Layout(width="auto", min_width="220px")
+        w.link((self.metric_picker, "value"), (state, "metric"))
+        w.link((self.period_picker, "value"), (state, "period_key"))
+        w.link((self.sort_picker, "value"), (state, "sort_by"))
+        w.link((self.descending_box, "value"), (state, "descending"))
+        controls = w.HBox(
+            [self.metric_picker, self.period_picker],
+            layout=w.Layout(flex_flow="row wrap", gap="8px"),
+        )
+        controls.add_class("hehu-controls")
+        sort_controls = w.HBox(
+            [self.sort_picker, self.descending_box],
+            layout=w.Layout(flex_flow="row wrap", gap="8px"),
+        )
+        sort_controls.add_class("hehu-controls")
+        self.map_widget = w.HTML(layout=w.Layout(width="100%"))
+        self.summary = w.HTML()
+        self.table_widget = w.HTML(layout=w.Layout(width="100%"))
+        super().__init__(
+            [
+                controls,
+                self.summary,
+                self.map_widget,
+                w.HTML(
+                    f'<div class="hehu-foot">{html_text(i18n.t("map_note", lang))} {html_text(i18n.t("source_gazetteer", lang))}</div>'
+                ),
+                w.HTML(f'<div class="hehu-section">{html_text(i18n.t("table_title", lang))}</div>'),
+                sort_controls,
+                self.table_widget,
+            ],
+            layout=w.Layout(width="100%"),
+        )
+        state.observe(self._redraw_all, names=["metric", "period_key"])
+        state.observe(self._redraw_table, names=["sort_by", "descending"])
+        self._redraw_all()
+
+    def _redraw_all(self, _change=None):
+        state = self.state
+        county = state.records.root
+        value = state.metrics().at[county, state.metric]
+        gaps = state.gaps()
+        key_gaps = int(
+            (
+                gaps.loc[
+                    state.records.places.loc[
+                        state.records.places["key_village"].astype(bool), "code"
+                    ],
+                    "has_gap",
+                ]
+            ).sum()
+        )
+        self.summary.value = (
+            f'<div class="hehu-cards"><div class="hehu-card" data-hehu="county-value"><div class="k">{html_text(i18n.metric_label(state.metric, state.lang))}（全县）</div>'
+            f'<div class="v">{html_text(format_value(value, state.metric, state.role))}</div><div class="t">{html_text(state.period.label())}</div></div>'
+            f'<div class="hehu-card gap" data-hehu="key-village-gaps"><div class="k">{html_text(i18n.t("key_villages_here", state.lang))}·{html_text(i18n.t("gaps", state.lang))}</div>'
+            f'<div class="v">{key_gaps}</div><div class="t">{html_text(i18n.t("legend_gap", state.lang))}</div></div></div>'
+        )
+        self.map_widget.value = map_html(state.build_map())
+        self._redraw_table()
+
+    def _redraw_table(self, _change=None):
+        self.table_widget.value = _table_html(self.state, self.state.table())
+
+
+def build_overview_page(db_url: str | None = None, params: dict | None = None) -> w.VBox:
+    """The overview page as one ipywidgets box (the notebook displays it)."""
+    params = query_params() if params is None else params
+    lang = page_language(params)
+    title = i18n.t("overview_title", lang)
+    try:
+        records = page_records(page_store(db_url))
+        state = OverviewState(records, lang)
+        options = [k for _, k in period_options(records, lang)]
+        state.period_key = options[0] if options else "all"
+        if params.get("metric") in MAP_METRICS:
+            state.metric = params["metric"]
+        view = OverviewView(state)
+    except HehuError as exc:
+        return failure_page(title, lang, exc)
+    page = page_shell(
+        f"{i18n.t('app', lang)} · {title}", i18n.t("overview_sub", lang), records, lang, [view]
+    )
+    page.state = state
+    page.view = view
+    return page
