@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 from .errors import HehuError
+from .privacy import DEFAULT_ROLE, ROLES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO_ROOT / "notebooks"
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DB_HELP = "数据库地址（SQLite 文件路径或 postgresql+psycopg://…；默认 $HEHU_DB 或 ~/.hehu/hehu.sqlite） / database URL"
 
 
@@ -63,6 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--demo",
         action="store_true",
         help="数据库为空时先载入示例数据 / load the demo into an empty database first",
+    )
+    p.add_argument(
+        "--role",
+        choices=ROLES,
+        default=DEFAULT_ROLE,
+        help="本服务的角色（页面与网址无法更改） / the role of everyone on this server (deputy, presenter, staff, admin)",
+    )
+    p.add_argument(
+        "--token",
+        default=os.environ.get("HEHU_TOKEN"),
+        help="访问口令（非本机地址时必填；或 $HEHU_TOKEN） / access token, required off localhost",
     )
     for module_name in COMMAND_MODULES:
         module = importlib.import_module(module_name)
@@ -125,6 +138,11 @@ def cmd_serve(args) -> int:
     from .demo import load_demo
     from .store import open_store
 
+    if args.ip not in LOOPBACK and not args.token:
+        raise HehuError(
+            f"在 {args.ip} 上提供服务必须设置访问口令（--token 或 HEHU_TOKEN），否则同一网络中的任何人都能查看",
+            f"serving on {args.ip} needs a token (--token or HEHU_TOKEN)",
+        )
     store = open_store(args.db)
     if store.count("place") == 0:
         from .gazetteer import load_gazetteer
@@ -133,8 +151,10 @@ def cmd_serve(args) -> int:
     if args.demo and store.count("course") == 0 and store.count("case") == 0:
         print("首次使用：正在载入示例数据… / first use: loading demo data…", file=sys.stderr)
         load_demo(store)
-    env = dict(os.environ, HEHU_DB=store.url)
-    url = f"http://{'localhost' if args.ip in ('127.0.0.1', 'localhost') else args.ip}:{args.port}/voila/render/overview.ipynb"
+    # The role travels to every kernel in the environment: no page, widget or URL can change it.
+    env = dict(os.environ, HEHU_DB=store.url, HEHU_ROLE=args.role)
+    host = "localhost" if args.ip in LOOPBACK else args.ip
+    url = f"http://{host}:{args.port}/voila/render/overview.ipynb"
     command = [
         sys.executable,
         "-m",
@@ -144,8 +164,11 @@ def cmd_serve(args) -> int:
         f"--port={args.port}",
         f"--Voila.ip={args.ip}",
     ]
+    if args.token:
+        command.append(f"--token={args.token}")
+        url += f"?token={args.token}"
     print(
-        f"呵护工作台已启动，请在浏览器打开 / open in your browser:\n  {url}\n按 Ctrl+C 停止 / Ctrl+C to stop",
+        f"呵护工作台已启动（角色 role：{args.role}），请在浏览器打开 / open in your browser:\n  {url}\n按 Ctrl+C 停止 / Ctrl+C to stop",
         flush=True,
     )
     proc = subprocess.Popen(command, env=env)

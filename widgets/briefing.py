@@ -296,7 +296,7 @@ class BriefingView(w.VBox):
         w.link((self.period_picker, "value"), (state, "period_key"))
         controls = w.HBox(
             [self.place_picker, self.period_picker],
-            layout=w.Layout(flex_flow="row wrap", gap="8px"),
+            layout=w.Layout(flex_flow="row wrap"),
         )
         controls.add_class("hehu-controls")
         self.body = w.HTML(layout=w.Layout(width="100%"))

@@ -43,6 +43,7 @@ table.hehu-table td.num, table.hehu-table th.num { text-align: right; font-varia
   padding-left: 8px; }
 .hehu-list li { margin: 2px 0; }
 .hehu-foot { color: #666; font-size: 12px; margin-top: 10px; }
+.hehu-controls { gap: 8px; }
 .hehu-controls .widget-dropdown, .hehu-controls .widget-select { max-width: 100%; }
 @media (max-width: 600px) {
   .hehu-page { font-size: 14px; }

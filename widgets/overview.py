@@ -205,12 +205,12 @@ class OverviewView(w.VBox):
         w.link((self.descending_box, "value"), (state, "descending"))
         controls = w.HBox(
             [self.metric_picker, self.period_picker],
-            layout=w.Layout(flex_flow="row wrap", gap="8px"),
+            layout=w.Layout(flex_flow="row wrap"),
         )
         controls.add_class("hehu-controls")
         sort_controls = w.HBox(
             [self.sort_picker, self.descending_box],
-            layout=w.Layout(flex_flow="row wrap", gap="8px"),
+            layout=w.Layout(flex_flow="row wrap"),
         )
         sort_controls.add_class("hehu-controls")
         self.map_widget = w.HTML(layout=w.Layout(width="100%"))
