@@ -39,9 +39,9 @@ def test_notebook_executes(path, role, demo_url, monkeypatch):
     monkeypatch.setenv("HEHU_ROLE", role)
     monkeypatch.setenv("QUERY_STRING", "")
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute(
-        env=dict(os.environ)
-    )
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute(env=dict(os.environ))
     outputs = nb.cells[-1].outputs
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)

@@ -100,7 +100,9 @@ def test_deputies_see_small_counts_suppressed(demo_url, demo_records, deputy):
     page = build_overview_page(demo_url, params={})
     page.state.metric = "left_behind_children_paired"
     frame = metrics_by_place(demo_records, Period.year(2022))
-    small = frame[(frame["left_behind_children_paired"] >= 1) & (frame["left_behind_children_paired"] <= 4)]
+    small = frame[
+        (frame["left_behind_children_paired"] >= 1) & (frame["left_behind_children_paired"] <= 4)
+    ]
     assert len(small)  # the demo has small cells to hide
     assert "&lt;5" in page.view.table_widget.value
 
@@ -125,7 +127,9 @@ def test_briefing_of_the_county_shows_targets_and_questions(demo_url, staff):
 
 
 def test_briefing_of_a_key_village(demo_url, demo_records, staff):
-    village = demo_records.places.loc[demo_records.places["key_village"].astype(bool), "code"].iloc[0]
+    village = demo_records.places.loc[demo_records.places["key_village"].astype(bool), "code"].iloc[
+        0
+    ]
     page = build_briefing_page(demo_url, params={"place": village, "lang": "en"})
     body = text(page.view.body.value)
     assert "Questions to ask" in body or "Headline figures" in body
@@ -134,7 +138,9 @@ def test_briefing_of_a_key_village(demo_url, demo_records, staff):
 
 def test_unknown_place_is_a_message_and_a_picker(demo_url):
     page = build_briefing_page(demo_url, params={"place": "999"})
-    messages = [c.value for c in page.children if hasattr(c, "value") and 'data-hehu="error"' in c.value]
+    messages = [
+        c.value for c in page.children if hasattr(c, "value") and 'data-hehu="error"' in c.value
+    ]
     assert messages and "未知的地点代码：999" in messages[0]
     assert page.view.place_picker.value == "320826000000"
 

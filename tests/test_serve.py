@@ -8,7 +8,16 @@ import sys
 
 def test_serving_off_localhost_needs_a_token(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "hehu.cli", "serve", "--ip", "0.0.0.0", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}"],
+        [
+            sys.executable,
+            "-m",
+            "hehu.cli",
+            "serve",
+            "--ip",
+            "0.0.0.0",
+            "--db",
+            f"sqlite:///{tmp_path / 'x.sqlite'}",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
