@@ -185,6 +185,7 @@ COMMANDS = {"init": cmd_init, "demo": cmd_demo, "metrics": cmd_metrics, "serve":
 # Modules that add their own sub-commands: each has add_commands(subparsers, add_db, commands),
 # which adds its parsers and puts {name: function(args) -> exit code} into `commands`.
 COMMAND_MODULES: list[str] = []
+COMMAND_MODULES.append("hehu.claims_cli")  # check-claims
 
 if __name__ == "__main__":
     sys.exit(main())
