@@ -447,6 +447,19 @@ class Store:
             return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
     # -- writes -----------------------------------------------------------------------------
+    def audit(self, action: str, what: str, places: str = "", actor: str = "system") -> None:
+        """Append one entry to the audit log (exports, briefings: things that change no record)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                audit_log.insert().values(
+                    at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    actor=actor,
+                    action=action,
+                    what=what,
+                    places=places,
+                )
+            )
+
     def write(
         self,
         records: Mapping[str, Iterable[Mapping]],

@@ -8,7 +8,7 @@ import pytest
 
 from hehu.metrics import Period, metrics_by_place
 from widgets.briefing import build_briefing_page
-from widgets.maps import build_overview_map, map_html
+from widgets.maps import map_html
 from widgets.overview import OverviewState, build_overview_page
 
 GAOGOU = "320826101000"

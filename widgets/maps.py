@@ -8,7 +8,7 @@ import folium
 import pandas as pd
 
 from hehu import i18n, vocab
-from hehu.privacy import suppress_small
+from hehu.formatting import format_value  # noqa: F401 - pages import it from here too
 
 from .common import html_text
 from .offline_map import OfflineMap, tile_layer_for
@@ -29,19 +29,6 @@ POPUP_METRICS = [
     "must_visit_coverage",
     "pairings_lapsed",
 ]
-
-
-def format_value(value, metric: str, role: str | None = None) -> str:
-    """A metric value as text: rates as percentages, counts of people suppressed for the role."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    kind = vocab.METRICS[metric][2]
-    if kind == "rate":
-        return f"{value:.0%}"
-    if kind == "count":
-        shown = suppress_small(int(value), role)
-        return shown if isinstance(shown, str) else f"{shown:,}"
-    return f"{int(value):,}"
 
 
 def colour_classes(values: pd.Series) -> tuple[list[float], pd.Series]:
@@ -126,16 +113,25 @@ def _legend_html(metric: str, breaks: list[float], lang: str) -> str:
     swatches.append(
         f'<div><span style="display:inline-block;width:12px;height:12px;background:{NO_DATA_COLOUR};border:1px solid #333;margin-right:4px"></span>{html_text(i18n.t("no_value", lang))}</div>'
     )
+    # Bottom right, above the attribution: bottom left is Leaflet's scale, which it used to cover.
+    # On a phone the full legend hid half the county: there only its title shows, and a tap on
+    # it (focus) opens it.
     return (
-        '<div class="hehu-legend" style="position:absolute;bottom:12px;left:12px;z-index:1000;background:rgba(255,255,255,.93);'
-        'padding:6px 8px;border:1px solid #999;border-radius:4px;font-size:12px;max-width:240px;line-height:1.35">'
-        f"<b>{html_text(i18n.t('legend_title', lang))}：{html_text(i18n.metric_label(metric, lang))}</b>"
+        "<style>.hehu-legend{position:absolute;bottom:24px;right:10px;z-index:1000;"
+        "background:rgba(255,255,255,.93);padding:6px 8px;border:1px solid #999;border-radius:4px;"
+        "font-size:12px;max-width:240px;line-height:1.35;outline:none}"
+        "@media (max-width:500px){.hehu-legend{max-width:70%;font-size:11px}"
+        ".hehu-legend:not(:focus-within) .hehu-legend-body{display:none}"
+        ".hehu-legend:not(:focus-within) .hehu-legend-title::after{content:' ▸'}}</style>"
+        '<div class="hehu-legend" tabindex="0">'
+        f"<b class='hehu-legend-title'>{html_text(i18n.t('legend_title', lang))}：{html_text(i18n.metric_label(metric, lang))}</b>"
+        + '<div class="hehu-legend-body">'
         + "".join(swatches)
         + f"<div>◯ <i>{html_text(i18n.t('legend_uncertain', lang))}</i></div>"
         + f"<div>● {html_text(i18n.t('legend_surveyed', lang))}</div>"
         + f"<div style='color:{GAP_COLOUR}'>◎ {html_text(i18n.t('legend_gap', lang))}</div>"
         + f"<div>■ {html_text(i18n.t('legend_station', lang))}</div>"
-        + "</div>"
+        + "</div></div>"
     )
 
 

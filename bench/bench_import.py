@@ -1,0 +1,154 @@
+"""Benchmark: import a 100,000-row register, as a ratio to merely reading the file.
+
+The register is a children's register (姓名, 身份证号, 性别, 出生日期, 镇街, 村居, 类别, 户主姓名,
+户主身份证号), so every row is pseudonymised, has its village resolved, its household created
+and is checked against the store's rules. The baseline is the fastest reader available
+(python-calamine) reading the same file into Python lists, the least any import has to do.
+
+    .venv/bin/python bench/bench_import.py [--rows 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from openpyxl import Workbook
+from python_calamine import CalamineWorkbook
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from hehu.gazetteer import load_gazetteer, read_gazetteer  # noqa: E402
+from hehu.pseudonym import id_check_char  # noqa: E402
+from hehu.store import open_store  # noqa: E402
+
+HEADER = [
+    "序号",
+    "姓名",
+    "身份证号",
+    "性别",
+    "出生日期",
+    "镇街",
+    "村居",
+    "类别",
+    "户主姓名",
+    "户主身份证号",
+]
+CATEGORIES = ["留守儿童", "困境儿童", "留守儿童、困境儿童", "单亲家庭", "留守儿童、残疾"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "小明花雨晨子涵梓轩一诺欣怡浩然思远佳琪俊杰"
+
+
+def id_number(birth: dt.date, seq: int) -> str:
+    """A valid (synthetic) ID-card number for a birth date and a sequence number."""
+    first17 = f"320826{birth:%Y%m%d}{seq:03d}"
+    return first17 + id_check_char(first17)
+
+
+def make_register(path: Path, rows: int) -> None:
+    """Write the register with openpyxl's streaming writer (a title row above the header)."""
+    places = read_gazetteer()
+    towns = dict(zip(places["code"], places["short_name"], strict=True))
+    villages = places[places["level"].isin(["village", "community"])]
+    village_rows = [
+        (towns[parent] + ("镇" if parent[6] == "1" else "街道"), short)
+        for parent, short in zip(villages["parent_code"], villages["short_name"], strict=True)
+    ]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("留守儿童")
+    sheet.append(["涟水县留守儿童花名册（基准测试，合成数据）"])
+    sheet.append(HEADER)
+    start = dt.date(2006, 1, 1)
+    for i in range(rows):
+        birth = start + dt.timedelta(days=i % 4000)
+        child = id_number(birth, i // 4000 * 2 + (i % 2))
+        head = id_number(dt.date(1975, 1, 1) + dt.timedelta(days=i % 4000), i // 4000 * 2 + 1)
+        town, village = village_rows[i % len(village_rows)]
+        name = SURNAMES[i % 20] + GIVEN[(i // 20) % 16] + GIVEN[(i // 320) % 16]
+        sheet.append(
+            [
+                i + 1,
+                name,
+                child,
+                "男" if i % 2 else "女",
+                birth,
+                town,
+                village,
+                CATEGORIES[i % len(CATEGORIES)],
+                SURNAMES[i % 20] + "大" + GIVEN[(i // 20) % 16],
+                head,
+            ]
+        )
+    book.save(path)
+
+
+def read_only(path: Path) -> int:
+    """The baseline: python-calamine reads every sheet into Python lists."""
+    with CalamineWorkbook.from_path(str(path)) as book:
+        return sum(len(book.get_sheet_by_name(n).to_python()) for n in book.sheet_names)
+
+
+def timed(function, *args, **kwargs):
+    """(seconds, result) of one call."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def main() -> int:
+    """Write the register once, then time the read, the dry run, the import and a re-import."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--keep", metavar="DIR", help="keep the register and database here")
+    args = parser.parse_args()
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="hehu-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["HEHU_HOME"] = str(folder / "home")
+    from hehu.importer import import_file  # after HEHU_HOME: the key goes to the bench folder
+
+    register = folder / f"register_{args.rows}.xlsx"
+    if not register.exists():
+        seconds, _ = timed(make_register, register, args.rows)
+        print(f"wrote {register.name} ({register.stat().st_size / 1e6:.1f} MB) in {seconds:.1f} s")
+
+    read_times = [timed(read_only, register)[0] for _ in range(3)]
+    read = min(read_times)
+
+    def fresh_store(name: str):
+        """A new SQLite store with the gazetteer."""
+        path = folder / name
+        for old in folder.glob(name + "*"):
+            old.unlink()
+        store = open_store(f"sqlite:///{path}")
+        load_gazetteer(store)
+        return store
+
+    store = fresh_store("dry.sqlite")
+    dry, report = timed(import_file, store, register, dry_run=True, report_dir=folder / "r")
+    assert report.rejected == 0, report.errors[:5]
+    store = fresh_store("bench.sqlite")
+    real, report = timed(import_file, store, register, report_dir=folder / "r")
+    assert report.accepted == args.rows and report.rejected == 0
+    persons, households = store.count("person"), store.count("household")
+    again, report2 = timed(import_file, store, register, report_dir=folder / "r")
+    assert report2.records_written == 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    print(f"rows: {args.rows:,} (persons {persons:,}, households {households:,})")
+    print(f"read only (python-calamine, best of 3): {read:7.2f} s")
+    print(f"dry run (parse, resolve, validate)    : {dry:7.2f} s  ratio {dry / read:5.1f}x")
+    print(f"import (dry run + one transaction)    : {real:7.2f} s  ratio {real / read:5.1f}x")
+    print(f"re-import (nothing changes)           : {again:7.2f} s  ratio {again / read:5.1f}x")
+    print(f"import rate: {args.rows / real:,.0f} rows/s; peak memory {peak:,.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

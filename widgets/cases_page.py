@@ -1,0 +1,376 @@
+"""The cases page (维权事项与普法宣传): cases by category, status and station; legal campaigns."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from hehu import tracking, vocab
+from hehu.store import Store
+
+from .charts import bar_chart, heat_table
+from .common import html_text
+from .tracking import (
+    Card,
+    Column,
+    FrameTable,
+    TrackingState,
+    TrackingView,
+    build_tracking_page,
+    cards_html,
+    chart_series,
+    format_cell,
+    note_html,
+    positive,
+    row_labels,
+    section_html,
+    shown_values,
+    tr,
+    vocab_options,
+    with_total_row,
+)
+
+MAX_EVENT_YEARS = 5  # an open period could span many years; the newest five are shown
+
+
+class CasesState(TrackingState):
+    """Cases page filters: place, period and the case category (legal events ignore it)."""
+
+    def category_options(self) -> list[tuple[str, str]]:
+        """All categories, then each case category."""
+        return vocab_options(vocab.CASE_CATEGORIES, self.lang, "all_categories")
+
+
+def campaign_label(key: str, lang: str) -> str:
+    """A campaign's name."""
+    return vocab.label(vocab.CAMPAIGNS, key, lang)
+
+
+class CasesView(TrackingView):
+    """Cards, cases by category and status, station, time, age and place; legal campaigns."""
+
+    def __init__(self, state: CasesState, store: Store | None = None):
+        lang = state.lang
+        self.cards = w.HTML()
+        self.category_chart = w.HTML()
+        self.place_chart = w.HTML()
+        self.category_table = FrameTable("case-categories", [], lang, export_name="事项按类别状态")
+        self.station_table = FrameTable("case-stations", [], lang, export_name="事项按阵地")
+        self.time_table = FrameTable("case-times", [], lang, export_name="办理时长")
+        self.age_table = FrameTable("case-ages", [], lang, export_name="未办结按时长")
+        self.place_table = FrameTable("case-places", [], lang, export_name="事项按地点")
+        self.case_table = FrameTable("cases", [], lang, export_name="维权事项", scroll=True)
+        self.year_table = FrameTable("events-by-year", [], lang, export_name="普法按年度")
+        self.events_box = w.VBox(layout=w.Layout(width="100%"))
+        sections = [
+            self.cards,
+            w.HTML(section_html(tr("sec_case_category", lang), "categories")),
+            self.category_chart,
+            self.category_table,
+            w.HTML(section_html(tr("sec_case_station", lang), "stations")),
+            self.station_table,
+            w.HTML(section_html(tr("sec_case_time", lang), "times")),
+            self.time_table,
+            w.HTML(section_html(tr("sec_case_age", lang), "ages")),
+            self.age_table,
+            w.HTML(section_html(tr("sec_case_place", lang), "places")),
+            self.place_chart,
+            self.place_table,
+        ]
+        if state.shows_rows:
+            sections += [w.HTML(section_html(tr("sec_case_rows", lang), "cases")), self.case_table]
+        else:
+            sections.append(w.HTML(note_html(tr("rows_staff_only", lang))))
+        sections += [
+            w.HTML(section_html(tr("sec_events_year", lang), "events-year")),
+            self.year_table,
+            w.HTML(section_html(tr("sec_events", lang), "events")),
+            self.events_box,
+        ]
+        super().__init__(state, tr("case_category", lang), sections)
+        self.export_log = self.export_logger(store)
+        for table in (
+            self.category_table,
+            self.station_table,
+            self.time_table,
+            self.age_table,
+            self.place_table,
+            self.case_table,
+            self.year_table,
+        ):
+            table.on_export = self.export_log
+
+    def redraw(self) -> None:
+        """Recompute every figure for the state's place, period and category."""
+        self._draw_cases()
+        self._draw_events()
+
+    def _draw_cases(self) -> None:
+        state, lang, role = self.state, self.state.lang, self.state.role
+        records, period, place, category = state.records, state.period, state.place, state.category
+        note = state.scope_text()
+
+        figures = tracking.case_figures(records, period, category)
+        rows = tracking.breakdown(
+            records, place, figures, rates={"resolution_rate": ("resolved", "received", 1)}
+        )
+        rows["label"] = row_labels(rows, lang)
+        place_columns = [
+            Column("label", tr("place", lang)),
+            Column("received", tr("received", lang), "count"),
+            Column("resolved", tr("resolved", lang), "count"),
+            Column("resolution_rate", tr("resolution_rate", lang), "rate"),
+            Column("open", tr("open", lang), "count"),
+            Column("over_90_days", tr("over_90_days", lang), "count"),
+        ]
+        shown = shown_values(
+            rows,
+            place_columns,
+            role,
+            total_row=place,
+            additive=(("received", ("resolved", "open")),),
+            derived={"resolution_rate": ("resolved", "received")},
+        )
+        self.place_table.columns = place_columns
+        self.place_table.gap_columns = ("over_90_days",)
+        self.place_table.show(rows, shown, note)
+        parts = rows[~rows["is_total"]]
+        self.place_chart.value = bar_chart(
+            list(parts["label"]),
+            [
+                chart_series(
+                    tr("received", lang),
+                    parts["received"],
+                    shown.loc[parts.index, "received"],
+                    "count",
+                    lang,
+                )
+            ],
+            title=f"{tr('received', lang)} · {state.place_name()}",
+            key="case-places",
+            empty_text=tr("no_data", lang),
+        )
+
+        times = tracking.resolution_times(records, period, place, category)
+        closed_rows = tracking.case_rows(records, period, place, category)
+        median_all = closed_rows["days_to_close"].median()
+        total, total_shown = rows.loc[place], shown.loc[place]
+        self.cards.value = cards_html(
+            [
+                Card(
+                    "received",
+                    tr("received", lang),
+                    format_cell(total_shown["received"], "count"),
+                    state.category_label(),
+                ),
+                Card(
+                    "resolved", tr("resolved", lang), format_cell(total_shown["resolved"], "count")
+                ),
+                Card(
+                    "resolution_rate",
+                    tr("resolution_rate", lang),
+                    format_cell(total_shown["resolution_rate"], "rate"),
+                ),
+                Card(
+                    "open",
+                    tr("open", lang),
+                    format_cell(total_shown["open"], "count"),
+                    tr("as_of", lang, day=period.as_of.strftime("%Y-%m-%d")),
+                ),
+                Card(
+                    "over_90_days",
+                    tr("over_90_days", lang),
+                    format_cell(total_shown["over_90_days"], "count"),
+                    gap=positive(total["over_90_days"]),
+                ),
+                Card("median_days", tr("median_days", lang), format_cell(median_all, "days")),
+            ]
+        )
+
+        by_category = tracking.cases_by_category_status(records, period, place, category)
+        by_category["label"] = by_category["category"].map(
+            lambda c: vocab.label(vocab.CASE_CATEGORIES, c, lang)
+        )
+        statuses = list(vocab.CASE_STATUSES)
+        by_category = with_total_row(by_category, [*statuses, "total"], "label", tr("total", lang))
+        category_columns = [
+            Column("label", tr("category", lang)),
+            *[Column(s, vocab.label(vocab.CASE_STATUSES, s, lang), "count") for s in statuses],
+            Column("total", tr("total", lang), "count"),
+        ]
+        category_shown = shown_values(
+            by_category,
+            category_columns,
+            role,
+            total_row=len(by_category) - 1,
+            additive=(("total", tuple(statuses)),),
+        )
+        self.category_table.columns = category_columns
+        self.category_table.show(by_category, category_shown, note)
+        body = by_category[~by_category["is_total"]]
+        self.category_chart.value = bar_chart(
+            list(body["label"]),
+            [
+                chart_series(
+                    vocab.label(vocab.CASE_STATUSES, s, lang),
+                    body[s],
+                    category_shown.loc[body.index, s],
+                    "count",
+                    lang,
+                )
+                for s in statuses
+            ],
+            title=f"{tr('sec_case_category', lang)} · {state.place_name()}",
+            key="case-categories",
+            empty_text=tr("no_data", lang),
+        )
+
+        stations = tracking.cases_by_station(records, period, place, category)
+        station_counts = ["received", "resolved", "referred", "open"]
+        stations = with_total_row(stations, station_counts, "station", tr("total", lang))
+        stations.loc[stations["is_total"], "median_days"] = closed_rows["days_to_close"].median()
+        station_columns = [
+            Column("station", tr("station", lang)),
+            Column("received", tr("received", lang), "count"),
+            Column("resolved", vocab.label(vocab.CASE_STATUSES, "resolved", lang), "count"),
+            Column("referred", vocab.label(vocab.CASE_STATUSES, "referred", lang), "count"),
+            Column("open", tr("open", lang), "count"),
+            Column("median_days", tr("median_days", lang), "days"),
+        ]
+        self.station_table.columns = station_columns
+        self.station_table.show(
+            stations,
+            shown_values(
+                stations,
+                station_columns,
+                role,
+                total_row=len(stations) - 1,
+                additive=(("received", ("resolved", "referred", "open")),),
+            ),
+            note,
+        )
+
+        times["label"] = times["category"].map(
+            lambda c: vocab.label(vocab.CASE_CATEGORIES, c, lang)
+        )
+        time_columns = [
+            Column("label", tr("category", lang)),
+            Column("closed", tr("closed", lang), "count"),
+            Column("median_days", tr("median_days", lang), "days"),
+            Column("mean_days", tr("mean_days", lang), "days"),
+            Column("max_days", tr("max_days", lang), "days"),
+        ]
+        self.time_table.columns = time_columns
+        self.time_table.show(times, shown_values(times, time_columns, role), note)
+
+        ages = tracking.open_cases_by_age(records, period, place, category)
+        ages = with_total_row(ages, ["cases"], "band", tr("total", lang))
+        age_columns = [
+            Column("band", tr("band", lang)),
+            Column("cases", tr("cases_n", lang), "count"),
+        ]
+        self.age_table.columns = age_columns
+        self.age_table.gap_columns = ()
+        self.age_table.show(
+            ages, shown_values(ages, age_columns, role, total_row=len(ages) - 1), note
+        )
+
+        if state.shows_rows:
+            cases = tracking.case_rows(records, period, place, category)
+            cases["category"] = cases["category"].map(
+                lambda c: vocab.label(vocab.CASE_CATEGORIES, c, lang)
+            )
+            cases["status_as_of"] = cases["status_as_of"].map(
+                lambda s: vocab.label(vocab.CASE_STATUSES, s, lang)
+            )
+            self.case_table.columns = [
+                Column("case_id", tr("case", lang)),
+                Column("received_date", tr("received_date", lang), "date"),
+                Column("category", tr("category", lang)),
+                Column("status_as_of", tr("status", lang)),
+                Column("closed_date", tr("closed_date", lang), "date"),
+                Column("days_to_close", tr("days_to_close", lang), "days"),
+                Column("age_days", tr("age_days", lang), "days"),
+                Column("station", tr("station", lang)),
+                Column("place_name", tr("village", lang)),
+                Column("town_name", tr("town", lang)),
+            ]
+            self.case_table.show(cases, cases.astype(object), note)
+
+    def _draw_events(self) -> None:
+        state, lang = self.state, self.state.lang
+        records, period, place = state.records, state.period, state.place
+        note = f"{state.place_name()} · {period.label()}"
+
+        by_year = tracking.events_by_campaign_year(records, period, place)
+        by_year["label"] = by_year["campaign"].map(lambda c: campaign_label(c, lang))
+        year_columns = [
+            Column("year", tr("year", lang)),
+            Column("label", tr("campaign", lang)),
+            Column("events", tr("events", lang), "number"),
+            Column("audience", tr("audience", lang), "number"),
+        ]
+        self.year_table.columns = year_columns
+        self.year_table.show(by_year, by_year.astype(object), note)
+
+        campaigns = list(tracking.NAMED_CAMPAIGNS) + ["other"]
+        blocks: list[w.Widget] = []
+        for year in tracking.event_years(records, period)[:MAX_EVENT_YEARS]:
+            figures = tracking.campaign_figures(records, period, year)
+            rows = tracking.breakdown(records, place, figures)
+            rows["label"] = row_labels(rows, lang)
+            body = rows[~rows["is_total"]]
+            chart = heat_table(
+                list(body["label"]),
+                [campaign_label(c, lang) for c in campaigns],
+                body[campaigns].to_numpy().tolist(),
+                title=f"{year} · {tr('sec_events', lang)} · {state.place_name()}",
+                key=f"events-{year}",
+            )
+            without = tracking.places_without_campaign(records, period, place, year)
+            missing = [
+                tr(
+                    "held_nothing",
+                    lang,
+                    campaign=campaign_label(c, lang),
+                    places="、".join(names),
+                )
+                for c, names in without.items()
+                if names
+            ]
+            missing_html = (
+                f'<div class="hehu-sub"><b>{html_text(tr("sec_without", lang))}（{year}）</b></div>'
+                + (
+                    '<ul class="hehu-list" data-hehu="held-nothing">'
+                    + "".join(f"<li>{html_text(m)}</li>" for m in missing)
+                    + "</ul>"
+                    if missing
+                    else note_html(tr("all_held", lang))
+                )
+            )
+            columns = [Column("label", tr("place", lang))] + [
+                Column(c, campaign_label(c, lang), "number") for c in campaigns
+            ]
+            table = FrameTable(
+                f"events-{year}",
+                columns,
+                lang,
+                export_name=f"普法{year}",
+                on_export=self.export_log,
+            )
+            table.gap_columns = ()
+            table.show(rows, rows.astype(object), f"{note} · {year}")
+            blocks += [w.HTML(chart + missing_html), table]
+        if not blocks:
+            blocks = [w.HTML(note_html(tr("no_data", lang)))]
+        self.events_box.children = blocks
+
+
+def build_cases_page(db_url: str | None = None, params: dict | None = None) -> w.VBox:
+    """The cases and legal campaigns page as one ipywidgets box (the notebook displays it)."""
+    return build_tracking_page(
+        "cases",
+        lambda records, lang: CasesState(records, lang),
+        lambda state, store: CasesView(state, store),
+        db_url,
+        params,
+    )
