@@ -20,7 +20,11 @@ PAGE_CSS = """
 .hehu-page { max-width: 1400px; margin: 0 auto; font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei",
   "Microsoft YaHei", "PingFang SC", sans-serif; font-size: 15px; color: #1d1d1d; }
 .hehu-page, .hehu-page * { box-sizing: border-box; }
-.hehu-page .widget-html-content { white-space: normal; }
+/* min-width 0: a wide table scrolls inside its .hehu-table-wrap instead of widening the page. */
+.hehu-page .widget-html-content { white-space: normal; line-height: 1.5; min-width: 0; }
+/* ipywidgets gives every widget 2px side margins: with width 100% the map and briefing overflowed
+   the page by 4px (a sideways scroll, the map's right edge cut off). */
+.hehu-page .widget-html { margin-left: 0; margin-right: 0; }
 .hehu-title { font-size: 22px; font-weight: 700; margin: 4px 0 2px; line-height: 1.3; }
 .hehu-sub { color: #555; font-size: 13px; margin-bottom: 6px; }
 .hehu-banner { background: #fff3cd; border: 1px solid #e0c36a; color: #5c4400; padding: 6px 10px;
@@ -51,7 +55,14 @@ table.hehu-table td.num, table.hehu-table th.num { text-align: right; font-varia
   .hehu-card { flex: 1 1 45%; min-width: 0; }
   .hehu-card .v { font-size: 20px; }
   .hehu-controls { flex-direction: column !important; }
-  .hehu-controls > * { width: 100% !important; }
+  .hehu-controls > * { width: 100% !important; margin-left: 0 !important; margin-right: 0 !important; }
+  iframe.hehu-map { height: 440px !important; }
+  /* Squeezed to the screen, tables broke every name one character per line: keep columns
+     readable and let the table scroll sideways in its wrap. */
+  table.hehu-table th, table.hehu-table td { min-width: 4em; }
+  table.hehu-table td:first-child { min-width: 7em; }
+  table[data-hehu="recommendations"] td:nth-child(2),
+  table[data-hehu="recommendations"] td:nth-child(6) { min-width: 12em; }
 }
 @media print {
   .hehu-controls, .hehu-noprint { display: none !important; }
@@ -60,6 +71,9 @@ table.hehu-table td.num, table.hehu-table th.num { text-align: right; font-varia
   .hehu-section { break-after: avoid; }
   table.hehu-table tr { break-inside: avoid; }
   .jp-OutputArea-output, .widget-box, .widget-html { height: auto !important; overflow: visible !important; }
+  /* Voila scrolls the page inside fixed-size containers: release them or only page 1 prints. */
+  html, body, #main, #jp-main-content-panel, #rendered_cells { position: static !important;
+    width: auto !important; height: auto !important; overflow: visible !important; contain: none !important; }
 }
 </style>
 """
