@@ -51,7 +51,7 @@ def test_schematic_and_approximate_positions_are_drawn_dashed(demo_records):
     assert len(solid) == 1 and solid == ["town"]
     assert len(dashed) == 15 + 38
     assert '"dashArray": "4 3"' in html
-    assert "空心虚线圈" in html  # the legend says what dashed means
+    assert "浅色虚线圈" in html  # the legend says what dashed means
 
 
 def test_map_in_english(demo_records):

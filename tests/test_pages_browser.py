@@ -177,7 +177,7 @@ def test_overview_map_loads(site, page):
     legend = frame.locator(".hehu-legend")
     expect(legend).to_be_visible()
     expect(legend).to_contain_text("图例")
-    expect(legend).to_contain_text("空心虚线圈")
+    expect(legend).to_contain_text("浅色虚线圈")
     # Approximate positions are drawn dashed, sourced ones solid.
     uncertain = frame.locator("path.hehu-uncertain")
     assert uncertain.count() > 0

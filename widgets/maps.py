@@ -19,6 +19,7 @@ PALETTE = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"]
 NO_DATA_COLOUR = "#bbbbbb"
 GAP_COLOUR = "#d62728"
 STATION_COLOUR = "#8c564b"
+STATION_PANE = "hehu-stations"
 POPUP_METRICS = [
     "cases_received",
     "course_sessions",
@@ -226,14 +227,18 @@ def build_overview_map(
         add_place(row, layer_key, 4, 11, key_max)
 
     by_code = located.set_index("code")
-    for i, org in enumerate(stations.to_dict("records")):
+    # Stations sit in a pane below the circles: they never hide a town or village marker or take
+    # its click, and stay clickable beside it.
+    folium.map.CustomPane(STATION_PANE, z_index=390).add_to(fmap)
+    per_place: dict[str, int] = {}
+    for org in stations.to_dict("records"):
         if org["place_code"] not in by_code.index:
             continue
         where = by_code.loc[org["place_code"]]
-        # Several stations can share a place: offset them a little so each stays clickable.
-        offset = 0.004 * (i % 5)
+        nth = per_place[org["place_code"]] = per_place.get(org["place_code"], -1) + 1
+        # several stations at one place (the county studios): a short row under the point
         folium.Marker(
-            [where["lat"] - 0.006 - offset, where["lon"] + 0.006 + offset],
+            [where["lat"] - 0.008, where["lon"] + 0.006 * (nth - 2)],
             icon=folium.DivIcon(
                 html=f'<div class="hehu-station" style="width:10px;height:10px;background:{STATION_COLOUR};border:1px solid #fff"></div>',
                 icon_size=(10, 10),
@@ -243,6 +248,7 @@ def build_overview_map(
                 f"<b>{html_text(org['name'])}</b><br>{html_text(vocab.label(vocab.ORG_KINDS, org['kind'], lang))}",
                 max_width=240,
             ),
+            pane=STATION_PANE,
         ).add_to(layer_station)
 
     for layer in (layer_town, layer_key, layer_gap, layer_station):

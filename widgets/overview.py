@@ -191,10 +191,10 @@ class OverviewView(w.VBox):
         self.sort_picker = w.Dropdown(
             options=list(dict((v, (k, v)) for k, v in sort_options).values()),
             value="name",
-            description="排序" if lang == "zh" else "Sort",
+            description=i18n.t("sort", lang),
         )
         self.descending_box = w.Checkbox(
-            value=False, description="降序" if lang == "zh" else "descending", indent=False
+            value=False, description=i18n.t("descending", lang), indent=False
         )
         for picker in (self.metric_picker, self.period_picker, self.sort_picker):
             picker.style.description_width = "initial"
@@ -250,7 +250,7 @@ class OverviewView(w.VBox):
             ).sum()
         )
         self.summary.value = (
-            f'<div class="hehu-cards"><div class="hehu-card" data-hehu="county-value"><div class="k">{html_text(i18n.metric_label(state.metric, state.lang))}（全县）</div>'
+            f'<div class="hehu-cards"><div class="hehu-card" data-hehu="county-value"><div class="k">{html_text(i18n.metric_label(state.metric, state.lang))} · {html_text(i18n.t("whole_county", state.lang))}</div>'
             f'<div class="v">{html_text(format_value(value, state.metric, state.role))}</div><div class="t">{html_text(state.period.label())}</div></div>'
             f'<div class="hehu-card gap" data-hehu="key-village-gaps"><div class="k">{html_text(i18n.t("key_villages_here", state.lang))}·{html_text(i18n.t("gaps", state.lang))}</div>'
             f'<div class="v">{key_gaps}</div><div class="t">{html_text(i18n.t("legend_gap", state.lang))}</div></div></div>'
