@@ -187,6 +187,7 @@ COMMANDS = {"init": cmd_init, "demo": cmd_demo, "metrics": cmd_metrics, "serve":
 COMMAND_MODULES: list[str] = []
 COMMAND_MODULES.append("hehu.claims_cli")  # check-claims
 COMMAND_MODULES.append("hehu.import_cli")  # template, import
+COMMAND_MODULES.append("hehu.packs_cli")  # briefing
 
 if __name__ == "__main__":
     sys.exit(main())
