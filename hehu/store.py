@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from . import vocab
 from .errors import InvalidRecord, StoreUnavailable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -366,8 +366,32 @@ def _migrate_2_to_3(conn: sa.Connection) -> None:
     recommendation_update.create(conn, checkfirst=True)
 
 
+def _make_audit_log_append_only(conn: sa.Connection) -> None:
+    """Triggers that refuse UPDATE and DELETE on the audit log, whoever connects."""
+    if conn.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+            )
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION hehu_audit_log_append_only() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql"
+        )
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
+        conn.exec_driver_sql(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION hehu_audit_log_append_only()"
+        )
+
+
 # version reached -> step from the version before it
-MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {2: _migrate_1_to_2, 3: _migrate_2_to_3}
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
+    2: _migrate_1_to_2,
+    3: _migrate_2_to_3,
+    4: _make_audit_log_append_only,
+}
 
 
 def hehu_home() -> Path:
@@ -616,6 +640,7 @@ def _ensure_schema(conn: sa.Connection) -> None:
     inspector = sa.inspect(conn)
     if not inspector.has_table("meta"):
         metadata.create_all(conn)
+        _make_audit_log_append_only(conn)
         _upsert(conn, meta, [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
         return
     version = int(

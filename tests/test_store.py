@@ -135,3 +135,13 @@ def test_writes_are_audited(tmp_path):
     assert log[["action", "what", "places"]].to_dict("records") == [
         {"action": "import", "what": "test", "places": C}
     ]
+
+
+def test_the_audit_log_is_append_only(db_url):
+    store = open_store(db_url)
+    store.audit("export", "test export", places=C)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_log SET actor = 'someone else'"))
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_log"))
+    assert store.read("audit_log")["actor"].tolist() == ["system"]
