@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="本服务的角色（页面与网址无法更改） / the role of everyone on this server (deputy, presenter, staff, admin)",
     )
     p.add_argument(
+        "--tiles",
+        choices=["none", "osm", "tianditu"],
+        default=os.environ.get("HEHU_TILES", "none"),
+        help="地图底图（默认无，离线可用；天地图需 $HEHU_TIANDITU_KEY） / base map tiles",
+    )
+    p.add_argument(
         "--token",
         default=os.environ.get("HEHU_TOKEN"),
         help="访问口令（非本机地址时必填；或 $HEHU_TOKEN） / access token, required off localhost",
@@ -152,7 +158,12 @@ def cmd_serve(args) -> int:
         print("首次使用：正在载入示例数据… / first use: loading demo data…", file=sys.stderr)
         load_demo(store)
     # The role travels to every kernel in the environment: no page, widget or URL can change it.
-    env = dict(os.environ, HEHU_DB=store.url, HEHU_ROLE=args.role)
+    env = dict(os.environ, HEHU_DB=store.url, HEHU_ROLE=args.role, HEHU_TILES=args.tiles)
+    if args.tiles == "tianditu" and not env.get("HEHU_TIANDITU_KEY"):
+        raise HehuError(
+            "使用天地图底图需要设置 HEHU_TIANDITU_KEY（天地图密钥）",
+            "tianditu tiles need HEHU_TIANDITU_KEY",
+        )
     host = "localhost" if args.ip in LOOPBACK else args.ip
     url = f"http://{host}:{args.port}/voila/render/overview.ipynb"
     command = [

@@ -148,3 +148,16 @@ def test_unknown_place_is_a_message_and_a_picker(demo_url):
 def test_a_missing_database_is_a_message_not_a_traceback(tmp_path):
     page = build_overview_page(f"sqlite:///{tmp_path / 'none.sqlite'}", params={})
     assert "无法打开数据库" in page.children[1].value
+
+
+def test_tiles_are_a_server_setting(demo_records, monkeypatch):
+    state = OverviewState(demo_records, "zh", role="staff")
+    assert "tile.openstreetmap.org" not in state.build_map().get_root().render()
+    monkeypatch.setenv("HEHU_TILES", "osm")
+    assert "tile.openstreetmap.org" in state.build_map().get_root().render()
+    monkeypatch.setenv("HEHU_TILES", "tianditu")
+    monkeypatch.setenv("HEHU_TIANDITU_KEY", "abc123")
+    assert (
+        "tianditu.gov.cn" in state.build_map().get_root().render()
+        and "tk=abc123" in state.build_map().get_root().render()
+    )

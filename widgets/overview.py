@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import ipywidgets as w
 import pandas as pd
 import traitlets
@@ -106,7 +108,7 @@ class OverviewState(traitlets.HasTraits):
         return orgs[orgs["kind"].isin(vocab.STATION_KINDS)]
 
     def build_map(self):
-        """The folium map for the current state."""
+        """The folium map for the current state (base tiles from the server's setting)."""
         return build_overview_map(
             self.records.places,
             self.metrics(),
@@ -115,6 +117,8 @@ class OverviewState(traitlets.HasTraits):
             self.metric,
             lang=self.lang,
             role=self.role,
+            tiles=os.environ.get("HEHU_TILES", "none"),
+            tianditu_key=os.environ.get("HEHU_TIANDITU_KEY"),
         )
 
     def table(self) -> pd.DataFrame:
