@@ -98,8 +98,18 @@ def test_a_bad_file_shows_an_error_not_a_traceback(staff_env, tmp_path):
     bad.write_bytes(b"not a workbook")
     upload(page, bad)
     find(page, w.Button, "试导入（不写入）").click()
-    assert 'data-hehu="error"' in page_text(page) and "无法读取文件" in page_text(page)
+    # refused on its bytes before any reader sees it: not a zip, so not an .xlsx
+    assert 'data-hehu="error"' in page_text(page) and "文件内容与扩展名 .xlsx 不符" in page_text(page)
     assert find(page, w.FloatProgress).bar_style == "danger"
+
+
+def test_a_corrupt_workbook_shows_an_error_not_a_traceback(staff_env, tmp_path):
+    page = build_import_page()
+    bad = tmp_path / "x.xlsx"
+    bad.write_bytes(b"PK\x03\x04 a broken zip")
+    upload(page, bad)
+    find(page, w.Button, "试导入（不写入）").click()
+    assert 'data-hehu="error"' in page_text(page) and "无法读取文件" in page_text(page)
 
 
 def test_deputies_do_not_get_the_import_page(staff_env, monkeypatch):
