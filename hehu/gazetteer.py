@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import InvalidRecord, UnknownPlace
@@ -79,16 +80,44 @@ def ancestors_frame(places: pd.DataFrame) -> pd.DataFrame:
     """Pairs (code, ancestor) for every place and each place above it, itself included.
 
     Merging records on `code` and grouping by `ancestor` rolls any count up the hierarchy.
+    Rows come place by place (gazetteer order), each place first, then upwards.
     """
-    parent = dict(zip(places["code"], places["parent_code"], strict=True))
-    pairs = []
-    for code in places["code"]:
-        node, seen = code, set()
-        while isinstance(node, str) and node and node not in seen:
-            pairs.append((code, node))
-            seen.add(node)
-            node = parent.get(node)
-    return pd.DataFrame(pairs, columns=["code", "ancestor"])
+    codes = places["code"].to_numpy(dtype=object)
+    # parent of a code; with a code listed twice the last row wins, as a dict would have it
+    parent = pd.Series(places["parent_code"].to_numpy(dtype=object), index=codes)
+    parent = parent[~parent.index.duplicated(keep="last")]
+    # One step up for all places at once (a province has tens of thousands of places and a
+    # Python loop over them was the slow part of the first metrics call). A chain stops after
+    # a place without a parent (a parent code outside the gazetteer is still listed, as it was)
+    # and before a code it already holds (a loop in the data).
+    rows, ancestors, depths = [], [], []
+    row = np.arange(len(codes))
+    node = codes
+    chain: list[np.ndarray] = []
+    alive = _is_code(node)
+    depth = 0
+    while alive.any():
+        row, node = row[alive], node[alive]
+        chain = [earlier[alive] for earlier in chain]
+        rows.append(row)
+        ancestors.append(node)
+        depths.append(np.full(len(row), depth))
+        chain.append(node)
+        up = parent.reindex(node).to_numpy(dtype=object)
+        alive = _is_code(up)
+        for earlier in chain:
+            alive &= up != earlier
+        node, depth = up, depth + 1
+    if not rows:
+        return pd.DataFrame([], columns=["code", "ancestor"])
+    row, ancestor, depth = (np.concatenate(x) for x in (rows, ancestors, depths))
+    order = np.lexsort((depth, row))
+    return pd.DataFrame({"code": codes[row[order]], "ancestor": ancestor[order]})
+
+
+def _is_code(values: np.ndarray) -> np.ndarray:
+    """Which values can be a place code: non-empty text."""
+    return np.fromiter((isinstance(v, str) and v != "" for v in values), bool, len(values))
 
 
 def descendants(places: pd.DataFrame, code: str) -> set[str]:

@@ -3,6 +3,10 @@
 All metrics are computed per place of record (a village, a town, the county), then rolled up the
 hierarchy with one `ancestors` table, so a town's figure is always the sum of what lies under it
 and counts of distinct things (households, children) are never double-counted.
+
+Speed (a province is millions of rows): ids are strings, and looking strings up is what costs, so
+every join a metric needs (visit -> household -> place...) is turned into integer row positions
+once per snapshot and cached on the `Records`; figures are then counted with numpy over positions.
 """
 
 from __future__ import annotations
@@ -61,6 +65,39 @@ class Records:
     def person_place(self) -> pd.Series:
         """Person id -> place code."""
         return self.frames["person"].set_index("person_id")["place_code"]
+
+    @cached_property
+    def _tree(self) -> tuple[np.ndarray, np.ndarray]:
+        """`ancestors` as positions in `place_index`: (place, ancestor) position pairs."""
+        anc = self.ancestors
+        code = self.place_index.get_indexer(anc["code"])
+        up = self.place_index.get_indexer(anc["ancestor"])
+        keep = (code >= 0) & (up >= 0)  # an ancestor outside the gazetteer has no row to count in
+        return code[keep], up[keep]
+
+    def _place_pos(self, kind: str, column: str = "place_code") -> np.ndarray:
+        """Position in `place_index` of each record's place (-1 if none), cached per snapshot."""
+        key = ("place_pos", kind, column)
+        if key not in self._cache:
+            self._cache[key] = self.place_index.get_indexer(self.frames[kind][column])
+        return self._cache[key]
+
+    def _row_pos(self, kind: str, column: str, target: str, target_key: str) -> np.ndarray:
+        """Row of `target` whose `target_key` each record's `column` names (-1 if none), cached."""
+        key = ("row_pos", kind, column, target)
+        if key not in self._cache:
+            index_key = ("index", target, target_key)
+            if index_key not in self._cache:  # its hash table is built once, then reused
+                self._cache[index_key] = pd.Index(self.frames[target][target_key])
+            self._cache[key] = self._cache[index_key].get_indexer(self.frames[kind][column])
+        return self._cache[key]
+
+    def _flags(self, kind: str, column: str, test) -> np.ndarray:
+        """`test` of each record's `column`, evaluated once per distinct value, cached."""
+        key = ("flags", kind, column, test)
+        if key not in self._cache:
+            self._cache[key] = _map_distinct(self.frames[kind][column], test)
+        return self._cache[key]
 
     def check_place(self, code: str) -> str:
         """The code if it is in the gazetteer; UnknownPlace otherwise."""
@@ -135,30 +172,105 @@ class Period:
         return f"{fmt(self.start)} 至 {fmt(self.end)}"
 
 
+def _map_distinct(values: pd.Series, test) -> np.ndarray:
+    """`values.map(test)` as a bool array, calling `test` once per distinct value, not per row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = [bool(test(u)) for u in uniques]
+    if (codes < 0).any():  # missing values: code -1 takes the last entry
+        results.append(bool(test(np.nan)))
+    return np.array(results, dtype=bool)[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
+def _roll_up(records: Records, per_place: np.ndarray, name=None) -> pd.Series:
+    """Figures per place of record -> figures per place with everything under it added."""
+    code, up = records._tree
+    total = np.bincount(up, weights=per_place[code], minlength=len(records.place_index))
+    return pd.Series(np.rint(total).astype("int64"), index=records.place_index, name=name)
+
+
+def _count(records: Records, pos: np.ndarray, weights: np.ndarray | None = None, name=None):
+    """Roll up rows given as place positions: count them, or sum integer `weights`."""
+    ok = pos >= 0
+    per_place = np.bincount(
+        pos[ok],
+        weights=None if weights is None else weights[ok],
+        minlength=len(records.place_index),
+    )
+    return _roll_up(records, per_place.astype("float64"), name)
+
+
+def _count_distinct(records: Records, pos: np.ndarray, items: np.ndarray, name=None) -> pd.Series:
+    """Roll up how many distinct items (non-negative integer codes) lie under each place."""
+    ok = (pos >= 0) & (items >= 0)
+    pos, items = pos[ok], items[ok]
+    n = len(records.place_index)
+    if not len(items):
+        return pd.Series(0, index=records.place_index, dtype="int64", name=name)
+    home = np.full(int(items.max()) + 1, -1, dtype="int64")
+    home[items] = pos
+    if (home[items] == pos).all():
+        # each item at one place (a household has one home): count each item once, at it
+        return _count(records, home[home >= 0], name=name)
+    # an item at several places: pair it with every ancestor of each, then count pairs once
+    pairs = np.unique(items.astype("int64") * n + pos)
+    item, place = np.divmod(pairs, n)
+    code, up = records._tree
+    order = np.argsort(code, kind="stable")
+    code, up = code[order], up[order]
+    first = np.searchsorted(code, place)
+    reach = np.searchsorted(code, place, side="right") - first
+    offset = np.arange(reach.sum()) - np.repeat(np.cumsum(reach) - reach, reach)
+    ancestor = up[np.repeat(first, reach) + offset]
+    unique = np.unique(np.repeat(item, reach) * n + ancestor)
+    per_place = np.bincount(unique % n, minlength=n).astype("int64")
+    return pd.Series(per_place, index=records.place_index, name=name)
+
+
 def _roll(
     records: Records, frame: pd.DataFrame, place_col: str, *, value=None, distinct=None
 ) -> pd.Series:
     """Roll records up the hierarchy: count rows, sum `value` or count distinct `distinct`."""
     if frame.empty:
         return pd.Series(0, index=records.place_index, dtype="int64")
-    merged = frame.merge(records.ancestors, left_on=place_col, right_on="code", how="inner")
-    grouped = merged.groupby("ancestor")
+    pos = records.place_index.get_indexer(frame[place_col])
     if distinct is not None:
-        out = grouped[distinct].nunique()
-    elif value is not None:
-        out = grouped[value].sum()
-    else:
-        out = grouped.size()
+        items, _ = pd.factorize(frame[distinct], use_na_sentinel=True)
+        return _count_distinct(records, pos, items, name=distinct)
+    if value is None:
+        return _count(records, pos)
+    values = frame[value]
+    if pd.api.types.is_integer_dtype(values) or pd.api.types.is_bool_dtype(values):
+        # float64 sums of integers are exact below 2**53
+        weights = values.astype("float64").fillna(0).to_numpy()
+        return _count(records, pos, weights, name=value)
+    return _roll_merge(records, frame, place_col, value)
+
+
+def _roll_merge(records: Records, frame: pd.DataFrame, place_col: str, value: str) -> pd.Series:
+    """Sum a non-integer `value` the pandas way (its rounding of float sums is the reference)."""
+    merged = frame.merge(records.ancestors, left_on=place_col, right_on="code", how="inner")
+    out = merged.groupby("ancestor")[value].sum()
     return out.reindex(records.place_index, fill_value=0).astype("int64")
+
+
+def _reached_units(records: Records, reached: np.ndarray, unit_mask: np.ndarray) -> pd.Series:
+    """Per place: how many units under it hold a reached place (positions; -1 ignored)."""
+    n = len(records.place_index)
+    hit = np.zeros(n, dtype=bool)
+    hit[reached[reached >= 0]] = True
+    code, up = records._tree
+    unit_hit = np.zeros(n, dtype=bool)
+    unit_hit[up[hit[code]]] = True
+    return _roll_up(records, (unit_hit & unit_mask).astype("float64"))
 
 
 def _units_reached(records: Records, reached_places: pd.Series, unit_mask: pd.Series) -> pd.Series:
     """Per place: how many units under it (towns, key villages…) hold a reached place."""
-    places = records.places
-    units = set(places.loc[unit_mask.to_numpy(), "code"])
-    hits = records.ancestors[records.ancestors["code"].isin(set(reached_places))]
-    reached_units = pd.DataFrame({"unit": sorted(set(hits["ancestor"]) & units)})
-    return _roll(records, reached_units, "unit")
+    reached = records.place_index.get_indexer(pd.Series(reached_places).dropna().unique())
+    mask = np.zeros(len(records.place_index), dtype=bool)
+    units = records.place_index.get_indexer(records.places.loc[unit_mask.to_numpy(), "code"])
+    mask[units[units >= 0]] = True
+    return _reached_units(records, reached, mask)
 
 
 def _with_place(frame: pd.DataFrame, mapping: pd.Series, key: str) -> pd.DataFrame:
@@ -183,90 +295,91 @@ def metrics_by_place(
     places = records.places
     out: dict[str, pd.Series] = {}
 
+    # Households and people: where each lives, who is a left-behind child, who must be visited.
+    home = records._place_pos("household")
+    must_visit = records._flags("household", "categories", is_must_visit)
+    lives = records._place_pos("person")
+    left_behind = records._flags("person", "categories", _is_left_behind_child)
+
     visits = records["visit"]
-    visits_in = _with_place(
-        visits[period.contains(visits["date"])], records.household_place, "household_id"
-    )
-    visited_places = visits_in["place_code"]
-    level = places["level"]
-    out["towns"] = _units_reached(records, visited_places, level == "town")
-    out["subdistricts"] = _units_reached(records, visited_places, level == "subdistrict")
-    out["key_villages"] = _units_reached(
-        records, visited_places, places["key_village"].astype(bool)
-    )
+    visit_home = records._row_pos("visit", "household_id", "household", "household_id")
+    visit_in = period.contains(visits["date"]).to_numpy()
+    visit_in_home = visit_home[visit_in]
+    visit_place = _through(home, visit_in_home)
+    level = places["level"].to_numpy()
+    key_village = places["key_village"].astype(bool).to_numpy()
+    out["towns"] = _reached_units(records, visit_place, level == "town")
+    out["subdistricts"] = _reached_units(records, visit_place, level == "subdistrict")
+    out["key_villages"] = _reached_units(records, visit_place, key_village)
 
     orgs = records["org"]
     out["stations"] = _roll(records, orgs[orgs["kind"].isin(vocab.STATION_KINDS)], "place_code")
 
     cases = records["case"]
-    cases_in = cases[period.contains(cases["received_date"])]
-    done = cases_in["status"].isin(vocab.CASE_DONE_STATUSES) & (cases_in["closed_date"] <= as_of)
-    out["cases_received"] = _roll(records, cases_in, "place_code")
-    out["cases_resolved"] = _roll(records, cases_in[done], "place_code")
+    case_in = period.contains(cases["received_date"]).to_numpy()
+    done = (
+        cases["status"].isin(vocab.CASE_DONE_STATUSES) & (cases["closed_date"] <= as_of)
+    ).to_numpy()
+    case_place = records._place_pos("case")
+    out["cases_received"] = _count(records, case_place[case_in])
+    out["cases_resolved"] = _count(records, case_place[case_in & done])
     out["resolution_rate"] = _rate(out["cases_resolved"], out["cases_received"])
 
     events = records["event"]
-    events_in = events[period.contains(events["date"])]
-    out["legal_events"] = _roll(records, events_in, "place_code")
-    out["legal_lectures"] = _roll(
-        records, events_in[events_in["format"] == "lecture"], "place_code"
-    )
-    out["legal_audience"] = _roll(
-        records,
-        events_in.assign(audience=events_in["audience"].fillna(0)),
-        "place_code",
-        value="audience",
-    )
+    event_in = period.contains(events["date"]).to_numpy()
+    event_place = records._place_pos("event")
+    lecture = (events["format"] == "lecture").to_numpy()
+    audience = events["audience"].astype("float64").fillna(0).to_numpy()
+    out["legal_events"] = _count(records, event_place[event_in])
+    out["legal_lectures"] = _count(records, event_place[event_in & lecture])
+    out["legal_audience"] = _count(records, event_place[event_in], audience[event_in])
 
     courses = records["course"]
-    courses_in = courses[period.contains(courses["date"])]
-    out["course_sessions"] = _roll(records, courses_in, "place_code")
-    out["course_attendance"] = _roll(records, courses_in, "place_code", value="attendance")
-    out["key_villages_with_course"] = _units_reached(
-        records, courses_in["place_code"], places["key_village"].astype(bool)
-    )
+    course_in = period.contains(courses["date"]).to_numpy()
+    course_place = records._place_pos("course")[course_in]
+    attendance = courses["attendance"].astype("float64").fillna(0).to_numpy()[course_in]
+    out["course_sessions"] = _count(records, course_place)
+    out["course_attendance"] = _count(records, course_place, attendance)
+    out["key_villages_with_course"] = _reached_units(records, course_place, key_village)
 
-    persons = records["person"]
-    left_behind = persons[
-        persons["categories"].map(lambda c: "left_behind_child" in vocab.split_keys(c))
-    ]
-    out["left_behind_children"] = _roll(records, left_behind, "place_code")
+    out["left_behind_children"] = _count(records, lives[left_behind])
 
-    pairings = _with_place(records["pairing"], records.person_place, "person_id")
-    overlaps = pd.Series(True, index=pairings.index)
+    pairings = records["pairing"]
+    partner = records._row_pos("pairing", "person_id", "person", "person_id")
+    overlaps = np.ones(len(pairings), dtype=bool)
     if period.end is not None:
-        overlaps &= pairings["start_date"] <= period.end
+        overlaps &= (pairings["start_date"] <= period.end).to_numpy()
     if period.start is not None:
-        overlaps &= pairings["end_date"].isna() | (pairings["end_date"] >= period.start)
-    lb_paired = pairings[overlaps & pairings["person_id"].isin(set(left_behind["person_id"]))]
-    out["left_behind_children_paired"] = _roll(
-        records, lb_paired, "place_code", distinct="person_id"
+        overlaps &= (
+            pairings["end_date"].isna() | (pairings["end_date"] >= period.start)
+        ).to_numpy()
+    lb_paired = overlaps & _through(left_behind, partner, False)
+    out["left_behind_children_paired"] = _count_distinct(
+        records, _through(lives, partner[lb_paired]), partner[lb_paired]
     )
 
-    active = active_pairings(records, as_of)
-    out["pairings_active"] = _roll(records, active, "place_code")
-    out["pairings_lapsed"] = _roll(
-        records, active[active["days_since_contact"] > lapse_days], "place_code"
-    )
+    running, _, days_since = _running_pairings(records, as_of)
+    running_place = _through(lives, partner[running])
+    out["pairings_active"] = _count(records, running_place)
+    out["pairings_lapsed"] = _count(records, running_place[days_since > lapse_days])
 
-    households = records["household"]
-    must_visit = households[households["categories"].map(is_must_visit)]
-    out["households_must_visit"] = _roll(records, must_visit, "place_code")
-    out["households_visited"] = _roll(records, visits_in, "place_code", distinct="household_id")
-    must_visited = visits_in[visits_in["household_id"].isin(set(must_visit["household_id"]))]
+    out["households_must_visit"] = _count(records, home[must_visit])
+    out["households_visited"] = _count_distinct(records, visit_place, visit_in_home)
+    must_visited = _through(must_visit, visit_in_home, False)
     out["must_visit_coverage"] = _rate(
-        _roll(records, must_visited, "place_code", distinct="household_id"),
+        _count_distinct(records, visit_place[must_visited], visit_in_home[must_visited]),
         out["households_must_visit"],
     )
 
-    screenings = _with_place(records["screening"], records.household_place, "household_id")
-    screenings_in = screenings[period.contains(screenings["date"])]
-    out["households_screened"] = _roll(
-        records, screenings_in, "place_code", distinct="household_id"
+    screenings = records["screening"]
+    screened_home = records._row_pos("screening", "household_id", "household", "household_id")
+    screening_in = period.contains(screenings["date"]).to_numpy()
+    out["households_screened"] = _count_distinct(
+        records, _through(home, screened_home[screening_in]), screened_home[screening_in]
     )
-    unfollowed = high_risk_without_follow_up(records, screenings_in, as_of)
-    out["high_risk_without_follow_up"] = _roll(
-        records, unfollowed, "place_code", distinct="household_id"
+    unfollowed = screening_in & _unfollowed_high_risk(records, as_of)
+    out["high_risk_without_follow_up"] = _count_distinct(
+        records, _through(home, screened_home[unfollowed]), screened_home[unfollowed]
     )
 
     recs = records["recommendation"].merge(
@@ -286,25 +399,87 @@ def metrics_by_place(
     return frame
 
 
+def _through(values: np.ndarray, pos: np.ndarray, missing=-1) -> np.ndarray:
+    """values[pos], with `missing` where pos is -1 (a record pointing at nothing)."""
+    if not len(values):
+        return np.full(len(pos), missing, dtype=values.dtype)
+    return np.where(pos >= 0, values[pos], missing)
+
+
+def _is_left_behind_child(categories: str) -> bool:
+    return "left_behind_child" in vocab.split_keys(categories)
+
+
 def is_must_visit(categories: str) -> bool:
     """Whether a household's categories put it in one of the six must-visit groups."""
     return bool(set(vocab.split_keys(categories)) & vocab.MUST_VISIT_CATEGORIES)
 
 
+def _running_pairings(records: Records, as_of: pd.Timestamp):
+    """Which pairings run on a day (bool per pairing) and, for those, the last contact up to
+    that day (NaT if none) and the days since it (or since the start)."""
+    pairings = records["pairing"]
+    start = pairings["start_date"]
+    running = (
+        (start <= as_of) & (pairings["end_date"].isna() | (pairings["end_date"] >= as_of))
+    ).to_numpy()
+    contacts = records["contact"]
+    dates = contacts["date"]
+    if np.issubdtype(dates.dtype, np.datetime64):
+        # the latest contact of each pairing: a max over integer dates (NaT is the smallest
+        # int64, so a pairing without contact stays NaT)
+        unit = np.datetime_data(dates.dtype)[0]
+        to_pairing = records._row_pos("contact", "pairing_id", "pairing", "pairing_id")
+        day = dates.to_numpy().view("int64")
+        keep = (day <= np.datetime64(as_of, unit).astype("int64")) & (to_pairing >= 0)
+        keep &= ~np.isnat(dates.to_numpy())
+        latest = np.full(len(pairings), np.iinfo("int64").min, dtype="int64")
+        np.maximum.at(latest, to_pairing[keep], day[keep])
+        last = latest.view(f"datetime64[{unit}]")[running]
+    else:  # an empty contact table the store did not type: the plain pandas way
+        found = contacts[dates <= as_of].groupby("pairing_id")["date"].max()
+        last = found.reindex(pairings["pairing_id"][running]).to_numpy()
+    since = pd.Series(last).fillna(pd.Series(start.to_numpy()[running]))
+    days = (as_of - since).dt.days.to_numpy(dtype="int64")
+    return running, last, days
+
+
 def active_pairings(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     """Pairings running on a day, with their place and days since the last contact (or start)."""
-    pairings = _with_place(records["pairing"], records.person_place, "person_id")
-    running = pairings[
-        (pairings["start_date"] <= as_of)
-        & (pairings["end_date"].isna() | (pairings["end_date"] >= as_of))
-    ].copy()
-    contacts = records["contact"]
-    last = contacts[contacts["date"] <= as_of].groupby("pairing_id")["date"].max()
-    # reindex, not map: pandas 3 cannot map onto datetimes when no key matches
-    running["last_contact"] = last.reindex(running["pairing_id"]).to_numpy()
-    since = running["last_contact"].fillna(running["start_date"])
-    running["days_since_contact"] = (as_of - since).dt.days
-    return running
+    running, last, days = _running_pairings(records, as_of)
+    out = _with_place(records["pairing"][running], records.person_place, "person_id")
+    out["last_contact"] = last
+    out["days_since_contact"] = days
+    return out
+
+
+def _unfollowed_high_risk(records: Records, as_of: pd.Timestamp) -> np.ndarray:
+    """Per screening: high risk, and no visit to its household from its day to `as_of`."""
+    screenings = records["screening"]
+    high = (screenings["risk_level"] == "high").to_numpy()
+    screened_home = records._row_pos("screening", "household_id", "household", "household_id")
+    visits = records["visit"]
+    unit = np.datetime_data(visits["date"].dtype)[0] if len(visits) else None
+    if (
+        (screened_home[high] < 0).any()
+        or unit is None
+        or screenings["date"].dtype != visits["date"].dtype
+    ):
+        # a household id missing from the household table (or untyped frames): match as text
+        unfollowed = high_risk_without_follow_up(records, screenings, as_of)
+        return screenings.index.isin(unfollowed.index)
+    # followed up if the household's latest visit up to `as_of` is on or after the screening day
+    visit_home = records._row_pos("visit", "household_id", "household", "household_id")
+    day = visits["date"].to_numpy().view("int64")
+    upto = (day <= np.datetime64(as_of, unit).astype("int64")) & (visit_home >= 0)
+    upto &= ~np.isnat(visits["date"].to_numpy())
+    latest = np.full(len(records["household"]), np.iinfo("int64").min, dtype="int64")
+    np.maximum.at(latest, visit_home[upto], day[upto])
+    screened = screenings["date"].to_numpy()
+    followed = (
+        _through(latest, screened_home, np.iinfo("int64").min) >= screened.view("int64")
+    ) & ~np.isnat(screened)
+    return high & ~followed
 
 
 def high_risk_without_follow_up(
