@@ -16,6 +16,7 @@ from .privacy import DEFAULT_ROLE, ROLES
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO_ROOT / "notebooks"
 
+PREHEATED_PAGES = ("overview.ipynb", "briefing.ipynb")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DB_HELP = "数据库地址（SQLite 文件路径或 postgresql+psycopg://…；默认 $HEHU_DB 或 ~/.hehu/hehu.sqlite） / database URL"
 
@@ -71,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=ROLES,
         default=DEFAULT_ROLE,
         help="本服务的角色（页面与网址无法更改） / the role of everyone on this server (deputy, presenter, staff, admin)",
+    )
+    p.add_argument(
+        "--preheat",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="为概览和简报页预热内核，打开更快（默认开启） / preheated kernels for overview and briefing",
     )
     p.add_argument(
         "--tiles",
@@ -175,6 +182,15 @@ def cmd_serve(args) -> int:
         f"--port={args.port}",
         f"--Voila.ip={args.ip}",
     ]
+    if args.preheat:
+        # Kernels kept warm only for the deputies' pages: a soak of 140 loads saw no hang
+        # (bench/soak_preheat.py); the staff pages start a kernel on demand.
+        others = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb") if p.name not in PREHEATED_PAGES)
+        command += [
+            "--preheat_kernel=True",
+            "--pool_size=2",
+            f"--VoilaKernelManager.preheat_denylist={others!r}",
+        ]
     if args.token:
         command.append(f"--token={args.token}")
         url += f"?token={args.token}"

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
+
+import pytest
+from conftest import free_port
 
 
 def test_serving_off_localhost_needs_a_token(tmp_path):
@@ -26,3 +33,50 @@ def test_serving_off_localhost_needs_a_token(tmp_path):
     assert proc.returncode == 2
     assert "必须设置访问口令" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "x.sqlite").exists()  # refused before anything was created
+
+
+@pytest.mark.browser
+def test_hehu_serve_preheated_pages_get_their_own_query(demo_db_copy, browser, tmp_path):
+    port = free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hehu.cli",
+            "serve",
+            "--db",
+            demo_db_copy,
+            "--port",
+            str(port),
+            "--role",
+            "deputy",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "HEHU_HOME": str(tmp_path / "home")},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/tree", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        # a preheated kernel ran before its request: each page must still show the place asked for
+        for code, name in [
+            ("320826101000", "高沟镇"),
+            ("320826002000", "朱码街道"),
+            ("320826101000", "高沟镇"),
+        ]:
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/voila/render/briefing.ipynb?place={code}")
+            place = page.locator('[data-hehu="briefing-place"]')
+            place.wait_for(timeout=60000)
+            assert place.inner_text() == name
+            assert "人大代表" in page.inner_text(".hehu-sub >> nth=0")
+            page.close()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
