@@ -534,7 +534,11 @@ class Store:
 
 
 def _bump_data_version(conn: sa.Connection) -> None:
-    current = conn.execute(sa.select(meta.c.value).where(meta.c.key == "data_version")).scalar()
+    # FOR UPDATE: on PostgreSQL two concurrent writes would otherwise read the same version and
+    # both write version + 1, leaving caches keyed on it stale. SQLite (one writer) ignores it.
+    current = conn.execute(
+        sa.select(meta.c.value).where(meta.c.key == "data_version").with_for_update()
+    ).scalar()
     _upsert(conn, meta, [{"key": "data_version", "value": str(int(current or 0) + 1)}])
 
 

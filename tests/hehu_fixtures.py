@@ -1,9 +1,17 @@
-"""Fixtures over the domain: stores with the gazetteer, the demo database, a small hand-made county."""
+"""Fixtures over the domain: stores with the gazetteer, the demo database, a small hand-made county.
+
+The shared databases (`demo_url`, `demo_db_copy`, `demo_records`, `small_store`) are SQLite files
+by default; `--hehu-db=postgresql` (or HEHU_TEST_DB=postgresql) puts them on the test PostgreSQL
+server instead, so the whole suite runs against both. `demo_db_file` is always a SQLite file.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +22,66 @@ from hehu.metrics import load_records
 from hehu.store import open_store
 
 D = dt.date
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--hehu-db",
+        choices=BACKENDS,
+        default=None,
+        help="database of the shared fixtures (demo_url, demo_db_copy, small_store): "
+        "sqlite (default) or postgresql; also $HEHU_TEST_DB",
+    )
+
+
+@pytest.fixture(scope="session")
+def hehu_db(request) -> str:
+    """The backend of the shared fixtures: 'sqlite' or 'postgresql'."""
+    backend = request.config.getoption("--hehu-db") or os.environ.get("HEHU_TEST_DB") or "sqlite"
+    if backend not in BACKENDS:
+        raise pytest.UsageError(f"HEHU_TEST_DB must be one of {BACKENDS}, not {backend!r}")
+    return backend
+
+
+def _pg_admin(server_url: str, sql: str) -> None:
+    """Run one statement on the test server's `postgres` database, outside a transaction."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url)
+    with psycopg.connect(
+        host=server.host, port=server.port, user=server.username, dbname="postgres",
+        autocommit=True,
+    ) as conn:  # fmt: skip
+        conn.execute(sql)
+
+
+def _pg_name(prefix: str, request) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:30].strip("_")
+    return f"{prefix}_{slug}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(hehu_db, request) -> str:
+    """With --hehu-db=postgresql: the name of a database holding the gazetteer and the demo.
+
+    Nothing connects to it after it is made, so `CREATE DATABASE … TEMPLATE` can copy it.
+    """
+    server = request.getfixturevalue("pg_server")
+    name = "hehu_demo_template"
+    _pg_admin(server, f'CREATE DATABASE "{name}"')
+    store = open_store(f"{server}/{name}")
+    load_gazetteer(store)
+    load_demo(store)
+    store.engine.dispose()
+    yield name
+    _pg_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pg_demo_copy(server: str, template: str, name: str) -> str:
+    _pg_admin(server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return f"{server}/{name}"
 
 
 @pytest.fixture(scope="session")
@@ -28,17 +96,28 @@ def demo_db_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def demo_db_copy(demo_db_file, tmp_path) -> str:
+def demo_db_copy(hehu_db, tmp_path, request) -> str:
     """A private copy of the demo database a test may change; its SQLAlchemy URL."""
+    if hehu_db == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        template = request.getfixturevalue("pg_demo_template")
+        name = _pg_name("c", request)
+        yield _pg_demo_copy(server, template, name)
+        _pg_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return
     path = tmp_path / "demo.sqlite"
-    shutil.copy(demo_db_file, path)
-    return f"sqlite:///{path}"
+    shutil.copy(request.getfixturevalue("demo_db_file"), path)
+    yield f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
-def demo_url(demo_db_file) -> str:
+def demo_url(hehu_db, request) -> str:
     """The shared demo database's URL (read-only by convention)."""
-    return f"sqlite:///{demo_db_file}"
+    if hehu_db == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        template = request.getfixturevalue("pg_demo_template")
+        return _pg_demo_copy(server, template, "hehu_demo_shared")
+    return f"sqlite:///{request.getfixturevalue('demo_db_file')}"
 
 
 @pytest.fixture(scope="session")
@@ -456,8 +535,13 @@ def small_records() -> dict[str, list[dict]]:
 
 
 @pytest.fixture
-def small_store(tmp_path):
-    """A SQLite store holding the hand-made county."""
-    store = open_store(f"sqlite:///{tmp_path / 'small.sqlite'}")
+def small_store(hehu_db, tmp_path, request):
+    """A store holding the hand-made county (SQLite, or a fresh PostgreSQL database)."""
+    if hehu_db == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'small.sqlite'}"
+    store = open_store(url)
     store.write(small_records())
-    return store
+    yield store
+    store.engine.dispose()

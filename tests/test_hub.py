@@ -1,0 +1,146 @@
+"""Serving with JupyterHub: roles from the hub's groups, and the shipped hub configuration."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from traitlets.config import Config
+
+from hehu import hub
+from hehu.hub import pre_spawn_hook, role_from_groups, spawner_environment
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "deploy" / "jupyterhub_config.py"
+PG = "postgresql+psycopg://hehu@db.example/hehu"
+
+
+@pytest.mark.parametrize(
+    ("groups", "role"),
+    [
+        (["hehu-admin"], "admin"),
+        (["hehu-staff"], "staff"),
+        (["hehu-presenter"], "presenter"),
+        (["hehu-deputy"], "deputy"),
+        (["hehu-deputy", "hehu-staff"], "staff"),
+        (["hehu-presenter", "hehu-deputy"], "presenter"),
+        (["hehu-deputy", "hehu-presenter", "hehu-staff", "hehu-admin"], "admin"),
+        ([], "deputy"),
+        (None, "deputy"),
+        (["teachers", "admin", "staff", "hehu-root"], "deputy"),
+        (["teachers", "hehu-staff"], "staff"),
+        ([" Hehu-Staff "], "staff"),
+        (["HEHU-ADMIN\t"], "admin"),
+        (["hehu staff", "hehu_staff", "hehu-staff-extra"], "deputy"),
+    ],
+)
+def test_role_from_groups(groups, role):
+    assert role_from_groups(groups) == role
+
+
+def test_every_hehu_role_has_a_group():
+    from hehu.privacy import ROLES
+
+    assert {role_from_groups([f"hehu-{r}"]) for r in ROLES} == set(ROLES)
+
+
+def test_spawner_environment():
+    env = spawner_environment("li", ["hehu-deputy"], PG)
+    assert env == {"HEHU_DB": PG, "HEHU_ROLE": "deputy"}
+    assert spawner_environment("li", [], PG, lang="en")["HEHU_LANG"] == "en"
+    assert "HEHU_LANG" not in spawner_environment("li", [], PG, lang="fr")
+
+
+def test_spawner_environment_gives_the_key_folder_only_to_roles_that_import():
+    assert (
+        spawner_environment("w", ["hehu-staff"], PG, home="/srv/hehu")["HEHU_HOME"] == "/srv/hehu"
+    )
+    assert (
+        spawner_environment("a", ["hehu-admin"], PG, home="/srv/hehu")["HEHU_HOME"] == "/srv/hehu"
+    )
+    assert "HEHU_HOME" not in spawner_environment("l", ["hehu-deputy"], PG, home="/srv/hehu")
+    assert "HEHU_HOME" not in spawner_environment("p", ["hehu-presenter"], PG, home="/srv/hehu")
+
+
+@pytest.mark.parametrize("db_url", [None, ""])
+def test_spawner_environment_refuses_to_start_without_the_shared_database(db_url):
+    with pytest.raises(ValueError, match="HEHU_DB"):
+        spawner_environment("li", ["hehu-staff"], db_url)
+
+
+def fake_spawner(name, groups, environment=None):
+    """The attributes of a JupyterHub spawner that the hook reads and writes."""
+    user = SimpleNamespace(name=name, groups=[SimpleNamespace(name=g) for g in groups])
+    return SimpleNamespace(
+        user=user, environment=dict(environment or {}), log=logging.getLogger("test-hub")
+    )
+
+
+def test_pre_spawn_hook_sets_the_role_from_the_users_groups(monkeypatch):
+    monkeypatch.setenv("HEHU_DB", PG)
+    monkeypatch.setenv("HEHU_LANG", "en")
+    monkeypatch.setenv("HEHU_HOME", "/srv/hehu")
+    spawner = fake_spawner("wang", ["other", "hehu-staff"], {"HEHU_TILES": "osm"})
+    pre_spawn_hook(spawner)
+    assert spawner.environment == {
+        "HEHU_DB": PG,
+        "HEHU_ROLE": "staff",
+        "HEHU_LANG": "en",
+        "HEHU_HOME": "/srv/hehu",
+        "HEHU_TILES": "osm",
+    }
+
+
+def test_pre_spawn_hook_overrides_a_role_left_in_the_configuration(monkeypatch):
+    monkeypatch.setenv("HEHU_DB", PG)
+    monkeypatch.delenv("HEHU_LANG", raising=False)
+    monkeypatch.setenv("HEHU_HOME", "/srv/hehu")
+    spawner = fake_spawner("li", [], {"HEHU_ROLE": "admin", "HEHU_HOME": "/elsewhere"})
+    pre_spawn_hook(spawner)
+    assert spawner.environment == {"HEHU_DB": PG, "HEHU_ROLE": "deputy"}
+
+
+def test_pre_spawn_hook_without_a_log_or_database(monkeypatch):
+    monkeypatch.delenv("HEHU_DB", raising=False)
+    spawner = fake_spawner("li", ["hehu-deputy"])
+    del spawner.log
+    with pytest.raises(ValueError, match="HEHU_DB"):
+        pre_spawn_hook(spawner)
+    monkeypatch.setenv("HEHU_DB", PG)
+    pre_spawn_hook(spawner)
+    assert spawner.environment["HEHU_ROLE"] == "deputy"
+
+
+def load_config(monkeypatch, **env) -> Config:
+    """Execute deploy/jupyterhub_config.py the way JupyterHub does, into a real traitlets Config."""
+    for key in ("HEHU_TILES", "HEHU_TIANDITU_KEY", "HEHU_GROUPS_FROM_LOGIN", "HEHU_HUB_PORT"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    c = Config()
+    namespace = {"get_config": lambda: c, "__file__": str(CONFIG), "__name__": "__config__"}
+    exec(compile(CONFIG.read_text(encoding="utf-8"), str(CONFIG), "exec"), namespace)
+    return c
+
+
+def test_hub_config_spawns_voila_pages_with_the_group_roles(monkeypatch):
+    c = load_config(monkeypatch, HEHU_TILES="osm")
+    assert c.Spawner.pre_spawn_hook is hub.pre_spawn_hook
+    assert c.Spawner.default_url == "/voila/render/overview.ipynb"
+    assert Path(c.Spawner.cmd[0]).name == "jupyterhub-singleuser"
+    assert Path(c.Spawner.notebook_dir) == REPO / "notebooks"
+    assert (Path(c.Spawner.notebook_dir) / "overview.ipynb").exists()
+    assert "--ServerApp.terminals_enabled=False" in c.Spawner.args
+    # Never a role in the static environment: it comes from the groups only.
+    assert c.Spawner.environment == {"HEHU_TILES": "osm"}
+    assert set(c.JupyterHub.load_groups) == {f"hehu-{r}" for r in hub.ROLE_ORDER}
+    assert c.Authenticator.manage_groups is False
+    assert c.Authenticator.allow_all is False
+
+
+def test_hub_config_can_take_groups_from_the_login(monkeypatch):
+    c = load_config(monkeypatch, HEHU_GROUPS_FROM_LOGIN="1")
+    assert c.Authenticator.manage_groups is True
+    assert "load_groups" not in c.JupyterHub
