@@ -161,3 +161,10 @@ def test_tiles_are_a_server_setting(demo_records, monkeypatch):
         "tianditu.gov.cn" in state.build_map().get_root().render()
         and "tk=abc123" in state.build_map().get_root().render()
     )
+
+
+def test_a_county_map_stays_under_500_kb(demo_records):
+    # every metric or period change re-sends the whole map to the browser, often over a phone link
+    state = OverviewState(demo_records, "zh", role="staff")
+    state.period_key = "2022"
+    assert len(map_html(state.build_map()).encode("utf-8")) < 500 * 1024

@@ -97,10 +97,34 @@ def leaflet_css_url() -> str:
     return _data_url("text/css", (css + _BASE_CSS).encode("utf-8"))
 
 
+# The two uses folium makes of jQuery in the maps Hehu draws: `$(\`<div…>\`)[0]` to build a popup's
+# element and `$(document).ready(fn)`. Answering those in a few lines instead of shipping jQuery
+# (~115 KB again in every map, re-sent on every redraw) keeps a county map under 500 KB.
+# GeoJson(embed=False) needs $.ajax: pass full_jquery=True for such a map.
+_JQUERY_SHIM = """
+window.$ = window.jQuery = function (arg) {
+  if (typeof arg === "string") {
+    var t = document.createElement("template");
+    t.innerHTML = arg.trim();
+    return Array.prototype.slice.call(t.content.childNodes);
+  }
+  return { ready: function (fn) {
+    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+  } };
+};
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def jquery_shim_url() -> str:
+    """Return the few lines of jQuery folium's popups need, as a ``data:`` URL."""
+    return _data_url("text/javascript", _JQUERY_SHIM.encode("ascii"))
+
+
 class OfflineMap(folium.Map):
     """A ``folium.Map`` whose page loads nothing from the network (blank base by default)."""
 
-    def __init__(self, *args, tiles=None, **kwargs):
+    def __init__(self, *args, tiles=None, full_jquery: bool = False, **kwargs):
         """Create the map like ``folium.Map`` but with ``tiles=None`` by default."""
         super().__init__(*args, tiles=tiles, **kwargs)
         # Per-instance lists: folium's add_js_link/add_css_link mutate these in place,
@@ -109,7 +133,7 @@ class OfflineMap(folium.Map):
         # folium.Icon; use CircleMarker or DivIcon (a plain Marker works too, see below).
         self.default_js = [
             ("leaflet", leaflet_js_url()),
-            ("jquery", jquery_js_url()),  # folium's popups call $
+            ("jquery", jquery_js_url() if full_jquery else jquery_shim_url()),  # popups call $
             ("leaflet_offline_icons", leaflet_icons_js_url()),
         ]
         self.default_css = [("leaflet_css", leaflet_css_url())]
