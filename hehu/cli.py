@@ -6,6 +6,7 @@ import argparse
 import importlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -199,6 +200,8 @@ def cmd_serve(args) -> int:
         flush=True,
     )
     proc = subprocess.Popen(command, env=env)
+    # A service manager stops us with SIGTERM: pass it on so Voila shuts its kernels down too.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: proc.terminate())
     try:
         return proc.wait()
     except KeyboardInterrupt:

@@ -1,0 +1,454 @@
+"""Load test: N concurrent Voila sessions in Chromium read briefings and record inspections on PostgreSQL.
+
+Starts a throwaway PostgreSQL 15 server, loads the gazetteer and the demo, starts `hehu serve`
+on it and drives N browser contexts of one headless Chromium at once. Each session, K times,
+opens a township's briefing and records one inspection with one finding through the
+inspections page's own widgets, with a marker unique to the session and round. At the end
+PostgreSQL is asked whether every marker arrived exactly once.
+
+    .venv/bin/python bench/load_test.py --sessions 20 --rounds 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PG_BIN = Path(os.environ.get("HEHU_PG_BIN", "/usr/lib/postgresql/15/bin"))
+CHROMIUM = os.environ.get("HEHU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The inspections form's labels (widgets/inspections_page.py, in Chinese: the default language).
+PLACES_LABEL = "视察地点（可多选）"
+COMMITTEE_LABEL = "组织委员会"
+SUMMARY_LABEL = "视察情况"
+FINDINGS_LABEL = "发现的问题（每行一条）"
+SAVE_BUTTON = "保存视察记录"
+COMMITTEE = "县人大常委会教科文卫委"
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """Return the last lines of a log file."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as exc:
+        return f"(no log: {exc})"
+
+
+class Postgres:
+    """A throwaway PostgreSQL server in a temporary directory, as tests/conftest.py starts it."""
+
+    def __init__(self):
+        self.base = Path(tempfile.mkdtemp(prefix="hehu-load-pg-"))
+        self.data = self.base / "data"
+        self.port = free_port()
+        self.as_postgres: list[str] = []
+        self.started = False
+
+    def run(self, *args: str) -> None:
+        """Run a server binary (as the postgres user when we are root)."""
+        # cwd=base: postgres cannot necessarily read the caller's working directory.
+        proc = subprocess.run(
+            [*self.as_postgres, *args], cwd=self.base, capture_output=True, text=True, timeout=120
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+                f"\nserver log:\n{tail(self.base / 'log')}"
+            )
+
+    def start(self) -> str:
+        """Initialise and start the server; return its base SQLAlchemy URL."""
+        if os.geteuid() == 0:
+            # initdb refuses to run as root: the server runs as postgres, in a directory it owns.
+            shutil.chown(self.base, user="postgres", group="postgres")
+            self.as_postgres = ["runuser", "-u", "postgres", "--"]
+        self.run(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "hehu",
+                 "-E", "UTF8", "--no-locale", "--no-sync")  # fmt: skip
+        # The same settings as the tests; max_connections up: 20 kernels each hold a pool.
+        options = (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=300"
+        )
+        self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options,
+                 "-l", str(self.base / "log"), "-w", "-t", "60", "start")  # fmt: skip
+        self.started = True
+        return f"postgresql+psycopg://hehu@127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """Stop the server (fast mode) and remove its directory."""
+        try:
+            if self.started:
+                self.run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+
+def create_database(server: str, name: str) -> str:
+    """Create a database on the server; return its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server)
+    with psycopg.connect(
+        host=url.host, port=url.port, user=url.username, dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
+def load_database(db_url: str) -> list[tuple[str, str]]:
+    """Load the gazetteer and the demo; return the townships' (code, name)."""
+    from hehu.demo import load_demo
+    from hehu.gazetteer import load_gazetteer
+    from hehu.store import open_store
+
+    store = open_store(db_url)
+    load_gazetteer(store)
+    load_demo(store)
+    with store.engine.connect() as conn:
+        import sqlalchemy as sa
+
+        rows = conn.execute(
+            sa.text(
+                "SELECT code, name FROM place WHERE level IN ('town', 'subdistrict') ORDER BY code"
+            )
+        ).all()
+    store.engine.dispose()
+    return [(code, name) for code, name in rows]
+
+
+class Serve:
+    """`hehu serve` (which starts Voila) in its own process group, stopped with SIGTERM."""
+
+    def __init__(self, db_url: str, home: Path):
+        self.port = free_port()
+        self.log = home / "serve.log"
+        env = dict(os.environ, HEHU_HOME=str(home))
+        cmd = [sys.executable, "-m", "hehu.cli", "serve", "--db", db_url,
+               f"--port={self.port}", "--role", "staff", "--no-preheat"]  # fmt: skip
+        with self.log.open("wb") as out:
+            # Own session: `hehu serve` does not pass SIGTERM on to Voila, so signal the group.
+            self.proc = subprocess.Popen(
+                cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Wait until Voila answers /voila/tree."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"hehu serve exited with {self.proc.returncode}:\n{tail(self.log)}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}/voila/tree", timeout=2):
+                    return
+            except urllib.error.HTTPError:
+                return  # it answered
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"Voila did not answer within {timeout:.0f} s:\n{tail(self.log)}"
+                )
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        """SIGTERM the process group (Voila shuts its kernels down on SIGTERM)."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def field(page, label: str, control: str):
+    """The input of the ipywidget whose description is `label`."""
+    box = page.locator(".widget-inline-hbox").filter(
+        has=page.locator("label.widget-label", has_text=label)
+    )
+    return box.locator(control).first
+
+
+async def record_inspection(page, site, marker, place_name, timeout_ms, results, where):
+    """Open the inspections page, fill one inspection with one finding, save; (open s, save s)."""
+    started = time.perf_counter()
+    await page.goto(f"{site}/voila/render/inspections.ipynb", timeout=timeout_ms)
+    save = page.get_by_role("button", name=SAVE_BUTTON)
+    await save.wait_for(timeout=timeout_ms)
+    opened = time.perf_counter() - started
+    where[0] = "fill"
+    await field(page, COMMITTEE_LABEL, "input").fill(COMMITTEE)
+    places = field(page, PLACES_LABEL, "select")
+    # ipywidgets writes option labels with no-break spaces and indentation: match by text.
+    index = await places.evaluate(
+        "(s, name) => [...s.options].findIndex(o => o.text.replace(/\\u00a0/g, ' ').trim() === name)",
+        place_name,
+    )
+    if index < 0:
+        raise RuntimeError(f"place {place_name} not among the form's places")
+    await places.select_option(index=index)
+    await field(page, SUMMARY_LABEL, "textarea").fill(f"视察 {marker}")
+    await field(page, FINDINGS_LABEL, "textarea").fill(f"发现 {marker}")
+    started = time.perf_counter()
+    await save.click()
+    # From here the save may have reached the kernel: its marker must be in PostgreSQL once.
+    results["submitted"].append(marker)
+    where[0] = "save"
+    saved = page.locator('[data-hehu="saved"]', has_text="已保存视察记录")
+    problem = page.locator('[data-hehu="validation"], [data-hehu="error"]')
+    await saved.or_(problem).first.wait_for(timeout=timeout_ms)
+    if await problem.count():
+        raise RuntimeError(f"the page refused the save: {await problem.first.inner_text()}")
+    return opened, time.perf_counter() - started
+
+
+async def session(browser, site, number, rounds, run_id, townships, timeout_ms, results, start):
+    """One deputy's browser context: K rounds of briefing then inspection."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = await context.new_page()
+    await start.wait()
+    try:
+        for round_ in range(rounds):
+            code, name = townships[(number * rounds + round_) % len(townships)]
+            step = ["briefing"]  # a list: record_inspection says which part it reached
+            try:
+                started = time.perf_counter()
+                await page.goto(
+                    f"{site}/voila/render/briefing.ipynb?place={code}", timeout=timeout_ms
+                )
+                await page.locator('[data-hehu="briefing-place"]').first.wait_for(
+                    timeout=timeout_ms
+                )
+                results["briefing"].append(time.perf_counter() - started)
+                step[0] = "inspections-open"
+                marker = f"{run_id}-s{number:02d}-r{round_}"
+                opened, saved = await record_inspection(
+                    page, site, marker, name, timeout_ms, results, step
+                )
+                results["inspections_open"].append(opened)
+                results["save"].append(saved)
+                results["confirmed"].append(marker)
+            except PlaywrightTimeout as exc:
+                results["errors"].append(
+                    (number, round_, step[0], "timeout", str(exc).splitlines()[0])
+                )
+            except Exception as exc:  # a broken session is counted, not allowed to stop the others
+                results["errors"].append(
+                    (number, round_, step[0], type(exc).__name__, str(exc)[:200])
+                )
+    finally:
+        await context.close()
+
+
+async def drive(site, sessions, rounds, run_id, townships, timeout_s) -> dict:
+    """Run all sessions at once in one Chromium; return the timings, markers and errors."""
+    from playwright.async_api import async_playwright
+
+    results = {
+        k: [] for k in ("briefing", "inspections_open", "save", "submitted", "confirmed", "errors")
+    }
+    async with async_playwright() as pw:
+        # Playwright cannot download its own browser here, so drive the system one.
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        start = asyncio.Event()  # contexts are made first so the sessions begin together
+        tasks = [
+            asyncio.create_task(
+                session(
+                    browser,
+                    site,
+                    n,
+                    rounds,
+                    run_id,
+                    townships,
+                    int(timeout_s * 1000),
+                    results,
+                    start,
+                )
+            )
+            for n in range(sessions)
+        ]
+        await asyncio.sleep(1)
+        began = time.perf_counter()
+        start.set()
+        await asyncio.gather(*tasks)
+        results["wall"] = time.perf_counter() - began
+        await browser.close()
+    return results
+
+
+def count_markers(db_url: str, run_id: str) -> dict[str, dict[str, int]]:
+    """How many inspections and findings in PostgreSQL carry each marker of this run."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db_url)
+    counts: dict[str, dict[str, int]] = {"inspection": {}, "finding": {}}
+    with engine.connect() as conn:
+        for table, column, prefix in (
+            ("inspection", "summary", "视察 "),
+            ("finding", "text", "发现 "),
+        ):
+            rows = conn.execute(
+                sa.text(
+                    f"SELECT {column}, count(*) FROM {table} WHERE {column} LIKE :p GROUP BY 1"
+                ),
+                {"p": f"{prefix}{run_id}-%"},
+            ).all()
+            counts[table] = {text.removeprefix(prefix): n for text, n in rows}
+    engine.dispose()
+    return counts
+
+
+def quantiles(values: list[float]) -> tuple[str, str, str]:
+    """p50, p95 and max in seconds, formatted ('–' when there are none)."""
+    if not values:
+        return ("–", "–", "–")
+    ordered = sorted(values)
+    # Nearest-rank p95: with 40 samples that is the 38th, a value actually measured.
+    p95 = ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+    return (f"{statistics.median(ordered):.1f}", f"{p95:.1f}", f"{ordered[-1]:.1f}")
+
+
+def report(args, results, counts, load_before, load_after, kernels) -> str:
+    """The results as markdown, ready for bench/README.md."""
+    attempted = results["submitted"]
+    lines = [
+        f"- date: {dt.datetime.now():%Y-%m-%d %H:%M}; machine: {os.cpu_count()} CPUs, "
+        f"`{platform.node()}` {platform.machine()}; load average before "
+        f"{' '.join(f'{x:.1f}' for x in load_before)}, after {' '.join(f'{x:.1f}' for x in load_after)}",
+        f"- `bench/load_test.py --sessions {args.sessions} --rounds {args.rounds} "
+        f"--timeout {args.timeout:.0f}`: {args.sessions} browser contexts of one headless "
+        f"Chromium, all at once, against `hehu serve --role staff --no-preheat` on PostgreSQL 15; "
+        f"saves go through the inspections page's own widgets; wall time {results['wall']:.0f} s",
+        "",
+        "| step | done | p50 s | p95 s | max s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    expected = args.sessions * args.rounds
+    for key, label in (
+        ("briefing", "open a briefing (until the place's title shows)"),
+        ("inspections_open", "open the inspections page (until the save button shows)"),
+        ("save", "save an inspection (click until the page confirms)"),
+    ):
+        lines.append(
+            f"| {label} | {len(results[key])} of {expected} | "
+            + " | ".join(quantiles(results[key]))
+            + " |"
+        )
+    lines.append("")
+    for table in ("inspection", "finding"):
+        found = counts[table]
+        once = sum(1 for m in attempted if found.get(m) == 1)
+        twice = sum(1 for m in attempted if found.get(m, 0) > 1)
+        lost_confirmed = sum(1 for m in results["confirmed"] if found.get(m, 0) == 0)
+        lines.append(
+            f"- {table}s: {once} of {len(attempted)} markers submitted (save clicked) are in PostgreSQL exactly "
+            f"once ({len(results['confirmed'])} confirmed by the page; confirmed but missing: "
+            f"{lost_confirmed}; duplicated: {twice}; stray: {len(set(found) - set(attempted))})"
+        )
+    lost = len(attempted) - sum(1 for m in attempted if counts["inspection"].get(m) == 1)
+    verdict = (
+        "nothing lost" if lost == 0 and len(attempted) == expected else "NOT everything arrived"
+    )
+    lines.append(f"- **{verdict}: {len(attempted) - lost} of {expected}**")
+    kinds: dict[str, int] = {}
+    for _n, _r, step, kind, _msg in results["errors"]:
+        kinds[f"{step} {kind}"] = kinds.get(f"{step} {kind}", 0) + 1
+    lines.append(
+        f"- errors/timeouts: {len(results['errors'])}"
+        + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())) + ")" if kinds else "")
+    )
+    lines.append(
+        f"- Voila's log: {kernels[0]} kernels started, {kernels[1]} kernel shutdown requests refused "
+        "(403, `_xsrf` missing: the page cannot shut its kernel down on leaving)"
+    )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Parse the arguments, run the load test, print the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20, help="concurrent browser sessions")
+    parser.add_argument("--rounds", type=int, default=3, help="briefing + inspection per session")
+    parser.add_argument(
+        "--timeout", type=float, default=180.0, help="seconds allowed per page step"
+    )
+    args = parser.parse_args()
+
+    run_id = f"LT{uuid.uuid4().hex[:8]}"
+    home = Path(tempfile.mkdtemp(prefix="hehu-load-home-"))
+    pg = Postgres()
+    serve = None
+    try:
+        server = pg.start()
+        db_url = create_database(server, "hehu_load")
+        townships = load_database(db_url)
+        print(f"PostgreSQL on {server}; {len(townships)} townships; run {run_id}", file=sys.stderr)
+        serve = Serve(db_url, home)
+        serve.wait()
+        load_before = os.getloadavg()
+        results = asyncio.run(
+            drive(serve.url, args.sessions, args.rounds, run_id, townships, args.timeout)
+        )
+        load_after = os.getloadavg()
+        counts = count_markers(db_url, run_id)
+        for error in results["errors"]:
+            print("error:", *error, file=sys.stderr)
+        log = serve.log.read_text(errors="replace")
+        kernels = (
+            log.count("Kernel started:"),
+            len(re.findall(r"^403 POST /voila/api/shutdown/", log, re.M)),
+        )
+        print(report(args, results, counts, load_before, load_after, kernels))
+        if results["errors"]:
+            print(f"\nend of Voila's log:\n{tail(serve.log, 20)}", file=sys.stderr)
+    finally:
+        if serve is not None:
+            serve.stop()
+        pg.stop()
+        shutil.rmtree(home, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
