@@ -19,7 +19,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,9 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_pages import free_port  # noqa: E402  one port finder for the benchmarks
 
 REPO = Path(__file__).resolve().parents[1]
 PG_BIN = Path(os.environ.get("HEHU_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -50,13 +52,6 @@ SUMMARY_LABEL = "视察情况"
 FINDINGS_LABEL = "发现的问题（每行一条）"
 SAVE_BUTTON = "保存视察记录"
 COMMITTEE = "县人大常委会教科文卫委"
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def tail(path: Path, lines: int = 30) -> str:
