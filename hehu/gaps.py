@@ -27,8 +27,10 @@ def overdue_follow_ups(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
 def unpaired_left_behind(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     """Registered left-behind children with no pairing running on `as_of`."""
     persons = records["person"]
+    # astype(bool): with no persons the mask is an empty object Series, which pandas would take
+    # for a list of column labels.
     left_behind = persons[
-        persons["categories"].map(lambda c: "left_behind_child" in vocab.split_keys(c))
+        persons["categories"].map(lambda c: "left_behind_child" in vocab.split_keys(c)).astype(bool)
     ]
     paired = set(active_pairings(records, as_of)["person_id"])
     return left_behind[~left_behind["person_id"].isin(paired)]
