@@ -218,6 +218,7 @@ COMMAND_MODULES: list[str] = []
 COMMAND_MODULES.append("hehu.claims_cli")  # check-claims
 COMMAND_MODULES.append("hehu.import_cli")  # template, import
 COMMAND_MODULES.append("hehu.packs_cli")  # briefing
+COMMAND_MODULES.append("hehu.warm_cli")  # warm
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -13,6 +13,7 @@ other kind only when something needs it (then all kinds at once, as one snapshot
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
@@ -157,3 +158,44 @@ def _years(records: Records) -> pd.DataFrame:
 def years_with_records(records: Records) -> list[int]:
     """Calendar years in which courses, visits, cases or events were recorded."""
     return [int(y) for y in _shared(records, "years", "", _years)["year"]]
+
+
+# The period of the source report (涟水县人大调研, 2021-01 to 2022-11), offered beside the years.
+SOURCE_PERIOD_KEY = "2021-01-01:2022-11-10"
+
+
+def overview_period_keys(years: list[int]) -> list[str]:
+    """The periods an overview offers, newest year first: each year, the report's, all time."""
+    return [str(y) for y in sorted(years, reverse=True)] + [SOURCE_PERIOD_KEY, "all"]
+
+
+def period_from_key(key: str) -> Period:
+    """The Period a selector key stands for ('2022', 'start:end' or 'all')."""
+    if key == "all":
+        return Period()
+    if ":" in key:
+        start, end = key.split(":", 1)
+        return Period.of(start, end)
+    return Period.year(int(key))
+
+
+def warm_figures(store: Store, progress: Callable[[str], None] = lambda _: None) -> dict:
+    """Compute and keep the figures of every period an overview offers, for the current data.
+
+    Run after a large import, or by the server when the data change, so that no user waits
+    for them. Returns what it did: periods computed, whether records had to be read, seconds.
+    """
+    start = time.perf_counter()
+    records = PageRecords(store)
+    keys = overview_period_keys(years_with_records(records))
+    for key in keys:
+        progress(key)
+        period = period_from_key(key)
+        page_metrics(records, period)
+        page_gaps(records, period)
+    return {
+        "data_version": records.data_version,
+        "periods": keys,
+        "records_read": records.fully_loaded,
+        "seconds": round(time.perf_counter() - start, 2),
+    }

@@ -25,6 +25,7 @@ from hehu.figures import (
     page_gaps,
     page_metrics,
     period_key,
+    warm_figures,
     years_with_records,
 )
 from hehu.gaps import gaps_by_place
@@ -314,3 +315,19 @@ def test_an_older_data_version_never_overwrites_newer_figures(province_url):
     store.keep_figures("metrics", "k", 6, b"newer")
     assert store.cached_figures("metrics", "k", 6) == b"newer"
     assert store.data_version() == version  # keeping figures is not a write
+
+
+def test_warming_leaves_every_overview_period_ready_for_the_next_page(province_url):
+    from hehu.cli import main
+
+    store = open_store(province_url, create=False)
+    first = warm_figures(store)
+    assert first["periods"] == ["2022", "2021-01-01:2022-11-10", "all"]
+    assert first["records_read"]
+    again = warm_figures(store)
+    assert not again["records_read"]  # all from the shared cache
+    page = build_overview_page(province_url, {})
+    for key in ("2022", "all", "2021-01-01:2022-11-10"):
+        page.state.period_key = key
+    assert not page.state.records.fully_loaded  # the page never read a visit or a course
+    assert main(["warm", "--db", province_url, "--json"]) == 0

@@ -10,7 +10,15 @@ import traitlets
 
 from hehu import areas, i18n, vocab
 from hehu.errors import HehuError, UnknownPlace
-from hehu.figures import PageRecords, page_gaps, page_metrics, years_with_records
+from hehu.figures import (
+    SOURCE_PERIOD_KEY,
+    PageRecords,
+    overview_period_keys,
+    page_gaps,
+    page_metrics,
+    period_from_key,
+    years_with_records,
+)
 from hehu.metrics import Period, Records
 from hehu.privacy import current_role
 
@@ -50,21 +58,10 @@ TABLE_METRICS = [
 
 def period_options(records: Records, lang: str) -> list[tuple[str, str]]:
     """(label, key) choices: each year with records, the source report's period, all time."""
-    years = years_with_records(records)  # shared between kernels: no records read for it
-    options = [(i18n.t("year_n", lang, year=y), str(y)) for y in sorted(years, reverse=True)]
-    options.append((i18n.t("source_period", lang), "2021-01-01:2022-11-10"))
-    options.append((i18n.t("all_time", lang), "all"))
-    return options
-
-
-def period_from_key(key: str) -> Period:
-    """The Period a selector key stands for ('2022', 'start:end' or 'all')."""
-    if key == "all":
-        return Period()
-    if ":" in key:
-        start, end = key.split(":", 1)
-        return Period.of(start, end)
-    return Period.year(int(key))
+    labels = {SOURCE_PERIOD_KEY: i18n.t("source_period", lang), "all": i18n.t("all_time", lang)}
+    # shared between kernels: no records are read for the years
+    keys = overview_period_keys(years_with_records(records))
+    return [(labels.get(k) or i18n.t("year_n", lang, year=k), k) for k in keys]
 
 
 class OverviewState(traitlets.HasTraits):
