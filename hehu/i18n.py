@@ -23,6 +23,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "镇街、重点帮促村与维权阵地地图",
         "Map of towns, key villages and rights stations",
     ),
+    "overview_sub_region": (
+        "下级行政区汇总地图：每个圆圈汇总其下全部镇村",
+        "Map of the places below, each adding up everything under it",
+    ),
     "briefing_title": ("调研简报", "Site briefing"),
     "metric": ("指标", "Metric"),
     "period": ("期间", "Period"),

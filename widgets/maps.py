@@ -111,7 +111,12 @@ def _legend_html(metric: str, breaks: list[float], lang: str, stations: bool = T
     swatches = []
     lower = None
     for i, b in enumerate(breaks):
-        colour = PALETTE[min(i * len(PALETTE) // max(len(breaks), 1), len(PALETTE) - 1)]
+        # one class only (every value equal): colour_classes draws it in the middle colour
+        colour = (
+            PALETTE[2]
+            if len(breaks) == 1
+            else PALETTE[min(i * len(PALETTE) // len(breaks), len(PALETTE) - 1)]
+        )
         text = f"≤ {fmt(b)}" if lower is None else f"{fmt(lower)} – {fmt(b)}"
         swatches.append(
             f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};border:1px solid #333;margin-right:4px"></span>{html_text(text)}</div>'

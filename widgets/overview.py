@@ -322,7 +322,7 @@ def build_overview_page(db_url: str | None = None, params: dict | None = None) -
         return failure_page(title, lang, exc)
     page = page_shell(
         f"{i18n.t('app', lang)} · {title}",
-        i18n.t("overview_sub", lang),
+        i18n.t("overview_sub_region" if state.is_region else "overview_sub", lang),
         records,
         lang,
         [*notice, view],
