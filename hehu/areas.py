@@ -8,10 +8,12 @@ own overview. Nothing here is specific to one county: the levels come from the g
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import vocab
 from .errors import UnknownPlace
+from .metrics import Records
 
 
 def is_region(places: pd.DataFrame, code: str) -> bool:
@@ -47,32 +49,43 @@ def overview_county(places: pd.DataFrame, code: str) -> str:
     return chain(places, code)[0]  # a gazetteer with no county level: its top
 
 
-def descendants(ancestors: pd.DataFrame, code: str) -> pd.Index:
-    """Codes of every place under `code` (not itself), from an ancestors table."""
-    under = ancestors.loc[(ancestors["ancestor"] == code) & (ancestors["code"] != code), "code"]
-    return pd.Index(under.unique())
+def descendant_rows(records: Records, code: str) -> np.ndarray:
+    """Row positions in the gazetteer of every place under `code` (not itself)."""
+    try:
+        at = records.place_index.get_loc(code)
+    except KeyError:
+        raise UnknownPlace(code) from None
+    below, above = records._tree  # (place, ancestor) position pairs, every place its own too
+    rows = np.unique(below[above == at])
+    return rows[rows != at]
 
 
-def map_places(places: pd.DataFrame, ancestors: pd.DataFrame, area: str) -> pd.DataFrame:
+def descendants(records: Records, code: str) -> pd.Index:
+    """Codes of every place under `code` (not itself)."""
+    return pd.Index(records.places["code"].to_numpy()[descendant_rows(records, code)])
+
+
+def map_places(records: Records, area: str) -> pd.DataFrame:
     """The places an overview of `area` draws, with a position for each where one can be had.
 
     A region: the places right below it; one without coordinates is put at the middle of the
     located places under it and marked approximate. A county (or anything under one): the
     county's towns, subdistricts and key villages.
     """
+    places = records.places
     if is_region(places, area):
         shown = places[places["parent_code"] == area].copy()
-        missing = shown["lat"].isna() | shown["lon"].isna()
-        if missing.any():
-            located = places[places["lat"].notna() & places["lon"].notna()].set_index("code")
-            for i in shown.index[missing]:
-                under = descendants(ancestors, shown.at[i, "code"]).intersection(located.index)
-                if len(under):
-                    shown.at[i, "lat"] = float(located.loc[under, "lat"].mean())
-                    shown.at[i, "lon"] = float(located.loc[under, "lon"].mean())
-                    shown.at[i, "coord_quality"] = "approximate"
+        for i in shown.index[(shown["lat"].isna() | shown["lon"].isna()).to_numpy()]:
+            under = places.iloc[descendant_rows(records, shown.at[i, "code"])]
+            under = under[under["lat"].notna() & under["lon"].notna()]
+            if len(under):
+                shown.at[i, "lat"] = float(under["lat"].mean())
+                shown.at[i, "lon"] = float(under["lon"].mean())
+                shown.at[i, "coord_quality"] = "approximate"
         return shown
-    county = overview_county(places, area)
-    under = descendants(ancestors, county)
-    inside = places[places["code"].isin(under)]
-    return inside[inside["level"].isin(vocab.TOWNSHIP_LEVELS) | inside["key_village"].astype(bool)]
+    inside = places.iloc[descendant_rows(records, overview_county(places, area))]
+    return inside[
+        (
+            inside["level"].isin(vocab.TOWNSHIP_LEVELS) | inside["key_village"].astype(bool)
+        ).to_numpy()
+    ]

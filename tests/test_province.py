@@ -121,12 +121,12 @@ def test_the_province_levels_roll_figures_up_to_cities_and_the_province(province
 
 def test_a_region_shows_the_places_right_below_it(province_url):
     records = load_records(open_store(province_url, create=False))
-    places, anc = records.places, records.ancestors
+    places = records.places
     assert areas.is_region(places, P) and areas.is_region(places, A)
     assert not areas.is_region(places, A1)
-    assert sorted(areas.map_places(places, anc, P)["code"]) == [A, B]
-    assert sorted(areas.map_places(places, anc, A)["code"]) == [A1, A2]
-    city_a = areas.map_places(places, anc, P).set_index("code").loc[A]
+    assert sorted(areas.map_places(records, P)["code"]) == [A, B]
+    assert sorted(areas.map_places(records, A)["code"]) == [A1, A2]
+    city_a = areas.map_places(records, P).set_index("code").loc[A]
     # city A has no position of its own: the middle of the located places under it, approximate
     located = places[places["code"].isin([A1, A2, A1T, A2T, A1V, A1W, A2V])]
     assert city_a["lat"] == pytest.approx(located["lat"].mean())
@@ -136,9 +136,9 @@ def test_a_region_shows_the_places_right_below_it(province_url):
 
 def test_a_county_or_a_town_shows_the_towns_and_key_villages_of_its_county(province_url):
     records = load_records(open_store(province_url, create=False))
-    places, anc = records.places, records.ancestors
-    assert sorted(areas.map_places(places, anc, A1)["code"]) == [A1T, A1V]  # not A1W: not key
-    assert sorted(areas.map_places(places, anc, A1T)["code"]) == [A1T, A1V]
+    places = records.places
+    assert sorted(areas.map_places(records, A1)["code"]) == [A1T, A1V]  # not A1W: not key
+    assert sorted(areas.map_places(records, A1T)["code"]) == [A1T, A1V]
     assert areas.chain(places, A1V) == [P, A, A1, A1T, A1V]
     assert areas.overview_county(places, A1V) == A1
 

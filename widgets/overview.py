@@ -80,6 +80,7 @@ class OverviewState(traitlets.HasTraits):
         self.role = role or current_role()
         if not self.area:
             self.area = records.root
+        self._shown: dict = {}
 
     @property
     def is_region(self) -> bool:
@@ -87,8 +88,11 @@ class OverviewState(traitlets.HasTraits):
         return areas.is_region(self.records.places, self.area)
 
     def shown_places(self) -> pd.DataFrame:
-        """The places the map and the table show for the area."""
-        return areas.map_places(self.records.places, self.records.ancestors, self.area)
+        """The places the map and the table show for the area (the same for every metric)."""
+        key = ("map_places", self.area)
+        if key not in self._shown:
+            self._shown[key] = areas.map_places(self.records, self.area)
+        return self._shown[key]
 
     @property
     def period(self) -> Period:
@@ -109,7 +113,7 @@ class OverviewState(traitlets.HasTraits):
         if self.is_region:
             return orgs.iloc[0:0]
         county = areas.overview_county(self.records.places, self.area)
-        inside = areas.descendants(self.records.ancestors, county).append(pd.Index([county]))
+        inside = areas.descendants(self.records, county).append(pd.Index([county]))
         return orgs[orgs["kind"].isin(vocab.STATION_KINDS) & orgs["place_code"].isin(inside)]
 
     def build_map(self):
@@ -273,8 +277,8 @@ class OverviewView(w.VBox):
         value = state.metrics().at[state.area, state.metric]
         gaps = state.gaps()
         places = state.records.places
-        inside = areas.descendants(state.records.ancestors, state.area)
-        keys = places.loc[places["key_village"].astype(bool) & places["code"].isin(inside), "code"]
+        inside = places.iloc[areas.descendant_rows(state.records, state.area)]
+        keys = inside.loc[inside["key_village"].astype(bool).to_numpy(), "code"]
         key_gaps = int(gaps["has_gap"].reindex(keys).fillna(False).astype(bool).sum())
         whole = (
             i18n.t("whole_county", state.lang)
