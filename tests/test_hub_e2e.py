@@ -202,14 +202,19 @@ def hub(demo_db_file, tmp_path_factory, artifacts_dir):
         shutil.copy(log, artifacts_dir / "hub.log")  # to read after a run, in CI too
 
 
-def log_in(browser, hub: Hub, name: str, password: str = PASSWORD):
-    """Log in on the hub's form as ``name``; return the page once it has landed on the overview."""
+def start_log_in(browser, hub: Hub, name: str, password: str = PASSWORD):
+    """Send the hub's login form as ``name`` in a fresh browser context; return its page."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{hub}/hub/login")
     page.fill("#username_input", name)
     page.fill("#password_input", password)
     page.click("#login_submit")
+    return page
+
+
+def wait_for_overview(hub: Hub, page, name: str) -> None:
+    """Wait until the hub has spawned the server and the browser shows the overview's map."""
     try:
         # The hub spawns the server, then sends the browser to Spawner.default_url.
         page.wait_for_url(
@@ -218,23 +223,31 @@ def log_in(browser, hub: Hub, name: str, password: str = PASSWORD):
         page.frame_locator("iframe.hehu-map").locator(MARKERS).first.wait_for(timeout=LOAD_TIMEOUT)
     except Exception:
         print(hub.log_tail())
-        context.close()
         raise
-    return page
 
 
 @pytest.fixture(scope="module")
-def deputy(browser, hub):
-    page = log_in(browser, hub, DEPUTY)
-    yield page
-    page.context.close()
+def users(browser, hub):
+    """Everyone logged in at once (the hub spawns their servers side by side): name -> page."""
+    pages = {DEPUTY: start_log_in(browser, hub, DEPUTY), STAFF: start_log_in(browser, hub, STAFF)}
+    pages[NOBODY] = start_log_in(browser, hub, NOBODY, ADMIN_PASSWORD)
+    try:
+        for name, page in pages.items():
+            wait_for_overview(hub, page, name)
+        yield pages
+    finally:
+        for page in pages.values():
+            page.context.close()
 
 
 @pytest.fixture(scope="module")
-def staff(browser, hub):
-    page = log_in(browser, hub, STAFF)
-    yield page
-    page.context.close()
+def deputy(users):
+    return users[DEPUTY]
+
+
+@pytest.fixture(scope="module")
+def staff(users):
+    return users[STAFF]
 
 
 def role_line(page):
@@ -296,14 +309,11 @@ def test_terminals_are_off(hub, deputy):
     assert response.status == 404, response.status
 
 
-def test_a_user_in_no_group_is_a_deputy_even_the_hubs_admin(browser, hub, artifacts_dir):
-    page = log_in(browser, hub, NOBODY, ADMIN_PASSWORD)
-    try:
-        assert page.request.get(f"{hub}/hub/api/user").json()["admin"] is True
-        expect(role_line(page)).to_contain_text(ROLE_LABEL["deputy"])
-        open_audit(page, hub, NOBODY)
-        expect(page.locator('[data-hehu="error"]')).to_have_text(REFUSED)
-        page.screenshot(path=artifacts_dir / "hub-nogroup-audit-refused.png")
-    finally:
-        page.context.close()
+def test_a_user_in_no_group_is_a_deputy_even_the_hubs_admin(hub, users, artifacts_dir):
+    page = users[NOBODY]
+    assert page.request.get(f"{hub}/hub/api/user").json()["admin"] is True
+    expect(role_line(page)).to_contain_text(ROLE_LABEL["deputy"])
+    open_audit(page, hub, NOBODY)
+    expect(page.locator('[data-hehu="error"]')).to_have_text(REFUSED)
+    page.screenshot(path=artifacts_dir / "hub-nogroup-audit-refused.png")
     assert f"hehu: {NOBODY} starts as deputy (groups [])" in hub.log.read_text(errors="replace")
