@@ -41,7 +41,7 @@ pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "deploy" / "jupyterhub_config.py"
-# 4.x runs on any Node from 10 on (Debian 12's own is 18); 5.x wants Node 20 or later.
+# 4.x declares Node >= 10 (Debian 12 ships 18); 5.x declares Node >= 20. Tested here on Node 20.
 CHP_VERSION = "4.6.3"
 CHP_DIR = Path(os.environ.get("HEHU_CHP_DIR", Path.home() / ".cache" / "hehu-test" / "chp"))
 PASSWORD, ADMIN_PASSWORD = "hehu-e2e-password", "hehu-e2e-admin-password-at-least-32-chars"
