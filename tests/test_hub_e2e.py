@@ -134,11 +134,16 @@ class Hub(str):
 
 
 @pytest.fixture(scope="module")
-def hub(demo_db_file, tmp_path_factory, artifacts_dir):
-    """Start JupyterHub with deploy/jupyterhub_config.py on the demo database; yield its URL."""
+def chp() -> str:
+    """The proxy's command; skips (fails under CI) early, before the demo database is built."""
     if importlib.util.find_spec("jupyterhub") is None:
         missing("jupyterhub is not installed (pip install -e '.[test]' brings it)")
-    chp = configurable_http_proxy()
+    return configurable_http_proxy()
+
+
+@pytest.fixture(scope="module")
+def hub(chp, demo_db_file, tmp_path_factory, artifacts_dir):
+    """Start JupyterHub with deploy/jupyterhub_config.py on the demo database; yield its URL."""
     base = tmp_path_factory.mktemp("hub")
     (base / "homes").mkdir()
     db = base / "hehu.sqlite"
