@@ -296,6 +296,7 @@ def test_staff_read_the_audit_log(hub, staff, artifacts_dir):
     expect(staff.locator('[data-hehu="error"]')).to_have_count(0)
     expect(role_line(staff)).to_contain_text(ROLE_LABEL["staff"])
     staff.screenshot(path=artifacts_dir / "hub-staff-audit.png")
+    assert f"hehu: {STAFF} starts as staff" in hub.log.read_text(errors="replace")
 
 
 def test_a_deputy_cannot_reach_someone_elses_server(hub, deputy, staff):
