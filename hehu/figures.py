@@ -133,6 +133,8 @@ def _shared(records: Records, name: str, key: str, compute: Callable) -> pd.Data
         frame = compute(records)
         if store is not None:
             store.keep_figures(name, key, records.data_version, frame_to_bytes(frame))
+            if "@" in key:  # the same period judged on another day is never read again
+                store.forget_figures(name, key.split("@")[0] + "@%", keep=key)
     records._cache[local] = frame
     return frame
 

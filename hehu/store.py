@@ -547,6 +547,19 @@ class Store:
                     .where(figure_cache.c.name == name, figure_cache.c.period == period)
                     .values(**row)
                 )
+            # Figures of older data versions are never read again.
+            conn.execute(figure_cache.delete().where(figure_cache.c.data_version < data_version))
+
+    def forget_figures(self, name: str, like: str, keep: str) -> None:
+        """Drop stored figures of `name` whose period matches `like` (SQL LIKE), except `keep`."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                figure_cache.delete().where(
+                    figure_cache.c.name == name,
+                    figure_cache.c.period.like(like),
+                    figure_cache.c.period != keep,
+                )
+            )
 
     # -- reads ------------------------------------------------------------------------------
     def read(self, kind: str) -> pd.DataFrame:

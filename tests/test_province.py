@@ -331,3 +331,20 @@ def test_warming_leaves_every_overview_period_ready_for_the_next_page(province_u
         page.state.period_key = key
     assert not page.state.records.fully_loaded  # the page never read a visit or a course
     assert main(["warm", "--db", province_url, "--json"]) == 0
+
+
+def test_the_cache_keeps_no_stale_figures(province_url):
+    store = open_store(province_url, create=False)
+    store.keep_figures("metrics", ":@2026-01-01", store.data_version(), b"yesterday")
+    page_metrics(PageRecords(store), Period())  # all time, judged today
+    with store.engine.connect() as conn:
+        periods = set(conn.execute(sa.select(store_module.figure_cache.c.period)).scalars())
+    assert periods == {period_key(Period())}
+    store.write({"course": [{"course_id": "c-x", "date": dt.date(2022, 6, 1), "place_code": B1V,
+                             "org_id": f"studio_{A1T}", "attendance": 5}]})  # fmt: skip
+    page_metrics(PageRecords(store), YEAR)
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(store_module.figure_cache.c.period, store_module.figure_cache.c.data_version)
+        ).all()
+    assert rows == [(period_key(YEAR), store.data_version())]  # the older version's row is gone
