@@ -80,7 +80,27 @@ c.Spawner.args = [
     "--ServerApp.terminals_enabled=False",
     # The pages, nothing else, in the file browser of /voila/tree.
     "--ContentsManager.allow_hidden=False",
+    # A page that vanished without closing (a phone dropping the tab, a crash) leaves its kernel
+    # disconnected: shut it down after 30 idle minutes. Open pages keep theirs however long they
+    # sit unused (cull_connected=False); a closed page's own shutdown request ends its kernel at
+    # once (behind the hub the _xsrf cookie is set at login, so it is not refused).
+    "--MappingKernelManager.cull_idle_timeout=1800",
+    "--MappingKernelManager.cull_interval=60",
+    "--MappingKernelManager.cull_connected=False",
+    "--MappingKernelManager.cull_busy=False",
 ]
+# The figure warmer (hehu/warmer.py): after every change of the records it computes the
+# overview's figures in the background, so that no deputy's page waits for them. A service the hub
+# starts and stops with itself; it needs HEHU_DB in the hub's environment.
+if os.environ.get("HEHU_DB"):
+    c.JupyterHub.services = [
+        {
+            "name": "hehu-figure-warmer",
+            "command": [sys.executable, "-m", "hehu.warmer", "--every", "30"],
+            "environment": {"HEHU_DB": os.environ["HEHU_DB"], "PYTHONPATH": str(REPO)},
+        }
+    ]
+
 # The role, database and language: set per user from the hub's groups before each start.
 c.Spawner.pre_spawn_hook = pre_spawn_hook
 # Server-wide map settings pass through unchanged (never the role: pre_spawn_hook owns that).

@@ -94,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
         "idle seconds; open pages keep theirs; 0: never",
     )
     p.add_argument(
+        "--warm-every",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="每隔多少秒检查数据是否变化，变化后在后台预先计算概览数据；0 为不计算（默认 30） / "
+        "check for changed records this often and precompute the overview's figures; 0: off",
+    )
+    p.add_argument(
         "--tiles",
         choices=["none", "osm", "tianditu"],
         default=os.environ.get("HEHU_TILES", "none"),
@@ -217,6 +225,12 @@ def cmd_serve(args) -> int:
         flush=True,
     )
     proc = subprocess.Popen(command, env=env)
+    if args.warm_every > 0:
+        # Figures for every overview period, computed after each change in a separate process,
+        # so that no user waits for them (hehu/warmer.py).
+        from .warmer import start_warmer
+
+        start_warmer(store.url, args.warm_every)
     # A service manager stops us with SIGTERM: pass it on so Voila shuts its kernels down too.
     signal.signal(signal.SIGTERM, lambda _sig, _frame: proc.terminate())
     try:

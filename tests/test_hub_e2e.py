@@ -128,6 +128,7 @@ class Hub(str):
     """The hub's public URL (a plain ``str``), with its log file attached."""
 
     log: Path
+    db_url: str
 
     def log_tail(self, lines: int = 60) -> str:
         return tail(self.log, lines)
@@ -179,6 +180,7 @@ def hub(chp, demo_db_file, tmp_path_factory, artifacts_dir):
         )  # fmt: skip
     url = Hub(f"http://127.0.0.1:{port}")
     url.log = log
+    url.db_url = f"sqlite:///{db}"
     try:
         deadline = time.monotonic() + HUB_START_TIMEOUT
         while True:
@@ -323,3 +325,27 @@ def test_a_user_in_no_group_is_a_deputy_even_the_hubs_admin(hub, users, artifact
     expect(page.locator('[data-hehu="error"]')).to_have_text(REFUSED)
     page.screenshot(path=artifacts_dir / "hub-nogroup-audit-refused.png")
     assert f"hehu: {NOBODY} starts as deputy (groups [])" in hub.log.read_text(errors="replace")
+
+
+def test_the_hubs_figure_warmer_service_prepares_the_overview(hub):
+    """The hub runs hehu.warmer as a managed service: the shared figures appear without a page."""
+    import sqlalchemy as sa
+
+    from hehu.store import figure_cache, open_store
+
+    store = open_store(hub.db_url, create=False)
+    deadline = time.monotonic() + 120
+    while True:
+        with store.engine.connect() as conn:
+            names = set(
+                conn.execute(
+                    sa.select(figure_cache.c.name).where(
+                        figure_cache.c.data_version == store.data_version()
+                    )
+                ).scalars()
+            )
+        if {"metrics", "gaps", "years"} <= names:
+            break
+        assert time.monotonic() < deadline, f"no figures from the warmer:\n{hub.log_tail()}"
+        time.sleep(0.5)
+    assert "Starting managed service hehu-figure-warmer" in hub.log.read_text()

@@ -1,0 +1,53 @@
+"""The figure warmer: after a write, the overview's figures are computed without anyone asking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import sqlalchemy as sa
+
+from hehu.figures import PageRecords, page_gaps, page_metrics, period_from_key
+from hehu.store import figure_cache, open_store
+from hehu.warmer import start_warmer
+
+
+def _versions(store) -> set[int]:
+    with store.engine.connect() as conn:
+        return set(conn.execute(sa.select(figure_cache.c.data_version)).scalars())
+
+
+def _wait_for(condition, seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the warmer did not warm in time"
+        time.sleep(0.3)
+
+
+def test_the_warmer_follows_every_change_of_the_records(demo_db_copy):
+    store = open_store(demo_db_copy, create=False)
+    assert _versions(store) == set()
+    stop = start_warmer(demo_db_copy, every=0.5)
+    try:
+        _wait_for(lambda: _versions(store) == {store.data_version()})
+        course = store.read("course").iloc[0]
+        store.write(
+            {
+                "course": [
+                    {
+                        "course_id": "warmer-test",
+                        "date": dt.date(2022, 6, 1),
+                        "place_code": course["place_code"],
+                        "org_id": course["org_id"],
+                        "attendance": 30,
+                    }
+                ]
+            }  # fmt: skip
+        )
+        _wait_for(lambda: _versions(store) == {store.data_version()})
+    finally:
+        stop.set()
+    page = PageRecords(store)
+    for key in ("2022", "all"):
+        page_metrics(page, period_from_key(key)), page_gaps(page, period_from_key(key))
+    assert not page.fully_loaded  # a page after the write read no record: all was warmed
