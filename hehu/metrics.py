@@ -337,8 +337,14 @@ def _units_reached(records: Records, reached_places: pd.Series, unit_mask: pd.Se
 
 
 def _with_place(frame: pd.DataFrame, mapping: pd.Series, key: str) -> pd.DataFrame:
+    """The frame with a `place_code` column: `frame[key].map(mapping)`, found with Arrow when
+    the ids are Arrow strings (no index engine over every id of `mapping` is built)."""
     out = frame.copy()
-    out["place_code"] = out[key].map(mapping)
+    if _arrow_strings(out[key]) is None or _arrow_strings(mapping.index) is None:
+        out["place_code"] = out[key].map(mapping)
+    else:
+        pos = _positions(out[key], mapping.index)
+        out["place_code"] = _take(mapping, pos, out.index).rename(None)
     return out
 
 
