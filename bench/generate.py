@@ -25,6 +25,9 @@ from hehu import vocab
 from hehu.store import RECORD_TABLES, open_store
 
 PROVINCE = "990000000000"
+# Bumped when the generated data change shape: it is part of the file name, so a file written by
+# an older generator is never reused. 2: a province root and cities of ten counties above them.
+GENERATOR = 2
 SUBDISTRICTS, TOWNS = 4, 12  # township units of a county, as in Lianshui
 VILLAGES_PER_TOWNSHIP = (17, 29)  # inclusive range: about 370 village units a county
 KEY_VILLAGES = 38  # provincially designated key villages a county
@@ -117,18 +120,23 @@ class _Combos:
 
 
 def _places(rng: np.random.Generator, n_counties: int) -> pd.DataFrame:
-    """The province root, N counties, their townships and villages (parents before children)."""
+    """The province root, its cities (ten counties each), N counties, their townships and villages
+    (parents before children)."""
     county_codes = [f"99{1 + i // 10:02d}{1 + i % 10:02d}000000" for i in range(n_counties)]
     # Counties on a grid, about 0.5 degrees apart, inside the lat/lon box of Jiangsu.
     clat = 31.0 + 0.45 * (np.arange(n_counties) // 10)
     clon = 116.5 + 0.55 * (np.arange(n_counties) % 10)
-    rows = [(PROVINCE, "合成省（基准测试）", "合成省", "county", None, False,
+    rows = [(PROVINCE, "合成省（基准测试）", "合成省", "province", None, False,
              float(clat.mean()), float(clon.mean()), "approximate", None, None)]  # fmt: skip
     basis = "合成：基准测试数据，随机位置"
+    for city in sorted({code[:4] for code in county_codes}):
+        # No position: the overview puts a city at the middle of what lies under it.
+        rows.append((f"{city}00000000", f"合成市{city[2:]}", f"合成市{city[2:]}", "city", PROVINCE,
+                     False, None, None, "none", None, None))  # fmt: skip
     for c, ccode in enumerate(county_codes):
-        # The root must be level county (the vocabulary has no province); counties too.
-        rows.append((ccode, f"合成县{c + 1:03d}", f"合成{c + 1:03d}", "county", PROVINCE, False,
-                     float(clat[c]), float(clon[c]), "approximate", basis, None))  # fmt: skip
+        rows.append((ccode, f"合成县{c + 1:03d}", f"合成{c + 1:03d}", "county",
+                     f"{ccode[:4]}00000000", False, float(clat[c]), float(clon[c]), "approximate",
+                     basis, None))  # fmt: skip
         tnums = list(range(1, SUBDISTRICTS + 1)) + list(range(100, 100 + TOWNS))
         tlat = clat[c] + rng.uniform(-0.18, 0.18, len(tnums))
         tlon = clon[c] + rng.uniform(-0.22, 0.22, len(tnums))
@@ -196,7 +204,7 @@ def build_province(n_counties: int, seed: int = 1) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {"place": places}
     N = n_counties
 
-    counties = places.loc[places["parent_code"] == PROVINCE, "code"].to_numpy()
+    counties = places.loc[places["level"] == "county", "code"].to_numpy()
     county_index = {c: i for i, c in enumerate(counties)}
     townships = places[places["level"].isin(vocab.TOWNSHIP_LEVELS)]
     villages = places[places["level"].isin(vocab.VILLAGE_LEVELS)].reset_index(drop=True)
@@ -565,6 +573,7 @@ def ensure_province(path: str | Path, counties: int, seed: int = 1) -> tuple[str
     """A SQLite file with the province (reused when it already holds the same one); its URL and
     the seconds spent generating and writing (None when reused)."""
     path = Path(path)
+    path = path.with_name(f"{path.stem}-g{GENERATOR}{path.suffix}")  # see GENERATOR
     url = f"sqlite:///{path.resolve()}"
     if path.exists():
         store = open_store(url, create=False)

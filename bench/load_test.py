@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -23,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -149,12 +151,13 @@ def load_database(db_url: str) -> list[tuple[str, str]]:
 class Serve:
     """`hehu serve` (which starts Voila) in its own process group, stopped with SIGTERM."""
 
-    def __init__(self, db_url: str, home: Path):
+    def __init__(self, db_url: str, home: Path, cull_idle: int):
         self.port = free_port()
         self.log = home / "serve.log"
         env = dict(os.environ, HEHU_HOME=str(home))
         cmd = [sys.executable, "-m", "hehu.cli", "serve", "--db", db_url,
-               f"--port={self.port}", "--role", "staff", "--no-preheat"]  # fmt: skip
+               f"--port={self.port}", "--role", "staff", "--no-preheat",
+               f"--cull-idle={cull_idle}"]  # fmt: skip
         with self.log.open("wb") as out:
             # Own session: `hehu serve` does not pass SIGTERM on to Voila, so signal the group.
             self.proc = subprocess.Popen(
@@ -183,6 +186,16 @@ class Serve:
                     f"Voila did not answer within {timeout:.0f} s:\n{tail(self.log)}"
                 )
             time.sleep(0.3)
+
+    def kernels(self) -> int:
+        """How many ipykernel processes the server runs now."""
+        import psutil
+
+        count = 0
+        for proc in psutil.Process(self.proc.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):  # it may have just ended
+                count += "ipykernel" in " ".join(proc.cmdline())
+        return count
 
     def stop(self) -> None:
         """SIGTERM the process group (Voila shuts its kernels down on SIGTERM)."""
@@ -273,6 +286,8 @@ async def session(browser, site, number, rounds, run_id, townships, timeout_ms, 
                     (number, round_, step[0], type(exc).__name__, str(exc)[:200])
                 )
     finally:
+        # The user closes the tab: the page asks Voila to shut its kernel down.
+        await page.close(run_before_unload=True)
         await context.close()
 
 
@@ -344,7 +359,7 @@ def quantiles(values: list[float]) -> tuple[str, str, str]:
     return (f"{statistics.median(ordered):.1f}", f"{p95:.1f}", f"{ordered[-1]:.1f}")
 
 
-def report(args, results, counts, load_before, load_after, kernels) -> str:
+def report(args, results, counts, load_before, load_after, kernels: dict) -> str:
     """The results as markdown, ready for bench/README.md."""
     attempted = results["submitted"]
     lines = [
@@ -352,8 +367,9 @@ def report(args, results, counts, load_before, load_after, kernels) -> str:
         f"`{platform.node()}` {platform.machine()}; load average before "
         f"{' '.join(f'{x:.1f}' for x in load_before)}, after {' '.join(f'{x:.1f}' for x in load_after)}",
         f"- `bench/load_test.py --sessions {args.sessions} --rounds {args.rounds} "
-        f"--timeout {args.timeout:.0f}`: {args.sessions} browser contexts of one headless "
-        f"Chromium, all at once, against `hehu serve --role staff --no-preheat` on PostgreSQL 15; "
+        f"--timeout {args.timeout:.0f} --cull-idle {args.cull_idle}`: {args.sessions} browser "
+        f"contexts of one headless Chromium, all at once, against `hehu serve --role staff "
+        f"--no-preheat --cull-idle {args.cull_idle}` on PostgreSQL 15; "
         f"saves go through the inspections page's own widgets; wall time {results['wall']:.0f} s",
         "",
         "| step | done | p50 s | p95 s | max s |",
@@ -393,9 +409,16 @@ def report(args, results, counts, load_before, load_after, kernels) -> str:
         f"- errors/timeouts: {len(results['errors'])}"
         + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())) + ")" if kinds else "")
     )
+    gone = (
+        f"none left {kernels['until_none']:.0f} s after the browser closed"
+        if kernels["until_none"] is not None
+        else f"{kernels['left']} still running {kernels['waited']:.0f} s after the browser closed"
+    )
     lines.append(
-        f"- Voila's log: {kernels[0]} kernels started, {kernels[1]} kernel shutdown requests refused "
-        "(403, `_xsrf` missing: the page cannot shut its kernel down on leaving)"
+        f"- kernels: {kernels['started']} started, {kernels['shut_down']} shut down, "
+        f"{kernels['culled']} of them by the culler; {kernels['refused']} shutdown requests refused "
+        f"(403); at most {kernels['peak']} running at once; {kernels['at_close']} running when the "
+        f"browser closed, {gone}"
     )
     return "\n".join(lines)
 
@@ -408,6 +431,9 @@ def main() -> int:
     parser.add_argument(
         "--timeout", type=float, default=180.0, help="seconds allowed per page step"
     )
+    parser.add_argument(
+        "--cull-idle", type=int, default=60, help="hehu serve --cull-idle (seconds)"
+    )
     args = parser.parse_args()
 
     run_id = f"LT{uuid.uuid4().hex[:8]}"
@@ -419,21 +445,52 @@ def main() -> int:
         db_url = create_database(server, "hehu_load")
         townships = load_database(db_url)
         print(f"PostgreSQL on {server}; {len(townships)} townships; run {run_id}", file=sys.stderr)
-        serve = Serve(db_url, home)
+        serve = Serve(db_url, home, args.cull_idle)
         serve.wait()
         load_before = os.getloadavg()
-        results = asyncio.run(
-            drive(serve.url, args.sessions, args.rounds, run_id, townships, args.timeout)
-        )
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:  # the most kernels running at once, looked at every second
+            while not done.wait(1.0):
+                peak[0] = max(peak[0], serve.kernels())
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            results = asyncio.run(
+                drive(serve.url, args.sessions, args.rounds, run_id, townships, args.timeout)
+            )
+        finally:
+            done.set()
+            sampler.join()
         load_after = os.getloadavg()
+        closed = time.monotonic()
+        at_close = serve.kernels()
+        # Closed pages shut their kernels down at once; a page that could not is culled.
+        waited_max = args.cull_idle + 120 if args.cull_idle > 0 else 60
+        while serve.kernels() and time.monotonic() < closed + waited_max:
+            time.sleep(1)
+        waited = time.monotonic() - closed
+        left = serve.kernels()
         counts = count_markers(db_url, run_id)
         for error in results["errors"]:
             print("error:", *error, file=sys.stderr)
         log = serve.log.read_text(errors="replace")
-        kernels = (
-            log.count("Kernel started:"),
-            len(re.findall(r"^403 POST /voila/api/shutdown/", log, re.M)),
-        )
+        kernels = {
+            "started": log.count("Kernel started:"),
+            "shut_down": log.count("Kernel shutdown:"),
+            "culled": len(re.findall(r"Culling '\w+' kernel", log)),
+            # One refusal logs two lines (the reason, then the access line): count the latter.
+            "refused": len(
+                re.findall(r"^403 POST /voila/api/shutdown/\S+ \(.*\) [\d.]+ms$", log, re.M)
+            ),
+            "peak": max(peak[0], at_close),
+            "at_close": at_close,
+            "left": left,
+            "waited": waited,
+            "until_none": waited if left == 0 else None,
+        }
         print(report(args, results, counts, load_before, load_after, kernels))
         if results["errors"]:
             print(f"\nend of Voila's log:\n{tail(serve.log, 20)}", file=sys.stderr)

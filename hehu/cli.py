@@ -19,6 +19,10 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 
 PREHEATED_PAGES = ("overview.ipynb", "briefing.ipynb")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# Kernels of pages that are no longer connected (the browser crashed, a phone dropped the tab,
+# the network went) are shut down after half an hour: long enough for a laptop lid closed
+# during a site visit, short enough that a busy server does not fill up with orphans.
+CULL_IDLE_DEFAULT = 1800
 DB_HELP = "数据库地址（SQLite 文件路径或 postgresql+psycopg://…；默认 $HEHU_DB 或 ~/.hehu/hehu.sqlite） / database URL"
 
 
@@ -79,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="为概览和简报页预热内核，打开更快（默认开启） / preheated kernels for overview and briefing",
+    )
+    p.add_argument(
+        "--cull-idle",
+        type=int,
+        default=CULL_IDLE_DEFAULT,
+        metavar="SECONDS",
+        help="已断开的页面（关闭、断网、休眠）其内核空闲多少秒后关闭；打开着的页面不受影响；0 为从不"
+        f"（默认 {CULL_IDLE_DEFAULT}） / shut the kernel of a disconnected page down after this many "
+        "idle seconds; open pages keep theirs; 0: never",
     )
     p.add_argument(
         "--tiles",
@@ -192,6 +205,10 @@ def cmd_serve(args) -> int:
             "--pool_size=2",
             f"--VoilaKernelManager.preheat_denylist={others!r}",
         ]
+    # Closing a page shuts its kernel down: the page's shutdown request needs the _xsrf cookie,
+    # which Voila's page handler does not set by itself (hehu/voila_xsrf.py).
+    command.append("--Voila.identity_provider_class=hehu.voila_xsrf.PageXsrfIdentityProvider")
+    command += cull_options(args.cull_idle)
     if args.token:
         command.append(f"--token={args.token}")
         url += f"?token={args.token}"
@@ -210,6 +227,24 @@ def cmd_serve(args) -> int:
         return 0
 
 
+def cull_options(idle_seconds: int) -> list[str]:
+    """Voila options that shut down kernels idle and disconnected for ``idle_seconds`` (0: none).
+
+    Only kernels without a connected page are culled (cull_connected, cull_busy stay False): an
+    open page keeps its kernel however long it sits unused. Voila's kernel manager never culls
+    the preheated kernels waiting in its pool.
+    """
+    if idle_seconds <= 0:
+        return []
+    interval = max(1, min(60, idle_seconds // 3))
+    return [
+        f"--MappingKernelManager.cull_idle_timeout={idle_seconds}",
+        f"--MappingKernelManager.cull_interval={interval}",
+        "--MappingKernelManager.cull_connected=False",
+        "--MappingKernelManager.cull_busy=False",
+    ]
+
+
 COMMANDS = {"init": cmd_init, "demo": cmd_demo, "metrics": cmd_metrics, "serve": cmd_serve}
 
 # Modules that add their own sub-commands: each has add_commands(subparsers, add_db, commands),
@@ -218,6 +253,7 @@ COMMAND_MODULES: list[str] = []
 COMMAND_MODULES.append("hehu.claims_cli")  # check-claims
 COMMAND_MODULES.append("hehu.import_cli")  # template, import
 COMMAND_MODULES.append("hehu.packs_cli")  # briefing
+COMMAND_MODULES.append("hehu.warm_cli")  # warm
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -47,6 +47,7 @@ def overdue_follow_ups(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
 def unpaired_left_behind(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     """Registered left-behind children with no pairing running on `as_of`."""
     persons = records["person"]
+    # a numpy mask: with no persons it is an empty bool array, never taken for column labels
     left_behind = persons[records._flags("person", "categories", _is_left_behind_child)]
     running, _, _ = _running_pairings(records, as_of)
     paired = records["pairing"]["person_id"][running]

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 # key: (zh, en)
 LEVELS: dict[str, tuple[str, str]] = {
+    "province": ("省", "province"),
+    "city": ("市", "city"),
     "county": ("县", "county"),
     "town": ("镇", "town"),
     "subdistrict": ("街道", "subdistrict"),
     "village": ("村", "village"),
     "community": ("社区", "community"),
 }
+# Levels above a county: their overview shows one marker per place below them, not every village.
+REGION_LEVELS = ("province", "city")
 TOWNSHIP_LEVELS = ("town", "subdistrict")
 VILLAGE_LEVELS = ("village", "community")
 

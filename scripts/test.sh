@@ -8,11 +8,16 @@ cd "$(dirname "$0")/.."
 ensure_venv '.[test]' test
 touch .venv/.hehu-installed-base  # .[test] includes everything start.sh needs
 
-# Browser tests need Chromium and a Chinese font; database tests need PostgreSQL's server.
+# Browser tests need Chromium and a Chinese font; database tests need PostgreSQL's server;
+# the JupyterHub test needs Node.js.
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql)
+# The JupyterHub test's proxy, configurable-http-proxy, is installed with npm on first use.
+if ! command -v configurable-http-proxy >/dev/null; then
+    { command -v node && command -v npm; } >/dev/null || missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         echo ">> installing ${missing[*]}"

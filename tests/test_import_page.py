@@ -99,7 +99,9 @@ def test_a_bad_file_shows_an_error_not_a_traceback(staff_env, tmp_path):
     upload(page, bad)
     find(page, w.Button, "试导入（不写入）").click()
     # refused on its bytes before any reader sees it: not a zip, so not an .xlsx
-    assert 'data-hehu="error"' in page_text(page) and "文件内容与扩展名 .xlsx 不符" in page_text(page)
+    assert 'data-hehu="error"' in page_text(page) and "文件内容与扩展名 .xlsx 不符" in page_text(
+        page
+    )
     assert find(page, w.FloatProgress).bar_style == "danger"
 
 

@@ -58,7 +58,9 @@ def marker_radius(value, max_value, smallest: float, largest: float) -> float:
     return smallest + (largest - smallest) * math.sqrt(max(float(value), 0) / float(max_value))
 
 
-def _popup_html(row, metrics_row, metric: str, gaps_row, lang: str, role: str | None) -> str:
+def _popup_html(
+    row, metrics_row, metric: str, gaps_row, lang: str, role: str | None, drill_down: bool = False
+) -> str:
     lines = [
         f'<div class="hehu-popup" style="font-size:13px;min-width:180px">'
         f"<b>{html_text(row['name'])}</b> <span style='color:#666'>{html_text(vocab.label(vocab.LEVELS, row['level'], lang))}</span><br>"
@@ -93,19 +95,28 @@ def _popup_html(row, metrics_row, metric: str, gaps_row, lang: str, role: str | 
             f"<span style='color:#666'>{html_text(i18n.t('coord', lang))}：{html_text(vocab.label(vocab.COORD_QUALITIES, quality, lang))}</span><br>"
         )
     lang_q = "&lang=en" if lang == "en" else ""
+    if drill_down:
+        lines.append(
+            f'<a class="hehu-overview-link" target="_top" href="overview.ipynb?place={row["code"]}{lang_q}">{html_text(i18n.t("open_overview", lang))}</a><br>'
+        )
     lines.append(
         f'<a class="hehu-briefing-link" target="_top" href="briefing.ipynb?place={row["code"]}{lang_q}">{html_text(i18n.t("open_briefing", lang))}</a></div>'
     )
     return "".join(lines)
 
 
-def _legend_html(metric: str, breaks: list[float], lang: str) -> str:
+def _legend_html(metric: str, breaks: list[float], lang: str, stations: bool = True) -> str:
     kind = vocab.METRICS[metric][2]
     fmt = (lambda v: f"{v:.0%}") if kind == "rate" else (lambda v: f"{v:,.0f}")
     swatches = []
     lower = None
     for i, b in enumerate(breaks):
-        colour = PALETTE[min(i * len(PALETTE) // max(len(breaks), 1), len(PALETTE) - 1)]
+        # one class only (every value equal): colour_classes draws it in the middle colour
+        colour = (
+            PALETTE[2]
+            if len(breaks) == 1
+            else PALETTE[min(i * len(PALETTE) // len(breaks), len(PALETTE) - 1)]
+        )
         text = f"≤ {fmt(b)}" if lower is None else f"{fmt(lower)} – {fmt(b)}"
         swatches.append(
             f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};border:1px solid #333;margin-right:4px"></span>{html_text(text)}</div>'
@@ -131,7 +142,7 @@ def _legend_html(metric: str, breaks: list[float], lang: str) -> str:
         + f"<div>◯ <i>{html_text(i18n.t('legend_uncertain', lang))}</i></div>"
         + f"<div>● {html_text(i18n.t('legend_surveyed', lang))}</div>"
         + f"<div style='color:{GAP_COLOUR}'>◎ {html_text(i18n.t('legend_gap', lang))}</div>"
-        + f"<div>■ {html_text(i18n.t('legend_station', lang))}</div>"
+        + (f"<div>■ {html_text(i18n.t('legend_station', lang))}</div>" if stations else "")
         + "</div></div>"
     )
 
@@ -255,6 +266,91 @@ def build_overview_map(
         layer.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     fmap.get_root().html.add_child(folium.Element(_legend_html(metric, breaks, lang)))
+    return fmap
+
+
+def build_region_map(
+    regions: pd.DataFrame,
+    metrics: pd.DataFrame,
+    gaps: pd.DataFrame,
+    metric: str,
+    *,
+    lang: str = "zh",
+    role: str | None = None,
+    tiles: str = "none",
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """A province's or city's map: one marker per place below it, with everything under it added.
+
+    Each popup opens that place's own overview (and its briefing), so a province of a hundred
+    counties is a hundred markers, not every village.
+    """
+    located = regions[regions["lat"].notna() & regions["lon"].notna()]
+    centre = (
+        [float(located["lat"].mean()), float(located["lon"].mean())] if len(located) else [0, 0]
+    )
+    fmap = OfflineMap(location=centre, zoom_start=7, control_scale=True)
+    for layer in tile_layer_for(tiles, tianditu_key):
+        folium.TileLayer(**layer).add_to(fmap)
+    if len(located) > 1:
+        fmap.fit_bounds(
+            [
+                [located["lat"].min(), located["lon"].min()],
+                [located["lat"].max(), located["lon"].max()],
+            ]
+        )
+    values = metrics[metric]
+    breaks, colours = colour_classes(values.reindex(located["code"]).astype(float))
+    largest = values.reindex(located["code"]).max()
+    layer = folium.FeatureGroup(name=i18n.t("layer_regions", lang), show=True)
+    layer_gap = folium.FeatureGroup(name=i18n.t("layer_gaps", lang), show=True)
+    for row in located.to_dict("records"):
+        code = row["code"]
+        value = values.get(code)
+        uncertain = row["coord_quality"] in vocab.UNCERTAIN_COORDS
+        colour = colours.get(code, NO_DATA_COLOUR)
+        gaps_row = gaps.loc[code] if code in gaps.index else None
+        radius = marker_radius(value, largest, 8, 26)
+        folium.CircleMarker(
+            location=[row["lat"], row["lon"]],
+            radius=radius,
+            color="#333333",
+            weight=2 if uncertain else 1,
+            dash_array="4 3" if uncertain else None,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=0.8,
+            tooltip=f"{row['name']}：{format_value(value, metric, role)}",
+            popup=folium.Popup(
+                _popup_html(row, metrics.loc[code], metric, gaps_row, lang, role, drill_down=True),
+                max_width=300,
+            ),
+            class_name=f"hehu-marker hehu-{row['level']}"
+            + (" hehu-uncertain" if uncertain else ""),
+        ).add_to(layer)
+        folium.Marker(
+            [row["lat"], row["lon"]],
+            icon=folium.DivIcon(
+                html=f'<div style="font-size:12px;font-weight:600;color:#222;white-space:nowrap;transform:translate(12px,-8px);text-shadow:0 0 3px #fff">{html_text(row["short_name"])}</div>',
+                icon_size=(0, 0),
+            ),
+        ).add_to(layer)
+        if gaps_row is not None and bool(gaps_row["has_gap"]):
+            folium.CircleMarker(
+                location=[row["lat"], row["lon"]],
+                radius=radius + 4,
+                color=GAP_COLOUR,
+                weight=2,
+                fill=False,
+                class_name="hehu-gap",
+                tooltip=f"{row['name']}：{i18n.t('gaps', lang)}",
+            ).add_to(layer_gap)
+    layer.add_to(fmap)
+    layer_gap.add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    fmap.get_root().html.add_child(
+        folium.Element(_legend_html(metric, breaks, lang, stations=False))
+    )
     return fmap
 
 

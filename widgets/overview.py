@@ -8,22 +8,30 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
-from hehu import i18n, vocab
-from hehu.errors import HehuError
-from hehu.gaps import gaps_by_place
-from hehu.metrics import Period, Records, metrics_by_place
+from hehu import areas, i18n, vocab
+from hehu.errors import HehuError, UnknownPlace
+from hehu.figures import (
+    SOURCE_PERIOD_KEY,
+    PageRecords,
+    overview_period_keys,
+    page_gaps,
+    page_metrics,
+    period_from_key,
+    years_with_records,
+)
+from hehu.metrics import Period, Records
 from hehu.privacy import current_role
 
 from .common import (
+    error_box,
     failure_page,
     html_text,
     page_language,
-    page_records,
     page_shell,
     page_store,
     query_params,
 )
-from .maps import build_overview_map, format_value, map_html
+from .maps import build_overview_map, build_region_map, format_value, map_html
 
 MAP_METRICS = [
     "course_attendance",
@@ -50,34 +58,16 @@ TABLE_METRICS = [
 
 def period_options(records: Records, lang: str) -> list[tuple[str, str]]:
     """(label, key) choices: each year with records, the source report's period, all time."""
-    years = set()
-    for kind, column in (
-        ("course", "date"),
-        ("visit", "date"),
-        ("case", "received_date"),
-        ("event", "date"),
-    ):
-        dates = records[kind][column].dropna()
-        years |= set(dates.dt.year.astype(int))
-    options = [(i18n.t("year_n", lang, year=y), str(y)) for y in sorted(years, reverse=True)]
-    options.append((i18n.t("source_period", lang), "2021-01-01:2022-11-10"))
-    options.append((i18n.t("all_time", lang), "all"))
-    return options
-
-
-def period_from_key(key: str) -> Period:
-    """The Period a selector key stands for ('2022', 'start:end' or 'all')."""
-    if key == "all":
-        return Period()
-    if ":" in key:
-        start, end = key.split(":", 1)
-        return Period.of(start, end)
-    return Period.year(int(key))
+    labels = {SOURCE_PERIOD_KEY: i18n.t("source_period", lang), "all": i18n.t("all_time", lang)}
+    # shared between kernels: no records are read for the years
+    keys = overview_period_keys(years_with_records(records))
+    return [(labels.get(k) or i18n.t("year_n", lang, year=k), k) for k in keys]
 
 
 class OverviewState(traitlets.HasTraits):
-    """What the overview shows: one metric, one period, one sort order."""
+    """What the overview shows: one area, one metric, one period, one sort order."""
 
+    area = traitlets.Unicode("")
     metric = traitlets.Unicode("course_attendance")
     period_key = traitlets.Unicode("all")
     sort_by = traitlets.Unicode("name")
@@ -88,6 +78,21 @@ class OverviewState(traitlets.HasTraits):
         self.records = records
         self.lang = lang
         self.role = role or current_role()
+        if not self.area:
+            self.area = records.root
+        self._shown: dict = {}
+
+    @property
+    def is_region(self) -> bool:
+        """Whether the area lies above a county (one marker per place below it)."""
+        return areas.is_region(self.records.places, self.area)
+
+    def shown_places(self) -> pd.DataFrame:
+        """The places the map and the table show for the area (the same for every metric)."""
+        key = ("map_places", self.area)
+        if key not in self._shown:
+            self._shown[key] = areas.map_places(self.records, self.area)
+        return self._shown[key]
 
     @property
     def period(self) -> Period:
@@ -95,22 +100,37 @@ class OverviewState(traitlets.HasTraits):
         return period_from_key(self.period_key)
 
     def metrics(self) -> pd.DataFrame:
-        """Every metric for every place in the selected period (cached by the records)."""
-        return metrics_by_place(self.records, self.period)
+        """Every metric for every place in the selected period (shared between kernels)."""
+        return page_metrics(self.records, self.period)
 
     def gaps(self) -> pd.DataFrame:
-        """Gaps per place in the selected period."""
-        return gaps_by_place(self.records, self.period)
+        """Gaps per place in the selected period (shared between kernels)."""
+        return page_gaps(self.records, self.period)
 
     def stations(self) -> pd.DataFrame:
-        """Rights stations and studios."""
+        """Rights stations and studios of the county shown (none on a region's map)."""
         orgs = self.records["org"]
-        return orgs[orgs["kind"].isin(vocab.STATION_KINDS)]
+        if self.is_region:
+            return orgs.iloc[0:0]
+        county = areas.overview_county(self.records.places, self.area)
+        inside = areas.descendants(self.records, county).append(pd.Index([county]))
+        return orgs[orgs["kind"].isin(vocab.STATION_KINDS) & orgs["place_code"].isin(inside)]
 
     def build_map(self):
         """The folium map for the current state (base tiles from the server's setting)."""
+        if self.is_region:
+            return build_region_map(
+                self.shown_places(),
+                self.metrics(),
+                self.gaps(),
+                self.metric,
+                lang=self.lang,
+                role=self.role,
+                tiles=os.environ.get("HEHU_TILES", "none"),
+                tianditu_key=os.environ.get("HEHU_TIANDITU_KEY"),
+            )
         return build_overview_map(
-            self.records.places,
+            self.shown_places(),
             self.metrics(),
             self.gaps(),
             self.stations(),
@@ -122,11 +142,8 @@ class OverviewState(traitlets.HasTraits):
         )
 
     def table(self) -> pd.DataFrame:
-        """Townships and key villages with the selected metric and the table's metrics, sorted."""
-        places = self.records.places
-        shown = places[
-            places["level"].isin(vocab.TOWNSHIP_LEVELS) | places["key_village"].astype(bool)
-        ]
+        """The shown places (towns and key villages, or a region's parts) with figures, sorted."""
+        shown = self.shown_places()
         metrics = self.metrics()
         gaps = self.gaps()
         columns = [self.metric] + [m for m in TABLE_METRICS if m != self.metric]
@@ -169,6 +186,21 @@ def _table_html(state: OverviewState, frame: pd.DataFrame) -> str:
         + "".join(rows)
         + "</tbody></table></div>"
     )
+
+
+def _breadcrumb_html(state: OverviewState) -> str:
+    """Links up the hierarchy to the overviews above the area (empty for the top place)."""
+    places = state.records.places.set_index("code")
+    codes = areas.chain(state.records.places, state.area)
+    if len(codes) == 1:
+        return ""
+    lang_q = "&lang=en" if state.lang == "en" else ""
+    links = [
+        f'<a target="_top" href="overview.ipynb?place={c}{lang_q}">{html_text(places.at[c, "name"])}</a>'
+        for c in codes[:-1]
+    ]
+    here = f"<b>{html_text(places.at[codes[-1], 'name'])}</b>"
+    return f'<div class="hehu-breadcrumb" data-hehu="breadcrumb">{" › ".join([*links, here])}</div>'
 
 
 class OverviewView(w.VBox):
@@ -220,13 +252,15 @@ class OverviewView(w.VBox):
         self.map_widget = w.HTML(layout=w.Layout(width="100%"))
         self.summary = w.HTML()
         self.table_widget = w.HTML(layout=w.Layout(width="100%"))
+        note = i18n.t("region_note", lang) + " " if state.is_region else ""
         super().__init__(
             [
+                w.HTML(_breadcrumb_html(state)),
                 controls,
                 self.summary,
                 self.map_widget,
                 w.HTML(
-                    f'<div class="hehu-foot">{html_text(i18n.t("map_note", lang))} {html_text(i18n.t("source_gazetteer", lang))}</div>'
+                    f'<div class="hehu-foot">{html_text(note)}{html_text(i18n.t("map_note", lang))} {html_text(i18n.t("source_gazetteer", lang))}</div>'
                 ),
                 w.HTML(f'<div class="hehu-section">{html_text(i18n.t("table_title", lang))}</div>'),
                 sort_controls,
@@ -240,21 +274,19 @@ class OverviewView(w.VBox):
 
     def _redraw_all(self, _change=None):
         state = self.state
-        county = state.records.root
-        value = state.metrics().at[county, state.metric]
+        value = state.metrics().at[state.area, state.metric]
         gaps = state.gaps()
-        key_gaps = int(
-            (
-                gaps.loc[
-                    state.records.places.loc[
-                        state.records.places["key_village"].astype(bool), "code"
-                    ],
-                    "has_gap",
-                ]
-            ).sum()
+        places = state.records.places
+        inside = places.iloc[areas.descendant_rows(state.records, state.area)]
+        keys = inside.loc[inside["key_village"].astype(bool).to_numpy(), "code"]
+        key_gaps = int(gaps["has_gap"].reindex(keys).fillna(False).astype(bool).sum())
+        whole = (
+            i18n.t("whole_county", state.lang)
+            if not state.is_region
+            else places.loc[places["code"] == state.area, "name"].iloc[0]
         )
         self.summary.value = (
-            f'<div class="hehu-cards"><div class="hehu-card" data-hehu="county-value"><div class="k">{html_text(i18n.metric_label(state.metric, state.lang))} · {html_text(i18n.t("whole_county", state.lang))}</div>'
+            f'<div class="hehu-cards"><div class="hehu-card" data-hehu="county-value"><div class="k">{html_text(i18n.metric_label(state.metric, state.lang))} · {html_text(whole)}</div>'
             f'<div class="v">{html_text(format_value(value, state.metric, state.role))}</div><div class="t">{html_text(state.period.label())}</div></div>'
             f'<div class="hehu-card gap" data-hehu="key-village-gaps"><div class="k">{html_text(i18n.t("key_villages_here", state.lang))}·{html_text(i18n.t("gaps", state.lang))}</div>'
             f'<div class="v">{key_gaps}</div><div class="t">{html_text(i18n.t("legend_gap", state.lang))}</div></div></div>'
@@ -271,9 +303,20 @@ def build_overview_page(db_url: str | None = None, params: dict | None = None) -
     params = query_params() if params is None else params
     lang = page_language(params)
     title = i18n.t("overview_title", lang)
+    notice = []
     try:
-        records = page_records(page_store(db_url))
-        state = OverviewState(records, lang)
+        # The gazetteer now; figures from the shared cache; other records only if needed.
+        records = PageRecords(page_store(db_url))
+        area = params.get("place") or records.root
+        try:
+            records.check_place(area)
+        except UnknownPlace as exc:
+            notice.append(error_box(exc.message(lang)))
+            area = records.root
+        state = OverviewState(records, lang, area=area)
+        if state.is_region:
+            name = records.places.loc[records.places["code"] == area, "name"].iloc[0]
+            title = i18n.t("overview_of", lang, place=name)
         options = [k for _, k in period_options(records, lang)]
         state.period_key = options[0] if options else "all"
         if params.get("metric") in MAP_METRICS:
@@ -282,7 +325,11 @@ def build_overview_page(db_url: str | None = None, params: dict | None = None) -
     except HehuError as exc:
         return failure_page(title, lang, exc)
     page = page_shell(
-        f"{i18n.t('app', lang)} · {title}", i18n.t("overview_sub", lang), records, lang, [view]
+        f"{i18n.t('app', lang)} · {title}",
+        i18n.t("overview_sub_region" if state.is_region else "overview_sub", lang),
+        records,
+        lang,
+        [*notice, view],
     )
     page.state = state
     page.view = view

@@ -1,0 +1,325 @@
+"""A real JupyterHub, started with the repository's deploy/jupyterhub_config.py, driven in Chromium.
+
+The hub loads deploy/jupyterhub_config.py itself (through `load_subconfig` in a small test config
+written next to it) and the test config changes only what a test machine cannot have:
+
+- SharedPasswordAuthenticator (JupyterHub's testing login: one password for users, another for
+  the hub's admins) instead of PAM, for there are no system accounts here;
+- SimpleLocalProcessSpawner (every server runs as the test's own user, with a home in a temporary
+  folder) instead of LocalProcessSpawner, and `--allow-root` when the test runs as root (CI);
+- the users put in the hub's groups with load_groups, as an administrator would;
+- free ports for the hub, its proxy's API and the hub's internal API, and a real
+  configurable-http-proxy from npm (installed once into ~/.cache/hehu-test/chp when missing).
+
+Everything else is the shipped configuration: jupyterhub-singleuser with Voila inside it, the
+overview as the landing page, terminals off, and hehu.hub.pre_spawn_hook setting each server's
+role from the user's groups. The hub's own environment holds HEHU_ROLE=admin on purpose: it must
+reach nobody. Hehu's database is a SQLite copy of the demo.
+
+Screenshots land in tests/artifacts/hub-*.png, the hub's log in tests/artifacts/hub.log.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import free_port, missing, tail
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.hub, pytest.mark.browser]
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIG = REPO / "deploy" / "jupyterhub_config.py"
+# 4.x declares Node >= 10 (Debian 12 ships 18); 5.x declares Node >= 20. Tested here on Node 20.
+CHP_VERSION = "4.6.3"
+CHP_DIR = Path(os.environ.get("HEHU_CHP_DIR", Path.home() / ".cache" / "hehu-test" / "chp"))
+PASSWORD, ADMIN_PASSWORD = "hehu-e2e-password", "hehu-e2e-admin-password-at-least-32-chars"
+DEPUTY, STAFF = "daibiao-li", "fulian-wang"
+# In no Hehu group, and the hub's administrator (admin_users in the shipped configuration).
+NOBODY = "hehu-it"
+HUB_START_TIMEOUT = 60
+LOAD_TIMEOUT = 60_000
+MARKERS = "path.leaflet-interactive"
+REFUSED = "操作日志仅供妇联工作人员和管理员查看。"
+ROLE_LABEL = {"deputy": "人大代表（仅汇总数据）", "staff": "妇联工作人员"}
+
+# The hub loads this file; it loads the repository's configuration, then changes only what a
+# test machine needs. Values come from the environment the test starts the hub with.
+TEST_CONFIG = """\
+import os
+
+c = get_config()  # noqa: F821
+load_subconfig(os.environ["HEHU_E2E_CONFIG"])  # noqa: F821 — deploy/jupyterhub_config.py
+
+c.JupyterHub.bind_url = f"http://127.0.0.1:{os.environ['HEHU_HUB_PORT']}"
+c.JupyterHub.hub_port = int(os.environ["HEHU_E2E_HUB_API_PORT"])
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{os.environ['HEHU_E2E_PROXY_API_PORT']}"
+c.ConfigurableHTTPProxy.command = [os.environ["HEHU_E2E_CHP"]]
+
+c.JupyterHub.authenticator_class = "shared-password"
+c.SharedPasswordAuthenticator.user_password = os.environ["HEHU_E2E_PASSWORD"]
+c.SharedPasswordAuthenticator.admin_password = os.environ["HEHU_E2E_ADMIN_PASSWORD"]
+
+c.JupyterHub.spawner_class = "jupyterhub.spawner.SimpleLocalProcessSpawner"
+c.SimpleLocalProcessSpawner.home_dir_template = os.environ["HEHU_E2E_HOMES"] + "/{username}"
+if os.geteuid() == 0:  # CI runs as root; jupyter_server refuses root without this
+    c.Spawner.args = [*c.Spawner.args, "--allow-root"]
+
+# As an administrator would fill them in. The shipped file lets members of load_groups log in
+# when it is read, so these two are added to allowed_users the same way; the hub's admin
+# (admin_users, in no Hehu group) may always log in.
+c.JupyterHub.load_groups["hehu-deputy"]["users"] = [os.environ["HEHU_E2E_DEPUTY"]]
+c.JupyterHub.load_groups["hehu-staff"]["users"] = [os.environ["HEHU_E2E_STAFF"]]
+c.Authenticator.allowed_users |= {os.environ["HEHU_E2E_DEPUTY"], os.environ["HEHU_E2E_STAFF"]}
+"""
+
+
+# --------------------------------------------------------------------------- the proxy
+
+
+def configurable_http_proxy() -> str:
+    """The `configurable-http-proxy` command: on PATH, in the cache, or installed there with npm."""
+    on_path = shutil.which("configurable-http-proxy")
+    if on_path:
+        return on_path
+    cached = CHP_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
+    if cached.exists():
+        return str(cached)
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        missing(
+            "JupyterHub's proxy needs Node.js and npm (apt-get install nodejs npm); "
+            f"configurable-http-proxy is then installed into {CHP_DIR}"
+        )
+    # Into a folder of its own, moved into place when complete: a half install is never used.
+    CHP_DIR.parent.mkdir(parents=True, exist_ok=True)
+    partial = CHP_DIR.with_name(f"{CHP_DIR.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    proc = subprocess.run(
+        [npm, "install", "--prefix", str(partial), "--no-audit", "--no-fund",
+         "--loglevel=error", f"configurable-http-proxy@{CHP_VERSION}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise RuntimeError(f"npm install configurable-http-proxy failed:\n{proc.stderr}")
+    try:
+        partial.rename(CHP_DIR)
+    except OSError:  # another run got there first
+        shutil.rmtree(partial, ignore_errors=True)
+    return str(cached)
+
+
+# --------------------------------------------------------------------------- the hub
+
+
+class Hub(str):
+    """The hub's public URL (a plain ``str``), with its log file attached."""
+
+    log: Path
+
+    def log_tail(self, lines: int = 60) -> str:
+        return tail(self.log, lines)
+
+
+@pytest.fixture(scope="module")
+def chp() -> str:
+    """The proxy's command; skips (fails under CI) early, before the demo database is built."""
+    if importlib.util.find_spec("jupyterhub") is None:
+        missing("jupyterhub is not installed (pip install -e '.[test]' brings it)")
+    return configurable_http_proxy()
+
+
+@pytest.fixture(scope="module")
+def hub(chp, demo_db_file, tmp_path_factory, artifacts_dir):
+    """Start JupyterHub with deploy/jupyterhub_config.py on the demo database; yield its URL."""
+    base = tmp_path_factory.mktemp("hub")
+    (base / "homes").mkdir()
+    db = base / "hehu.sqlite"
+    shutil.copy(demo_db_file, db)
+    test_config = base / "jupyterhub_e2e_config.py"
+    test_config.write_text(TEST_CONFIG, encoding="utf-8")
+    port = free_port()
+    env = {
+        **os.environ,
+        "HEHU_DB": f"sqlite:///{db}",
+        "HEHU_LANG": "zh",
+        "HEHU_HUB_PORT": str(port),
+        "HEHU_HUB_DB": f"sqlite:///{base / 'jupyterhub.sqlite'}",
+        # In the hub's environment on purpose: no user's server may inherit it.
+        "HEHU_ROLE": "admin",
+        "HEHU_E2E_CONFIG": str(CONFIG),
+        "HEHU_E2E_HUB_API_PORT": str(free_port()),
+        "HEHU_E2E_PROXY_API_PORT": str(free_port()),
+        "HEHU_E2E_CHP": chp,
+        "HEHU_E2E_PASSWORD": PASSWORD,
+        "HEHU_E2E_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "HEHU_E2E_HOMES": str(base / "homes"),
+        "HEHU_E2E_DEPUTY": DEPUTY,
+        "HEHU_E2E_STAFF": STAFF,
+    }
+    log = base / "jupyterhub.log"
+    with log.open("wb") as out:
+        # cwd=base: the cookie secret and the proxy's pid file are written there.
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(test_config)],
+            cwd=base, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+    url = Hub(f"http://127.0.0.1:{port}")
+    url.log = log
+    try:
+        deadline = time.monotonic() + HUB_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"JupyterHub exited with {proc.returncode}:\n{tail(log)}")
+            try:
+                # Through the proxy: both the hub and the proxy answer.
+                with urllib.request.urlopen(f"{url}/hub/api", timeout=2):
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"JupyterHub did not answer in {HUB_START_TIMEOUT} s:\n{tail(log)}"
+                )
+            time.sleep(0.3)
+        yield url
+    finally:
+        # SIGTERM: the hub stops every user's server and its proxy before it exits.
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        shutil.copy(log, artifacts_dir / "hub.log")  # to read after a run, in CI too
+
+
+def start_log_in(browser, hub: Hub, name: str, password: str = PASSWORD):
+    """Send the hub's login form as ``name`` in a fresh browser context; return its page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{hub}/hub/login")
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+    return page
+
+
+def wait_for_overview(hub: Hub, page, name: str) -> None:
+    """Wait until the hub has spawned the server and the browser shows the overview's map."""
+    try:
+        # The hub spawns the server, then sends the browser to Spawner.default_url.
+        page.wait_for_url(
+            re.compile(rf"/user/{name}/voila/render/overview\.ipynb"), timeout=LOAD_TIMEOUT
+        )
+        page.frame_locator("iframe.hehu-map").locator(MARKERS).first.wait_for(timeout=LOAD_TIMEOUT)
+    except Exception:
+        print(hub.log_tail())
+        raise
+
+
+@pytest.fixture(scope="module")
+def users(browser, hub):
+    """Everyone logged in at once (the hub spawns their servers side by side): name -> page."""
+    pages = {DEPUTY: start_log_in(browser, hub, DEPUTY), STAFF: start_log_in(browser, hub, STAFF)}
+    pages[NOBODY] = start_log_in(browser, hub, NOBODY, ADMIN_PASSWORD)
+    try:
+        for name, page in pages.items():
+            wait_for_overview(hub, page, name)
+        yield pages
+    finally:
+        for page in pages.values():
+            page.context.close()
+
+
+@pytest.fixture(scope="module")
+def deputy(users):
+    return users[DEPUTY]
+
+
+@pytest.fixture(scope="module")
+def staff(users):
+    return users[STAFF]
+
+
+def role_line(page):
+    return page.locator(".hehu-sub").first
+
+
+def open_audit(page, hub: Hub, name: str, query: str = ""):
+    page.goto(f"{hub}/user/{name}/voila/render/audit.ipynb{query}")
+    page.locator('[data-hehu="audit"], [data-hehu="error"]').first.wait_for(timeout=LOAD_TIMEOUT)
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+def test_a_deputy_logs_in_and_lands_on_the_overview(hub, deputy, artifacts_dir):
+    expect(role_line(deputy)).to_contain_text(ROLE_LABEL["deputy"])
+    frame = deputy.frame_locator("iframe.hehu-map")
+    assert frame.locator("path.hehu-marker").count() > 0
+    deputy.screenshot(path=artifacts_dir / "hub-deputy-overview.png")
+    assert f"hehu: {DEPUTY} starts as deputy" in hub.log.read_text(errors="replace")
+
+
+def test_a_deputy_is_refused_the_audit_log(hub, deputy, artifacts_dir):
+    open_audit(deputy, hub, DEPUTY)
+    expect(deputy.locator('[data-hehu="error"]')).to_have_text(REFUSED)
+    expect(deputy.locator('[data-hehu="audit"]')).to_have_count(0)
+    deputy.screenshot(path=artifacts_dir / "hub-deputy-audit-refused.png")
+
+
+def test_a_query_string_cannot_raise_the_role(hub, deputy):
+    open_audit(deputy, hub, DEPUTY, "?role=staff&HEHU_ROLE=admin")
+    expect(deputy.locator('[data-hehu="error"]')).to_have_text(REFUSED)
+    deputy.goto(f"{hub}/user/{DEPUTY}/voila/render/overview.ipynb?role=admin")
+    expect(role_line(deputy)).to_contain_text(ROLE_LABEL["deputy"], timeout=LOAD_TIMEOUT)
+
+
+def test_staff_read_the_audit_log(hub, staff, artifacts_dir):
+    expect(role_line(staff)).to_contain_text(ROLE_LABEL["staff"])
+    open_audit(staff, hub, STAFF)
+    expect(staff.locator('[data-hehu="audit"]')).to_be_visible()
+    expect(staff.locator('[data-hehu="error"]')).to_have_count(0)
+    expect(role_line(staff)).to_contain_text(ROLE_LABEL["staff"])
+    staff.screenshot(path=artifacts_dir / "hub-staff-audit.png")
+    assert f"hehu: {STAFF} starts as staff" in hub.log.read_text(errors="replace")
+
+
+def test_a_deputy_cannot_reach_someone_elses_server(hub, deputy, staff):
+    # The staff member's server is running (the fixture logged them in); the deputy asks for it.
+    # jupyterhub-singleuser sends them through the hub's OAuth, which refuses: 403.
+    deputy.goto(f"{hub}/user/{STAFF}/voila/render/audit.ipynb")
+    expect(deputy.locator("body")).to_contain_text(
+        f"You do not have permission to access Server at /user/{STAFF}/"
+    )
+    expect(deputy.locator('[data-hehu="audit"]')).to_have_count(0)
+    assert deputy.request.get(f"{hub}/user/{STAFF}/api/contents").status == 403
+
+
+def test_terminals_are_off(hub, deputy):
+    response = deputy.request.get(f"{hub}/user/{DEPUTY}/api/terminals")
+    assert response.status == 404, response.status
+
+
+def test_a_user_in_no_group_is_a_deputy_even_the_hubs_admin(hub, users, artifacts_dir):
+    page = users[NOBODY]
+    assert page.request.get(f"{hub}/hub/api/user").json()["admin"] is True
+    expect(role_line(page)).to_contain_text(ROLE_LABEL["deputy"])
+    open_audit(page, hub, NOBODY)
+    expect(page.locator('[data-hehu="error"]')).to_have_text(REFUSED)
+    page.screenshot(path=artifacts_dir / "hub-nogroup-audit-refused.png")
+    assert f"hehu: {NOBODY} starts as deputy (groups [])" in hub.log.read_text(errors="replace")

@@ -1,0 +1,251 @@
+"""A page's kernel lives as long as the page: `hehu serve` in Chromium, kernels watched by id.
+
+Closing a page (or leaving it) shuts its kernel down at once through Voila's shutdown request,
+which needs the page's ``_xsrf`` cookie (hehu/voila_xsrf.py). A page that vanished without
+saying so (a crash, a phone dropping the tab) leaves a disconnected kernel, which the culler
+shuts down after ``--cull-idle`` seconds; an open page keeps its kernel however long it sits
+unused, and the preheated kernels waiting in the pool are never culled.
+
+Every wait polls towards a generous deadline: the suite runs on a loaded two-core machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+import pytest
+from conftest import free_port, tail
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+LOAD_TIMEOUT = 90_000  # ms, a page's first paint on a loaded machine
+GONE_DEADLINE = 60.0  # s, for a kernel to go after its page closed
+CULL_IDLE = 15  # s, the test servers' --cull-idle (the culler looks every 5 s)
+CULL_DEADLINE = CULL_IDLE + 120.0  # s, for the culler to shut a disconnected kernel down
+BRIEFING_PLACE = '[data-hehu="briefing-place"]'
+
+
+class Server(str):
+    """The base URL of a running `hehu serve`, with its process and log."""
+
+    proc: subprocess.Popen
+    log: Path
+    token: str | None
+
+    def get(self, path: str):
+        """GET a path of the server (with its token, if any); the open response."""
+        headers = {"Authorization": f"token {self.token}"} if self.token else {}
+        return urllib.request.urlopen(
+            urllib.request.Request(self + path, headers=headers), timeout=10
+        )
+
+
+@contextmanager
+def hehu_serve(db: str, tmp_path: Path, *options: str) -> Iterator[Server]:
+    """Run `hehu serve --db DB OPTIONS` on a free port; yield its URL once Voila answers."""
+    port = free_port()
+    log_path = tmp_path / f"serve-{port}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hehu.cli", "serve", "--db", db, "--port", str(port), *options],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "HEHU_HOME": str(tmp_path / "home")},
+            start_new_session=True,
+        )
+    server = Server(f"http://127.0.0.1:{port}")
+    server.proc, server.log = proc, log_path
+    server.token = options[options.index("--token") + 1] if "--token" in options else None
+    try:
+        wait_for(lambda: answers(f"{server}/voila/tree"), 90, "Voila to answer", server)
+        yield server
+    finally:
+        proc.send_signal(signal.SIGTERM)  # hehu serve passes it on to Voila
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def wait_for(check: Callable[[], bool], seconds: float, what: str, server: Server) -> None:
+    """Poll ``check`` until it holds; fail with the server's log after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if server.proc.poll() is not None:
+            pytest.fail(f"hehu serve exited with {server.proc.returncode}:\n{tail(server.log)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {seconds:.0f} s for {what}:\n{tail(server.log)}")
+        time.sleep(0.5)
+
+
+def kernel_model(server: Server, kernel_id: str) -> dict | None:
+    """Voila's model of the kernel (``connections``, ``execution_state``…), None once it is gone."""
+    try:
+        with server.get(f"/api/kernels/{kernel_id}") as resp:
+            return json.load(resp)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None
+        raise
+
+
+def kernel_processes(server: Server, kernel_id: str | None = None) -> list[psutil.Process]:
+    """The server's ipykernel processes (of one kernel, by its connection file, when given)."""
+    found = []
+    for proc in psutil.Process(server.proc.pid).children(recursive=True):
+        try:
+            cmdline = " ".join(proc.cmdline())
+        except psutil.Error:
+            continue
+        if "ipykernel" in cmdline and (kernel_id is None or f"kernel-{kernel_id}.json" in cmdline):
+            found.append(proc)
+    return found
+
+
+def idle_seconds(server: Server, kernel_id: str) -> float:
+    """Seconds since the kernel's last activity, as Voila's culler reckons them."""
+    model = kernel_model(server, kernel_id)
+    assert model is not None, f"kernel {kernel_id} is gone"
+    last = datetime.fromisoformat(model["last_activity"].replace("Z", "+00:00"))
+    return (datetime.now(UTC) - last).total_seconds()
+
+
+def kernel_gone(server: Server, kernel_id: str) -> bool:
+    return kernel_model(server, kernel_id) is None and not kernel_processes(server, kernel_id)
+
+
+def kernel_alive(server: Server, kernel_id: str) -> bool:
+    return kernel_model(server, kernel_id) is not None and bool(kernel_processes(server, kernel_id))
+
+
+def open_page(context, server: Server, path: str, ready: str) -> tuple[object, str]:
+    """Open a page, wait for ``ready`` and for its kernel to be connected; return (page, kernel id)."""
+    page = context.new_page()
+    if server.token:
+        path += ("&" if "?" in path else "?") + f"token={server.token}"
+    page.goto(f"{server}/voila/render/{path}")
+    try:
+        page.locator(ready).first.wait_for(timeout=LOAD_TIMEOUT)
+    except Exception:
+        print(tail(server.log))
+        raise
+    kernel_id = page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+    wait_for(
+        lambda: (kernel_model(server, kernel_id) or {}).get("connections", 0) > 0,
+        60,
+        f"the page's websocket to kernel {kernel_id}",
+        server,
+    )
+    return page, kernel_id
+
+
+def shutdown_403s(server: Server) -> list[str]:
+    return re.findall(r"^.*403 POST /voila/api/shutdown/.*$", server.log.read_text(), re.M)
+
+
+@pytest.mark.parametrize("token", [None, "s3cret-token"], ids=["localhost", "token"])
+def test_closing_or_leaving_a_page_shuts_its_kernel_down(demo_db_copy, browser, tmp_path, token):
+    # No culler and no pool: only the page's own shutdown request can end its kernel.
+    options = ["--cull-idle", "0", "--no-preheat", *(["--token", token] if token else [])]
+    with hehu_serve(demo_db_copy, tmp_path, *options) as server:
+        context = browser.new_context(locale="zh-CN")
+        try:
+            code = "320826101000"  # 高沟镇
+            page, closed = open_page(
+                context, server, f"briefing.ipynb?place={code}", BRIEFING_PLACE
+            )
+            page.close(run_before_unload=True)  # the tab is closed
+            wait_for(
+                lambda: kernel_gone(server, closed),
+                GONE_DEADLINE,
+                "a closed page's kernel to go",
+                server,
+            )
+
+            page, left = open_page(context, server, f"briefing.ipynb?place={code}", BRIEFING_PLACE)
+            page.goto(f"{server}/voila/tree")  # the user goes elsewhere
+            wait_for(
+                lambda: kernel_gone(server, left),
+                GONE_DEADLINE,
+                "a left page's kernel to go",
+                server,
+            )
+        finally:
+            context.close()
+        assert kernel_processes(server) == []
+        assert shutdown_403s(server) == []
+
+
+def test_culler_ends_orphans_spares_open_pages_and_the_pool(demo_db_copy, browser, tmp_path):
+    # As deployed: preheated overview and briefing, and a short culling timeout.
+    with hehu_serve(demo_db_copy, tmp_path, "--cull-idle", str(CULL_IDLE)) as server:
+        kept_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        lost_context = browser.new_context(locale="zh-CN")
+        try:
+            kept, kept_id = open_page(
+                kept_context, server, "overview.ipynb", '[data-hehu="county-value"]'
+            )
+            lost, lost_id = open_page(
+                lost_context, server, "briefing.ipynb?place=320826002000", BRIEFING_PLACE
+            )
+            # Gone without a word, as when a browser crashes: no shutdown request, the
+            # websocket just closes.
+            lost.close(run_before_unload=False)
+            lost_context.close()
+            wait_for(lambda: kernel_gone(server, lost_id), CULL_DEADLINE, "the culler", server)
+            assert re.search(rf"Culling '\w+' kernel '\w+' \({lost_id}\)", server.log.read_text())
+
+            # The open page has sat unused for longer than the timeout, past more than one look
+            # of the culler (every 5 s): it keeps its kernel, and the kernel still answers.
+            wait_for(
+                lambda: idle_seconds(server, kept_id) > CULL_IDLE + 6,
+                CULL_DEADLINE,
+                "the open page's kernel to sit idle past the timeout",
+                server,
+            )
+            assert kernel_alive(server, kept_id)
+            card = kept.locator('[data-hehu="county-value"] .v')
+            before = card.inner_text()
+            select = kept.locator(".hehu-controls .widget-dropdown").filter(has_text="指标")
+            select.locator("select").first.select_option(label="女童保护课程场次")
+            expect(card).not_to_have_text(before, timeout=60_000)
+
+            # The pool's kernels have waited far longer than the timeout: none was culled, and
+            # a new page still comes from the pool with the place it asked for.
+            again, again_id = open_page(
+                kept_context, server, "briefing.ipynb?place=320826101000", BRIEFING_PLACE
+            )
+            expect(again.locator(BRIEFING_PLACE)).to_have_text("高沟镇")
+            assert re.search(rf"Using pre-heated kernel: {again_id} ", server.log.read_text())
+            open_page(kept_context, server, "overview.ipynb", '[data-hehu="county-value"]')
+        finally:
+            kept_context.close()
+        assert shutdown_403s(server) == []
