@@ -46,6 +46,10 @@ def use_code_of(commit: str) -> None:
         module.__package__ = "hehu"
         sys.modules[module.__name__] = module  # later modules' `from .store import` find it
         exec(compile(source, f"{commit}:{path}", "exec"), module.__dict__)
+        if name == "store":
+            # the file was made by today's code, at a newer schema version the old code
+            # would refuse; its record tables are the same, so it is read without a check
+            module._ensure_schema = lambda conn: None
         setattr(hehu, name, module)
 
 
