@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_memory import use_code_of  # noqa: E402
+from bench_memory import peak_mib, use_code_of  # noqa: E402
 
 DATA_DIR = Path("/tmp/hehu-bench")
 MIB = 1 << 20
@@ -46,7 +45,7 @@ def measure(url: str, how: str) -> dict:
         "how": how,
         "seconds": seconds,
         "rss_mib": psutil.Process().memory_info().rss / MIB,
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mib": peak_mib(),
     }
     if how == "now":  # the same frames as pandas' reader, or the figure is worthless
         import pandas as pd
