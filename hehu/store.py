@@ -719,13 +719,11 @@ def _read_table(conn: sa.Connection, table: sa.Table, chunk_rows: int) -> pd.Dat
             for column, array, out in zip(table.columns, arrays, chunks, strict=True):
                 out.append(_parse_chunk(column, array))
         else:
-            return pd.DataFrame(
-                {
-                    c.name: _to_pandas(c, pa.chunked_array(parts, type=_arrow_type(c, kind)))
-                    for c, (_, kind), parts in zip(table.columns, plan, chunks, strict=True)
-                },
-                copy=False,
-            )
+            frame = {}
+            for c, (_, kind), parts in zip(table.columns, plan, chunks, strict=True):
+                frame[c.name] = _to_pandas(c, pa.chunked_array(parts, type=_arrow_type(c, kind)))
+                parts.clear()  # a column's chunks go as soon as it is built: one copy at a time
+            return pd.DataFrame(frame, copy=False)
     except pa.ArrowInvalid:  # a date or time that is not ISO text
         pass
     finally:
