@@ -28,8 +28,14 @@ def overdue_follow_ups(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
         return due.assign(place_code=pd.Series(dtype=str))
     # Done if the household's latest visit up to `as_of` is after the due visit's day: the
     # same as looking for any such later visit, without joining every visit to every other.
-    # Households are told apart by their id as written on the visits (a missing id is one).
-    household, _ = pd.factorize(visits["household_id"], use_na_sentinel=False)
+    # Households are told apart by their id as written on the visits (a missing id is one):
+    # by their row in the household table when every visit's household is there (ids are
+    # unique there; the positions are cached for the metrics anyway), else by the ids.
+    home = records._row_pos("visit", "household_id", "household", "household_id")
+    if (home >= 0).all():
+        household = home
+    else:
+        household, _ = pd.factorize(visits["household_id"], use_na_sentinel=False)
     dates = visits["date"].to_numpy()
     if not np.issubdtype(dates.dtype, np.datetime64):
         dates = pd.to_datetime(dates).to_numpy()
@@ -39,7 +45,7 @@ def overdue_follow_ups(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     np.maximum.at(latest, household[visited], day[visited])
     done = (latest[household[is_due]] > day[is_due]) & ~np.isnat(dates[is_due])
     out = due[~done].copy()
-    home = records._row_pos("visit", "household_id", "household", "household_id")[is_due][~done]
+    home = home[is_due][~done]
     out["place_code"] = _take(records["household"]["place_code"], home, out.index)
     return out
 

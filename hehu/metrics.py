@@ -133,7 +133,10 @@ def _positions(keys, among) -> np.ndarray:
         pos = index[first].get_indexer(keys)
         return np.where(pos >= 0, np.flatnonzero(first)[pos], -1)
     where = pc.index_in(found[0], value_set=_one_array(found[1]))
-    return where.fill_null(-1).to_numpy().astype(np.intp, copy=False)
+    positions = where.fill_null(-1).to_numpy().astype(np.intp, copy=False)
+    del where
+    release_arrow_memory()  # the lookup's hash table: a million ids' worth of it
+    return positions
 
 
 def _isin(values: pd.Series, among: pd.Series) -> np.ndarray:

@@ -723,6 +723,8 @@ def _read_table(conn: sa.Connection, table: sa.Table, chunk_rows: int) -> pd.Dat
             for c, (_, kind), parts in zip(table.columns, plan, chunks, strict=True):
                 frame[c.name] = _to_pandas(c, pa.chunked_array(parts, type=_arrow_type(c, kind)))
                 parts.clear()  # a column's chunks go as soon as it is built: one copy at a time
+            # Arrow's allocator keeps the freed chunks' pages for reuse unless told
+            pa.default_memory_pool().release_unused()
             return pd.DataFrame(frame, copy=False)
     except pa.ArrowInvalid:  # a date or time that is not ISO text
         pass

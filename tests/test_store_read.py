@@ -272,3 +272,66 @@ def test_the_overview_builds_no_index_over_ids(store):
     gaps_by_place(records, Period.year(2022))
     assert "household_place" not in vars(records) and "person_place" not in vars(records)
     assert not [k for k, v in records._cache.items() if isinstance(v, pd.Index)]
+
+
+def _overdue_by_join(records, as_of):
+    """overdue_follow_ups as it was written before: every due visit joined to every visit."""
+    visits = records["visit"]
+    due = visits[visits["follow_up_due"].notna() & (visits["follow_up_due"] < as_of)]
+    later = visits[["household_id", "date"]].rename(columns={"date": "later_date"})
+    joined = due.merge(later, on="household_id")
+    done = joined[(joined["later_date"] > joined["date"]) & (joined["later_date"] <= as_of)]
+    out = due[~due["visit_id"].isin(set(done["visit_id"]))].copy()
+    out["place_code"] = out["household_id"].map(records.household_place)
+    return out
+
+
+@pytest.mark.parametrize("stray", [False, True])
+def test_overdue_follow_ups_equal_the_join(stray):
+    """Latest visit per household (positions, or ids when a household is not in the table)
+    gives the same rows as joining every due visit to every visit."""
+    from hehu.gaps import overdue_follow_ups
+    from hehu.metrics import Records
+
+    D = pd.Timestamp
+    households = pd.DataFrame(
+        {"household_id": ["h1", "h2", "h3"], "place_code": [V, C, V], "categories": ""}
+    ).astype({"household_id": "str", "place_code": "str", "categories": "str"})
+    visits = pd.DataFrame(
+        {
+            "visit_id": ["v1", "v2", "v3", "v4", "v5", "v6"],
+            "date": [
+                D("2022-01-10"),
+                D("2022-03-01"),
+                D("2022-02-01"),
+                D("2022-02-01"),
+                D("2022-09-01"),
+                D("2022-04-01"),
+            ],  # fmt: skip
+            "household_id": ["h1", "h1", "h2", "h3", "h3", "hX" if stray else "h2"],
+            "org_id": "fed",
+            "reasons": "",
+            "follow_up_due": [
+                D("2022-02-01"),
+                pd.NaT,
+                D("2022-03-01"),
+                D("2022-05-01"),
+                pd.NaT,
+                D("2022-05-01"),
+            ],  # fmt: skip
+        }
+    ).astype({"visit_id": "str", "household_id": "str", "org_id": "str", "reasons": "str"})
+    visits["date"] = visits["date"].astype("datetime64[s]")
+    visits["follow_up_due"] = visits["follow_up_due"].astype("datetime64[s]")
+    records = Records({"visit": visits, "household": households})
+    for as_of in (D("2022-06-30"), D("2022-12-31"), D("2022-02-15")):
+        got = overdue_follow_ups(records, as_of)
+        expected = _overdue_by_join(Records({"visit": visits, "household": households}), as_of)
+        pd.testing.assert_frame_equal(got, expected)
+    # on 2022-06-30: v1 was followed by v2; v3 (h2) by v6 unless v6 is a stray household's;
+    # v4 (h3) only after the day; v6 itself has no later visit
+    overdue = overdue_follow_ups(records, D("2022-06-30"))
+    assert overdue["visit_id"].tolist() == (["v3", "v4", "v6"] if stray else ["v4", "v6"])
+    assert overdue["place_code"].isna().tolist() == (
+        [False, False, True] if stray else [False, False]
+    )
