@@ -6,7 +6,7 @@ hands back JSON. Nothing here is part of the test suite.
     .venv/bin/python bench/run.py            # all sizes: about 15 minutes on 2 cores
     .venv/bin/python bench/run.py --quick    # 1 and 10 counties, the demo page: about 2 minutes
     .venv/bin/python bench/run.py --write    # and record the results in bench/README.md
-    .venv/bin/python bench/run.py --all      # also the preheat soak, the lean-read prototype
+    .venv/bin/python bench/run.py --all      # also the preheat soak, the read before/after
                                              # and metrics before/after (20 more minutes)
 """
 
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 "### Preheated kernels, soak (`bench/soak_preheat.py --loads 35`)",
                 "",
                 run_text(soak_preheat, ["--loads", "35"]),
-                "### Lean read prototype, 100 counties (`bench/lean_read.py`)",
+                "### The read before and after, 100 counties (`bench/lean_read.py`)",
                 "",
                 run_text(lean_read, ["--counties", sizes[-1]]),
                 "### metrics_by_place before and after (`bench/before_after.py`)",

@@ -7,6 +7,11 @@ and counts of distinct things (households, children) are never double-counted.
 Speed (a province is millions of rows): ids are strings, and looking strings up is what costs, so
 every join a metric needs (visit -> household -> place...) is turned into integer row positions
 once per snapshot and cached on the `Records`; figures are then counted with numpy over positions.
+
+Memory: the store reads text as Arrow strings. A pandas `Index` over them (`get_indexer`, `map`
+with a Series) would turn every id back into a Python object and keep them in the index's hash
+table for as long as the snapshot lives, so positions are found with Arrow's `index_in`
+(`_positions`) instead, and no index over a big id column is built here.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import vocab
 from .errors import BadDate, UnknownPlace
@@ -70,26 +77,29 @@ class Records:
     def _tree(self) -> tuple[np.ndarray, np.ndarray]:
         """`ancestors` as positions in `place_index`: (place, ancestor) position pairs."""
         anc = self.ancestors
-        code = self.place_index.get_indexer(anc["code"])
-        up = self.place_index.get_indexer(anc["ancestor"])
+        code = self.place_pos(anc["code"])
+        up = self.place_pos(anc["ancestor"])
         keep = (code >= 0) & (up >= 0)  # an ancestor outside the gazetteer has no row to count in
         return code[keep], up[keep]
+
+    def place_pos(self, codes) -> np.ndarray:
+        """Position in `place_index` of each of `codes` (-1 for a code not in the gazetteer)."""
+        return _positions(codes, self.places["code"])
 
     def _place_pos(self, kind: str, column: str = "place_code") -> np.ndarray:
         """Position in `place_index` of each record's place (-1 if none), cached per snapshot."""
         key = ("place_pos", kind, column)
         if key not in self._cache:
-            self._cache[key] = self.place_index.get_indexer(self.frames[kind][column])
+            self._cache[key] = self.place_pos(self.frames[kind][column])
         return self._cache[key]
 
     def _row_pos(self, kind: str, column: str, target: str, target_key: str) -> np.ndarray:
         """Row of `target` whose `target_key` each record's `column` names (-1 if none), cached."""
         key = ("row_pos", kind, column, target)
         if key not in self._cache:
-            index_key = ("index", target, target_key)
-            if index_key not in self._cache:  # its hash table is built once, then reused
-                self._cache[index_key] = pd.Index(self.frames[target][target_key])
-            self._cache[key] = self._cache[index_key].get_indexer(self.frames[kind][column])
+            self._cache[key] = _positions(
+                self.frames[kind][column], self.frames[target][target_key]
+            )
         return self._cache[key]
 
     def _flags(self, kind: str, column: str, test) -> np.ndarray:
@@ -106,6 +116,61 @@ class Records:
         return code
 
 
+def _positions(keys, among) -> np.ndarray:
+    """Position in `among` of each of `keys`, -1 where it is not there: what
+    `pd.Index(among).get_indexer(keys)` gives for unique `among` (for a key listed twice, the
+    first), a missing key matching a missing value as it does there.
+
+    On Arrow strings (what the store reads) Arrow finds them: no Python object per key and no
+    index engine kept; anything else goes through `get_indexer`, as it always did.
+    """
+    found = _arrow_strings(keys), _arrow_strings(among)
+    if found[0] is None or found[1] is None:
+        index = pd.Index(among)
+        if index.is_unique:
+            return index.get_indexer(keys)
+        first = ~index.duplicated(keep="first")
+        pos = index[first].get_indexer(keys)
+        return np.where(pos >= 0, np.flatnonzero(first)[pos], -1)
+    where = pc.index_in(found[0], value_set=_one_array(found[1]))
+    positions = where.fill_null(-1).to_numpy().astype(np.intp, copy=False)
+    del where
+    release_arrow_memory()  # the lookup's hash table: a million ids' worth of it
+    return positions
+
+
+def _isin(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """`values.isin(among)` as a bool array; on Arrow strings without pandas' Python loop over
+    `among` (its `isin` makes a Python object of every value it looks for)."""
+    found = _arrow_strings(values), _arrow_strings(among)
+    if found[0] is None or found[1] is None:
+        return values.isin(among).to_numpy()
+    hit = pc.is_in(found[0], value_set=_one_array(found[1]))
+    return hit.to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def _one_array(chunked: pa.ChunkedArray) -> pa.Array:
+    """A chunked array as one array, copied only if it has several chunks."""
+    return chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
+
+
+def release_arrow_memory() -> None:
+    """Give the memory Arrow has freed (lookups' hash tables, read chunks) back to the system.
+
+    Arrow's allocator keeps freed pages for reuse; a kernel that computed the metrics once
+    would otherwise hold a few hundred MB more than its data for as long as it lives.
+    """
+    pa.default_memory_pool().release_unused()
+
+
+def _arrow_strings(values) -> pa.ChunkedArray | None:
+    """The Arrow array behind a column of Arrow-backed text, else None."""
+    array = getattr(values, "array", values)
+    if isinstance(array, pd.arrays.ArrowStringArray):
+        return array._pa_array  # large_string
+    return None
+
+
 _CACHE: dict[tuple[str, int], Records] = {}
 
 
@@ -117,6 +182,7 @@ def load_records(store: Store) -> Records:
         frames = {kind: store.read(kind) for kind in RECORD_TABLES}
         _CACHE.clear()  # keep one snapshot: the newest
         _CACHE[key] = Records(frames, is_demo=store.is_demo(), data_version=version)
+        release_arrow_memory()
     return _CACHE[key]
 
 
@@ -232,7 +298,7 @@ def _roll(
     """Roll records up the hierarchy: count rows, sum `value` or count distinct `distinct`."""
     if frame.empty:
         return pd.Series(0, index=records.place_index, dtype="int64")
-    pos = records.place_index.get_indexer(frame[place_col])
+    pos = records.place_pos(frame[place_col])
     if distinct is not None:
         items, _ = pd.factorize(frame[distinct], use_na_sentinel=True)
         return _count_distinct(records, pos, items, name=distinct)
@@ -266,17 +332,28 @@ def _reached_units(records: Records, reached: np.ndarray, unit_mask: np.ndarray)
 
 def _units_reached(records: Records, reached_places: pd.Series, unit_mask: pd.Series) -> pd.Series:
     """Per place: how many units under it (towns, key villages…) hold a reached place."""
-    reached = records.place_index.get_indexer(pd.Series(reached_places).dropna().unique())
+    reached = records.place_pos(pd.Series(reached_places).dropna().unique())
     mask = np.zeros(len(records.place_index), dtype=bool)
-    units = records.place_index.get_indexer(records.places.loc[unit_mask.to_numpy(), "code"])
+    units = records.place_pos(records.places.loc[unit_mask.to_numpy(), "code"])
     mask[units[units >= 0]] = True
     return _reached_units(records, reached, mask)
 
 
 def _with_place(frame: pd.DataFrame, mapping: pd.Series, key: str) -> pd.DataFrame:
+    """The frame with a `place_code` column: `frame[key].map(mapping)`, found with Arrow when
+    the ids are Arrow strings (no index engine over every id of `mapping` is built)."""
     out = frame.copy()
-    out["place_code"] = out[key].map(mapping)
+    if _arrow_strings(out[key]) is None or _arrow_strings(mapping.index) is None:
+        out["place_code"] = out[key].map(mapping)
+    else:
+        pos = _positions(out[key], mapping.index)
+        out["place_code"] = _take(mapping, pos, out.index).rename(None)
     return out
+
+
+def _take(values: pd.Series, pos: np.ndarray, index: pd.Index) -> pd.Series:
+    """values at positions `pos` (missing where -1), on `index`, keeping values' dtype."""
+    return pd.Series(values.array.take(pos, allow_fill=True), index=index, name=values.name)
 
 
 def _rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -396,6 +473,7 @@ def metrics_by_place(
 
     frame = pd.DataFrame(out)[list(vocab.METRICS)]
     records._cache[key] = frame
+    release_arrow_memory()
     return frame
 
 
@@ -447,7 +525,11 @@ def _running_pairings(records: Records, as_of: pd.Timestamp):
 def active_pairings(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     """Pairings running on a day, with their place and days since the last contact (or start)."""
     running, last, days = _running_pairings(records, as_of)
-    out = _with_place(records["pairing"][running], records.person_place, "person_id")
+    out = records["pairing"][running].copy()
+    # each pairing's child's place, through row positions: mapping through `person_place`
+    # would build (and keep) an index of every person id
+    partner = records._row_pos("pairing", "person_id", "person", "person_id")[running]
+    out["place_code"] = _take(records["person"]["place_code"], partner, out.index)
     out["last_contact"] = last
     out["days_since_contact"] = days
     return out

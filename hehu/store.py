@@ -12,7 +12,9 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
@@ -480,6 +482,11 @@ def _make_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+# Rows fetched and converted at a time by `Store.read`: the driver's Python objects for this
+# many rows are all that is alive at once (100,000 visits are about 60 MB of them).
+READ_CHUNK_ROWS = 100_000
+
+
 class Store:
     """An open Hehu database: reads return pandas frames, each write is one transaction."""
 
@@ -561,15 +568,18 @@ class Store:
             )
 
     # -- reads ------------------------------------------------------------------------------
-    def read(self, kind: str) -> pd.DataFrame:
-        """All records of a kind as a frame (dates as datetime64)."""
+    def read(self, kind: str, *, chunk_rows: int = READ_CHUNK_ROWS) -> pd.DataFrame:
+        """All records of a kind as a frame, one column per field of its table, in table order.
+
+        Text is pandas' `str` dtype (Arrow strings, missing = NaN); dates are datetime64[s]
+        (NaT when missing), timestamps datetime64[us]; integers are int64, or float64 with NaN
+        when some are missing; booleans bool; floats float64. The rows are fetched
+        `chunk_rows` at a time and turned into Arrow arrays chunk by chunk, so the Python
+        objects the database driver makes never pile up (see `_read_table`).
+        """
         table = RECORD_TABLES[kind] if kind in RECORD_TABLES else metadata.tables[kind]
         with self.engine.connect() as conn:
-            frame = pd.read_sql_table(table.name, conn)
-        for column in table.columns:
-            if isinstance(column.type, sa.Date) and column.name in frame:
-                frame[column.name] = pd.to_datetime(frame[column.name])
-        return frame
+            return _read_table(conn, table, chunk_rows)
 
     def count(self, kind: str) -> int:
         """How many records of a kind are stored."""
@@ -638,6 +648,141 @@ class Store:
                 f"a record breaks a rule of the store; nothing was written: {exc.orig}",
             ) from exc
         return written
+
+
+# pandas' `str` dtype on Arrow strings: what pandas 3 gives text when pyarrow is installed.
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
+_SECONDS, _MICROSECONDS = pa.timestamp("s"), pa.timestamp("us")
+
+
+def _fetch_as(column: sa.Column, dialect: str) -> tuple[sa.ColumnElement, pa.DataType] | None:
+    """How `_read_table` selects a column and the Arrow type of the value the driver returns;
+    None for a type it does not handle.
+
+    Dates and timestamps come as ISO text and are parsed by Arrow a whole chunk at a time:
+    SQLAlchemy would otherwise make a `datetime.date` of every cell, one by one, in Python.
+    On PostgreSQL `to_char` fixes the text whatever the server's DateStyle; SQLite already
+    stores them as this text. Booleans come as 0/1 (what SQLite stores).
+    """
+    kind = column.type
+    if isinstance(kind, sa.Date | sa.DateTime):
+        if getattr(kind, "timezone", False):
+            return None
+        if dialect == "postgresql":
+            fmt = "YYYY-MM-DD" if isinstance(kind, sa.Date) else "YYYY-MM-DD HH24:MI:SS.US"
+            return sa.func.to_char(column, fmt).label(column.name), pa.large_string()
+        return column, pa.large_string()
+    if isinstance(kind, sa.Boolean):
+        if dialect == "postgresql":
+            return sa.cast(column, sa.Integer).label(column.name), pa.int64()
+        return column, pa.int64()
+    if isinstance(kind, sa.Float):
+        return column, pa.float64()
+    if isinstance(kind, sa.Integer):
+        return column, pa.int64()
+    if isinstance(kind, sa.String) and not isinstance(kind, sa.Enum):
+        return column, pa.large_string()
+    return None
+
+
+def _read_table(conn: sa.Connection, table: sa.Table, chunk_rows: int) -> pd.DataFrame:
+    """Every row of a table as a frame, as `Store.read` documents it.
+
+    A plain DB-API cursor fetches `chunk_rows` rows at a time (a server-side cursor on
+    PostgreSQL, so the server streams them too); Arrow turns each chunk of row tuples into one
+    typed array per column at C speed, and the tuples are dropped before the next chunk. Text
+    then stays in Arrow (a few bytes a cell instead of a Python object of 50+ bytes each).
+    Anything this path does not expect (a type it does not know, a value of the wrong kind
+    in a SQLite cell, a date that is not ISO text) reads the table through pandas instead,
+    which is slower and bigger but gives the same frame.
+    """
+    dialect = conn.dialect.name
+    plan = [_fetch_as(c, dialect) for c in table.columns]
+    if dialect not in ("sqlite", "postgresql") or None in plan:
+        return _read_with_pandas(conn, table)
+    row_type = pa.struct([(c.name, kind) for c, (_, kind) in zip(table.columns, plan, strict=True)])
+    select = sa.select(*(expr for expr, _ in plan))
+    sql = str(select.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    chunks: list[list[pa.Array]] = [[] for _ in table.columns]
+    dbapi = conn.connection.driver_connection
+    # psycopg: a named cursor is a server-side one, fetched `chunk_rows` rows at a time.
+    cursor = dbapi.cursor(name="hehu_read") if dialect == "postgresql" else dbapi.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(chunk_rows):
+            try:
+                arrays = pa.array(rows, type=row_type).flatten()
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                break  # a cell of an unexpected kind: pandas reads the table below
+            del rows
+            for column, array, out in zip(table.columns, arrays, chunks, strict=True):
+                out.append(_parse_chunk(column, array))
+        else:
+            frame = {}
+            for c, (_, kind), parts in zip(table.columns, plan, chunks, strict=True):
+                frame[c.name] = _to_pandas(c, pa.chunked_array(parts, type=_arrow_type(c, kind)))
+                parts.clear()  # a column's chunks go as soon as it is built: one copy at a time
+            # Arrow's allocator keeps the freed chunks' pages for reuse unless told
+            pa.default_memory_pool().release_unused()
+            return pd.DataFrame(frame, copy=False)
+    except pa.ArrowInvalid:  # a date or time that is not ISO text
+        pass
+    finally:
+        cursor.close()
+    conn.rollback()  # the failed read's transaction (and PostgreSQL's cursor) end here
+    return _read_with_pandas(conn, table)
+
+
+def _arrow_type(column: sa.Column, fetched: pa.DataType) -> pa.DataType:
+    """The Arrow type a column is kept in between chunks (after `_parse_chunk`)."""
+    if isinstance(column.type, sa.Date):
+        return _SECONDS
+    if isinstance(column.type, sa.DateTime):
+        return _MICROSECONDS
+    if isinstance(column.type, sa.Boolean):
+        return pa.bool_()
+    return fetched
+
+
+def _parse_chunk(column: sa.Column, array: pa.Array) -> pa.Array:
+    """One chunk of a column as it is kept: ISO dates and times parsed, 0/1 as booleans."""
+    if isinstance(column.type, sa.Date):
+        return array.cast(pa.date32()).cast(_SECONDS)  # ArrowInvalid unless YYYY-MM-DD
+    if isinstance(column.type, sa.DateTime):
+        return array.cast(_MICROSECONDS)
+    if isinstance(column.type, sa.Boolean):
+        return array.cast(pa.bool_())
+    return array
+
+
+def _to_pandas(column: sa.Column, array: pa.ChunkedArray):
+    """A column's chunks as the pandas array `pd.read_sql_table` would have made of it.
+
+    The rules of pandas' own SQL reader, kept because callers rely on them: an integer column
+    with some missing values is float64 with NaN, one with none at all is objects (None); a
+    boolean column with missing values is objects (True, False, None); a timestamp column
+    with no value at all is datetime64[s].
+    """
+    n, missing = len(array), array.null_count
+    if pa.types.is_large_string(array.type):
+        one = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
+        return pd.arrays.ArrowStringArray(one, dtype=TEXT_DTYPE)
+    if isinstance(column.type, sa.DateTime) and missing == n:
+        array = array.cast(_SECONDS)
+    if pa.types.is_integer(array.type) and n and missing == n:
+        return np.full(n, None, dtype=object)
+    if pa.types.is_boolean(array.type) and missing:
+        return np.array(array.to_pylist(), dtype=object)
+    return array.to_numpy(zero_copy_only=False)
+
+
+def _read_with_pandas(conn: sa.Connection, table: sa.Table) -> pd.DataFrame:
+    """The table through `pd.read_sql_table` (how `Store.read` read everything before)."""
+    frame = pd.read_sql_table(table.name, conn)
+    for column in table.columns:
+        if isinstance(column.type, sa.Date) and column.name in frame:
+            frame[column.name] = pd.to_datetime(frame[column.name])
+    return frame
 
 
 def _bump_data_version(conn: sa.Connection) -> None:
