@@ -7,7 +7,7 @@ import time
 
 import sqlalchemy as sa
 
-from hehu.figures import PageRecords, page_gaps, page_metrics, period_from_key
+from hehu.figures import PageRecords, page_gaps, page_metrics, period_from_key, period_key
 from hehu.store import figure_cache, open_store
 from hehu.warmer import start_warmer
 
@@ -15,6 +15,24 @@ from hehu.warmer import start_warmer
 def _versions(store) -> set[int]:
     with store.engine.connect() as conn:
         return set(conn.execute(sa.select(figure_cache.c.data_version)).scalars())
+
+
+def _warmed(store) -> bool:
+    """Whether the figures a page reads for 2022 and all time are there for the current data."""
+    wanted = {
+        (name, period_key(period_from_key(key)))
+        for name in ("metrics", "gaps")
+        for key in ("2022", "all")
+    } | {("years", "")}
+    with store.engine.connect() as conn:
+        have = set(
+            conn.execute(
+                sa.select(figure_cache.c.name, figure_cache.c.period).where(
+                    figure_cache.c.data_version == store.data_version()
+                )
+            ).all()
+        )
+    return wanted <= have
 
 
 def _wait_for(condition, seconds: float = 120.0) -> None:
@@ -30,7 +48,7 @@ def test_the_warmer_follows_every_change_of_the_records(demo_db_copy):
         conn.execute(sa.delete(figure_cache))
     stop = start_warmer(demo_db_copy, every=0.5)
     try:
-        _wait_for(lambda: _versions(store) == {store.data_version()})
+        _wait_for(lambda: _warmed(store))
         course = store.read("course").iloc[0]
         store.write(
             {
@@ -45,7 +63,8 @@ def test_the_warmer_follows_every_change_of_the_records(demo_db_copy):
                 ]
             }  # fmt: skip
         )
-        _wait_for(lambda: _versions(store) == {store.data_version()})
+        _wait_for(lambda: _warmed(store))
+        assert _versions(store) == {store.data_version()}  # nothing kept of the older data
     finally:
         stop.set()
     page = PageRecords(store)
