@@ -147,6 +147,24 @@ def _legend_html(metric: str, breaks: list[float], lang: str, stations: bool = T
     )
 
 
+def _framed_map(located: pd.DataFrame, zoom: int, tiles: str, tianditu_key) -> folium.Map:
+    """An offline map with the server's tiles, framed on the located places."""
+    centre = (
+        [float(located["lat"].mean()), float(located["lon"].mean())] if len(located) else [0, 0]
+    )
+    fmap = OfflineMap(location=centre, zoom_start=zoom, control_scale=True)
+    for layer in tile_layer_for(tiles, tianditu_key):
+        folium.TileLayer(**layer).add_to(fmap)
+    if len(located) > 1:  # one place: the zoom above, not a frame of zero size
+        fmap.fit_bounds(
+            [
+                [located["lat"].min(), located["lon"].min()],
+                [located["lat"].max(), located["lon"].max()],
+            ]
+        )
+    return fmap
+
+
 def build_overview_map(
     places: pd.DataFrame,
     metrics: pd.DataFrame,
@@ -163,19 +181,7 @@ def build_overview_map(
     located = places[places["lat"].notna() & places["lon"].notna()]
     townships = located[located["level"].isin(vocab.TOWNSHIP_LEVELS)]
     keys = located[located["key_village"].astype(bool)]
-    centre = (
-        [float(located["lat"].mean()), float(located["lon"].mean())] if len(located) else [0, 0]
-    )
-    fmap = OfflineMap(location=centre, zoom_start=10, control_scale=True)
-    for layer in tile_layer_for(tiles, tianditu_key):
-        folium.TileLayer(**layer).add_to(fmap)
-    if len(located):
-        fmap.fit_bounds(
-            [
-                [located["lat"].min(), located["lon"].min()],
-                [located["lat"].max(), located["lon"].max()],
-            ]
-        )
+    fmap = _framed_map(located, 10, tiles, tianditu_key)
 
     values = metrics[metric]
     shown = pd.concat([townships["code"], keys["code"]])
@@ -286,19 +292,7 @@ def build_region_map(
     counties is a hundred markers, not every village.
     """
     located = regions[regions["lat"].notna() & regions["lon"].notna()]
-    centre = (
-        [float(located["lat"].mean()), float(located["lon"].mean())] if len(located) else [0, 0]
-    )
-    fmap = OfflineMap(location=centre, zoom_start=7, control_scale=True)
-    for layer in tile_layer_for(tiles, tianditu_key):
-        folium.TileLayer(**layer).add_to(fmap)
-    if len(located) > 1:
-        fmap.fit_bounds(
-            [
-                [located["lat"].min(), located["lon"].min()],
-                [located["lat"].max(), located["lon"].max()],
-            ]
-        )
+    fmap = _framed_map(located, 7, tiles, tianditu_key)
     values = metrics[metric]
     breaks, colours = colour_classes(values.reindex(located["code"]).astype(float))
     largest = values.reindex(located["code"]).max()
