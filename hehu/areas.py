@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import vocab
 from .errors import UnknownPlace
-from .metrics import Records
+from .metrics import Records, _positions
 
 
 def is_region(places: pd.DataFrame, code: str) -> bool:
@@ -50,14 +50,34 @@ def overview_county(places: pd.DataFrame, code: str) -> str:
 
 
 def descendant_rows(records: Records, code: str) -> np.ndarray:
-    """Row positions in the gazetteer of every place under `code` (not itself)."""
+    """Row positions in the gazetteer of every place under `code` (not itself), in order.
+
+    Walked down from `code` level by level over integer parent positions: a page that only shows
+    an area needs neither the ancestors table nor any record (at 100 counties the tree alone took
+    0.14 s of a 0.4 s page).
+    """
     try:
         at = records.place_index.get_loc(code)
     except KeyError:
         raise UnknownPlace(code) from None
-    below, above = records._tree  # (place, ancestor) position pairs, every place its own too
-    rows = np.unique(below[above == at])
-    return rows[rows != at]
+    parent = _parent_rows(records)
+    inside = np.zeros(len(parent), dtype=bool)
+    frontier = np.array([at])
+    while len(frontier):
+        children = np.isin(parent, frontier) & ~inside  # ~inside: a loop in the data ends here
+        children[at] = False
+        inside |= children
+        frontier = np.flatnonzero(children)
+    return np.flatnonzero(inside)
+
+
+def _parent_rows(records: Records) -> np.ndarray:
+    """Each place's parent as a row position (-1 for none), once per snapshot."""
+    key = ("areas", "parent_rows")
+    if key not in records._cache:
+        places = records.places
+        records._cache[key] = _positions(places["parent_code"], places["code"])
+    return records._cache[key]
 
 
 def descendants(records: Records, code: str) -> pd.Index:
