@@ -348,3 +348,14 @@ def test_the_cache_keeps_no_stale_figures(province_url):
             sa.select(store_module.figure_cache.c.period, store_module.figure_cache.c.data_version)
         ).all()
     assert rows == [(period_key(YEAR), store.data_version())]  # the older version's row is gone
+
+
+def test_descendants_walked_down_equal_the_ancestors_table(province_url):
+    import numpy as np
+
+    records = load_records(open_store(province_url, create=False))
+    below, above = records._tree
+    for at, code in enumerate(records.places["code"]):
+        tree = np.unique(below[above == at])
+        assert list(areas.descendant_rows(records, code)) == [r for r in tree if r != at], code
+    assert sorted(areas.descendants(records, A)) == sorted([A1, A2, A1T, A2T, A1V, A1W, A2V])
