@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 
@@ -618,7 +619,42 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
         "target": targets,
         "inspection": [inspection],
         "recommendation": recommendations,
+        "claim": report_claims(places),
     }
+
+
+# The figures of the 2022 report the demo reproduces: stored as claims, as a county would import
+# its own work report, so that the pages offer the report's period beside the calendar years.
+REPORT_CLAIMS = Path(__file__).resolve().parents[1] / "data" / "claims" / "lianshui_2022_report.csv"
+
+
+def report_claims(places: pd.DataFrame) -> list[dict]:
+    """The 2022 report's claims as claim records; none for a gazetteer without its places."""
+    from .claims import ClaimRowError, parse_claim, read_claims_table
+    from .metrics import Records
+
+    if not REPORT_CLAIMS.exists():
+        return []
+    gazetteer = Records({"place": places})
+    out = []
+    for row in read_claims_table(REPORT_CLAIMS).to_dict("records"):
+        try:
+            claim = parse_claim(gazetteer, row)
+        except ClaimRowError:
+            return []  # another county's gazetteer: the Lianshui report is not about it
+        out.append(
+            {
+                "claim_id": f"lianshui-2022-{claim.claim_id}",
+                "document": claim.document,
+                "metric": claim.metric,
+                "place_code": claim.place_code,
+                "period_start": claim.period.start.date(),
+                "period_end": claim.period.end.date(),
+                "value": claim.value,
+                "tolerance": claim.tolerance,
+            }
+        )
+    return out
 
 
 def load_demo(

@@ -24,7 +24,7 @@ from .metrics import Period, Records, load_records, metrics_by_place
 from .store import RECORD_TABLES, Store
 
 # Kinds a page reads at once: small, and what a map and a place picker need.
-EAGER_KINDS = ("place", "org")
+EAGER_KINDS = ("place", "org", "claim")
 # Record kinds and date columns whose years make a page's period choices.
 DATED_KINDS = (("course", "date"), ("visit", "date"), ("case", "received_date"), ("event", "date"))
 
@@ -162,13 +162,33 @@ def years_with_records(records: Records) -> list[int]:
     return [int(y) for y in _shared(records, "years", "", _years)["year"]]
 
 
-# The period of the source report (涟水县人大调研, 2021-01 to 2022-11), offered beside the years.
-SOURCE_PERIOD_KEY = "2021-01-01:2022-11-10"
+def report_period_keys(records: Records) -> list[str]:
+    """'start:end' of the periods the stored claims (a work report's figures) speak of, newest
+    first, leaving out calendar years (offered anyway)."""
+    claims = records["claim"]
+    keys: list[str] = []
+    for start, end in (
+        claims[["period_start", "period_end"]]
+        .drop_duplicates()
+        .sort_values(["period_end", "period_start"], ascending=False)
+        .itertuples(index=False)
+    ):
+        if (start.month, start.day, end.month, end.day) == (
+            1,
+            1,
+            12,
+            31,
+        ) and start.year == end.year:
+            continue
+        keys.append(f"{start:%Y-%m-%d}:{end:%Y-%m-%d}")
+    return keys
 
 
-def overview_period_keys(years: list[int]) -> list[str]:
-    """The periods an overview offers, newest year first: each year, the report's, all time."""
-    return [str(y) for y in sorted(years, reverse=True)] + [SOURCE_PERIOD_KEY, "all"]
+def overview_period_keys(records: Records) -> list[str]:
+    """The periods a page offers: each year with records (newest first), each period a stored
+    report speaks of, all time."""
+    years = [str(y) for y in sorted(years_with_records(records), reverse=True)]
+    return years + report_period_keys(records) + ["all"]
 
 
 def period_from_key(key: str) -> Period:
@@ -189,7 +209,7 @@ def warm_figures(store: Store, progress: Callable[[str], None] = lambda _: None)
     """
     start = time.perf_counter()
     records = PageRecords(store)
-    keys = overview_period_keys(years_with_records(records))
+    keys = overview_period_keys(records)
     for key in keys:
         progress(key)
         period = period_from_key(key)

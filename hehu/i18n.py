@@ -34,10 +34,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "language": ("语言", "Language"),
     "all_time": ("全部时间", "all time"),
     "year_n": ("{year} 年", "{year}"),
-    "source_period": (
-        "报道期间 2021-01-01 至 2022-11-10",
-        "report period 2021-01-01 to 2022-11-10",
-    ),
+    "source_period": ("报告期间 {start} 至 {end}", "report period {start} to {end}"),
     "layer_townships": ("镇（街道）", "towns and subdistricts"),
     "layer_regions": ("下级行政区", "places below"),
     "open_overview": ("查看其地图 →", "Open its map →"),

@@ -322,12 +322,12 @@ def test_warming_leaves_every_overview_period_ready_for_the_next_page(province_u
 
     store = open_store(province_url, create=False)
     first = warm_figures(store)
-    assert first["periods"] == ["2022", "2021-01-01:2022-11-10", "all"]
+    assert first["periods"] == ["2022", "all"]  # no stored report: no report period
     assert first["records_read"]
     again = warm_figures(store)
     assert not again["records_read"]  # all from the shared cache
     page = build_overview_page(province_url, {})
-    for key in ("2022", "all", "2021-01-01:2022-11-10"):
+    for key in ("2022", "all"):
         page.state.period_key = key
     assert not page.state.records.fully_loaded  # the page never read a visit or a course
     assert main(["warm", "--db", province_url, "--json"]) == 0
@@ -359,3 +359,24 @@ def test_descendants_walked_down_equal_the_ancestors_table(province_url):
         tree = np.unique(below[above == at])
         assert list(areas.descendant_rows(records, code)) == [r for r in tree if r != at], code
     assert sorted(areas.descendants(records, A)) == sorted([A1, A2, A1T, A2T, A1V, A1W, A2V])
+
+
+def test_a_stored_report_offers_its_period_and_another_countys_demo_has_none(province_url):
+    from hehu.demo import report_claims
+    from widgets.overview import period_options
+
+    store = open_store(province_url, create=False)
+    assert report_claims(store.read("place")) == []  # the Lianshui report is not about it
+    store.write(
+        {"claim": [
+            {"claim_id": "r1", "document": "示例省2022年工作报告", "metric": "course_sessions",
+             "place_code": P, "period_start": dt.date(2021, 7, 1),
+             "period_end": dt.date(2022, 6, 30), "value": 6},
+            {"claim_id": "r2", "document": "示例省2022年工作报告", "metric": "course_sessions",
+             "place_code": P, "period_start": dt.date(2022, 1, 1),
+             "period_end": dt.date(2022, 12, 31), "value": 6},
+        ]}
+    )  # fmt: skip
+    options = period_options(PageRecords(store), "zh")
+    assert [k for _, k in options] == ["2022", "2021-07-01:2022-06-30", "all"]
+    assert options[1][0] == "报告期间 2021-07-01 至 2022-06-30"

@@ -11,13 +11,11 @@ import traitlets
 from hehu import areas, i18n, vocab
 from hehu.errors import HehuError, UnknownPlace
 from hehu.figures import (
-    SOURCE_PERIOD_KEY,
     PageRecords,
     overview_period_keys,
     page_gaps,
     page_metrics,
     period_from_key,
-    years_with_records,
 )
 from hehu.metrics import Period, Records
 from hehu.privacy import current_role
@@ -58,10 +56,17 @@ TABLE_METRICS = [
 
 def period_options(records: Records, lang: str) -> list[tuple[str, str]]:
     """(label, key) choices: each year with records, the source report's period, all time."""
-    labels = {SOURCE_PERIOD_KEY: i18n.t("source_period", lang), "all": i18n.t("all_time", lang)}
-    # shared between kernels: no records are read for the years
-    keys = overview_period_keys(years_with_records(records))
-    return [(labels.get(k) or i18n.t("year_n", lang, year=k), k) for k in keys]
+    options = []
+    # The years come from the shared figures: no records are read for them.
+    for key in overview_period_keys(records):
+        if key == "all":
+            options.append((i18n.t("all_time", lang), key))
+        elif ":" in key:  # a period a stored report speaks of
+            start, end = key.split(":")
+            options.append((i18n.t("source_period", lang, start=start, end=end), key))
+        else:
+            options.append((i18n.t("year_n", lang, year=key), key))
+    return options
 
 
 class OverviewState(traitlets.HasTraits):
