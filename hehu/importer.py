@@ -26,6 +26,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def chinese_numeral(text: str) -> int | None:
 
 
 def parse_number(value) -> float:
-    """A number from a cell: 1,200 / １２ / 18人次 / 85% / 十八; raises ValueError (reason in Chinese)."""
+    """A number from a cell: 1,200 / １２ / 18人次 / 85% / 十八 / 1.8万; raises ValueError (in Chinese)."""
     if isinstance(value, bool):
         raise ValueError("应为数字")
     if isinstance(value, int | float):
@@ -154,6 +155,9 @@ def parse_number(value) -> float:
         text = text.replace(",", "")
     if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
         number = float(text)
+    elif re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)万", text):
+        # "1.8万" as reports write it; Decimal so 1.1万 is 11000, not 11000.000000000002
+        number = float(Decimal(text[:-1]) * 10000)
     else:
         numeral = chinese_numeral(text)
         if numeral is None:

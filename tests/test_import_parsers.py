@@ -181,6 +181,20 @@ def test_percentages(n):
     assert parse_number(f"{n}%") == pytest.approx(n / 100)
 
 
+@given(st.integers(0, 99_999), st.sampled_from(["", "人次", "场"]))
+def test_ten_thousands_as_reports_write_them(n, unit):
+    """'1.8万' (what the 2022 report writes for 18,000 attendances) is 18000 exactly."""
+    written = f"{n // 10_000}.{n % 10_000:04d}".rstrip("0").rstrip(".") + "万" + unit
+    assert parse_int(written) == n
+
+
+def test_ten_thousands_examples():
+    assert parse_int("1.8万") == 18000
+    assert parse_int("2万人次") == 20000
+    assert parse_number("1.1万") == 11000.0
+    assert parse_number("-0.5万") == -5000.0
+
+
 @given(st.integers(0, 99_999))
 def test_chinese_numerals(n):
     assert chinese_numeral(_cn_number(n)) == n
