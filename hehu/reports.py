@@ -26,8 +26,13 @@ def _age_label(label: str, lang: str) -> str:
 
 
 def html_text(text) -> str:
-    """Escape text for HTML."""
-    return html.escape("" if text is None else str(text))
+    """Escape text for HTML, also where the HTML sits in a JavaScript template literal.
+
+    folium writes popups and tooltips into `...` literals, where a backtick or `${` in a place
+    name imported from a spreadsheet would run as script: they become character references.
+    """
+    escaped = html.escape("" if text is None else str(text))
+    return escaped.replace("`", "&#96;").replace("$", "&#36;")
 
 
 def demo_banner(records: Records, lang: str) -> str:

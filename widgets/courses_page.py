@@ -87,7 +87,7 @@ def key_village_course_map(status: pd.DataFrame, lang: str) -> folium.Map:
             fill=True,
             fill_color=GAP_COLOUR if row["no_course"] else HELD_COLOUR,
             fill_opacity=0.8,
-            tooltip=tip,
+            tooltip=html_text(tip),
             class_name="hehu-no-course" if row["no_course"] else "hehu-course-held",
         ).add_to(missed if row["no_course"] else held)
     held.add_to(fmap)

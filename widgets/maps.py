@@ -209,7 +209,7 @@ def build_overview_map(
             fill=True,
             fill_color=colour,
             fill_opacity=0.35 if uncertain else 0.85,
-            tooltip=f"{row['name']}：{format_value(value, metric, role)}",
+            tooltip=html_text(f"{row['name']}：{format_value(value, metric, role)}"),
             popup=popup,
             class_name=f"hehu-marker hehu-{row['level']}"
             + (" hehu-uncertain" if uncertain else ""),
@@ -226,7 +226,7 @@ def build_overview_map(
                 weight=2,
                 fill=False,
                 class_name="hehu-gap",
-                tooltip=f"{row['name']}：{i18n.t('gaps', lang)}",
+                tooltip=html_text(f"{row['name']}：{i18n.t('gaps', lang)}"),
             ).add_to(layer_gap)
 
     town_max = values.reindex(townships["code"]).max()
@@ -260,7 +260,7 @@ def build_overview_map(
                 html=f'<div class="hehu-station" style="width:10px;height:10px;background:{STATION_COLOUR};border:1px solid #fff"></div>',
                 icon_size=(10, 10),
             ),
-            tooltip=org["name"],
+            tooltip=html_text(org["name"]),
             popup=folium.Popup(
                 f"<b>{html_text(org['name'])}</b><br>{html_text(vocab.label(vocab.ORG_KINDS, org['kind'], lang))}",
                 max_width=240,
@@ -314,7 +314,7 @@ def build_region_map(
             fill=True,
             fill_color=colour,
             fill_opacity=0.8,
-            tooltip=f"{row['name']}：{format_value(value, metric, role)}",
+            tooltip=html_text(f"{row['name']}：{format_value(value, metric, role)}"),
             popup=folium.Popup(
                 _popup_html(row, metrics.loc[code], metric, gaps_row, lang, role, drill_down=True),
                 max_width=300,
@@ -337,7 +337,7 @@ def build_region_map(
                 weight=2,
                 fill=False,
                 class_name="hehu-gap",
-                tooltip=f"{row['name']}：{i18n.t('gaps', lang)}",
+                tooltip=html_text(f"{row['name']}：{i18n.t('gaps', lang)}"),
             ).add_to(layer_gap)
     layer.add_to(fmap)
     layer_gap.add_to(fmap)
