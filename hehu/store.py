@@ -8,6 +8,7 @@ Every write goes through `Store.write`, one transaction each. The schema carries
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -23,6 +24,7 @@ from .errors import InvalidRecord, StoreUnavailable
 
 SCHEMA_VERSION = 5
 
+_log = logging.getLogger(__name__)
 metadata = sa.MetaData()
 
 
@@ -514,16 +516,22 @@ class Store:
         return int(self.get_meta("data_version", "0"))
 
     # -- the figure cache -------------------------------------------------------------------
+    # Only a cache: when the database is busy or two kernels collide (PostgreSQL may pick one of
+    # two cleanups as a deadlock victim), a page computes its figures itself rather than fail.
     def cached_figures(self, name: str, period: str, data_version: int) -> bytes | None:
         """Stored figures computed at this data version, or None (never an older version's)."""
-        with self.engine.connect() as conn:
-            return conn.execute(
-                sa.select(figure_cache.c.payload).where(
-                    figure_cache.c.name == name,
-                    figure_cache.c.period == period,
-                    figure_cache.c.data_version == data_version,
-                )
-            ).scalar()
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(
+                    sa.select(figure_cache.c.payload).where(
+                        figure_cache.c.name == name,
+                        figure_cache.c.period == period,
+                        figure_cache.c.data_version == data_version,
+                    )
+                ).scalar()
+        except SQLAlchemyError as exc:
+            _log.warning("figure cache not read: %s", exc)
+            return None
 
     def keep_figures(self, name: str, period: str, data_version: int, payload: bytes) -> None:
         """Store computed figures; does not count as a write (the records are unchanged)."""
@@ -534,38 +542,36 @@ class Store:
             "payload": payload,
             "computed_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
         }
-        with self.engine.begin() as conn:
-            # Two kernels may compute the same figures at once: the newer data version wins.
-            current = conn.execute(
-                sa.select(figure_cache.c.data_version).where(
-                    figure_cache.c.name == name, figure_cache.c.period == period
-                )
-            ).scalar()
-            if current is None:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(figure_cache.insert().values(**row))
-                except IntegrityError:
-                    pass  # another kernel stored the same figures a moment ago
-            elif current <= data_version:
-                conn.execute(
-                    figure_cache.update()
-                    .where(figure_cache.c.name == name, figure_cache.c.period == period)
-                    .values(**row)
-                )
-            # Figures of older data versions are never read again.
-            conn.execute(figure_cache.delete().where(figure_cache.c.data_version < data_version))
+        insert = _dialect_insert(self.engine.dialect.name)(figure_cache).values(**row)
+        # Two kernels may store the same figures at once: the newer data version wins.
+        upsert = insert.on_conflict_do_update(
+            index_elements=["name", "period"],
+            set_={k: insert.excluded[k] for k in ("data_version", "payload", "computed_at")},
+            where=figure_cache.c.data_version <= insert.excluded.data_version,
+        )
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(upsert)
+        except SQLAlchemyError as exc:
+            _log.warning("figures not kept: %s", exc)
+            return
+        # Figures of older data versions are never read again (a separate, optional step).
+        self._forget(figure_cache.c.data_version < data_version)
 
     def forget_figures(self, name: str, like: str, keep: str) -> None:
         """Drop stored figures of `name` whose period matches `like` (SQL LIKE), except `keep`."""
-        with self.engine.begin() as conn:
-            conn.execute(
-                figure_cache.delete().where(
-                    figure_cache.c.name == name,
-                    figure_cache.c.period.like(like),
-                    figure_cache.c.period != keep,
-                )
-            )
+        self._forget(
+            (figure_cache.c.name == name)
+            & figure_cache.c.period.like(like)
+            & (figure_cache.c.period != keep)
+        )
+
+    def _forget(self, condition) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(figure_cache.delete().where(condition))
+        except SQLAlchemyError as exc:  # another kernel is cleaning up: it will do
+            _log.info("stale figures left for later: %s", exc)
 
     # -- reads ------------------------------------------------------------------------------
     def read(self, kind: str, *, chunk_rows: int = READ_CHUNK_ROWS) -> pd.DataFrame:
@@ -850,15 +856,21 @@ def _as_date(value, where: str) -> dt.date | None:
         ) from exc
 
 
-def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
-    keys = [c.name for c in table.primary_key.columns]
-    dialect = conn.dialect.name
+def _dialect_insert(dialect: str):
+    """The INSERT construct with ON CONFLICT of the database's dialect."""
     # Imported here: the PostgreSQL dialect costs every page's kernel 60 ms at start, and a
     # page that only reads never needs it.
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    keys = [c.name for c in table.primary_key.columns]
+    dialect = conn.dialect.name
+    insert = _dialect_insert(dialect)
     # Rows with different column sets cannot share one statement; group them.
     groups: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:

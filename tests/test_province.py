@@ -396,3 +396,33 @@ def test_a_place_name_cannot_run_script_in_the_map(province_url):
         assert "<img src=x onerror" not in srcdoc
         assert "${parent" not in srcdoc and "`${" not in srcdoc
         assert "&lt;img src=x onerror=alert(1)&gt;&#96;&#36;{parent.alert(2)}&#96;" in srcdoc
+
+
+@pytest.mark.postgres
+def test_kernels_keeping_figures_at_once_never_fail_on_postgresql(pg_url):
+    """After a write, the warmer and the first pages store figures side by side (found in review:
+    a table-wide cleanup in the same transaction deadlocked)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = open_store(pg_url)
+    store.write(province_records())
+    for round_ in range(15):
+        store.write({"course": [{"course_id": f"r{round_}", "date": dt.date(2022, 1, 2),
+                                 "place_code": B1V, "org_id": f"studio_{A1T}",
+                                 "attendance": 1}]})  # fmt: skip
+        version = store.data_version()
+        with ThreadPoolExecutor(3) as pool:
+            done = list(
+                pool.map(lambda p, v=version: store.keep_figures("metrics", p, v, b"x"), "abc")
+            )
+        assert done == [None, None, None]
+        assert all(store.cached_figures("metrics", p, version) == b"x" for p in "abc")
+
+
+def test_the_cache_is_optional_when_the_database_refuses(province_url):
+    store = open_store(province_url, create=False)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE figure_cache"))
+    store.keep_figures("metrics", "k", 1, b"x")  # logged, not raised
+    assert store.cached_figures("metrics", "k", 1) is None
+    assert page_metrics(PageRecords(store), YEAR).at[P, "course_sessions"] == 6
