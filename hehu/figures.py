@@ -36,10 +36,10 @@ _DERIVED = ("ancestors", "root", "place_index", "household_place", "person_place
 class _LazyFrames(Mapping):
     """Frames of a store: the eager kinds now, the rest as one snapshot on first use."""
 
-    def __init__(self, store: Store, owner: PageRecords):
+    def __init__(self, store: Store, owner: PageRecords, frames: dict[str, pd.DataFrame]):
         self._store = store
         self._owner = owner
-        self._frames = {kind: store.read(kind) for kind in EAGER_KINDS}
+        self._frames = frames
         self._full: Records | None = None
 
     @property
@@ -77,10 +77,17 @@ class PageRecords(Records):
     """Records of a page: read lazily, with figures from the shared cache when it has them."""
 
     def __init__(self, store: Store):
-        version = store.data_version()
+        # The version must be the one of the frames read: read it before and after them, and
+        # read again if a write came in between (figures of one version, places of another,
+        # would not match).
+        for _ in range(5):
+            version = store.data_version()
+            frames = {kind: store.read(kind) for kind in EAGER_KINDS}
+            if store.data_version() == version:
+                break
         super().__init__(frames={}, is_demo=store.is_demo(), data_version=version)
         self.store = store
-        self.frames = _LazyFrames(store, self)
+        self.frames = _LazyFrames(store, self, frames)
 
     @property
     def fully_loaded(self) -> bool:
@@ -129,6 +136,15 @@ def _shared(records: Records, name: str, key: str, compute: Callable) -> pd.Data
         payload = store.cached_figures(name, key, records.data_version)
         if payload is not None:
             frame = frame_from_bytes(payload)
+    if frame is None and isinstance(records, PageRecords) and not records.fully_loaded:
+        # Compute from one snapshot of every kind, read now: reading the rest halfway through
+        # a computation that began on the gazetteer read when the page opened would mix two
+        # versions if a write came in between. The snapshot may be newer: look again.
+        records.frames.full()
+        if store is not None:
+            payload = store.cached_figures(name, key, records.data_version)
+            if payload is not None:
+                frame = frame_from_bytes(payload)
     if frame is None:
         frame = compute(records)
         if store is not None:

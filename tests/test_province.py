@@ -426,3 +426,27 @@ def test_the_cache_is_optional_when_the_database_refuses(province_url):
     store.keep_figures("metrics", "k", 1, b"x")  # logged, not raised
     assert store.cached_figures("metrics", "k", 1) is None
     assert page_metrics(PageRecords(store), YEAR).at[P, "course_sessions"] == 6
+
+
+def test_a_write_while_a_page_is_open_never_mixes_two_versions(province_url):
+    """Found in review: a place added after the page opened made the next uncached figures crash
+    (metrics) or come out wrong and be shared with everyone (gaps)."""
+    store = open_store(province_url, create=False)
+    page = PageRecords(store)  # the gazetteer read now
+    new_key = "980201100202"
+    store.write({"place": [_place(new_key, "乙一新村", "village", B1T, 30.12, 120.12, key=True)]})
+    metrics, gaps = page_metrics(page, YEAR), page_gaps(page, YEAR)
+    fresh = load_records(store)
+    pd.testing.assert_frame_equal(metrics, metrics_by_place(fresh, YEAR), check_index_type=False)
+    pd.testing.assert_frame_equal(
+        gaps, gaps_by_place(fresh, YEAR), check_index_type=False, check_dtype=False
+    )
+    assert gaps.at[P, "no_course"] == 1  # the new key village has had no course
+    assert page.data_version == store.data_version()  # filed under the version computed from
+
+
+def test_the_overview_of_a_town_is_its_countys(province_url):
+    """Found in review: `?place=<town>` labelled the town's figure as the whole county's."""
+    page = build_overview_page(province_url, {"place": A1T})
+    assert page.state.area == A1
+    assert sorted(page.state.table()["code"]) == [A1T, A1V]

@@ -85,6 +85,8 @@ class OverviewState(traitlets.HasTraits):
         self.role = role or current_role()
         if not self.area:
             self.area = records.root
+        if not self.is_region:  # a town's or village's overview is its county's
+            self.area = areas.overview_county(records.places, self.area)
         self._shown: dict = {}
 
     @property
@@ -94,7 +96,7 @@ class OverviewState(traitlets.HasTraits):
 
     def shown_places(self) -> pd.DataFrame:
         """The places the map and the table show for the area (the same for every metric)."""
-        key = ("map_places", self.area)
+        key = (self.area, self.records.data_version)  # a newer snapshot may have new places
         if key not in self._shown:
             self._shown[key] = areas.map_places(self.records, self.area)
         return self._shown[key]
