@@ -619,7 +619,8 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
         "target": targets,
         "inspection": [inspection],
         "recommendation": recommendations,
-        "claim": report_claims(places),
+        # Only for the county the report is about: loading the demo elsewhere keeps its claims.
+        **({"claim": claims} if (claims := report_claims(places)) else {}),
     }
 
 

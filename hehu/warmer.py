@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -22,8 +23,10 @@ from .store import open_store
 
 def warm_once(db_url: str, timeout: float = 3600) -> bool:
     """Run `hehu warm` on the database in its own process; whether it succeeded."""
+    # The URL goes in the environment, never on the command line: it may hold a password, and
+    # every local user can read a process's arguments.
     done = subprocess.run(
-        [sys.executable, "-m", "hehu.cli", "warm", "--db", db_url],
+        [sys.executable, "-m", "hehu.cli", "warm"],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -35,17 +38,24 @@ def warm_once(db_url: str, timeout: float = 3600) -> bool:
 
 
 def run_warmer(db_url: str, every: float, stop: threading.Event) -> None:
-    """Warm the figures now and after every change of the data version, until `stop` is set."""
+    """Warm the figures now, after every change of the data version and each new day (open
+    periods are judged on the day), until `stop` is set. After a failure it waits twice as long
+    each time, up to an hour, rather than read every record again every few seconds."""
     warmed = None
+    failures = 0
     while not stop.is_set():
         try:
-            version = open_store(db_url, create=False).data_version()
-            if version != warmed and warm_once(db_url):
-                warmed = version
+            state = (open_store(db_url, create=False).data_version(), dt.date.today())
+            if state != warmed:
+                if warm_once(db_url):
+                    warmed, failures = state, 0
+                else:
+                    failures += 1
         except (HehuError, OSError, subprocess.SubprocessError) as exc:
             # A database that is briefly unreachable must not stop the server: try again later.
+            failures += 1
             print(f"hehu warmer: {exc}", file=sys.stderr, flush=True)
-        stop.wait(every)
+        stop.wait(min(every * 2**failures, max(every, 3600.0)))
 
 
 def start_warmer(db_url: str, every: float) -> threading.Event:

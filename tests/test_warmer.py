@@ -71,3 +71,14 @@ def test_the_warmer_follows_every_change_of_the_records(demo_db_copy):
     for key in ("2022", "all"):
         page_metrics(page, period_from_key(key)), page_gaps(page, period_from_key(key))
     assert not page.fully_loaded  # a page after the write read no record: all was warmed
+
+
+def test_the_warmer_backs_off_while_the_database_is_unreachable(tmp_path, capsys):
+    """Not a full read of every record every few seconds while something is wrong."""
+    missing = f"sqlite:///{tmp_path / 'no-such-dir' / 'nothing.sqlite'}"
+    stop = start_warmer(missing, every=0.1)
+    time.sleep(2.5)
+    stop.set()
+    attempts = capsys.readouterr().err.count("hehu warmer:")
+    # waits 0.2, 0.4, 0.8, 1.6 s: four or five tries in 2.5 s, not 25
+    assert 2 <= attempts <= 6, attempts
