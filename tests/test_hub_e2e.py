@@ -349,3 +349,28 @@ def test_the_hubs_figure_warmer_service_prepares_the_overview(hub):
         assert time.monotonic() < deadline, f"no figures from the warmer:\n{hub.log_tail()}"
         time.sleep(0.5)
     assert "Starting managed service hehu-figure-warmer" in hub.log.read_text()
+
+
+def test_closing_a_page_behind_the_hub_ends_its_kernel(hub, deputy):
+    """The page's own shutdown request is accepted behind the hub (the hub sets the _xsrf
+    cookie at login), so a deputy's closed pages do not pile up kernels on the server."""
+    api = f"{hub}/user/{DEPUTY}/api/kernels"
+    context = deputy.context
+
+    def kernels() -> set[str]:
+        response = context.request.get(api)
+        assert response.ok, f"{response.status} {response.text()[:200]}"
+        return {k["id"] for k in response.json()}
+
+    before = kernels()
+    page = context.new_page()
+    page.goto(f"{hub}/user/{DEPUTY}/voila/render/overview.ipynb")
+    page.frame_locator("iframe.hehu-map").locator(MARKERS).first.wait_for(timeout=LOAD_TIMEOUT)
+    opened = kernels() - before
+    assert len(opened) == 1, opened
+    page.close(run_before_unload=True)
+    deadline = time.monotonic() + 60
+    while opened & kernels():
+        assert time.monotonic() < deadline, f"kernel {opened} still running:\n{hub.log_tail()}"
+        time.sleep(0.5)
+    assert "403 POST" not in hub.log.read_text()
