@@ -8,7 +8,7 @@ hehu.hub.pre_spawn_hook before the server starts. No page or URL can change it.
 Needs, in the hub's Python environment: jupyterhub, hehu (pip install -e .), which brings voila.
 Reads from the hub's environment: HEHU_DB (required: the shared PostgreSQL URL), and optionally
 HEHU_LANG (zh|en), HEHU_HOME (the shared folder holding pseudonym.key, for staff and admin only),
-HEHU_TILES, HEHU_TIANDITU_KEY, HEHU_HUB_PORT.
+HEHU_TILES, HEHU_TIANDITU_KEY, HEHU_HUB_PORT, HEHU_HUB_IP.
 """
 
 import os
@@ -31,7 +31,11 @@ BIN = Path(sys.executable).parent  # the hub's venv: jupyterhub-singleuser and v
 # --------------------------------------------------------------------------- the hub itself
 
 # One address for everyone; put nginx with HTTPS in front of it (deploy/README.md, step 6).
-c.JupyterHub.bind_url = f"http://:{os.environ.get('HEHU_HUB_PORT', '8000')}"
+# HEHU_HUB_IP=127.0.0.1 when nginx runs on the same server: then plain HTTP is not reachable
+# from the network at all, only through nginx's HTTPS. Empty (the default) listens everywhere.
+c.JupyterHub.bind_url = (
+    f"http://{os.environ.get('HEHU_HUB_IP', '')}:{os.environ.get('HEHU_HUB_PORT', '8000')}"
+)
 # The hub's own state (users, groups, tokens) — not Hehu's records, which live in HEHU_DB.
 c.JupyterHub.db_url = os.environ.get("HEHU_HUB_DB", "sqlite:///jupyterhub.sqlite")
 

@@ -115,7 +115,8 @@ def test_pre_spawn_hook_without_a_log_or_database(monkeypatch):
 
 def load_config(monkeypatch, **env) -> Config:
     """Execute deploy/jupyterhub_config.py the way JupyterHub does, into a real traitlets Config."""
-    for key in ("HEHU_TILES", "HEHU_TIANDITU_KEY", "HEHU_GROUPS_FROM_LOGIN", "HEHU_HUB_PORT"):
+    for key in ("HEHU_TILES", "HEHU_TIANDITU_KEY", "HEHU_GROUPS_FROM_LOGIN", "HEHU_HUB_PORT",
+                "HEHU_HUB_IP", "HEHU_DB"):  # fmt: skip
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -144,3 +145,20 @@ def test_hub_config_can_take_groups_from_the_login(monkeypatch):
     c = load_config(monkeypatch, HEHU_GROUPS_FROM_LOGIN="1")
     assert c.Authenticator.manage_groups is True
     assert "load_groups" not in c.JupyterHub
+
+
+def test_hub_config_listens_where_it_is_told(monkeypatch):
+    assert load_config(monkeypatch).JupyterHub.bind_url == "http://:8000"
+    c = load_config(monkeypatch, HEHU_HUB_IP="127.0.0.1", HEHU_HUB_PORT="8100")
+    assert c.JupyterHub.bind_url == "http://127.0.0.1:8100"
+
+
+def test_hub_config_culls_vanished_pages_and_runs_the_warmer(monkeypatch):
+    assert "services" not in load_config(monkeypatch).JupyterHub  # no database, no warmer
+    c = load_config(monkeypatch, HEHU_DB="postgresql+psycopg://hehu@db/hehu")
+    assert "--MappingKernelManager.cull_connected=False" in c.Spawner.args
+    assert "--MappingKernelManager.cull_idle_timeout=1800" in c.Spawner.args
+    (service,) = c.JupyterHub.services
+    assert service["command"][1:3] == ["-m", "hehu.warmer"]
+    assert "postgresql" not in " ".join(service["command"])  # the URL only in the environment
+    assert service["environment"]["HEHU_DB"] == "postgresql+psycopg://hehu@db/hehu"
