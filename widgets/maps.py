@@ -147,6 +147,30 @@ def _legend_html(metric: str, breaks: list[float], lang: str, stations: bool = T
     )
 
 
+def _gap_ring(row, radius: float, lang: str) -> folium.CircleMarker:
+    """A red ring around a place's circle: there is a gap to ask about."""
+    return folium.CircleMarker(
+        location=[row["lat"], row["lon"]],
+        radius=radius + 4,
+        color=GAP_COLOUR,
+        weight=2,
+        fill=False,
+        class_name="hehu-gap",
+        tooltip=html_text(f"{row['name']}：{i18n.t('gaps', lang)}"),
+    )
+
+
+def _name_label(row, offset_px: int) -> folium.Marker:
+    """A place's short name beside its circle."""
+    return folium.Marker(
+        [row["lat"], row["lon"]],
+        icon=folium.DivIcon(
+            html=f'<div style="font-size:12px;font-weight:600;color:#222;white-space:nowrap;transform:translate({offset_px}px,-8px);text-shadow:0 0 3px #fff">{html_text(row["short_name"])}</div>',
+            icon_size=(0, 0),
+        ),
+    )
+
+
 def _framed_map(located: pd.DataFrame, zoom: int, tiles: str, tianditu_key) -> folium.Map:
     """An offline map with the server's tiles, framed on the located places."""
     centre = (
@@ -219,26 +243,14 @@ def build_overview_map(
             and gaps_row is not None
             and bool(gaps_row["has_gap"])
         ):
-            folium.CircleMarker(
-                location=[row["lat"], row["lon"]],
-                radius=marker_radius(value, max_value, smallest, largest) + 4,
-                color=GAP_COLOUR,
-                weight=2,
-                fill=False,
-                class_name="hehu-gap",
-                tooltip=html_text(f"{row['name']}：{i18n.t('gaps', lang)}"),
-            ).add_to(layer_gap)
+            _gap_ring(row, marker_radius(value, max_value, smallest, largest), lang).add_to(
+                layer_gap
+            )
 
     town_max = values.reindex(townships["code"]).max()
     for row in townships.to_dict("records"):
         add_place(row, layer_town, 7, 22, town_max)
-        folium.Marker(
-            [row["lat"], row["lon"]],
-            icon=folium.DivIcon(
-                html=f'<div style="font-size:12px;font-weight:600;color:#222;white-space:nowrap;transform:translate(10px,-8px);text-shadow:0 0 3px #fff">{html_text(row["short_name"])}</div>',
-                icon_size=(0, 0),
-            ),
-        ).add_to(layer_town)
+        _name_label(row, 10).add_to(layer_town)
     key_max = values.reindex(keys["code"]).max()
     for row in keys.to_dict("records"):
         add_place(row, layer_key, 4, 11, key_max)
@@ -322,23 +334,9 @@ def build_region_map(
             class_name=f"hehu-marker hehu-{row['level']}"
             + (" hehu-uncertain" if uncertain else ""),
         ).add_to(layer)
-        folium.Marker(
-            [row["lat"], row["lon"]],
-            icon=folium.DivIcon(
-                html=f'<div style="font-size:12px;font-weight:600;color:#222;white-space:nowrap;transform:translate(12px,-8px);text-shadow:0 0 3px #fff">{html_text(row["short_name"])}</div>',
-                icon_size=(0, 0),
-            ),
-        ).add_to(layer)
+        _name_label(row, 12).add_to(layer)
         if gaps_row is not None and bool(gaps_row["has_gap"]):
-            folium.CircleMarker(
-                location=[row["lat"], row["lon"]],
-                radius=radius + 4,
-                color=GAP_COLOUR,
-                weight=2,
-                fill=False,
-                class_name="hehu-gap",
-                tooltip=html_text(f"{row['name']}：{i18n.t('gaps', lang)}"),
-            ).add_to(layer_gap)
+            _gap_ring(row, radius, lang).add_to(layer_gap)
     layer.add_to(fmap)
     layer_gap.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
