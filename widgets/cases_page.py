@@ -20,10 +20,10 @@ from .tracking import (
     chart_series,
     format_cell,
     note_html,
+    place_rows,
     positive,
     row_labels,
     section_html,
-    shown_values,
     tr,
     vocab_options,
     with_total_row,
@@ -110,10 +110,9 @@ class CasesView(TrackingView):
         note = state.scope_text()
 
         figures = tracking.case_figures(records, period, category)
-        rows = tracking.breakdown(
-            records, place, figures, rates={"resolution_rate": ("resolved", "received", 1)}
+        rows = place_rows(
+            records, place, figures, lang, rates={"resolution_rate": ("resolved", "received", 1)}
         )
-        rows["label"] = row_labels(rows, lang)
         place_columns = [
             Column("label", tr("place", lang)),
             Column("received", tr("received", lang), "count"),
@@ -122,17 +121,16 @@ class CasesView(TrackingView):
             Column("open", tr("open", lang), "count"),
             Column("over_90_days", tr("over_90_days", lang), "count"),
         ]
-        shown = shown_values(
+        shown = self.place_table.show_as(
+            role,
             rows,
             place_columns,
-            role,
+            note,
+            gap_columns=("over_90_days",),
             total_row=place,
             additive=(("received", ("resolved", "open")),),
             derived={"resolution_rate": ("resolved", "received")},
         )
-        self.place_table.columns = place_columns
-        self.place_table.gap_columns = ("over_90_days",)
-        self.place_table.show(rows, shown, note)
         parts = rows[~rows["is_total"]]
         self.place_chart.value = bar_chart(
             list(parts["label"]),
@@ -197,15 +195,14 @@ class CasesView(TrackingView):
             *[Column(s, vocab.label(vocab.CASE_STATUSES, s, lang), "count") for s in statuses],
             Column("total", tr("total", lang), "count"),
         ]
-        category_shown = shown_values(
+        category_shown = self.category_table.show_as(
+            role,
             by_category,
             category_columns,
-            role,
+            note,
             total_row=len(by_category) - 1,
             additive=(("total", tuple(statuses)),),
         )
-        self.category_table.columns = category_columns
-        self.category_table.show(by_category, category_shown, note)
         body = by_category[~by_category["is_total"]]
         self.category_chart.value = bar_chart(
             list(body["label"]),
@@ -236,17 +233,13 @@ class CasesView(TrackingView):
             Column("open", tr("open", lang), "count"),
             Column("median_days", tr("median_days", lang), "days"),
         ]
-        self.station_table.columns = station_columns
-        self.station_table.show(
+        self.station_table.show_as(
+            role,
             stations,
-            shown_values(
-                stations,
-                station_columns,
-                role,
-                total_row=len(stations) - 1,
-                additive=(("received", ("resolved", "referred", "open")),),
-            ),
+            station_columns,
             note,
+            total_row=len(stations) - 1,
+            additive=(("received", ("resolved", "referred", "open")),),
         )
 
         times["label"] = times["category"].map(
@@ -259,8 +252,7 @@ class CasesView(TrackingView):
             Column("mean_days", tr("mean_days", lang), "days"),
             Column("max_days", tr("max_days", lang), "days"),
         ]
-        self.time_table.columns = time_columns
-        self.time_table.show(times, shown_values(times, time_columns, role), note)
+        self.time_table.show_as(role, times, time_columns, note)
 
         ages = tracking.open_cases_by_age(records, period, place, category)
         ages = with_total_row(ages, ["cases"], "band", tr("total", lang))
@@ -268,10 +260,8 @@ class CasesView(TrackingView):
             Column("band", tr("band", lang)),
             Column("cases", tr("cases_n", lang), "count"),
         ]
-        self.age_table.columns = age_columns
-        self.age_table.gap_columns = ()
-        self.age_table.show(
-            ages, shown_values(ages, age_columns, role, total_row=len(ages) - 1), note
+        self.age_table.show_as(
+            role, ages, age_columns, note, gap_columns=(), total_row=len(ages) - 1
         )
 
         if state.shows_rows:

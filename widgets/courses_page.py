@@ -23,10 +23,9 @@ from .tracking import (
     cards_html,
     format_cell,
     note_html,
+    place_rows,
     positive,
-    row_labels,
     section_html,
-    shown_values,
     tr,
 )
 
@@ -147,16 +146,16 @@ class CoursesView(TrackingView):
         note = state.scope_text()
 
         figures = tracking.course_figures(records, period, org)
-        rows = tracking.breakdown(
+        rows = place_rows(
             records,
             place,
             figures,
+            lang,
             rates={
                 "girls_share": ("girls", "attendance_with_girls", 1),
                 "reach_per_1000": ("attendance_counted", "children", 1000),
             },
         )
-        rows["label"] = row_labels(rows, lang)
         place_columns = [
             Column("label", tr("place", lang)),
             Column("sessions", tr("sessions", lang), "number"),
@@ -168,15 +167,14 @@ class CoursesView(TrackingView):
             Column("target_sessions", tr("target_sessions", lang), "number"),
             Column("target_attendance", tr("target_attendance", lang), "number"),
         ]
-        shown = shown_values(
+        shown = self.place_table.show_as(
+            role,
             rows,
             place_columns,
-            role,
+            note,
             total_row=place,
             derived={"reach_per_1000": ("children",)},
         )
-        self.place_table.columns = place_columns
-        self.place_table.show(rows, shown, note)
         total = rows.loc[place]
         status = tracking.key_village_courses(records, period, place, org)
         missed = status[status["no_course"]]

@@ -22,10 +22,9 @@ from .tracking import (
     chart_series,
     format_cell,
     note_html,
+    place_rows,
     positive,
-    row_labels,
     section_html,
-    shown_values,
     tr,
     with_total_row,
 )
@@ -126,10 +125,9 @@ class PairingsView(TrackingView):
         coverage = tracking.pairing_coverage(records, period, category).join(
             tracking.pairing_figures(records, period, state.lapse_days, category)
         )
-        rows = tracking.breakdown(
-            records, place, coverage, rates={"coverage": ("paired", "registered", 1)}
+        rows = place_rows(
+            records, place, coverage, lang, rates={"coverage": ("paired", "registered", 1)}
         )
-        rows["label"] = row_labels(rows, lang)
         columns = [
             Column("label", tr("place", lang)),
             Column("registered", tr("registered", lang), "count"),
@@ -147,17 +145,16 @@ class PairingsView(TrackingView):
             columns = [c for c in columns if c.key not in AGGREGATE_ONLY_HIDDEN]
         if "population" in rows:
             columns.append(Column("population", tr("population", lang), "count"))
-        shown = shown_values(
+        shown = self.coverage_table.show_as(
+            role,
             rows,
             columns,
-            role,
+            note,
+            gap_columns=("unpaired", "lapsed"),
             total_row=place,
             additive=(("registered", ("paired", "unpaired")),),
             derived={"coverage": ("paired", "registered")},
         )
-        self.coverage_table.columns = columns
-        self.coverage_table.gap_columns = ("unpaired", "lapsed")
-        self.coverage_table.show(rows, shown, note)
         total = shown.loc[place]
         self.cards.value = cards_html(
             [
@@ -267,12 +264,8 @@ class PairingsView(TrackingView):
         ]
         if not state.shows_rows:
             org_columns = [c for c in org_columns if c.key not in AGGREGATE_ONLY_HIDDEN]
-        self.org_table.columns = org_columns
-        self.org_table.gap_columns = ("lapsed",)
-        self.org_table.show(
-            by_org,
-            shown_values(by_org, org_columns, role, total_row=len(by_org) - 1),
-            note,
+        self.org_table.show_as(
+            role, by_org, org_columns, note, gap_columns=("lapsed",), total_row=len(by_org) - 1
         )
 
         # starts and ends over time
@@ -288,9 +281,9 @@ class PairingsView(TrackingView):
         if not state.shows_rows:
             # month-to-month changes of the running total would give away small starts
             flow_columns = flow_columns[:-1]
-        flow_shown = shown_values(flow, flow_columns, role, total_row=len(flow) - 1)
-        self.flow_table.columns = flow_columns
-        self.flow_table.show(flow, flow_shown, note)
+        flow_shown = self.flow_table.show_as(
+            role, flow, flow_columns, note, total_row=len(flow) - 1
+        )
         months = flow[~flow["is_total"]]
         months_shown = flow_shown.loc[months.index]
         self.flow_charts.value = column_chart(

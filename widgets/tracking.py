@@ -25,7 +25,7 @@ from hehu.export import XLSX_MIME, frame_to_xlsx_bytes, log_export
 from hehu.metrics import Period, Records
 from hehu.privacy import COMPLEMENT_MARK, current_role, sees_person_rows
 from hehu.store import Store
-from hehu.tracking import small_cell_mask
+from hehu.tracking import breakdown, small_cell_mask
 
 from .briefing import place_options
 from .charts import Series
@@ -532,6 +532,15 @@ def positive(value) -> bool:
     return bool(pd.notna(value) and value > 0)
 
 
+def place_rows(
+    records: Records, place: str, figures: pd.DataFrame, lang: str, rates: dict | None = None
+) -> pd.DataFrame:
+    """A place's figures row by row (the places under it, then its total), labelled for a table."""
+    rows = breakdown(records, place, figures, rates=rates)
+    rows["label"] = row_labels(rows, lang)
+    return rows
+
+
 def row_labels(rows: pd.DataFrame, lang: str) -> pd.Series:
     """Place names, the own row and total row marked, key villages starred."""
     labels = []
@@ -605,6 +614,24 @@ class FrameTable(w.VBox):
         self.note = note
         self.download.value = ""  # an old file would no longer match the table
         self._render()
+
+    def show_as(
+        self,
+        role: str,
+        frame: pd.DataFrame,
+        columns: Sequence[Column],
+        note: str = "",
+        *,
+        gap_columns: Sequence[str] | None = None,
+        **suppression,
+    ) -> pd.DataFrame:
+        """Show a frame as a role may see it (`shown_values` with `suppression`); the shown values."""
+        shown = shown_values(frame, columns, role, **suppression)
+        self.columns = columns
+        if gap_columns is not None:
+            self.gap_columns = gap_columns
+        self.show(frame, shown, note)
+        return shown
 
     def ordered(self) -> pd.DataFrame:
         """The shown rows in display order: body sorted, then a place's own row, then its total."""

@@ -20,10 +20,9 @@ from .tracking import (
     chart_series,
     format_cell,
     note_html,
+    place_rows,
     positive,
-    row_labels,
     section_html,
-    shown_values,
     tr,
 )
 
@@ -123,10 +122,9 @@ class VisitsView(TrackingView):
             .join(tracking.follow_up_figures(records, period, group))
             .join(tracking.screening_figures(records, period, group))
         )
-        rows = tracking.breakdown(
-            records, place, figures, rates={"coverage": ("visited", "households", 1)}
+        rows = place_rows(
+            records, place, figures, lang, rates={"coverage": ("visited", "households", 1)}
         )
-        rows["label"] = row_labels(rows, lang)
         columns = [
             Column("label", tr("place", lang)),
             Column("households", tr("households", lang), "count"),
@@ -140,17 +138,16 @@ class VisitsView(TrackingView):
             Column("high_risk", tr("high_risk", lang), "count"),
             Column("high_risk_unfollowed", tr("high_risk_unfollowed", lang), "count"),
         ]
-        shown = shown_values(
+        shown = self.place_table.show_as(
+            role,
             rows,
             columns,
-            role,
+            note,
+            gap_columns=("not_visited", "overdue", "high_risk_unfollowed"),
             total_row=place,
             additive=(("households", ("visited", "not_visited")),),
             derived={"coverage": ("visited", "households")},
         )
-        self.place_table.columns = columns
-        self.place_table.gap_columns = ("not_visited", "overdue", "high_risk_unfollowed")
-        self.place_table.show(rows, shown, note)
 
         total, total_shown = rows.loc[place], shown.loc[place]
         targets = tracking.period_targets(records, "must_visit_coverage", period)
@@ -233,16 +230,15 @@ class VisitsView(TrackingView):
             Column("coverage", tr("visit_coverage", lang), "rate"),
         ]
         # Groups overlap, so their rows have no total to work back from; each row still does.
-        group_shown = shown_values(
+        group_shown = self.group_table.show_as(
+            role,
             by_group,
             group_columns,
-            role,
+            note,
+            gap_columns=("not_visited",),
             additive=(("households", ("visited", "not_visited")),),
             derived={"coverage": ("visited", "households")},
         )
-        self.group_table.columns = group_columns
-        self.group_table.gap_columns = ("not_visited",)
-        self.group_table.show(by_group, group_shown, note)
         self.group_chart.value = bar_chart(
             list(by_group["label"]),
             [
