@@ -111,7 +111,7 @@ def main() -> int:
     folder = Path(args.keep or tempfile.mkdtemp(prefix="hehu-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     os.environ["HEHU_HOME"] = str(folder / "home")
-    from hehu.importer import import_file  # after HEHU_HOME: the key goes to the bench folder
+    from hehu.importing import import_file  # after HEHU_HOME: the key goes to the bench folder
 
     register = folder / f"register_{args.rows}.xlsx"
     if not register.exists():

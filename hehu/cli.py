@@ -265,7 +265,7 @@ COMMANDS = {"init": cmd_init, "demo": cmd_demo, "metrics": cmd_metrics, "serve":
 # which adds its parsers and puts {name: function(args) -> exit code} into `commands`.
 COMMAND_MODULES: list[str] = []
 COMMAND_MODULES.append("hehu.claims_cli")  # check-claims
-COMMAND_MODULES.append("hehu.import_cli")  # template, import
+COMMAND_MODULES.append("hehu.importing.cli")  # template, import
 COMMAND_MODULES.append("hehu.packs_cli")  # briefing
 COMMAND_MODULES.append("hehu.warm_cli")  # warm
 

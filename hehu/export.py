@@ -1,9 +1,9 @@
 """Exports from the pages: a table as .xlsx bytes (formula-like text escaped), and its audit entry.
 
-Escaping is `templates.set_safe_value`, the one every export of the workbench goes through; this
-module only adds an in-memory workbook (a page offers it as a download, with no file on the
-server) and an audit-log entry that, unlike `Store.write`, leaves the data version alone so an
-export does not invalidate every page's cached records.
+Escaping is `importing.templates.set_safe_value`, the one every export of the workbench goes
+through; this module only adds an in-memory workbook (a page offers it as a download, with no
+file on the server) and an audit-log entry that, unlike `Store.write`, leaves the data version
+alone so an export does not invalidate every page's cached records.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .importing.templates import safe_cell, set_safe_value, sheet_title
 from .store import Store
-from .templates import _sheet_title, safe_cell, set_safe_value
 
 __all__ = ["frame_to_xlsx_bytes", "log_export", "safe_cell"]
 
@@ -27,7 +27,7 @@ def frame_to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "数据", note: str = 
     """A frame as an .xlsx workbook in memory: bold header, text like =1+1 kept as text."""
     book = Workbook()
     ws = book.active
-    ws.title = _sheet_title(sheet)
+    ws.title = sheet_title(sheet)
     first = 1
     if note:  # where the figures come from (page, place, period, role) travels with the file
         set_safe_value(ws.cell(row=1, column=1), note)

@@ -22,7 +22,8 @@ from test_import_support import (
 )
 
 from hehu.cli import main
-from hehu.importer import KIND_SPECS, PAUSE_ENV, import_file
+from hehu.importing import KIND_SPECS, import_file
+from hehu.importing.engine import PAUSE_ENV
 from hehu.store import open_store
 
 pytest_plugins = ["test_import_support"]  # fixtures: home, db_url, store

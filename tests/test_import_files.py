@@ -24,12 +24,12 @@ from test_import_support import (
     write_book,
 )
 
-from hehu import importer, pseudonym
+from hehu import pseudonym
 from hehu.errors import HehuError
 from hehu.gazetteer import load_gazetteer
-from hehu.importer import import_file
+from hehu.importing import KIND_SPECS, engine, import_file, workbook
+from hehu.importing.templates import export_frame, safe_cell, template_file_name, write_template
 from hehu.store import open_store
-from hehu.templates import export_frame, safe_cell, template_file_name, write_template
 
 pytest_plugins = ["test_import_support"]  # fixtures: home, db_url, store
 D = dt.date
@@ -285,7 +285,7 @@ def test_a_failing_write_leaves_nothing_half_written(store, tmp_path, monkeypatc
     )
     before = snapshot(store)
     # Let the broken row past validation, so the database itself refuses it mid-transaction.
-    monkeypatch.setattr(importer, "check_record", lambda kind, record: [])
+    monkeypatch.setattr(engine, "check_record", lambda kind, record: [])
     with pytest.raises(HehuError):
         import_file(store, tmp_path / "c.xlsx", report_dir=tmp_path / "out")
     assert snapshot(store) == before  # not even the valid first row
@@ -514,7 +514,7 @@ SAMPLES: dict[str, dict[str, object]] = {
 
 
 def test_every_kind_has_a_template_that_imports_once_filled(store, tmp_path):
-    assert list(SAMPLES) == list(importer.KIND_SPECS)
+    assert list(SAMPLES) == list(KIND_SPECS)
     for kind, sample in SAMPLES.items():
         path = write_template(kind, tmp_path / template_file_name(kind))
         book = openpyxl.load_workbook(path)
@@ -614,7 +614,7 @@ def test_import_and_reimport_on_postgresql(pg_url, tmp_path, home):
 
 def test_the_reader_keeps_row_numbers_as_excel_shows_them(tmp_path):
     path = write_book(tmp_path / "r.xlsx", {"s": [[None], [None], ["a", "b"], ["x", "y"]]})
-    (sheet,) = importer.read_workbook(path)
+    (sheet,) = workbook.read_workbook(path)
     assert sheet.rows[2][:2] == ["a", "b"] and sheet.rows[3][:2] == ["x", "y"]
     assert os.path.getsize(path) > 0
 
@@ -670,5 +670,5 @@ def test_fallback_readers_give_the_same_import(store, tmp_path, monkeypatch, suf
     def unavailable(path):
         raise RuntimeError("python-calamine cannot read this file")
 
-    monkeypatch.setattr(importer, "_read_calamine", unavailable)  # xlrd / openpyxl instead
+    monkeypatch.setattr(workbook, "_read_calamine", unavailable)  # xlrd / openpyxl instead
     assert outcome() == with_calamine

@@ -26,12 +26,9 @@ from test_import_support import (
 
 from hehu import pseudonym, vocab
 from hehu.gazetteer import read_gazetteer
-from hehu.importer import (
-    KIND_SPECS,
-    PlaceResolver,
+from hehu.importing import KIND_SPECS
+from hehu.importing.cells import (
     chinese_numeral,
-    match_header,
-    normalise_header,
     parse_bool,
     parse_date,
     parse_int,
@@ -40,6 +37,8 @@ from hehu.importer import (
     parse_vocab,
     parse_year,
 )
+from hehu.importing.headers import match_header, normalise_header
+from hehu.importing.resolve import PlaceResolver
 
 DATES = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 SPACES = st.sampled_from(["", " ", "\u3000", "  ", "\t"])
@@ -377,7 +376,7 @@ def test_unknown_or_ambiguous_places_are_errors_never_guesses(places, text, town
 
 
 def test_every_place_resolves_by_its_display_name(places):
-    from hehu.importer import place_choices
+    from hehu.importing.resolve import place_choices
 
     frame = read_gazetteer()
     frame = frame.astype(object).where(pd.notna(frame), None)

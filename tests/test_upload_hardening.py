@@ -7,8 +7,8 @@ import io
 import openpyxl
 import pytest
 
-from hehu import importer
 from hehu.errors import HehuError
+from hehu.importing import workbook
 
 
 def xlsx_bytes() -> bytes:
@@ -26,9 +26,9 @@ def home(tmp_path, monkeypatch):
 
 
 def test_an_oversized_upload_is_refused(monkeypatch):
-    monkeypatch.setattr(importer, "MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(workbook, "MAX_UPLOAD_BYTES", 1000)
     with pytest.raises(HehuError, match="文件过大"):
-        importer.save_upload("big.csv", b"a,b\n" * 1000)
+        workbook.save_upload("big.csv", b"a,b\n" * 1000)
 
 
 @pytest.mark.parametrize(
@@ -42,11 +42,11 @@ def test_an_oversized_upload_is_refused(monkeypatch):
 )
 def test_a_mislabelled_upload_is_refused(name, content):
     with pytest.raises(HehuError, match="文件内容与扩展名"):
-        importer.save_upload(name, content)
+        workbook.save_upload(name, content)
 
 
 def test_a_real_workbook_is_accepted_and_saved_under_a_harmless_name(home):
-    path = importer.save_upload("../../etc/村居 登记表.xlsx", xlsx_bytes())
+    path = workbook.save_upload("../../etc/村居 登记表.xlsx", xlsx_bytes())
     assert path.parent == home / "imports"
     assert ".." not in path.name and "/" not in path.name and path.suffix == ".xlsx"
     assert (path.stat().st_mode & 0o777) == 0o600
@@ -54,5 +54,5 @@ def test_a_real_workbook_is_accepted_and_saved_under_a_harmless_name(home):
 
 def test_gbk_csv_is_text():
     assert (
-        importer.check_upload("登记.csv", "村居,日期\n高沟镇,2022/5/18\n".encode("gbk")) == ".csv"
+        workbook.check_upload("登记.csv", "村居,日期\n高沟镇,2022/5/18\n".encode("gbk")) == ".csv"
     )

@@ -1,20 +1,24 @@
 """The import page (导入登记表) for Women's Federation staff: upload, dry run, import, report.
 
-All the work is done by `hehu.importer.ImportSession`; this page only turns clicks into calls on
-that one state object and redraws itself when the session changes.
+The page's state is one `ImportSession`, which does the work through `hehu.importing`; the
+widgets only turn clicks into calls on that one state object and redraw when the session changes.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import ipywidgets as w
 
 from hehu.errors import HehuError
-from hehu.importer import KIND_SPECS, ImportReport, ImportSession, read_output_file
+from hehu.importing import KIND_SPECS, ImportReport, import_file
+from hehu.importing.report import read_output_file
+from hehu.importing.workbook import imports_dir, save_upload
 from hehu.privacy import current_role, sees_person_rows
+from hehu.store import Store
 
 from .common import error_box, failure_page, html_text, page_language, page_shell, page_store
 
@@ -167,6 +171,84 @@ def files_html(report: ImportReport, lang: str) -> str:
     if report.quarantine_path:
         items.append(_download_link(report.quarantine_path, t("quarantine", lang), lang))
     return f'<ul class="hehu-list" data-hehu="import-files">{"".join(items)}</ul>' if items else ""
+
+
+class ImportSession:
+    """The import page's one state object: the page observes it; all the work happens here.
+
+    Listeners are called (with the session) on every change: a file chosen, progress, a result.
+    """
+
+    def __init__(self, store: Store, actor: str = "voila"):
+        self.store = store
+        self.actor = actor
+        self.status = "idle"  # idle, ready, running, done, failed
+        self.fraction = 0.0
+        self.message = ""
+        self.file_name: str | None = None
+        self.report: ImportReport | None = None
+        self.error: str | None = None
+        self.error_en: str | None = None
+        self._content: bytes | None = None
+        self._saved: Path | None = None
+        self._listeners: list[Callable[[ImportSession], None]] = []
+
+    def observe(self, listener: Callable[[ImportSession], None]) -> None:
+        """Call `listener(session)` after every change."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener(self)
+
+    def set_file(self, file_name: str, content: bytes) -> None:
+        """A file was chosen (uploaded); nothing is read or written yet."""
+        self.file_name, self._content, self._saved = file_name, bytes(content), None
+        self.status, self.report, self.error, self.error_en = "ready", None, None, None
+        self.fraction, self.message = 0.0, ""
+        self._changed()
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = fraction, message
+        self._changed()
+
+    def run(self, kind: str | None = None, dry_run: bool = True) -> ImportReport | None:
+        """Dry-run or import the chosen file; the outcome lands in `report` or `error`."""
+        if self._content is None or self.status == "running":
+            return None
+        self.status, self.report, self.error, self.error_en = "running", None, None, None
+        self._progress(0.0, "开始")
+        try:
+            if self._saved is None:
+                self._saved = save_upload(self.file_name, self._content)
+            report = import_file(
+                self.store,
+                self._saved,
+                kind=kind,
+                dry_run=dry_run,
+                report_dir=imports_dir(),
+                actor=self.actor,
+                progress=self._progress,
+            )
+            report.source = Path(self.file_name).name
+        except HehuError as exc:
+            self.status, self.error, self.error_en = "failed", exc.zh, exc.en
+            self._changed()
+            return None
+        except Exception as exc:  # noqa: BLE001 - the page must say what failed, not go silent
+            self.status = "failed"
+            self.error = f"导入时发生意外错误：{type(exc).__name__}: {exc}"
+            self.error_en = f"unexpected error: {type(exc).__name__}: {exc}"
+            self._changed()
+            return None
+        if report.committed and self._saved is not None:
+            # Imported: the server's copy of the register (names, ID numbers) is no longer
+            # needed; rejected rows live on in the quarantine file.
+            self._saved.unlink(missing_ok=True)
+            self._saved = None
+        self.status, self.report = "done", report
+        self._changed()
+        return report
 
 
 def build_import_page() -> w.VBox:

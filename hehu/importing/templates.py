@@ -21,6 +21,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ..gazetteer import read_gazetteer
+from .kinds import KIND_SPECS, Field, KindSpec
+from .resolve import place_choices
+
 # What makes a spreadsheet treat a cell as a formula (OWASP's list), half- and full-width.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 TEMPLATE_ROWS = 2000  # rows covered by data validation in a template
@@ -79,7 +83,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     book = Workbook()
     book.remove(book.active)
     for name, frame in sheets.items():
-        sheet = book.create_sheet(_sheet_title(name))
+        sheet = book.create_sheet(sheet_title(name))
         for col, header in enumerate(frame.columns, start=1):
             set_safe_value(sheet.cell(row=1, column=col), str(header))
             sheet.cell(row=1, column=col).font = Font(bold=True)
@@ -118,7 +122,7 @@ def export_frame(frame: pd.DataFrame, path: str | Path, sheet: str = "数据") -
     raise ValueError(f"unsupported export format: {path.suffix}")
 
 
-def _sheet_title(name: str) -> str:
+def sheet_title(name: str) -> str:
     """An Excel-legal sheet title (31 characters, none of []:*?/\\)."""
     for ch in "[]:*?/\\":
         name = name.replace(ch, "_")
@@ -130,8 +134,6 @@ def _sheet_title(name: str) -> str:
 
 def template_file_name(kind: str) -> str:
     """The default file name of a kind's template, e.g. 呵护导入模板_对象.xlsx."""
-    from .importer import KIND_SPECS
-
     return f"呵护导入模板_{KIND_SPECS[kind].zh}.xlsx"
 
 
@@ -141,8 +143,6 @@ def write_template(kind: str, path: str | Path, store=None) -> Path:
     Place names (and organisations, when a store with organisations is given) fill the choice
     lists; without a store the bundled gazetteer is used.
     """
-    from .importer import KIND_SPECS
-
     spec = KIND_SPECS[kind]
     path = Path(path)
     places = _template_places(store)
@@ -169,62 +169,74 @@ def write_template(kind: str, path: str | Path, store=None) -> Path:
         return list_columns[name]
 
     for col, field in enumerate(spec.fields, start=1):
-        letter = get_column_letter(col)
-        cell = data.cell(row=1, column=col, value=field.zh)
-        cell.font = Font(bold=True)
-        cell.fill = _REQUIRED_FILL if field.required else _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
-        cell.comment = Comment(field.help_text(), "呵护")
-        data.column_dimensions[letter].width = max(12, 2.2 * len(field.zh) + 4)
-        cells = f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"
-        validation = None
-        choices: list[str] = []
-        if field.parse in ("vocab", "metric") and field.vocab:
-            choices = [entry[0] for entry in field.vocab.values()]
-        elif field.parse == "bool":
-            choices = ["是", "否"]
-        elif field.parse == "place" and places:
-            choices = places
-        elif field.parse == "org" and orgs:
-            choices = orgs
-        if choices:
-            validation = DataValidation(
-                type="list", formula1=choice_range(field.zh, choices), allow_blank=True
-            )
-            # Places and organisations may also be written by code: warn, do not forbid.
-            validation.errorStyle = "warning" if field.parse in ("place", "org") else "stop"
-            validation.error = f"请从下拉列表中选择{field.zh}"
-        elif field.parse == "date":
-            validation = DataValidation(
-                type="date",
-                operator="between",
-                formula1="DATE(1900,1,1)",
-                formula2="DATE(2100,12,31)",
-                allow_blank=True,
-            )
-            validation.errorStyle = "warning"  # 2022年5月18日 typed as text is accepted too
-            validation.error = "请填写日期，例如 2022-05-18"
-            for row in range(2, TEMPLATE_ROWS + 2):
-                data.cell(row=row, column=col).number_format = "yyyy-mm-dd"
-        elif field.parse in ("int", "year"):
-            low, high = (1900, 2100) if field.parse == "year" else (0, 10**9)
-            validation = DataValidation(
-                type="whole", operator="between", formula1=str(low), formula2=str(high)
-            )
-            validation.allow_blank = True
-            validation.error = "请填写整数" if field.parse == "int" else "请填写四位年份"
-        if field.parse in ("id_number", "code", "text", "name") or field.key == "code":
-            # Text format: Excel would turn an 18-digit ID number into 3.2E+17 and lose digits.
-            for row in range(2, TEMPLATE_ROWS + 2):
-                data.cell(row=row, column=col).number_format = "@"
-        if validation is not None:
-            validation.showErrorMessage = True
-            validation.errorTitle = "呵护"
-            validation.add(cells)
-            data.add_data_validation(validation)
+        _write_column(data, col, field, choice_range, places, orgs)
     data.freeze_panes = "A2"
     lists.sheet_state = "hidden"
+    _write_notes(notes, kind, spec, places)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
 
+
+def _write_column(data, col: int, field: Field, choice_range, places, orgs) -> None:
+    """One column of a template's data sheet: header cell, cell format, data validation."""
+    letter = get_column_letter(col)
+    cell = data.cell(row=1, column=col, value=field.zh)
+    cell.font = Font(bold=True)
+    cell.fill = _REQUIRED_FILL if field.required else _HEADER_FILL
+    cell.alignment = Alignment(horizontal="center")
+    cell.comment = Comment(field.help_text(), "呵护")
+    data.column_dimensions[letter].width = max(12, 2.2 * len(field.zh) + 4)
+    cells = f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"
+    validation = None
+    choices: list[str] = []
+    if field.parse in ("vocab", "metric") and field.vocab:
+        choices = [entry[0] for entry in field.vocab.values()]
+    elif field.parse == "bool":
+        choices = ["是", "否"]
+    elif field.parse == "place" and places:
+        choices = places
+    elif field.parse == "org" and orgs:
+        choices = orgs
+    if choices:
+        validation = DataValidation(
+            type="list", formula1=choice_range(field.zh, choices), allow_blank=True
+        )
+        # Places and organisations may also be written by code: warn, do not forbid.
+        validation.errorStyle = "warning" if field.parse in ("place", "org") else "stop"
+        validation.error = f"请从下拉列表中选择{field.zh}"
+    elif field.parse == "date":
+        validation = DataValidation(
+            type="date",
+            operator="between",
+            formula1="DATE(1900,1,1)",
+            formula2="DATE(2100,12,31)",
+            allow_blank=True,
+        )
+        validation.errorStyle = "warning"  # 2022年5月18日 typed as text is accepted too
+        validation.error = "请填写日期，例如 2022-05-18"
+        for row in range(2, TEMPLATE_ROWS + 2):
+            data.cell(row=row, column=col).number_format = "yyyy-mm-dd"
+    elif field.parse in ("int", "year"):
+        low, high = (1900, 2100) if field.parse == "year" else (0, 10**9)
+        validation = DataValidation(
+            type="whole", operator="between", formula1=str(low), formula2=str(high)
+        )
+        validation.allow_blank = True
+        validation.error = "请填写整数" if field.parse == "int" else "请填写四位年份"
+    if field.parse in ("id_number", "code", "text", "name") or field.key == "code":
+        # Text format: Excel would turn an 18-digit ID number into 3.2E+17 and lose digits.
+        for row in range(2, TEMPLATE_ROWS + 2):
+            data.cell(row=row, column=col).number_format = "@"
+    if validation is not None:
+        validation.showErrorMessage = True
+        validation.errorTitle = "呵护"
+        validation.add(cells)
+        data.add_data_validation(validation)
+
+
+def _write_notes(notes, kind: str, spec: KindSpec, places: list[str]) -> None:
+    """A template's 说明 sheet: what the kind is, general notes, then one line per column."""
     notes.column_dimensions["A"].width = 18
     notes.column_dimensions["B"].width = 8
     notes.column_dimensions["C"].width = 60
@@ -260,9 +272,6 @@ def write_template(kind: str, path: str | Path, store=None) -> Path:
     notes.append(
         ["地点可填写统计用区划代码（12位）或名称；同名村请写“镇名+村名”，如 " + _example(places)]
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
 
 
 GENERAL_NOTES = (
@@ -281,9 +290,6 @@ def _example(places: list[str]) -> str:
 
 
 def _template_places(store) -> list[str]:
-    from .gazetteer import read_gazetteer
-    from .importer import place_choices
-
     frame = None
     if store is not None and store.count("place"):
         frame = store.read("place")

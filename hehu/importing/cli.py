@@ -7,14 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import HehuError
+from ..errors import HehuError
 
 MAX_ERRORS_SHOWN = 20
 
 
 def add_commands(subparsers, add_db, commands: dict) -> None:
     """Add the `template` and `import` parsers and register their functions in `commands`."""
-    from .importer import KIND_SPECS
+    from .kinds import KIND_SPECS
 
     kinds = "、".join(f"{k}（{s.zh}）" for k, s in KIND_SPECS.items())
     p = subparsers.add_parser(
@@ -70,7 +70,7 @@ def add_commands(subparsers, add_db, commands: dict) -> None:
 
 def cmd_template(args: argparse.Namespace) -> int:
     """Write one template (or all of them)."""
-    from .importer import KIND_SPECS, resolve_kind
+    from .kinds import KIND_SPECS, resolve_kind
     from .templates import template_file_name, write_template
 
     store = _optional_store(args.db)
@@ -92,7 +92,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def _optional_store(url):
     """The store if one exists (its places and organisations fill the choice lists), else None."""
-    from .store import open_store
+    from ..store import open_store
 
     try:
         return open_store(url, create=False)
@@ -102,8 +102,8 @@ def _optional_store(url):
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import (or dry-run) a register; print the summary, the first errors and the report paths."""
-    from .importer import import_file
-    from .store import open_store
+    from ..store import open_store
+    from .engine import import_file
 
     store = open_store(args.db, create=False)
     report = import_file(

@@ -1,0 +1,374 @@
+"""Reading one cell: text, numbers, dates, yes/no, vocabulary values and ID-card numbers.
+
+This is the workbench's one reader of what people write in a cell: full-width digits, 1,200,
+18人次, 85%, 十八, 1.8万, 2022年5月18日, Excel serials, 是/否, categories by key or by label.
+Every reader raises ValueError with the reason in Chinese. A figure whose percent sign matters
+(a claim's value or tolerance) is read by `parse_number_with_percent`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
+
+from .. import pseudonym, vocab
+
+# Cells that mean "nothing written" in real registers.
+EMPTY_MARKERS = frozenset(
+    {"", "/", "-", "--", "—", "——", "－", "无", "暂无", "n/a", "na", "#n/a", "null", "none", "nan"}
+)
+_LONGEST_EMPTY_MARKER = max(map(len, EMPTY_MARKERS))
+_WS = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Compatibility-fold text (full-width digits, letters, spaces and punctuation to ASCII) and trim."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def unescape_formula(text: str) -> str:
+    """Undo the apostrophe our own exports put before = + - @, so a quarantine file re-imports."""
+    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+        return text[1:]
+    return text
+
+
+def cell_text(value) -> str | None:
+    """A cell as folded text, or None when it is empty or an empty marker like / or 无."""
+    if value is None:
+        return None
+    if type(value) is str:  # the common case, kept fast: most cells of a register are text
+        text = value.strip()
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text).strip()
+        if text[:1] == "'":
+            text = unescape_formula(text)
+        if not text or (len(text) <= _LONGEST_EMPTY_MARKER and text.casefold() in EMPTY_MARKERS):
+            return None
+        return text
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        value = int(value) if value.is_integer() and abs(value) < 1e15 else value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    text = unescape_formula(fold(str(value)))
+    return None if text.casefold() in EMPTY_MARKERS else text
+
+
+def is_blank(value) -> bool:
+    """True for a cell with nothing in it (empty markers like / count as nothing)."""
+    return cell_text(value) is None
+
+
+def strip_spaces(text: str) -> str:
+    """The text with every whitespace character removed."""
+    return _WS.sub("", text)
+
+
+# ===================================================================================== numbers
+
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_DIGITS |= {"七": 7, "八": 8, "九": 9, "○": 0, "O": 0}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+_UNIT_SUFFIXES = ("人次", "人", "次", "场", "个", "户", "名", "岁", "期", "家", "份")
+
+
+def chinese_numeral(text: str) -> int | None:
+    """The value of a Chinese numeral such as 十八, 二十一, 一百零五 or 二〇二二; None if not one."""
+    if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
+        return None
+    if not any(ch in _CN_UNITS for ch in text):  # digit by digit: 二〇二二
+        return int("".join(str(_CN_DIGITS[ch]) for ch in text))
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None and _CN_DIGITS[ch] != 0:
+                return None  # two digits in a row inside a positional numeral: not a numeral
+            digit = _CN_DIGITS[ch] if _CN_DIGITS[ch] != 0 else None
+        else:
+            unit = _CN_UNITS[ch]
+            if unit == 10000:
+                total += (section + (digit or 0)) * unit
+                section, digit = 0, None
+            else:
+                section += (1 if digit is None else digit) * unit
+                digit = None
+    return total + section + (digit or 0)
+
+
+def parse_number_with_percent(value) -> tuple[float, bool]:
+    """A number from a cell and whether it was written as a percentage: 85% is (85.0, True).
+
+    Reads 1,200 / １２ / 18人次 / 85% / 十八 / 1.8万; raises ValueError (in Chinese).
+    """
+    if isinstance(value, bool):
+        raise ValueError("应为数字")
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("应为数字")
+        return float(value), False
+    text = cell_text(value)
+    if text is None:
+        raise ValueError("为空")
+    text = _WS.sub("", text)
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1]
+    for suffix in _UNIT_SUFFIXES:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            text = text[: -len(suffix)]
+            break
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
+        text = text.replace(",", "")
+    if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
+        number = float(text)
+    elif re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)万", text):
+        # "1.8万" as reports write it; Decimal so 1.1万 is 11000, not 11000.000000000002
+        number = float(Decimal(text[:-1]) * 10000)
+    else:
+        numeral = chinese_numeral(text)
+        if numeral is None:
+            raise ValueError(f"“{value}”不是数字")
+        number = float(numeral)
+    if not math.isfinite(number):
+        raise ValueError(f"“{value}”不是数字")
+    return number, percent
+
+
+def parse_number(value) -> float:
+    """A number from a cell: 1,200 / １２ / 18人次 / 85% / 十八 / 1.8万; raises ValueError (in Chinese).
+
+    A percentage is a fraction: 85% is 0.85.
+    """
+    number, percent = parse_number_with_percent(value)
+    return number / 100 if percent else number
+
+
+def parse_int(value) -> int:
+    """A whole number from a cell (see `parse_number`); 12.0 is 12, 12.5 is an error."""
+    number = parse_number(value)
+    if not float(number).is_integer():
+        raise ValueError(f"“{value}”应为整数")
+    return int(number)
+
+
+# ===================================================================================== dates
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01, counting Excel's phantom 1900-02-29
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2100, 12, 31)
+MAX_SERIAL = (MAX_DATE - EXCEL_EPOCH).days + 1
+DATE_HINT = "请写成 2022-05-18 或 2022年5月18日"
+_DATE_YMD = re.compile(
+    r"(\d{4})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./])\s*(\d{1,2})\s*[日号]?"
+    r"(?:[T\s]*\d{1,2}[:时]\d{1,2}(?:[:分]\d{1,2}(?:\.\d+)?秒?)?)?"
+)
+_DATE_CN = re.compile(
+    r"([〇零○O一二三四五六七八九]{4})年([〇零一二三四五六七八九十]{1,3})月([〇零一二三四五六七八九十]{1,3})[日号]"
+)
+_YEAR_MONTH = re.compile(r"(\d{4})\s*(?:年|[-./])\s*(\d{1,2})\s*月?")
+
+
+def excel_serial_date(serial: float) -> dt.date:
+    """The date of an Excel (1900 system) serial number; the time of day is dropped."""
+    if not 1 <= serial < MAX_SERIAL:
+        raise ValueError(f"“{serial}”不是有效的日期序号")
+    days = int(serial)
+    if days < 60:  # before Excel's phantom 1900-02-29
+        return dt.date(1899, 12, 31) + dt.timedelta(days=days)
+    return EXCEL_EPOCH + dt.timedelta(days=days)
+
+
+def _checked_date(year: int, month: int, day: int, shown) -> dt.date:
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"日期“{shown}”不存在") from None
+    if not MIN_DATE <= date <= MAX_DATE:
+        raise ValueError(f"日期“{shown}”超出 1900—2100 年")
+    return date
+
+
+def parse_date(value) -> dt.date:
+    """A date from a cell: a date, an Excel serial, 2022-05-18, 2022年5月18日, 2022.5.18, 2022/5/18,
+    20220518 or 二〇二二年五月十八日. Year first only: 5/18/2022 is refused, never guessed."""
+    if isinstance(value, bool):
+        raise ValueError("应为日期")
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return _checked_date(value.year, value.month, value.day, value)
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("应为日期")
+        if 19000101 <= value <= 21001231 and float(value).is_integer():
+            text = str(int(value))
+            return _checked_date(int(text[:4]), int(text[4:6]), int(text[6:]), text)
+        date = excel_serial_date(value)
+        return _checked_date(date.year, date.month, date.day, value)
+    text = cell_text(value)
+    if text is None:
+        raise ValueError("为空")
+    compact = _WS.sub(" ", text).strip()
+    if m := _DATE_YMD.fullmatch(compact):
+        return _checked_date(int(m[1]), int(m[2]), int(m[3]), text)
+    if re.fullmatch(r"\d{8}", compact):
+        return _checked_date(int(compact[:4]), int(compact[4:6]), int(compact[6:]), text)
+    if re.fullmatch(r"\d{1,5}(\.\d+)?", compact):  # an Excel serial that arrived as text (CSV)
+        date = excel_serial_date(float(compact))
+        return _checked_date(date.year, date.month, date.day, text)
+    if m := _DATE_CN.fullmatch(compact.replace(" ", "")):
+        parts = [chinese_numeral(p) for p in m.groups()]
+        if None not in parts:
+            return _checked_date(parts[0], parts[1], parts[2], text)
+    raise ValueError(f"无法识别的日期“{text}”，{DATE_HINT}")
+
+
+def parse_year(value) -> int:
+    """A year from a cell: 2012, 2012年, 2012年5月, 2012.05 or a whole date."""
+    if isinstance(value, dt.date | dt.datetime):
+        year = value.year
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not float(value).is_integer():
+            raise ValueError(f"“{value}”不是年份")
+        year = int(value)
+        if year > 9999:  # a full date: 20120518 or an Excel serial
+            year = parse_date(value).year
+    else:
+        text = cell_text(value)
+        if text is None:
+            raise ValueError("为空")
+        compact = _WS.sub("", text)
+        if m := re.fullmatch(r"(\d{4})年?", compact):
+            year = int(m[1])
+        elif m := _YEAR_MONTH.fullmatch(compact):
+            if not 1 <= int(m[2]) <= 12:
+                raise ValueError(f"“{text}”不是有效的年月")
+            year = int(m[1])
+        else:
+            year = parse_date(text).year
+    if not 1900 <= year <= 2100:
+        raise ValueError(f"年份“{value}”超出 1900—2100")
+    return year
+
+
+# ===================================================================================== vocabularies
+
+
+def vocab_key(text: str) -> str:
+    """A name or vocabulary value as compared: folded, without spaces, case-folded."""
+    return _WS.sub("", fold(text)).casefold()
+
+
+_EXTRA_ALIASES: dict[int, dict[str, str]] = {
+    id(vocab.SEXES): {"女性": "F", "男性": "M", "女孩": "F", "男孩": "M"},
+}
+_BOOL_WORDS = {
+    **dict.fromkeys(("是", "√", "✓", "✔", "y", "yes", "true", "1", "有", "对"), True),
+    **dict.fromkeys(("否", "×", "✗", "n", "no", "false", "0", "不是", "非"), False),
+}
+_MULTI_SPLIT = re.compile(r"[、,，;；/|\s]+")
+
+
+@lru_cache(maxsize=64)
+def _vocab_index(table_id: int) -> dict[str, str]:
+    table = _VOCABS_BY_ID[table_id]
+    index: dict[str, str] = {}
+    for key, entry in table.items():
+        index[vocab_key(key)] = key
+        index[vocab_key(entry[0])] = key
+        index[vocab_key(entry[1])] = key
+    index.update({vocab_key(k): v for k, v in _EXTRA_ALIASES.get(table_id, {}).items()})
+    return index
+
+
+_VOCABS_BY_ID: dict[int, dict] = {
+    id(t): t
+    for t in (
+        vocab.LEVELS,
+        vocab.COORD_QUALITIES,
+        vocab.CATEGORIES,
+        vocab.ORG_KINDS,
+        vocab.ORG_LEVELS,
+        vocab.SEXES,
+        vocab.SUPPORT_TYPES,
+        vocab.CONTACT_MODES,
+        vocab.RISK_LEVELS,
+        vocab.CASE_CATEGORIES,
+        vocab.CASE_STATUSES,
+        vocab.CAMPAIGNS,
+        vocab.EVENT_FORMATS,
+        vocab.REC_STATUSES,
+        vocab.METRICS,
+    )
+}
+
+
+def _allowed(table: dict) -> str:
+    return "、".join(entry[0] for entry in table.values())
+
+
+def split_list(text: str | None) -> list[str]:
+    """The non-empty parts of a cell listing several values (separated by 、，, ; / | or spaces)."""
+    return [p for p in _MULTI_SPLIT.split(text or "") if p]
+
+
+def parse_vocab(value, table: dict) -> str:
+    """The vocabulary key for a cell holding the key, the Chinese label or the English label."""
+    text = cell_text(value)
+    if text is None:
+        raise ValueError("为空")
+    key = _vocab_index(id(table)).get(vocab_key(text))
+    if key is None:
+        raise ValueError(f"“{text}”不是允许的值，可选：{_allowed(table)}")
+    return key
+
+
+def parse_multi(value, table: dict) -> str:
+    """Several vocabulary values separated by 、，, ; / or spaces, as the stored 'a;b' form."""
+    text = cell_text(value)
+    if text is None:
+        return ""
+    keys, bad = [], []
+    for part in _MULTI_SPLIT.split(text):
+        if not part or part.casefold() in EMPTY_MARKERS:
+            continue
+        key = _vocab_index(id(table)).get(vocab_key(part))
+        (keys if key else bad).append(key or part)
+    if bad:
+        raise ValueError(f"“{'、'.join(bad)}”不是允许的类别，可选：{_allowed(table)}")
+    return vocab.join_keys(keys)
+
+
+def parse_bool(value) -> bool:
+    """是/否, √/×, Y/N, 1/0, TRUE/FALSE."""
+    if isinstance(value, bool):
+        return value
+    text = cell_text(value)
+    if text is None:
+        raise ValueError("为空")
+    answer = _BOOL_WORDS.get(text.casefold())
+    if answer is None:
+        raise ValueError(f"“{text}”应为“是”或“否”")
+    return answer
+
+
+def parse_id_number(value) -> str:
+    """A normalised ID-card number; a number cell of 16+ digits has already lost digits in Excel."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if abs(value) >= 1e15:
+            raise ValueError(
+                "身份证号被 Excel 存成了数字，末几位已丢失；请把该列设为文本格式后重新填写"
+            )
+        value = str(int(value))
+    text = cell_text(value)
+    if text is None:
+        raise ValueError("为空")
+    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", _WS.sub("", text)):
+        raise ValueError("身份证号被写成科学计数法（如 3.2E+17），末几位已丢失，请重新填写")
+    return pseudonym.normalise_id_number(text)

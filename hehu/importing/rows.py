@@ -1,0 +1,308 @@
+"""Row builders: a row's parsed values turned into the store record (and any record it implies).
+
+Each kind with more to it than its columns has a builder here: places and organisations found by
+name, people and households turned into pseudonymous IDs, pairings, contacts, visits and
+recommendations pointing at records stored or accepted earlier in the same import. A builder that
+finds a problem adds (column, reason in Chinese) to `errors` and raises `RowFailed`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Protocol
+
+from .. import pseudonym
+from ..store import RECORD_TABLES
+from .cells import parse_date, strip_spaces, vocab_key
+from .kinds import KindSpec, derive_id
+from .resolve import Catalog
+
+
+class RowFailed(Exception):
+    """A row was rejected; its reasons are already in the row's error list."""
+
+
+class RowContext(Protocol):
+    """What a builder may ask of the import it runs in (an `engine.Importer`)."""
+
+    catalog: Catalog
+    batch: dict[str, dict[tuple, tuple[dict, str, int]]]  # kind -> pk -> (record, sheet, row)
+
+    def key(self) -> bytes:
+        """The pseudonymisation key."""
+        ...
+
+    def exists(self, kind: str, key: str) -> bool:
+        """Whether a record is stored or accepted earlier in this import."""
+        ...
+
+    def missing_reason(self, kind: str, key: str, what: str, hint: str) -> str:
+        """Why a reference does not resolve."""
+        ...
+
+
+def _build_plain(imp: RowContext, spec: KindSpec, values: dict, labels, errors):
+    """A record that is just its parsed columns (course, event, case, …)."""
+    record = {k: v for k, v in values.items() if k in RECORD_TABLES[spec.kind].columns}
+    return record, []
+
+
+def _build_place(imp: RowContext, spec, values, labels, errors):
+    record = {k: v for k, v in values.items() if k in RECORD_TABLES["place"].columns}
+    places = imp.catalog.places
+    code = values.get("code")
+    if code is not None:
+        digits = strip_spaces(str(code))
+        if not re.fullmatch(r"\d{12}", digits):
+            errors.append((labels["code"], f"区划代码“{code}”应为12位数字"))
+            raise RowFailed
+        record["code"] = digits
+    else:
+        try:
+            record["code"] = places.resolve(values["name"])
+        except ValueError as exc:
+            errors.append((labels["name"], f"{exc}（新增地点须填写区划代码）"))
+            raise RowFailed from None
+        del record["name"]  # the name identified the place; it is not a new name
+    if record["code"] not in places.records:
+        record.setdefault("short_name", record.get("name"))
+        record.setdefault("coord_quality", "none")
+        record.setdefault("key_village", False)
+    if ("lat" in values or "lon" in values) and "coord_quality" not in values:
+        errors.append((labels.get("lat") or labels.get("lon"), "填写经纬度时须同时填写坐标质量"))
+        raise RowFailed
+    return record, []
+
+
+def _build_org(imp: RowContext, spec, values, labels, errors):
+    record = {k: v for k, v in values.items() if k in RECORD_TABLES["org"].columns}
+    if not record.get("org_id"):
+        # An organisation already known by this exact name keeps its ID (demo IDs, earlier imports).
+        try:
+            record["org_id"] = imp.catalog.orgs.resolve(values["name"])
+        except ValueError:
+            record["org_id"] = derive_id("O", "org", [vocab_key(values["name"])])
+    return record, []
+
+
+def _person_identity(imp, values, labels, errors, name_key, id_key, given_key, prefix, what):
+    """A pseudonymous ID from a name and ID number, or the ID given; None if neither was given."""
+    name, number = values.get(name_key), values.get(id_key)
+    if name is not None or number is not None:
+        if name is None:
+            errors.append((labels.get(name_key, "姓名"), f"填写了{what}身份证号但没有姓名"))
+            raise RowFailed
+        if number is None:
+            errors.append(
+                (
+                    labels.get(id_key, f"{what}身份证号"),
+                    f"缺少{what}身份证号：仅凭姓名无法可靠区分同名人员（也可改填编号）",
+                )
+            )
+            raise RowFailed
+        made = pseudonym.pseudonym(prefix, name, number, imp.key(), checked=True)
+        given = values.get(given_key)
+        if given is not None and given != made:
+            errors.append((labels[given_key], f"编号与{what}姓名、身份证号生成的编号不一致"))
+            raise RowFailed
+        return made, number
+    return values.get(given_key), None
+
+
+def _household_ref(imp, values, labels, errors, place_code, create: bool):
+    """The household a row points at (by head or number), auto-created at `place_code` if new."""
+    household_id, _ = _person_identity(
+        imp, values, labels, errors, "head_name", "head_id_number", "household_id", "H", "户主"
+    )
+    if household_id is None:
+        return None, []
+    if imp.exists("household", household_id):
+        return household_id, []
+    if create and place_code:
+        return household_id, [
+            (
+                "household",
+                {"household_id": household_id, "place_code": place_code, "categories": ""},
+            )
+        ]
+    column = labels.get("head_name") or labels.get("household_id") or "户主姓名"
+    errors.append(
+        (
+            column,
+            imp.missing_reason(
+                "household", household_id, "该家庭", "请先导入家庭名册，或在本行填写村居以新建家庭"
+            ),
+        )
+    )
+    raise RowFailed
+
+
+def _build_household(imp: RowContext, spec, values, labels, errors):
+    household_id, _ = _person_identity(
+        imp, values, labels, errors, "head_name", "head_id_number", "household_id", "H", "户主"
+    )
+    if household_id is None:
+        errors.append((labels.get("head_name", "户主姓名"), "缺少户主姓名和身份证号（或家庭编号）"))
+        raise RowFailed
+    record = {"household_id": household_id}
+    record.update({k: values[k] for k in ("place_code", "categories") if k in values})
+    return record, []
+
+
+def _build_person(imp: RowContext, spec, values, labels, errors):
+    person_id, number = _person_identity(
+        imp, values, labels, errors, "name", "id_number", "person_id", "P", "对象"
+    )
+    if person_id is None:
+        errors.append((labels.get("name", "姓名"), "缺少姓名和身份证号（或对象编号）"))
+        raise RowFailed
+    record = {"person_id": person_id}
+    record.update(
+        {k: values[k] for k in ("place_code", "categories", "sex", "birth_year") if k in values}
+    )
+    if number is not None:
+        # The ID number states sex and year of birth: fill them, and refuse a row that contradicts it.
+        sex, year = pseudonym.id_sex(number), pseudonym.id_birth_year(number)
+        if record.get("sex", sex) != sex:
+            errors.append((labels["sex"], "性别与身份证号不符"))
+        if record.get("birth_year", year) != year:
+            errors.append((labels["birth_year"], "出生年份与身份证号不符"))
+        if errors:
+            raise RowFailed
+        record["sex"], record["birth_year"] = sex, year
+    household_id, extras = _household_ref(
+        imp, values, labels, errors, values.get("place_code"), create=True
+    )
+    if household_id is not None:
+        record["household_id"] = household_id
+    return record, extras
+
+
+def _person_ref(imp, values, labels, errors) -> str:
+    person_id, _ = _person_identity(
+        imp, values, labels, errors, "name", "id_number", "person_id", "P", "对象"
+    )
+    if person_id is None:
+        errors.append((labels.get("name", "对象姓名"), "缺少对象姓名和身份证号（或对象编号）"))
+        raise RowFailed
+    if not imp.exists("person", person_id):
+        column = labels.get("name") or labels.get("person_id")
+        errors.append(
+            (
+                column,
+                imp.missing_reason(
+                    "person", person_id, "该对象", "请先导入对象名册（姓名、身份证号须与名册一致）"
+                ),
+            )
+        )
+        raise RowFailed
+    return person_id
+
+
+def _build_pairing(imp: RowContext, spec, values, labels, errors):
+    record = {k: v for k, v in values.items() if k in RECORD_TABLES["pairing"].columns}
+    record["person_id"] = _person_ref(imp, values, labels, errors)
+    return record, []
+
+
+def _build_contact(imp: RowContext, spec, values, labels, errors):
+    record = {k: values[k] for k in ("date", "mode")}
+    pairing_id = values.get("pairing_id")
+    if pairing_id is not None:
+        if not imp.exists("pairing", pairing_id):
+            errors.append((labels["pairing_id"], f"找不到结对编号“{pairing_id}”"))
+            raise RowFailed
+    else:
+        person_id = _person_ref(imp, values, labels, errors)
+        pairing_id = _find_pairing(
+            imp, person_id, values.get("org_id"), values["date"], labels, errors
+        )
+    record["pairing_id"] = pairing_id
+    return record, []
+
+
+def _find_pairing(imp, person_id, org_id, date, labels, errors) -> str:
+    """The one pairing of a person (with an organisation) that was running on a date."""
+    candidates = {}
+    for pk, record in imp.catalog.existing("pairing").items():
+        candidates[pk[0]] = record
+    for pk, (record, _, _) in imp.batch.get("pairing", {}).items():
+        candidates[pk[0]] = record
+    found = [
+        pid
+        for pid, r in candidates.items()
+        if r["person_id"] == person_id
+        and (org_id is None or r["org_id"] == org_id)
+        and r["start_date"] <= date
+        and (r.get("end_date") is None or date <= r["end_date"])
+    ]
+    column = labels.get("name") or labels.get("person_id")
+    if not found:
+        errors.append((column, "该对象在此日期没有进行中的结对"))
+        raise RowFailed
+    if len(found) > 1:
+        errors.append((column, "该对象在此日期有多个结对，请填写帮扶组织或结对编号"))
+        raise RowFailed
+    return found[0]
+
+
+def _build_household_event(imp: RowContext, spec, values, labels, errors):
+    """A visit or a screening: a record about a household."""
+    record = {k: v for k, v in values.items() if k in RECORD_TABLES[spec.kind].columns}
+    record.pop("place_code", None)
+    household_id, extras = _household_ref(
+        imp, values, labels, errors, values.get("place_code"), create=True
+    )
+    if household_id is None:
+        errors.append((labels.get("head_name", "户主姓名"), "缺少户主姓名和身份证号（或家庭编号）"))
+        raise RowFailed
+    record["household_id"] = household_id
+    return record, extras
+
+
+def _build_recommendation(imp: RowContext, spec, values, labels, errors):
+    record = {k: v for k, v in values.items() if k in RECORD_TABLES["recommendation"].columns}
+    ref = values["inspection_id"]
+    if not imp.exists("inspection", ref):
+        try:
+            day = parse_date(ref)
+        except ValueError:
+            day = None
+        found = []
+        if day is not None:
+            stored = imp.catalog.existing("inspection")
+            found = [pk[0] for pk, r in stored.items() if r["date"] == day]
+            found += [
+                pk[0]
+                for pk, (r, _, _) in imp.batch.get("inspection", {}).items()
+                if r["date"] == day and pk[0] not in found
+            ]
+        if len(found) != 1:
+            reason = (
+                f"{day.isoformat()} 有多次视察，请填写视察编号"
+                if len(found) > 1
+                else f"找不到视察“{ref}”（可填视察编号或视察日期）"
+            )
+            errors.append((labels["inspection_id"], reason))
+            raise RowFailed
+        record["inspection_id"] = found[0]
+    return record, []
+
+
+_BUILDERS: dict[str, Callable] = {
+    "place": _build_place,
+    "org": _build_org,
+    "household": _build_household,
+    "person": _build_person,
+    "pairing": _build_pairing,
+    "contact": _build_contact,
+    "visit": _build_household_event,
+    "screening": _build_household_event,
+    "recommendation": _build_recommendation,
+}
+
+
+def builder_for(kind: str) -> Callable:
+    """The builder of a kind's records: `builder(imp, spec, values, labels, errors)` -> (record, extras)."""
+    return _BUILDERS.get(kind, _build_plain)
