@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import vocab
 from .errors import UnknownPlace
-from .metrics import Records, _positions
+from .metrics import Records, positions
 
 
 def is_region(places: pd.DataFrame, code: str) -> bool:
@@ -73,11 +73,10 @@ def descendant_rows(records: Records, code: str) -> np.ndarray:
 
 def _parent_rows(records: Records) -> np.ndarray:
     """Each place's parent as a row position (-1 for none), once per snapshot."""
-    key = ("areas", "parent_rows")
-    if key not in records._cache:
-        places = records.places
-        records._cache[key] = _positions(places["parent_code"], places["code"])
-    return records._cache[key]
+    places = records.places
+    return records.cached(
+        ("areas", "parent_rows"), lambda: positions(places["parent_code"], places["code"])
+    )
 
 
 def descendants(records: Records, code: str) -> pd.Index:

@@ -7,9 +7,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import vocab
-from .gaps import gaps_by_place, overdue_follow_ups, unpaired_left_behind
+from .disclosure import HIDDEN_SMALL, count_phrase, current_role, shown_number
+from .figures import period_choice_key
 from .gazetteer import descendants
-from .metrics import Period, Records, is_must_visit, metrics_by_place
+from .metrics import Period, Records
+from .place_figures import (
+    disclosed_place_figures,
+    disclosed_station_cases,
+    family_column,
+    place_figures,
+)
 
 HEADLINE_METRICS = [
     "cases_received",
@@ -29,19 +36,23 @@ HEADLINE_METRICS = [
     "recommendations_open",
     "recommendations_overdue",
 ]
-OPEN_CASE_AGE_BANDS = [(0, 30, "0–30 天"), (31, 90, "31–90 天"), (91, 100000, "90 天以上")]
 
 
 @dataclass
 class Briefing:
-    """Everything on a place's briefing; counts are raw (pages apply the role's suppression)."""
+    """Everything on a place's briefing, as the role it was built for may see it.
+
+    Counts of people are already disclosed (numbers, or the disclosure module's markers):
+    renderers print them as they are and never decide what is small.
+    """
 
     code: str
     name: str
     level: str
     parent_name: str | None
     period: Period
-    metrics: dict
+    role: str
+    figures: pd.Series  # every figure of the place (place_figures columns), disclosed
     targets: dict
     key_villages: pd.DataFrame
     stations: pd.DataFrame
@@ -53,6 +64,11 @@ class Briefing:
     recommendations: pd.DataFrame
     questions: list[tuple[str, str]] = field(default_factory=list)  # (zh, en)
 
+    @property
+    def metrics(self) -> dict:
+        """The headline metrics as shown: {metric: number or marker}."""
+        return {m: self.figures.get(m) for m in vocab.METRICS}
+
 
 def _period_year(period: Period) -> int | None:
     if period.start is not None and period.end is not None and period.start.year == period.end.year:
@@ -60,14 +76,17 @@ def _period_year(period: Period) -> int | None:
     return None
 
 
-def build_briefing(records: Records, code: str, period: Period) -> Briefing:
-    """Assemble the briefing of a place (county, town or village) for a period."""
+def build_briefing(
+    records: Records, code: str, period: Period, role: str | None = None
+) -> Briefing:
+    """Assemble the briefing of a place (county, town or village) for a period and a role."""
     records.check_place(code)
+    role = role or current_role()
     places = records.places.set_index("code")
     row = places.loc[code]
     under = descendants(records.places, code)
-    as_of = period.as_of
-    metrics = metrics_by_place(records, period).loc[code].to_dict()
+    shown = disclosed_place_figures(records, period_choice_key(period), role)
+    figures = shown.loc[code]
 
     year = _period_year(period)
     targets = {}
@@ -76,19 +95,16 @@ def build_briefing(records: Records, code: str, period: Period) -> Briefing:
         for rec in t[(t["place_code"] == code) & (t["year"] == year)].to_dict("records"):
             targets[rec["metric"]] = (rec["value"], rec["source"])
 
-    gaps = gaps_by_place(records, period)
-    courses = records["course"]
-    courses_in = courses[period.contains(courses["date"])]
-    sessions = courses_in.groupby("place_code").size()
+    raw = place_figures(records, period)
     key = places[places["key_village"].astype(bool) & places.index.isin(under)]
     key_villages = pd.DataFrame(
         {
             "code": key.index,
             "name": key["name"].to_numpy(),
             "town": key["parent_code"].map(places["name"]).to_numpy(),
-            "course_sessions": [int(sessions.get(c, 0)) for c in key.index],
-            "unpaired_left_behind": [int(gaps.at[c, "unpaired_left_behind"]) for c in key.index],
-            "overdue_follow_ups": [int(gaps.at[c, "overdue_follow_ups"]) for c in key.index],
+            "course_sessions": raw["course_sessions"].reindex(key.index).to_numpy(dtype="int64"),
+            "unpaired_left_behind": shown["unpaired_left_behind"].reindex(key.index).to_numpy(),
+            "overdue_follow_ups": shown["overdue_follow_ups"].reindex(key.index).to_numpy(),
         }
     )
     key_villages["no_course"] = key_villages["course_sessions"] == 0
@@ -97,22 +113,18 @@ def build_briefing(records: Records, code: str, period: Period) -> Briefing:
     stations = orgs[orgs["kind"].isin(vocab.STATION_KINDS) & orgs["place_code"].isin(under)][
         ["org_id", "name", "kind", "level", "place_code"]
     ].copy()
-    cases = records["case"]
-    cases_here = cases[cases["place_code"].isin(under)]
-    received = cases_here[period.contains(cases_here["received_date"])]
-    stations["cases_received"] = (
-        stations["org_id"].map(received.groupby("org_id").size()).fillna(0).astype(int)
-    )
-
-    open_cases = cases_here[
-        (cases_here["received_date"] <= as_of)
-        & ((cases_here["status"] == "open") | (cases_here["closed_date"] > as_of))
-    ]
-    ages = (as_of - open_cases["received_date"]).dt.days
+    station_figures = disclosed_station_cases(records, period_choice_key(period), role)
+    stations["cases_received"] = stations["org_id"].map(station_figures).to_numpy()
     open_cases_by_age = {
-        label: int(((ages >= lo) & (ages <= hi)).sum()) for lo, hi, label in OPEN_CASE_AGE_BANDS
+        label: figures[family_column("open_case", label)]
+        for _, _, label in vocab.OPEN_CASE_AGE_BANDS
     }
-    cases_by_category = received.groupby("category").size().astype(int).to_dict()
+    cases_by_category = {
+        category: figures[family_column("case", "received", category)]
+        for category in vocab.CASE_CATEGORIES
+        if raw.at[code, family_column("case", "received", category)]
+        or not _is_number(figures[family_column("case", "received", category)])
+    }
 
     events = records["event"]
     events_in = events[period.contains(events["date"]) & events["place_code"].isin(under)]
@@ -121,6 +133,54 @@ def build_briefing(records: Records, code: str, period: Period) -> Briefing:
         .agg(events=("event_id", "size"), audience=("audience", "sum"))
         .reset_index()
     )
+    towns_without = _towns_without_campaign_event(records, events_in, under)
+    must_visit_by_group = pd.DataFrame(
+        [
+            {
+                "group": group,
+                "zh": zh,
+                "en": en,
+                "households": figures[family_column("must_visit", "households", group)],
+                "visited": figures[family_column("must_visit", "visited", group)],
+                "not_visited": figures[family_column("must_visit", "not_visited", group)],
+            }
+            for group, (zh, en, _cats) in vocab.MUST_VISIT_GROUPS.items()
+        ]
+    )
+
+    briefing = Briefing(
+        code=code,
+        name=row["name"],
+        level=row["level"],
+        parent_name=places["name"].get(row["parent_code"])
+        if isinstance(row["parent_code"], str)
+        else None,
+        period=period,
+        role=role,
+        figures=figures,
+        targets=targets,
+        key_villages=key_villages,
+        stations=stations,
+        open_cases_by_age=open_cases_by_age,
+        cases_by_category=cases_by_category,
+        events_by_campaign=events_by_campaign,
+        towns_without_campaign_event=towns_without,
+        must_visit_by_group=must_visit_by_group,
+        recommendations=place_recommendations(records, code, period.as_of),
+    )
+    briefing.questions = questions_to_ask(briefing)
+    return briefing
+
+
+def _is_number(value) -> bool:
+    return shown_number(value) is not None
+
+
+def _towns_without_campaign_event(
+    records: Records, events_in: pd.DataFrame, under: set[str]
+) -> dict[str, list[str]]:
+    """For the three named campaign days, the townships under a place that held no event."""
+    places = records.places.set_index("code")
     townships = places[places["level"].isin(vocab.TOWNSHIP_LEVELS) & places.index.isin(under)]
     anc = records.ancestors
     towns_without: dict[str, list[str]] = {}
@@ -130,29 +190,14 @@ def build_briefing(records: Records, code: str, period: Period) -> Briefing:
         missing = [places.at[c, "name"] for c in townships.index if c not in held_towns]
         if missing:
             towns_without[campaign] = missing
+    return towns_without
 
-    households = records["household"]
-    hh = households[households["place_code"].isin(under)]
-    visits = records["visit"]
-    visited_ids = set(visits.loc[period.contains(visits["date"]), "household_id"])
-    rows = []
-    for group, (zh, en, cats) in vocab.MUST_VISIT_GROUPS.items():
-        in_group = hh[
-            hh["categories"].map(lambda c, cats=cats: bool(set(vocab.split_keys(c)) & set(cats)))
-        ]
-        seen = in_group["household_id"].isin(visited_ids).sum()
-        rows.append(
-            {
-                "group": group,
-                "zh": zh,
-                "en": en,
-                "households": len(in_group),
-                "visited": int(seen),
-                "not_visited": len(in_group) - int(seen),
-            }
-        )
-    must_visit_by_group = pd.DataFrame(rows)
 
+def place_recommendations(records: Records, code: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Recommendations about a place, the places under it and above it, made by `as_of`,
+    overdue first."""
+    under = descendants(records.places, code)
+    anc = records.ancestors
     recs = records["recommendation"].merge(
         records["inspection"][["inspection_id", "date", "committee"]],
         on="inspection_id",
@@ -165,91 +210,87 @@ def build_briefing(records: Records, code: str, period: Period) -> Briefing:
         & recs["due_date"].notna()
         & (recs["due_date"] < as_of)
     )
-    recs["responsible_name"] = recs["responsible_org"].map(orgs.set_index("org_id")["name"])
-    recs = recs.sort_values(["overdue", "date"], ascending=[False, False])
-
-    briefing = Briefing(
-        code=code,
-        name=row["name"],
-        level=row["level"],
-        parent_name=places["name"].get(row["parent_code"])
-        if isinstance(row["parent_code"], str)
-        else None,
-        period=period,
-        metrics=metrics,
-        targets=targets,
-        key_villages=key_villages,
-        stations=stations,
-        open_cases_by_age=open_cases_by_age,
-        cases_by_category=cases_by_category,
-        events_by_campaign=events_by_campaign,
-        towns_without_campaign_event=towns_without,
-        must_visit_by_group=must_visit_by_group,
-        recommendations=recs,
+    recs["responsible_name"] = recs["responsible_org"].map(
+        records["org"].set_index("org_id")["name"]
     )
-    briefing.questions = questions_to_ask(records, briefing)
-    return briefing
+    return recs.sort_values(["overdue", "date"], ascending=[False, False])
 
 
-def questions_to_ask(records: Records, b: Briefing) -> list[tuple[str, str]]:
-    """Questions generated from the gaps, so a deputy arrives prepared: (zh, en) pairs."""
-    m, qs = b.metrics, []
+def _mentions(shown) -> bool:
+    """Whether a shown count is worth a question: above zero, or "<5" (1 to 4). A count
+    hidden to protect another is never asked about: asking would tell it is not zero."""
+    number = shown_number(shown)
+    return shown == HIDDEN_SMALL if number is None else number > 0
+
+
+def questions_to_ask(b: Briefing) -> list[tuple[str, str]]:
+    """Questions generated from the gaps, so a deputy arrives prepared: (zh, en) pairs.
+
+    Every count in them is the disclosed one: "不足5户", never the hidden number.
+    """
+    f, qs = b.figures, []
+
+    def zh_en(value, unit):
+        return count_phrase(value, unit, "zh"), count_phrase(value, unit, "en")
+
     no_course = b.key_villages[b.key_villages["no_course"]]
     if len(no_course):
         names = "、".join(no_course["name"].head(6)) + ("等" if len(no_course) > 6 else "")
         qs.append(
             (
-                f"{len(no_course)} 个重点帮促村本期没有开展女童保护课程（{names}）：原因是什么？何时补上？",
+                f"{len(no_course)} 个重点帮促村本期没有开展女童保护课程（{names}）：原因是什么？何时开展？",
                 f"{len(no_course)} key villages had no girls' protection course in the period ({names}): why, and when will they?",
             )
         )
-    under = descendants(records.places, b.code)
-    unpaired = unpaired_left_behind(records, b.period.as_of)
-    n_unpaired = int(unpaired["place_code"].isin(under).sum())
-    if n_unpaired:
+    if _mentions(f["unpaired_left_behind"]):
+        zh, en = zh_en(f["unpaired_left_behind"], "children")
         qs.append(
             (
-                f"登记的留守儿童中有 {n_unpaired} 名目前没有在帮结对：由哪个组织负责结对？",
-                f"{n_unpaired} registered left-behind children have no active pairing: which organisation will pair them?",
+                f"登记的留守儿童中有{zh}目前没有结对帮扶：由哪个组织负责结对？",
+                f"{en} among the registered left-behind children have no active pairing: which organisation will pair them?",
             )
         )
-    if m.get("pairings_lapsed"):
+    if _mentions(f["pairings_lapsed"]):
+        zh, en = zh_en(f["pairings_lapsed"], "pairings")
         qs.append(
             (
-                f"{int(m['pairings_lapsed'])} 个结对超过 {vocab.LAPSE_DAYS_DEFAULT} 天没有联系记录：帮扶是否仍在进行？",
-                f"{int(m['pairings_lapsed'])} pairings have had no contact for over {vocab.LAPSE_DAYS_DEFAULT} days: is the support still happening?",
+                f"{zh}超过 {vocab.LAPSE_DAYS_DEFAULT} 天没有联系记录：帮扶是否仍在进行？",
+                f"{en} have had no contact for over {vocab.LAPSE_DAYS_DEFAULT} days: is the support still happening?",
             )
         )
-    cov = m.get("must_visit_coverage")
-    if cov is not None and not pd.isna(cov) and cov < 1:
+    cov, must = f["must_visit_coverage"], f["households_must_visit"]
+    if _mentions(f["must_visit_not_visited"]):
+        zh, en = zh_en(must, "households")
+        cov_text = "—" if shown_number(cov) is None else f"{shown_number(cov):.0%}"
         qs.append(
             (
-                f"必访家庭 {int(m['households_must_visit'])} 户，本期走访覆盖率 {cov:.0%}：未走访的家庭何时走访？",
-                f"Must-visit coverage is {cov:.0%} of {int(m['households_must_visit'])} households: when will the others be visited?",
+                f"必访家庭{zh}，本期走访覆盖率 {cov_text}：未走访的家庭何时走访？",
+                f"Must-visit coverage is {cov_text} of {en}: when will the others be visited?",
             )
         )
-    overdue = overdue_follow_ups(records, b.period.as_of)
-    n_overdue = int(overdue["place_code"].isin(under).sum())
-    if n_overdue:
+    if _mentions(f["overdue_follow_ups"]):
+        zh, en = zh_en(f["overdue_follow_ups"], "visits")
         qs.append(
             (
-                f"{n_overdue} 次走访的回访已逾期：为什么没有按期回访？",
-                f"{n_overdue} follow-up visits are overdue: why were they not made on time?",
+                f"{zh}走访的回访已逾期：为什么没有按期回访？",
+                f"{en} needing a follow-up are overdue: why were they not followed up on time?",
             )
         )
-    if m.get("high_risk_without_follow_up"):
+    if _mentions(f["high_risk_without_follow_up"]):
+        zh, en = zh_en(f["high_risk_without_follow_up"], "households")
         qs.append(
             (
-                f"{int(m['high_risk_without_follow_up'])} 户高风险家庭排查后尚未跟进走访：谁在跟进？",
-                f"{int(m['high_risk_without_follow_up'])} high-risk households were screened but not followed up: who is following up?",
+                f"{zh}高风险家庭排查后尚未跟进走访：由谁跟进？",
+                f"{en} at high risk were screened but not followed up: who is following up?",
             )
         )
-    old = b.open_cases_by_age.get(OPEN_CASE_AGE_BANDS[-1][2], 0)
-    if old:
+    old = b.open_cases_by_age[vocab.OPEN_CASE_AGE_BANDS[-1][2]]
+    if _mentions(old):
+        zh, en = zh_en(old, "cases")
         qs.append(
             (
-                f"{old} 件维权事项办理超过 90 天仍未办结：卡在哪里？",
-                f"{old} cases have been open for over 90 days: what is holding them up?",
+                f"{zh}维权事项超过 90 天仍未办结：原因是什么？",
+                f"{en} have been open for over 90 days: what is holding them up?",
             )
         )
     for campaign, towns in b.towns_without_campaign_event.items():
@@ -261,8 +302,8 @@ def questions_to_ask(records: Records, b: Briefing) -> list[tuple[str, str]]:
             )
         )
     for metric, (target, _source) in b.targets.items():
-        value = m.get(metric)
-        if value is not None and not pd.isna(value) and value < target:
+        value = shown_number(f.get(metric))
+        if value is not None and value < target:
             zh, en, _ = vocab.METRICS[metric]
             qs.append(
                 (
@@ -278,9 +319,3 @@ def questions_to_ask(records: Records, b: Briefing) -> list[tuple[str, str]]:
             )
         )
     return qs
-
-
-def must_visit_households(records: Records) -> pd.DataFrame:
-    """Households in any must-visit group."""
-    hh = records["household"]
-    return hh[hh["categories"].map(is_must_visit)]

@@ -21,13 +21,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from . import vocab
+from .disclosure import is_hidden, sees_exact_counts
 from .errors import BadDate, HehuError
+from .figures import period_choice_key
 from .gazetteer import DATA_DIR, descendants
 from .metrics import (
     Period,
@@ -37,6 +39,8 @@ from .metrics import (
     is_must_visit,
     metrics_by_place,
 )
+from .place_figures import disclosed_place_figures
+from .tracking import child_codes, own_row_code
 
 EXAMPLE_CLAIMS = DATA_DIR / "claims" / "lianshui_2022_report.csv"
 
@@ -46,6 +50,7 @@ STATUSES: dict[str, tuple[str, str]] = {
     "not_supported": ("记录不支持", "not supported by the records"),
     "no_records": ("无相关记录", "no records"),
     "invalid": ("文件有误", "error in the file"),
+    "not_disclosed": ("涉及少数人员，不予公开", "a count of few people: not shown"),
 }
 
 # Canonical column -> the headers accepted for it (compared after `_header_key`).
@@ -153,8 +158,8 @@ class ClaimResult:
     @property
     def difference(self) -> float | None:
         """Computed minus claimed, when both exist."""
-        if self.claimed is None or self.computed is None:
-            return None
+        if self.claimed is None or self.computed is None or isinstance(self.computed, str):
+            return None  # none, or hidden from this role
         return _plain_number(self.computed - self.claimed)
 
     def as_dict(self) -> dict:
@@ -557,10 +562,7 @@ def _plain_number(value):
 
 
 def _cached(records: Records, key, build):
-    full_key = ("claims", key)
-    if full_key not in records._cache:
-        records._cache[full_key] = build()
-    return records._cache[full_key]
+    return records.cached(("claims", key), build)
 
 
 # --------------------------------------------------------------------------- records behind
@@ -817,36 +819,57 @@ def records_behind(
     return frame
 
 
-def suppress_frame(frame: pd.DataFrame, hidden: bool, other_label: str = "其他") -> pd.DataFrame:
-    """Hide small counts of people so that no hidden cell can be worked back.
+def disclosed_result(records: Records, result: ClaimResult, role: str) -> ClaimResult:
+    """A claim's check as a role may see it: a computed count of people as disclosed for its
+    place and period (the same figure the overview and briefing show); when that is hidden,
+    neither the difference nor the status may tell it, so the status is 'not_disclosed'."""
+    if sees_exact_counts(role) or result.claim is None or result.computed is None:
+        return result
+    if vocab.METRICS.get(result.metric, ("", "", "number"))[2] == "number":
+        return result
+    claim = result.claim
+    shown = disclosed_place_figures(records, period_choice_key(claim.period), role).at[
+        claim.place_code, result.metric
+    ]
+    if not is_hidden(shown):
+        return result
+    return replace(result, computed=shown, status="not_disclosed")
 
-    Rows with a count from 1 to 4 are first merged into one `other_label` row (their names stay
-    visible elsewhere, their counts do not). A count still from 1 to 4 shows as '<5'; when a
-    column has one such cell, its next smallest is hidden too ('*'), or the column's total
-    (the computed value) would give it away.
-    """
-    people = frame.attrs.get("people_columns", [])
-    if not hidden or not people or frame.empty:
-        return frame
-    small = frame[people].apply(lambda c: c.between(1, 4)).any(axis=1)
-    if small.sum() > 1:
-        labels = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-        other = {c: frame.loc[small, c].sum() for c in frame.columns if c not in labels}
-        other.update({c: "" for c in labels})
-        if labels:
-            other[labels[0]] = other_label
-        frame = pd.concat([frame[~small], pd.DataFrame([other])], ignore_index=True).astype(
-            {c: frame[c].dtype for c in people}
-        )
-        frame.attrs["people_columns"] = people
-    out = frame.astype({c: object for c in people})
-    for column in people:
-        values = frame[column]
-        small = values.between(1, 4)
-        if small.sum() == 1:
-            others = values[~small & (values > 0)]
-            if len(others):
-                out.loc[others.idxmin(), column] = "*"
-        out.loc[small, column] = "<5"
-    out.attrs = dict(frame.attrs)
+
+# The place figures shown by place for a claim's metric to roles that see aggregates only.
+BEHIND_FIGURES: dict[str, tuple[str, ...]] = {
+    **{m: (m, "households_visited") for m in ("towns", "subdistricts", "key_villages")},
+    "households_visited": ("households_visited",),
+    **{m: ("households_must_visit", "must_visit_coverage") for m in _MUST_VISIT_METRICS},
+    **{m: ("cases_received", "cases_resolved", "resolution_rate") for m in _CASE_METRICS},
+    **{
+        m: ("left_behind_children", "left_behind_children_paired")
+        for m in ("left_behind_children", "left_behind_children_paired")
+    },
+    **{m: _PAIRING_METRICS for m in _PAIRING_METRICS},
+    **{m: _SCREENING_METRICS for m in _SCREENING_METRICS},
+}
+
+
+def disclosed_behind(records: Records, claim: Claim, role: str, lang: str = "zh") -> pd.DataFrame:
+    """The figures behind a claim, place by place under its place, as a role may see them:
+    for metrics that count people, the disclosed place figures (one disclosure for every page);
+    for the others (sessions, events, stations, recommendations) the records behind, grouped."""
+    columns = BEHIND_FIGURES.get(claim.metric)
+    if columns is None:
+        return records_behind(records, claim, coarse=True, lang=lang)
+    figures = disclosed_place_figures(records, period_choice_key(claim.period), role)
+    code = claim.place_code
+    children = [c for c in child_codes(records, code) if c in figures.index]
+    own = own_row_code(code)
+    rows = [*children, *([own] if own in figures.index else []), code]
+    names = records.places.set_index("code")["name"]
+    label = {"area": [names.get(c, "") for c in children]}
+    label["area"] += [f"（{names[code]}本级）" if lang != "en" else f"({names[code]} itself)"] * (
+        own in figures.index
+    )
+    label["area"] += ["合计" if lang != "en" else "Total"]
+    out = pd.DataFrame(label)
+    for column in columns:
+        out[column] = figures.loc[rows, column].to_numpy()
     return out

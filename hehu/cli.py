@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .disclosure import DEFAULT_ROLE, ROLES
 from .errors import HehuError
-from .privacy import DEFAULT_ROLE, ROLES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO_ROOT / "notebooks"

@@ -91,10 +91,9 @@ def static_map_png(records: Records, highlight: str | None = None, width_px: int
     return buf.getvalue()
 
 
-def briefing_docx(
-    b: Briefing, records: Records, lang: str = "zh", role: str = "presenter"
-) -> bytes:
-    """The briefing as a .docx: headline figures, questions, key villages, recommendations, map."""
+def briefing_docx(b: Briefing, records: Records, lang: str = "zh") -> bytes:
+    """The briefing as a .docx: headline figures, questions, key villages, recommendations, map
+    (figures as disclosed to the role the briefing was built for)."""
     from docx import Document
     from docx.oxml.ns import qn
     from docx.shared import Cm, Pt
@@ -127,9 +126,9 @@ def briefing_docx(
     for m in HEADLINE_METRICS:
         cells = table.add_row().cells
         cells[0].text = metric_label(m, lang)
-        cells[1].text = str(format_value(b.metrics.get(m), m, role))
+        cells[1].text = str(format_value(b.metrics.get(m), m))
         target = b.targets.get(m)
-        cells[2].text = f"{format_value(target[0], m, role)}（{target[1]}）" if target else ""
+        cells[2].text = f"{format_value(target[0], m)}（{target[1]}）" if target else ""
     if len(b.key_villages):
         doc.add_heading(t("key_villages_here", lang), level=2)
         kv = doc.add_table(rows=1, cols=4)
@@ -147,9 +146,7 @@ def briefing_docx(
             cells[0].text = r["name"]
             cells[1].text = r["town"] or ""
             cells[2].text = str(r["course_sessions"])
-            cells[3].text = str(
-                format_value(r["unpaired_left_behind"], "left_behind_children", role)
-            )
+            cells[3].text = str(format_value(r["unpaired_left_behind"], "left_behind_children"))
     doc.add_heading(t("recommendations", lang), level=2)
     if b.recommendations.empty:
         doc.add_paragraph(t("none", lang))

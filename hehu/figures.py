@@ -13,7 +13,6 @@ other kind only when something needs it (then all kinds at once, as one snapshot
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
@@ -125,7 +124,7 @@ def frame_from_bytes(payload: bytes) -> pd.DataFrame:
         return pd.DataFrame({c: data[f"c{i}"] for i, c in enumerate(columns)}, index=index)
 
 
-def _shared(records: Records, name: str, key: str, compute: Callable) -> pd.DataFrame:
+def shared_figures(records: Records, name: str, key: str, compute: Callable) -> pd.DataFrame:
     """Figures from the records' own cache, else the database's, else computed and stored."""
     local = ("shared", name, key)
     if local in records._cache:
@@ -157,12 +156,14 @@ def _shared(records: Records, name: str, key: str, compute: Callable) -> pd.Data
 
 def page_metrics(records: Records, period: Period) -> pd.DataFrame:
     """`metrics_by_place` for a page, shared between kernels through the database."""
-    return _shared(records, "metrics", period_key(period), lambda r: metrics_by_place(r, period))
+    return shared_figures(
+        records, "metrics", period_key(period), lambda r: metrics_by_place(r, period)
+    )
 
 
 def page_gaps(records: Records, period: Period) -> pd.DataFrame:
     """`gaps_by_place` for a page, shared between kernels through the database."""
-    return _shared(records, "gaps", period_key(period), lambda r: gaps_by_place(r, period))
+    return shared_figures(records, "gaps", period_key(period), lambda r: gaps_by_place(r, period))
 
 
 def _years(records: Records) -> pd.DataFrame:
@@ -175,7 +176,7 @@ def _years(records: Records) -> pd.DataFrame:
 
 def years_with_records(records: Records) -> list[int]:
     """Calendar years in which courses, visits, cases or events were recorded."""
-    return [int(y) for y in _shared(records, "years", "", _years)["year"]]
+    return [int(y) for y in shared_figures(records, "years", "", _years)["year"]]
 
 
 def report_period_keys(records: Records) -> list[str]:
@@ -217,23 +218,15 @@ def period_from_key(key: str) -> Period:
     return Period.year(int(key))
 
 
-def warm_figures(store: Store, progress: Callable[[str], None] = lambda _: None) -> dict:
-    """Compute and keep the figures of every period an overview offers, for the current data.
-
-    Run after a large import, or by the server when the data change, so that no user waits
-    for them. Returns what it did: periods computed, whether records had to be read, seconds.
-    """
-    start = time.perf_counter()
-    records = PageRecords(store)
-    keys = overview_period_keys(records)
-    for key in keys:
-        progress(key)
-        period = period_from_key(key)
-        page_metrics(records, period)
-        page_gaps(records, period)
-    return {
-        "data_version": records.data_version,
-        "periods": keys,
-        "records_read": records.fully_loaded,
-        "seconds": round(time.perf_counter() - start, 2),
-    }
+def period_choice_key(period: Period) -> str:
+    """The selector key of a period ('2022', 'start:end' or 'all'): `period_from_key`'s inverse."""
+    if period.start is None and period.end is None:
+        return "all"
+    if (
+        period.start is not None
+        and period.end is not None
+        and period == Period.year(period.start.year)
+    ):
+        return str(period.start.year)
+    day = lambda d: "" if d is None else d.strftime("%Y-%m-%d")  # noqa: E731
+    return f"{day(period.start)}:{day(period.end)}"

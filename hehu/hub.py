@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from .privacy import DEFAULT_ROLE, ROLES
+from .disclosure import DEFAULT_ROLE, ROLES
 
 GROUP_PREFIX = "hehu-"
 GROUP_ROLES = {f"{GROUP_PREFIX}{role}": role for role in ROLES}

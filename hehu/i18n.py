@@ -66,6 +66,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "gap_unpaired": ("有未结对留守儿童", "left-behind children not paired"),
     "gap_overdue": ("有逾期未回访的走访", "overdue follow-up visits"),
     "gaps": ("短板", "Gaps"),
+    "no_course": ("未开课重点帮促村", "Key villages with no course"),
+    "no_course_note": (
+        "本期没有开展女童保护课程的重点帮促村（个）",
+        "key assistance villages that held no girls' protection course in the period",
+    ),
+    "unpaired_left_behind": ("未结对留守儿童", "Unpaired left-behind children"),
+    "unpaired_left_behind_note": (
+        "登记的留守儿童中，期末没有在帮结对的人数（名）",
+        "registered left-behind children with no pairing running at the end of the period",
+    ),
+    "overdue_follow_ups": ("逾期未回访", "Overdue follow-ups"),
+    "overdue_follow_ups_note": (
+        "回访期限已过、此后没有再走访的走访（次）",
+        "visits whose follow-up was due and not made",
+    ),
     "table_title": (
         "各地指标（可按下方“排序”选择排序方式）",
         "Figures by place (choose the order with “Sort”)",

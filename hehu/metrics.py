@@ -84,7 +84,7 @@ class Records:
 
     def place_pos(self, codes) -> np.ndarray:
         """Position in `place_index` of each of `codes` (-1 for a code not in the gazetteer)."""
-        return _positions(codes, self.places["code"])
+        return positions(codes, self.places["code"])
 
     def _place_pos(self, kind: str, column: str = "place_code") -> np.ndarray:
         """Position in `place_index` of each record's place (-1 if none), cached per snapshot."""
@@ -97,9 +97,7 @@ class Records:
         """Row of `target` whose `target_key` each record's `column` names (-1 if none), cached."""
         key = ("row_pos", kind, column, target)
         if key not in self._cache:
-            self._cache[key] = _positions(
-                self.frames[kind][column], self.frames[target][target_key]
-            )
+            self._cache[key] = positions(self.frames[kind][column], self.frames[target][target_key])
         return self._cache[key]
 
     def _flags(self, kind: str, column: str, test) -> np.ndarray:
@@ -109,6 +107,12 @@ class Records:
             self._cache[key] = _map_distinct(self.frames[kind][column], test)
         return self._cache[key]
 
+    def cached(self, key: tuple, build):
+        """What `build()` gives, computed once per snapshot under `key` (figures, positions…)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
     def check_place(self, code: str) -> str:
         """The code if it is in the gazetteer; UnknownPlace otherwise."""
         if code not in set(self.places["code"]):
@@ -116,7 +120,7 @@ class Records:
         return code
 
 
-def _positions(keys, among) -> np.ndarray:
+def positions(keys, among) -> np.ndarray:
     """Position in `among` of each of `keys`, -1 where it is not there: what
     `pd.Index(among).get_indexer(keys)` gives for unique `among` (for a key listed twice, the
     first), a missing key matching a missing value as it does there.
@@ -346,7 +350,7 @@ def _with_place(frame: pd.DataFrame, mapping: pd.Series, key: str) -> pd.DataFra
     if _arrow_strings(out[key]) is None or _arrow_strings(mapping.index) is None:
         out["place_code"] = out[key].map(mapping)
     else:
-        pos = _positions(out[key], mapping.index)
+        pos = positions(out[key], mapping.index)
         out["place_code"] = _take(mapping, pos, out.index).rename(None)
     return out
 
@@ -524,6 +528,10 @@ def _running_pairings(records: Records, as_of: pd.Timestamp):
 
 def active_pairings(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     """Pairings running on a day, with their place and days since the last contact (or start)."""
+    return records.cached(("active_pairings", as_of), lambda: _active_pairings(records, as_of))
+
+
+def _active_pairings(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     running, last, days = _running_pairings(records, as_of)
     out = records["pairing"][running].copy()
     # each pairing's child's place, through row positions: mapping through `person_place`

@@ -11,6 +11,7 @@ import datetime as dt
 
 from . import i18n
 from .briefing import build_briefing
+from .disclosure import legend as disclosure_legend
 from .docx_report import briefing_docx, static_map_png
 from .metrics import Period, Records
 from .reports import PAGE_STYLESHEET, briefing_html, demo_banner, html_text
@@ -39,9 +40,9 @@ def _map_img(records: Records, code: str | None, lang: str) -> str:
 def _stamp(records: Records, period: Period, lang: str) -> str:
     made = dt.date.today().isoformat()
     text = (
-        f"生成日期 {made} · 期间 {period.label()} · 仅汇总数据，小于 5 的人数显示为 <5"
+        f"生成日期 {made} · 期间 {period.label()} · {disclosure_legend(lang)}"
         if lang != "en"
-        else f"Made {made} · period {period.label()} · aggregates only; counts of people under 5 show as <5"
+        else f"Made {made} · period {period.label()} · {disclosure_legend(lang)}"
     )
     return f'<div class="hehu-sub">{html_text(text)}</div>'
 
@@ -51,7 +52,7 @@ def briefing_pack_html(records: Records, codes: list[str], period: Period, lang:
     for code in codes:
         records.check_place(code)
     title = f"{i18n.t('app', lang)} · {i18n.t('briefing_title', lang)}"
-    briefings = [build_briefing(records, code, period) for code in codes]
+    briefings = [build_briefing(records, code, period, PACK_ROLE) for code in codes]
     toc = " ".join(f'<a href="#place-{b.code}">{html_text(b.name)}</a>' for b in briefings)
     parts = [
         f'<div class="hehu-title">{html_text(title)}</div>',
@@ -62,7 +63,7 @@ def briefing_pack_html(records: Records, codes: list[str], period: Period, lang:
     ]
     for b in briefings:
         parts.append(
-            f'<section class="hehu-place" id="place-{b.code}">{briefing_html(b, lang, PACK_ROLE)}</section>'
+            f'<section class="hehu-place" id="place-{b.code}">{briefing_html(b, lang)}</section>'
         )
     return _document(title, "".join(parts), lang)
 
@@ -87,7 +88,7 @@ def make_pack(
                 "Word 简报一次只能生成一个地点", "a Word briefing is for one place at a time"
             )
         records.check_place(codes[0])
-        data = briefing_docx(build_briefing(records, codes[0], period), records, lang, PACK_ROLE)
+        data = briefing_docx(build_briefing(records, codes[0], period, PACK_ROLE), records, lang)
     else:
         from .errors import HehuError
 

@@ -9,9 +9,9 @@ import pandas as pd
 
 from . import i18n, vocab
 from .briefing import HEADLINE_METRICS, Briefing
+from .disclosure import HIDDEN_SMALL, shown_number
 from .formatting import format_value
 from .metrics import Records
-from .privacy import current_role
 
 PAGE_STYLESHEET = (Path(__file__).with_name("page.css")).read_text(encoding="utf-8")
 
@@ -42,24 +42,32 @@ def demo_banner(records: Records, lang: str) -> str:
     return f'<div class="hehu-banner" data-hehu="demo-banner">⚠ {html_text(i18n.t("demo_banner", lang))}</div>'
 
 
-def _cards(b: Briefing, lang: str, role: str) -> str:
+GAP_WHEN_ANY = ("pairings_lapsed", "high_risk_without_follow_up", "recommendations_overdue")
+
+
+def is_gap(b: Briefing, metric: str) -> bool:
+    """Whether a headline figure is a gap to outline: below its target, or any lapsed,
+    unfollowed or overdue at all (judged on the shown value: a hidden one tells nothing)."""
+    value = shown_number(b.metrics.get(metric))
+    target = b.targets.get(metric)
+    if target is not None and value is not None and value < target[0]:
+        return True
+    if metric in GAP_WHEN_ANY:
+        return (value or 0) > 0 or b.metrics.get(metric) == HIDDEN_SMALL
+    return False
+
+
+def _cards(b: Briefing, lang: str) -> str:
     cards = []
     for m in HEADLINE_METRICS:
         value = b.metrics.get(m)
         target = b.targets.get(m)
         target_html = ""
-        gap = False
         if target is not None:
             target_html = f'<div class="t">{html_text(i18n.t("target", lang))} {html_text(format_value(target[0], m))} · {html_text(target[1])}</div>'
-            gap = value is not None and not pd.isna(value) and value < target[0]
-        if (
-            m in ("pairings_lapsed", "high_risk_without_follow_up", "recommendations_overdue")
-            and value
-        ):
-            gap = True
         cards.append(
-            f'<div class="hehu-card{" gap" if gap else ""}" data-metric="{m}"><div class="k">{html_text(i18n.metric_label(m, lang))}</div>'
-            f'<div class="v">{html_text(format_value(value, m, role))}</div>{target_html}</div>'
+            f'<div class="hehu-card{" gap" if is_gap(b, m) else ""}" data-metric="{m}"><div class="k">{html_text(i18n.metric_label(m, lang))}</div>'
+            f'<div class="v">{html_text(format_value(value, m))}</div>{target_html}</div>'
         )
     return '<div class="hehu-cards">' + "".join(cards) + "</div>"
 
@@ -85,13 +93,27 @@ def _table(
     return f'<div class="hehu-table-wrap"><table class="hehu-table" data-hehu="{hehu}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
+def _largest_first(counts: dict) -> list[tuple]:
+    """Shown counts, largest first, hidden ones last in vocabulary order (ordering hidden
+    counts by their value would tell them apart)."""
+    order = {k: i for i, k in enumerate(counts)}
+    return sorted(
+        counts.items(),
+        key=lambda kv: (
+            shown_number(kv[1]) is None,
+            -(shown_number(kv[1]) or 0),
+            order[kv[0]],
+        ),
+    )
+
+
 def _section(key: str, lang: str) -> str:
     return f'<div class="hehu-section">{html_text(i18n.t(key, lang))}</div>'
 
 
-def briefing_html(b: Briefing, lang: str = "zh", role: str | None = None) -> str:
-    """The whole briefing as HTML (shared by the page and the printable packs)."""
-    role = role or current_role()
+def briefing_html(b: Briefing, lang: str = "zh") -> str:
+    """The whole briefing as HTML (shared by the page and the printable packs), as disclosed
+    to the role it was built for."""
     zh = lang != "en"
     level = vocab.label(vocab.LEVELS, b.level, lang)
     parts = [
@@ -106,7 +128,7 @@ def briefing_html(b: Briefing, lang: str = "zh", role: str | None = None) -> str
         if b.questions
         else "",
         _section("headline", lang),
-        _cards(b, lang, role),
+        _cards(b, lang),
     ]
     kv = b.key_villages
     if len(kv):
@@ -127,8 +149,8 @@ def briefing_html(b: Briefing, lang: str = "zh", role: str | None = None) -> str
                         ("⚠ " if r["no_course"] else "") + r["name"],
                         r["town"],
                         r["course_sessions"],
-                        format_value(r["unpaired_left_behind"], "left_behind_children", role),
-                        r["overdue_follow_ups"],
+                        format_value(r["unpaired_left_behind"], "left_behind_children"),
+                        format_value(r["overdue_follow_ups"], "households_visited"),
                     ]
                     for r in kv.sort_values(["no_course", "name"], ascending=[False, True]).to_dict(
                         "records"
@@ -149,7 +171,7 @@ def briefing_html(b: Briefing, lang: str = "zh", role: str | None = None) -> str
                     r["name"],
                     vocab.label(vocab.ORG_KINDS, r["kind"], lang),
                     vocab.label(vocab.ORG_LEVELS, r["level"], lang),
-                    format_value(r["cases_received"], "cases_received", role),
+                    format_value(r["cases_received"], "cases_received"),
                 ]
                 for r in b.stations.sort_values(["level", "name"]).to_dict("records")
             ],
@@ -161,16 +183,14 @@ def briefing_html(b: Briefing, lang: str = "zh", role: str | None = None) -> str
     comma, stop, list_sep = ("，", "。", "、") if zh else (", ", ".", ", ")
 
     def figures(*metrics: str) -> str:
-        return comma.join(
-            f"{i18n.metric_label(k, lang)} {format_value(m[k], k, role)}" for k in metrics
-        )
+        return comma.join(f"{i18n.metric_label(k, lang)} {format_value(m[k], k)}" for k in metrics)
 
     by_cat = list_sep.join(
-        f"{vocab.label(vocab.CASE_CATEGORIES, k, lang)} {format_value(v, 'cases_received', role)}"
-        for k, v in sorted(b.cases_by_category.items(), key=lambda kv: -kv[1])
+        f"{vocab.label(vocab.CASE_CATEGORIES, k, lang)} {format_value(v, 'cases_received')}"
+        for k, v in _largest_first(b.cases_by_category)
     )
     ages = list_sep.join(
-        f"{_age_label(k, lang)} {format_value(v, 'cases_received', role)}"
+        f"{_age_label(k, lang)} {format_value(v, 'cases_received')}"
         for k, v in b.open_cases_by_age.items()
     )
     rate = format_value(m["resolution_rate"], "resolution_rate")
@@ -204,9 +224,9 @@ def briefing_html(b: Briefing, lang: str = "zh", role: str | None = None) -> str
             [
                 [
                     r["zh"] if zh else r["en"],
-                    format_value(r["households"], "households_must_visit", role),
-                    format_value(r["visited"], "households_visited", role),
-                    format_value(r["not_visited"], "households_must_visit", role),
+                    format_value(r["households"], "households_must_visit"),
+                    format_value(r["visited"], "households_visited"),
+                    format_value(r["not_visited"], "households_must_visit"),
                 ]
                 for r in b.must_visit_by_group.to_dict("records")
             ],

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from . import vocab
-from .briefing import OPEN_CASE_AGE_BANDS
 from .gazetteer import descendants
 from .metrics import (
     Period,
@@ -25,7 +24,6 @@ from .metrics import (
     active_pairings,
     high_risk_without_follow_up,
 )
-from .privacy import SMALL_CELL_MAX
 
 LAPSE_DAYS_ENV = "HEHU_LAPSE_DAYS"
 DUE_SOON_DAYS = 7
@@ -509,6 +507,10 @@ def key_villages_without_course(
 
 def household_groups(records: Records) -> pd.Series:
     """Household id -> the must-visit groups it belongs to, ';'-joined ('' for none)."""
+    return records.cached(("household_groups",), lambda: _household_groups(records))
+
+
+def _household_groups(records: Records) -> pd.Series:
     households = records["household"]
 
     def groups(categories: str) -> str:
@@ -526,18 +528,29 @@ def household_groups(records: Records) -> pd.Series:
 
 def must_visit_households(records: Records, group: str = "") -> pd.DataFrame:
     """Households in a must-visit group (any of the six when '' is given)."""
+    return records.cached(
+        ("must_visit_households", group), lambda: _must_visit_households(records, group)
+    )
+
+
+def _must_visit_households(records: Records, group: str) -> pd.DataFrame:
     households = records["household"].copy()
     households["groups"] = households["household_id"].map(household_groups(records))
+    # bool arrays, not Series: with no households an empty object Series would select columns
     if group:
-        return households[households["groups"].map(lambda g: group in g.split(";"))]
-    return households[households["groups"] != ""]
+        wanted = households["groups"].map(lambda g: group in g.split(";"))
+        return households[wanted.to_numpy(dtype=bool)]
+    return households[(households["groups"] != "").to_numpy(dtype=bool)]
 
 
 def _visits_in(records: Records, period: Period) -> pd.DataFrame:
-    visits = records["visit"]
-    return _with_place(
-        visits[period.contains(visits["date"])], records.household_place, "household_id"
-    )
+    def build() -> pd.DataFrame:
+        visits = records["visit"]
+        return _with_place(
+            visits[period.contains(visits["date"])], records.household_place, "household_id"
+        )
+
+    return records.cached(("visits_in", period), build)
 
 
 def must_visit_figures(records: Records, period: Period, group: str = "") -> pd.DataFrame:
@@ -611,6 +624,15 @@ def follow_up_rows(records: Records, period: Period, group: str = "") -> pd.Data
     the period's last day. Otherwise overdue when due before that day, due soon when due within
     the next 7 days (that day included), later beyond.
     """
+    # once per period: a group only keeps its households' rows
+    rows = records.cached(("follow_up_rows", period), lambda: _follow_up_rows(records, period))
+    if group:
+        ids = must_visit_households(records, group)["household_id"]
+        rows = rows[rows["household_id"].isin(ids).to_numpy(dtype=bool)].reset_index(drop=True)
+    return rows.copy()
+
+
+def _follow_up_rows(records: Records, period: Period) -> pd.DataFrame:
     as_of = period.as_of
     visits = records["visit"]
     screenings = records["screening"]
@@ -625,10 +647,6 @@ def follow_up_rows(records: Records, period: Period, group: str = "") -> pd.Data
         ],
         ignore_index=True,
     )[["source", "record_id", "household_id", "date", "follow_up_due"]]
-    if group:
-        asked = asked[
-            asked["household_id"].isin(must_visit_households(records, group)["household_id"])
-        ]
     later = visits.loc[visits["date"] <= as_of, ["household_id", "date"]].rename(
         columns={"date": "visit_date"}
     )
@@ -675,8 +693,11 @@ def follow_up_figures(records: Records, period: Period, group: str = "") -> pd.D
 
 
 def _screenings_in(records: Records, period: Period, group: str = "") -> pd.DataFrame:
-    screenings = _with_place(records["screening"], records.household_place, "household_id")
-    screenings = screenings[period.contains(screenings["date"])]
+    def build() -> pd.DataFrame:
+        screenings = _with_place(records["screening"], records.household_place, "household_id")
+        return screenings[period.contains(screenings["date"])]
+
+    screenings = records.cached(("screenings_in", period), build)
     if group:
         ids = must_visit_households(records, group)["household_id"]
         screenings = screenings[screenings["household_id"].isin(ids)]
@@ -723,7 +744,11 @@ def high_risk_rows(records: Records, period: Period, place: str, group: str = ""
 
 
 def _cases_with_state(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Cases received by `as_of` with their status on that day and their times."""
+    """Cases received by `as_of` with their status on that day and their times (once a day)."""
+    return records.cached(("cases_with_state", as_of), lambda: _case_states(records, as_of))
+
+
+def _case_states(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     cases = records["case"]
     cases = cases[cases["received_date"] <= as_of].copy()
     closed = cases["status"].isin(vocab.CASE_DONE_STATUSES) & (cases["closed_date"] <= as_of)
@@ -779,7 +804,7 @@ def case_figures(records: Records, period: Period, category: str = "") -> pd.Dat
             "open": _roll(records, still_open, "place_code"),
             "over_90_days": _roll(
                 records,
-                still_open[still_open["age_days"] > OPEN_CASE_AGE_BANDS[1][1]],
+                still_open[still_open["age_days"] > vocab.OPEN_CASE_AGE_BANDS[1][1]],
                 "place_code",
             ),
         }
@@ -841,21 +866,49 @@ def resolution_times(
     return out.reset_index()
 
 
+def open_case_age_figures(
+    records: Records, period: Period, category: str = ""
+) -> dict[str, pd.Series]:
+    """Per place: cases open on the period's last day in each age band {band label: figures}."""
+    cases = _cases_with_state(records, period.as_of)
+    cases = cases[cases["status_as_of"] == "open"]
+    if category:
+        cases = cases[cases["category"] == category]
+    return {
+        label: _roll(records, cases[cases["age_days"].between(low, high)], "place_code")
+        for low, high, label in vocab.OPEN_CASE_AGE_BANDS
+    }
+
+
+def open_case_age_frame(records: Records, period: Period, category: str = "") -> pd.DataFrame:
+    """Per place: cases open on the period's last day in each age band (columns: the bands'
+    labels) and in all (`total`)."""
+    frame = pd.DataFrame(open_case_age_figures(records, period, category))
+    frame["total"] = frame.sum(axis=1)
+    return frame
+
+
 def open_cases_by_age(
     records: Records, period: Period, place: str, category: str = ""
 ) -> pd.DataFrame:
     """Cases under a place open on the period's last day, by how long they have been open."""
-    cases = _cases_with_state(records, period.as_of)
-    cases = cases[
-        (cases["status_as_of"] == "open") & cases["place_code"].isin(places_under(records, place))
-    ]
-    if category:
-        cases = cases[cases["category"] == category]
+    records.check_place(place)
+    figures = open_case_age_figures(records, period, category)
     rows = [
-        {"band": label, "low": low, "cases": int(cases["age_days"].between(low, high).sum())}
-        for low, high, label in OPEN_CASE_AGE_BANDS
+        {"band": label, "low": low, "cases": int(figures[label].get(place, 0))}
+        for low, _high, label in vocab.OPEN_CASE_AGE_BANDS
     ]
     return pd.DataFrame(rows)
+
+
+def station_cases(records: Records, period: Period) -> pd.Series:
+    """Cases each station or studio received in the period, by org id (0 for none)."""
+    cases = records["case"]
+    received = cases[period.contains(cases["received_date"])]
+    orgs = records["org"]
+    stations = orgs.loc[orgs["kind"].isin(vocab.STATION_KINDS), "org_id"]
+    counts = received.groupby("org_id").size()
+    return counts.reindex(pd.Index(stations, name="org_id"), fill_value=0).astype("int64")
 
 
 # --------------------------------------------------------------------------- legal campaigns
@@ -936,54 +989,3 @@ def events_by_campaign_year(records: Records, period: Period, place: str) -> pd.
     out["_order"] = out["campaign"].map({c: i for i, c in enumerate(vocab.CAMPAIGNS)})
     out = out.sort_values(["year", "_order"], ascending=[False, True])
     return out.drop(columns="_order").reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------- small cells
-
-
-def small_cell_mask(
-    frame: pd.DataFrame,
-    columns: list[str],
-    *,
-    total_row=None,
-    additive: tuple[tuple[str, tuple[str, ...]], ...] = (),
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Which counts of people to hide from aggregate-only roles: (primary, secondary) masks.
-
-    Primary: counts from 1 to 4. Secondary: further cells hidden so that no hidden count can be
-    worked back by subtraction, down a column (the parts of `total_row`) or across a row (each
-    (total column, part columns) in `additive`). The smallest visible non-zero part is hidden
-    next to a lone hidden part, until nothing changes. `privacy.suppress_group` does the same
-    for one group; this is its two-way form for tables with a total row and total columns.
-    """
-    values = frame[columns].apply(pd.to_numeric, errors="coerce")
-    primary = (values >= 1) & (values <= SMALL_CELL_MAX)
-    hidden = primary.copy()
-
-    def hide_partner(cells: pd.Series, hidden_cells: pd.Series, total) -> object | None:
-        """The cell to hide beside a lone hidden cell of an equation total = sum(parts), or None."""
-        if hidden_cells.sum() != 1:
-            return None
-        candidates = cells[~hidden_cells & (cells > 0)]
-        parts = candidates.drop(index=total, errors="ignore")
-        candidates = parts if len(parts) else candidates  # keep the total visible if we can
-        return None if candidates.empty else candidates.idxmin()
-
-    for _ in range(50):
-        changed = False
-        if total_row is not None and total_row in values.index:
-            for column in columns:
-                partner = hide_partner(values[column], hidden[column], total_row)
-                if partner is not None:
-                    hidden.at[partner, column] = True
-                    changed = True
-        for total_col, part_cols in additive:
-            cells = [total_col, *part_cols]
-            for row in values.index:
-                partner = hide_partner(values.loc[row, cells], hidden.loc[row, cells], total_col)
-                if partner is not None:
-                    hidden.at[row, partner] = True
-                    changed = True
-        if not changed:
-            break
-    return primary, hidden & ~primary

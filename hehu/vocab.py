@@ -191,6 +191,8 @@ METRICS: dict[str, tuple[str, str, str]] = {
 }
 
 LAPSE_DAYS_DEFAULT = 90
+# How long open cases have been open: (from day, to day, label).
+OPEN_CASE_AGE_BANDS = [(0, 30, "0–30 天"), (31, 90, "31–90 天"), (91, 100000, "90 天以上")]
 
 
 def label(table: dict, key: str, lang: str = "zh") -> str:

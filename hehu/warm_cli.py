@@ -19,7 +19,7 @@ def add_commands(subparsers, add_db, commands) -> None:
 
 def cmd_warm(args) -> int:
     """Compute and keep the figures of every period an overview offers; say how long it took."""
-    from .figures import warm_figures
+    from .place_figures import warm_figures
     from .store import open_store
 
     store = open_store(args.db, create=False)

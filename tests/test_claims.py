@@ -20,13 +20,15 @@ from hehu.claims import (
     EXAMPLE_CLAIMS,
     canonical_column,
     check_claims_file,
+    disclosed_behind,
+    disclosed_result,
     parse_claim_period,
     parse_number,
     read_claims_table,
     records_behind,
-    suppress_frame,
 )
 from hehu.demo import SOURCE_FIGURES, YEARLY_COURSE_ATTENDANCE, YEARLY_COURSE_SESSIONS
+from hehu.disclosure import HIDDEN_COMPLEMENT, HIDDEN_SMALL
 from hehu.errors import HehuError
 from hehu.metrics import Period, load_records
 from widgets.claims_page import build_claims_page
@@ -220,20 +222,26 @@ def test_records_behind_a_claim_are_aggregated_and_add_up(small_results, small_r
     assert sorted(detail["case_id"]) == ["c1", "c2"]  # the rows themselves: staff only
 
 
-def test_small_counts_are_hidden_so_they_cannot_be_worked_back():
-    frame = pd.DataFrame({"org": ["a", "b", "c"], "cases": [1, 7, 9]})
-    frame.attrs["people_columns"] = ["cases"]
-    assert suppress_frame(frame, hidden=False)["cases"].tolist() == [1, 7, 9]
-    # one small cell: hidden, and the next smallest too, or 17 - 7 - 9 would give it away
-    assert suppress_frame(frame, hidden=True)["cases"].tolist() == ["<5", "*", 9]
-    # several small cells: merged into one 'other' row first
-    frame = pd.DataFrame({"org": ["a", "b", "c", "d"], "cases": [2, 3, 9, 6]})
-    frame.attrs["people_columns"] = ["cases"]
-    shown = suppress_frame(frame, hidden=True, other_label="其他")
-    assert shown.to_dict("records") == [
-        {"org": "c", "cases": 9},
-        {"org": "d", "cases": 6},
-        {"org": "其他", "cases": 5},
+def test_a_deputy_sees_a_claims_figures_as_every_other_page_discloses_them(
+    small_results, small_records
+):
+    cases = small_results[0]  # cases_received, county, 2022: 2 cases
+    assert disclosed_result(small_records, cases, "staff") is cases
+    shown = disclosed_result(small_records, cases, "deputy")
+    # the figure is hidden, and so are the difference and the status that would tell it
+    assert shown.computed == HIDDEN_SMALL and shown.difference is None
+    assert shown.status == "not_disclosed"
+    # behind it, place by place: the disclosed place figures, never the records' counts
+    behind = disclosed_behind(small_records, cases.claim, "deputy")
+    assert list(behind.columns) == ["area", "cases_received", "cases_resolved", "resolution_rate"]
+    assert behind["area"].iloc[-1] == "合计"
+    people = behind[["cases_received", "cases_resolved"]].to_numpy().ravel()
+    assert all(v in (0, HIDDEN_SMALL, HIDDEN_COMPLEMENT) for v in people)
+    # sessions and attendances are not people: their records behind stay as they are
+    courses = disclosed_behind(small_records, small_results[1].claim, "deputy")
+    assert courses.to_dict("records") == [
+        {"area": "乙街道", "sessions": 1, "attendance": 30},
+        {"area": "甲镇", "sessions": 1, "attendance": 50},
     ]
 
 
@@ -307,9 +315,9 @@ def test_claims_page_checks_the_example_on_the_demo(demo_url, monkeypatch):
     assert [r.status for r in view.results] == ["matched"] * (len(SOURCE_FIGURES) + 4)
     assert "相符" in text(view.summary.value) and 'data-status="matched"' in view.table.value
     assert "示例数据" in text(page.children[0].value)  # the demo banner
-    # one click away: the cases behind "接访90起", by organisation, small counts merged away
+    # one click away: the cases behind "接访90起", town by town as every page discloses them
     behind = view.open_claim(2).value
-    assert "小雨滴工作室" in behind and "合计" in text(behind) and "90" in text(behind)
+    assert "高沟镇" in behind and "合计" in text(behind) and "90" in text(behind)
     assert "D-C-" not in behind  # no rows for a presenter
 
 
@@ -328,9 +336,13 @@ def test_claims_page_upload_drill_down_and_roles(small_store, monkeypatch):
             "last_modified": dt.datetime.now(),
         },
     )
-    assert [r.status for r in view.results] == [s for _f, s, _c in SMALL_CLAIMS]
+    # a computed count of people that is hidden cannot be matched or not: its status says so
+    hidden = {0, 4, 5, 13}  # cases 2, their resolution rate, cases 1, children 3
+    assert [r.status for r in view.results] == [
+        "not_disclosed" if n in hidden else s for n, (_f, s, _c) in enumerate(SMALL_CLAIMS)
+    ]
     table = text(view.table.value)
-    for word in ("相符", "在容差内", "记录不支持", "无相关记录", "文件有误", "未知指标"):
+    for word in ("不予公开", "记录不支持", "无相关记录", "文件有误", "未知指标"):
         assert word in table
     # computed cases for the county (2) are a count of people: '<5' for a deputy
     first_row = re.search(r'<tr data-row="2".*?</tr>', view.table.value).group(0)

@@ -41,7 +41,7 @@ def test_role_from_groups(groups, role):
 
 
 def test_every_hehu_role_has_a_group():
-    from hehu.privacy import ROLES
+    from hehu.disclosure import ROLES
 
     assert {role_from_groups([f"hehu-{r}"]) for r in ROLES} == set(ROLES)
 

@@ -25,11 +25,11 @@ from hehu.figures import (
     page_gaps,
     page_metrics,
     period_key,
-    warm_figures,
     years_with_records,
 )
 from hehu.gaps import gaps_by_place
 from hehu.metrics import Period, load_records, metrics_by_place
+from hehu.place_figures import warm_figures
 from hehu.store import SCHEMA_VERSION, open_store
 from widgets.overview import build_overview_page
 

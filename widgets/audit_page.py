@@ -6,8 +6,8 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
+from hehu.disclosure import current_role, sees_person_rows
 from hehu.errors import HehuError
-from hehu.privacy import current_role, sees_person_rows
 from hehu.reports import html_text
 from hehu.store import Store
 

@@ -7,9 +7,9 @@ import traitlets
 
 from hehu import i18n
 from hehu.briefing import Briefing, build_briefing
+from hehu.disclosure import current_role
 from hehu.errors import HehuError, UnknownPlace
 from hehu.metrics import Records
-from hehu.privacy import current_role
 from hehu.reports import briefing_html
 
 from .common import (
@@ -38,7 +38,7 @@ class BriefingState(traitlets.HasTraits):
 
     def briefing(self) -> Briefing:
         """The briefing for the current place and period."""
-        return build_briefing(self.records, self.place, period_from_key(self.period_key))
+        return build_briefing(self.records, self.place, period_from_key(self.period_key), self.role)
 
 
 def place_options(records: Records, lang: str) -> list[tuple[str, str]]:
@@ -96,7 +96,7 @@ class BriefingView(w.VBox):
         self._redraw()
 
     def _redraw(self, _change=None):
-        self.body.value = briefing_html(self.state.briefing(), self.state.lang, self.state.role)
+        self.body.value = briefing_html(self.state.briefing(), self.state.lang)
 
 
 def build_briefing_page(db_url: str | None = None, params: dict | None = None) -> w.VBox:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ipywidgets as w
+import pandas as pd
 
 from hehu import tracking, vocab
+from hehu.disclosure import HIDDEN_COMPLEMENT, shown_number
+from hehu.metrics import Period
 from hehu.store import Store
 
 from .charts import bar_chart, heat_table
@@ -127,31 +130,29 @@ class CasesView(TrackingView):
             place_columns,
             note,
             gap_columns=("over_90_days",),
-            total_row=place,
-            additive=(("received", ("resolved", "open")),),
-            derived={"resolution_rate": ("resolved", "received")},
+            figures=None
+            if state.shows_rows
+            else state.place_figures(
+                "case", ("received", "resolved", "resolution_rate", "open", "over_90_days")
+            ),
         )
         parts = rows[~rows["is_total"]]
         self.place_chart.value = bar_chart(
             list(parts["label"]),
-            [
-                chart_series(
-                    tr("received", lang),
-                    parts["received"],
-                    shown.loc[parts.index, "received"],
-                    "count",
-                    lang,
-                )
-            ],
+            [chart_series(tr("received", lang), shown.loc[parts.index, "received"], "count", lang)],
             title=f"{tr('received', lang)} · {state.place_name()}",
             key="case-places",
             empty_text=tr("no_data", lang),
         )
 
-        times = tracking.resolution_times(records, period, place, category)
         closed_rows = tracking.case_rows(records, period, place, category)
-        median_all = closed_rows["days_to_close"].median()
-        total, total_shown = rows.loc[place], shown.loc[place]
+        total_shown = shown.loc[place]
+        # The median of a few cases is a fact about those cases: shown with their count only.
+        median_all = (
+            closed_rows["days_to_close"].median()
+            if shown_number(total_shown["resolved"]) is not None
+            else HIDDEN_COMPLEMENT
+        )
         self.cards.value = cards_html(
             [
                 Card(
@@ -178,18 +179,23 @@ class CasesView(TrackingView):
                     "over_90_days",
                     tr("over_90_days", lang),
                     format_cell(total_shown["over_90_days"], "count"),
-                    gap=positive(total["over_90_days"]),
+                    gap=positive(total_shown["over_90_days"]),
                 ),
                 Card("median_days", tr("median_days", lang), format_cell(median_all, "days")),
             ]
         )
 
-        by_category = tracking.cases_by_category_status(records, period, place, category)
-        by_category["label"] = by_category["category"].map(
-            lambda c: vocab.label(vocab.CASE_CATEGORIES, c, lang)
-        )
         statuses = list(vocab.CASE_STATUSES)
-        by_category = with_total_row(by_category, [*statuses, "total"], "label", tr("total", lang))
+
+        def category_table(when: Period) -> pd.DataFrame:
+            frame = tracking.cases_by_category_status(records, when, place, category)
+            frame["label"] = frame["category"].map(
+                lambda c: vocab.label(vocab.CASE_CATEGORIES, c, lang)
+            )
+            return with_total_row(frame, [*statuses, "total"], "label", tr("total", lang))
+
+        category_periods = state.across_periods(category_table)
+        by_category = category_periods[state.period_key]
         category_columns = [
             Column("label", tr("category", lang)),
             *[Column(s, vocab.label(vocab.CASE_STATUSES, s, lang), "count") for s in statuses],
@@ -200,6 +206,9 @@ class CasesView(TrackingView):
             by_category,
             category_columns,
             note,
+            periods=category_periods,
+            showing=state.period_key,
+            row_key=("label",),
             total_row=len(by_category) - 1,
             additive=(("total", tuple(statuses)),),
         )
@@ -209,7 +218,6 @@ class CasesView(TrackingView):
             [
                 chart_series(
                     vocab.label(vocab.CASE_STATUSES, s, lang),
-                    body[s],
                     category_shown.loc[body.index, s],
                     "count",
                     lang,
@@ -221,10 +229,17 @@ class CasesView(TrackingView):
             empty_text=tr("no_data", lang),
         )
 
-        stations = tracking.cases_by_station(records, period, place, category)
         station_counts = ["received", "resolved", "referred", "open"]
-        stations = with_total_row(stations, station_counts, "station", tr("total", lang))
-        stations.loc[stations["is_total"], "median_days"] = closed_rows["days_to_close"].median()
+
+        def station_table(when: Period) -> pd.DataFrame:
+            frame = tracking.cases_by_station(records, when, place, category)
+            frame = with_total_row(frame, station_counts, "station", tr("total", lang))
+            closed = tracking.case_rows(records, when, place, category)["days_to_close"]
+            frame.loc[frame["is_total"], "median_days"] = closed.median()
+            return frame
+
+        station_periods = state.across_periods(station_table)
+        stations = station_periods[state.period_key]
         station_columns = [
             Column("station", tr("station", lang)),
             Column("received", tr("received", lang), "count"),
@@ -238,13 +253,23 @@ class CasesView(TrackingView):
             stations,
             station_columns,
             note,
+            periods=station_periods,
+            showing=state.period_key,
+            row_key=("station",),
             total_row=len(stations) - 1,
             additive=(("received", ("resolved", "referred", "open")),),
+            derived={"median_days": ("resolved", "referred")},
         )
 
-        times["label"] = times["category"].map(
-            lambda c: vocab.label(vocab.CASE_CATEGORIES, c, lang)
-        )
+        def time_table(when: Period) -> pd.DataFrame:
+            frame = tracking.resolution_times(records, when, place, category)
+            frame["label"] = frame["category"].map(
+                lambda c: vocab.label(vocab.CASE_CATEGORIES, c, lang)
+            )
+            return frame
+
+        time_periods = state.across_periods(time_table)
+        times = time_periods[state.period_key]
         time_columns = [
             Column("label", tr("category", lang)),
             Column("closed", tr("closed", lang), "count"),
@@ -252,7 +277,16 @@ class CasesView(TrackingView):
             Column("mean_days", tr("mean_days", lang), "days"),
             Column("max_days", tr("max_days", lang), "days"),
         ]
-        self.time_table.show_as(role, times, time_columns, note)
+        self.time_table.show_as(
+            role,
+            times,
+            time_columns,
+            note,
+            periods=time_periods,
+            showing=state.period_key,
+            row_key=("label",),
+            derived={d: ("closed",) for d in ("median_days", "mean_days", "max_days")},
+        )
 
         ages = tracking.open_cases_by_age(records, period, place, category)
         ages = with_total_row(ages, ["cases"], "band", tr("total", lang))
@@ -260,9 +294,11 @@ class CasesView(TrackingView):
             Column("band", tr("band", lang)),
             Column("cases", tr("cases_n", lang), "count"),
         ]
-        self.age_table.show_as(
-            role, ages, age_columns, note, gap_columns=(), total_row=len(ages) - 1
-        )
+        band_figures = None
+        if not state.shows_rows:  # the place's bands as disclosed with every place's figures
+            bands = state.place_figures("open_case", [*ages["band"][:-1], "total"]).loc[place]
+            band_figures = pd.DataFrame({"cases": list(bands)}, index=ages.index)
+        self.age_table.show_as(role, ages, age_columns, note, gap_columns=(), figures=band_figures)
 
         if state.shows_rows:
             cases = tracking.case_rows(records, period, place, category)

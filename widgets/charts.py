@@ -6,7 +6,7 @@ Chinese reads the same on a phone or projector whatever fonts it has. Builders r
 and never display anything: the caller decides where a chart goes.
 
 Counts hidden from aggregate-only roles are drawn as hatched bars of a fixed height with the
-page's own text ('<5' or '*'), so a chart never shows what the table hides.
+page's own text (the disclosure markers), so a chart never shows what the table hides.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from matplotlib import font_manager
 # Figure, not pyplot: no global figure state, no GUI backend, safe in a kernel serving widgets.
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+
+from hehu.disclosure import MARKERS
 
 from .common import html_text
 
@@ -188,7 +190,12 @@ def bar_chart(
         handles = ax.get_legend_handles_labels()[0]
         if any(any(s.hidden or []) for s in series):
             handles.append(
-                Patch(facecolor="white", edgecolor=HIDDEN_COLOUR, hatch="///", label="<5 / *")
+                Patch(
+                    facecolor="white",
+                    edgecolor=HIDDEN_COLOUR,
+                    hatch="///",
+                    label=" / ".join(MARKERS),
+                )
             )
         if len(series) > 1 or len(handles) > len(series):
             # below the bars, so a legend never covers one

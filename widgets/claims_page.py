@@ -17,13 +17,14 @@ from hehu.claims import (
     STATUSES,
     ClaimResult,
     check_claims_file,
+    disclosed_behind,
+    disclosed_result,
     records_behind,
     status_label,
-    suppress_frame,
 )
+from hehu.disclosure import current_role, is_hidden, legend, sees_person_rows
 from hehu.errors import HehuError
 from hehu.metrics import Records
-from hehu.privacy import AGGREGATE_ONLY_ROLES, current_role, sees_person_rows, suppress_small
 
 from .common import (
     error_box,
@@ -66,13 +67,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "behind_sum": ("合计", "Total"),
     "no_rows": ("无记录", "no records"),
     "detail": ("明细（仅工作人员可见，最多 200 行）", "Rows (staff only, at most 200)"),
-    "suppressed_note": (
-        "不足 5 的数合并为“其他”；“<5”表示 1 至 4；“*”为防止反推而隐去的数值。",
-        "Counts under 5 are merged into 'others'; '<5' means 1 to 4; '*' is hidden so that "
-        "a small count cannot be worked back.",
-    ),
     "tolerance": ("容差", "tolerance"),
-    "other": ("其他（各不足 5，合并）", "others (each under 5, merged)"),
     "invalid_rows": (
         "有 {n} 行无法核对，原因见“结果”列。",
         "{n} rows could not be checked; see the Result column.",
@@ -86,6 +81,7 @@ STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     "not_supported": ("✗", "#7f1d1d", "#fee2e2"),
     "no_records": ("○", "#374151", "#e5e7eb"),
     "invalid": ("!", "#7c2d12", "#ffedd5"),
+    "not_disclosed": ("—", "#374151", "#e5e7eb"),
 }
 
 CSS = """
@@ -125,13 +121,15 @@ def _metric_name(metric: str, lang: str) -> str:
     return i18n.metric_label(metric, lang) if metric in vocab.METRICS else metric
 
 
-def _number(value, metric: str, role: str) -> str:
-    """A claimed or computed value as shown to a role (counts of people 1..4 as '<5')."""
+def _number(value, metric: str) -> str:
+    """A claimed or computed value (already disclosed) as text."""
     if value is None:
         return "—"
+    if is_hidden(value):
+        return value
     if metric in vocab.METRICS and vocab.METRICS[metric][2] == "rate":
         return f"{value:.1%}"
-    return format_value(value, metric, role) if metric in vocab.METRICS else str(value)
+    return format_value(value, metric) if metric in vocab.METRICS else str(value)
 
 
 def _period_text(result: ClaimResult, lang: str) -> str:
@@ -140,14 +138,8 @@ def _period_text(result: ClaimResult, lang: str) -> str:
     return f"{result.period_start} {'to' if lang == 'en' else '至'} {result.period_end}"
 
 
-def _hides(result: ClaimResult, role: str) -> bool:
-    """Whether the computed value is hidden from this role, so the difference must be too."""
-    shown = _number(result.computed, result.metric, role)
-    return shown.startswith("<")
-
-
-def results_html(results: list[ClaimResult], lang: str, role: str) -> str:
-    """The results table: one row per claim, the status as colour plus text."""
+def results_html(results: list[ClaimResult], lang: str) -> str:
+    """The results table: one row per claim (as disclosed), the status as colour plus text."""
     documents = sorted({r.document for r in results if r.document})
     headers = ["row", "metric", "place", "period", "claimed", "computed", "difference", "status"]
     if len(documents) > 1:
@@ -162,7 +154,7 @@ def results_html(results: list[ClaimResult], lang: str, role: str) -> str:
     rows = []
     for r in results:
         difference = r.difference
-        if difference is None or _hides(r, role):
+        if difference is None:
             difference_text = "—"
         elif difference == 0:
             difference_text = "0"
@@ -180,8 +172,8 @@ def results_html(results: list[ClaimResult], lang: str, role: str) -> str:
             "metric": html_text(_metric_name(r.metric, lang)),
             "place": html_text(r.place_name or r.place_code),
             "period": html_text(period),
-            "claimed": html_text(_number(r.claimed, r.metric, "staff")),
-            "computed": html_text(_number(r.computed, r.metric, role)),
+            "claimed": html_text(_number(r.claimed, r.metric)),
+            "computed": html_text(_number(r.computed, r.metric)),
             "difference": html_text(difference_text),
             "status": status_badge(r.status, lang, extra),
             "note": f'<div class="hehu-claims-note">{html_text(r.note)}</div>',
@@ -262,24 +254,26 @@ def behind_html(records: Records, result: ClaimResult, lang: str, role: str) -> 
     """The records behind one claim, as the role may see them."""
     if result.claim is None:
         return error_box(result.error).value
-    hidden = role in AGGREGATE_ONLY_ROLES
-    frame = records_behind(records, result.claim, coarse=hidden, lang=lang)
-    shown = suppress_frame(frame, hidden, t("other", lang))
-    people = frame.attrs.get("people_columns", [])
-    # Totals from the unhidden frame; a small total of people is hidden like any other count.
+    if not sees_person_rows(role):
+        frame = disclosed_behind(records, result.claim, role, lang)
+        labels = {c: i18n.metric_label(c, lang) for c in frame.columns if c in vocab.METRICS}
+        return frame_html(frame.rename(columns=labels), lang) + (
+            f'<div class="hehu-foot">{html_text(legend(lang))}</div>'
+        )
+    frame = records_behind(records, result.claim, lang=lang)
     totals = {
-        c: (suppress_small(int(frame[c].sum()), role) if c in people else frame[c].sum())
+        c: frame[c].sum()
         for c in frame.columns
         if pd.api.types.is_numeric_dtype(frame[c]) and c != frame.columns[0]
     }
-    parts = [frame_html(shown, lang, totals or None)]
-    if hidden and frame.attrs.get("people_columns"):
-        parts.append(f'<div class="hehu-foot">{html_text(t("suppressed_note", lang))}</div>')
-    if sees_person_rows(role):
-        detail = records_behind(records, result.claim, detail=True, lang=lang).head(200)
-        parts.append(f'<div class="hehu-sub">{html_text(t("detail", lang))}</div>')
-        parts.append(frame_html(detail, lang))
-    return "".join(parts)
+    detail = records_behind(records, result.claim, detail=True, lang=lang).head(200)
+    return "".join(
+        [
+            frame_html(frame, lang, totals or None),
+            f'<div class="hehu-sub">{html_text(t("detail", lang))}</div>',
+            frame_html(detail, lang),
+        ]
+    )
 
 
 class ClaimsView(w.VBox):
@@ -333,6 +327,7 @@ class ClaimsView(w.VBox):
         except HehuError as exc:
             self.message.value = error_box(exc.message(self.lang)).value
             return
+        results = [disclosed_result(self.records, r, self.role) for r in results]
         self.results = results
         invalid = sum(r.status == "invalid" for r in results)
         message = f'<div class="hehu-sub" data-hehu="claims-file">{html_text(t("checked_file", self.lang, name=name, n=len(results)))}'
@@ -340,7 +335,7 @@ class ClaimsView(w.VBox):
             message += f"；{html_text(t('invalid_rows', self.lang, n=invalid))}"
         self.message.value = message + "</div>"
         self.summary.value = summary_html(results, self.lang)
-        self.table.value = results_html(results, self.lang, self.role)
+        self.table.value = results_html(results, self.lang)
         self._fill_drilldown()
 
     def _on_upload(self, change) -> None:

@@ -8,8 +8,9 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from hehu import i18n
-from hehu.metrics import Records, load_records
-from hehu.privacy import current_role
+from hehu.disclosure import current_role
+from hehu.figures import PageRecords
+from hehu.metrics import Records
 from hehu.reports import PAGE_STYLESHEET, demo_banner, html_text
 from hehu.store import Store, open_store
 
@@ -43,8 +44,9 @@ def page_store(url: str | None = None) -> Store:
 
 
 def page_records(store: Store) -> Records:
-    """A snapshot of the records for a page."""
-    return load_records(store)
+    """The records of a page: the gazetteer now, the rest when first needed, and figures from
+    the cache shared by every kernel when it has them."""
+    return PageRecords(store)
 
 
 def error_box(message: str) -> w.HTML:

@@ -162,19 +162,13 @@ class CoursesView(TrackingView):
             Column("attendance", tr("attendance", lang), "number"),
             Column("girls", tr("girls", lang), "number"),
             Column("girls_share", tr("girls_share", lang), "rate"),
-            Column("children", tr("children", lang), "count"),
+            # the villages' own statistics (the gazetteer), not a count of records
+            Column("children", tr("children", lang), "number"),
             Column("reach_per_1000", tr("reach_per_1000", lang), "per1000"),
             Column("target_sessions", tr("target_sessions", lang), "number"),
             Column("target_attendance", tr("target_attendance", lang), "number"),
         ]
-        shown = self.place_table.show_as(
-            role,
-            rows,
-            place_columns,
-            note,
-            total_row=place,
-            derived={"reach_per_1000": ("children",)},
-        )
+        shown = self.place_table.show_as(role, rows, place_columns, note)
         total = rows.loc[place]
         status = tracking.key_village_courses(records, period, place, org)
         missed = status[status["no_course"]]

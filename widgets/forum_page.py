@@ -10,10 +10,13 @@ import ipywidgets as w
 import pandas as pd
 
 from hehu import i18n
-from hehu.claims import EXAMPLE_CLAIMS, check_claims_file, status_label
+from hehu.claims import EXAMPLE_CLAIMS, check_claims_file, disclosed_result, status_label
+from hehu.disclosure import is_hidden, legend, shown_number
 from hehu.errors import HehuError
+from hehu.figures import years_with_records
 from hehu.formatting import format_value
-from hehu.metrics import Period, Records, metrics_by_place
+from hehu.metrics import Records
+from hehu.place_figures import disclosed_place_figures
 from hehu.reports import html_text
 
 from .charts import Series, column_chart
@@ -41,10 +44,6 @@ TEXT = {
     "claimed": ("报告数", "Reported"),
     "computed": ("记录数", "From records"),
     "status": ("核对结果", "Result"),
-    "forum_note": (
-        "本页仅显示汇总数据，小于 5 的人数显示为 <5。",
-        "Aggregates only; counts of people under 5 show as <5.",
-    ),
 }
 STATUS_COLOURS = {
     "matched": "#1a7f37",
@@ -52,6 +51,7 @@ STATUS_COLOURS = {
     "not_supported": "#cf222e",
     "no_records": "#57606a",
     "invalid": "#57606a",
+    "not_disclosed": "#57606a",
 }
 
 
@@ -60,27 +60,29 @@ def _t(key: str, lang: str) -> str:
     return en if lang == "en" else zh
 
 
-def yearly_figures(records: Records) -> pd.DataFrame:
-    """The trend metrics for the county, one row per year with records."""
-    years = sorted(
-        {int(y) for y in records["course"]["date"].dt.year.dropna()}
-        | {int(y) for y in records["case"]["received_date"].dt.year.dropna()}
-    )
+def yearly_figures(records: Records, role: str = FORUM_ROLE) -> pd.DataFrame:
+    """The trend metrics for the county, one row per year with records, as the role may see
+    them (the same disclosure as every other page)."""
+    years = sorted(years_with_records(records))
     rows = {
-        y: metrics_by_place(records, Period.year(y)).loc[records.root, TREND_METRICS] for y in years
+        y: disclosed_place_figures(records, str(y), role).loc[records.root, TREND_METRICS]
+        for y in years
     }
     return pd.DataFrame(rows).T
 
 
 def _claims_table(records: Records, lang: str) -> str:
-    results = check_claims_file(records, EXAMPLE_CLAIMS, EXAMPLE_CLAIMS.name)
+    results = [
+        disclosed_result(records, r, FORUM_ROLE)
+        for r in check_claims_file(records, EXAMPLE_CLAIMS, EXAMPLE_CLAIMS.name)
+    ]
     rows = []
     for r in results:
         colour = STATUS_COLOURS.get(r.status, "#57606a")
         rows.append(
             f"<tr><td>{html_text(i18n.metric_label(r.metric, lang))}</td><td>{html_text(r.period_start)}–{html_text(r.period_end)}</td>"
-            f'<td class="num">{html_text(format_value(r.claimed, r.metric, FORUM_ROLE) if r.claimed is not None else "—")}</td>'
-            f'<td class="num">{html_text(format_value(r.computed, r.metric, FORUM_ROLE) if r.computed is not None else "—")}</td>'
+            f'<td class="num">{html_text(format_value(r.claimed, r.metric) if r.claimed is not None else "—")}</td>'
+            f'<td class="num">{html_text(format_value(r.computed, r.metric) if r.computed is not None else "—")}</td>'
             f'<td style="color:{colour};font-weight:700">{html_text(status_label(r.status, lang))}</td></tr>'
         )
     head = f"<tr><th>{html_text(i18n.t('metric', lang))}</th><th>{html_text(i18n.t('period', lang))}</th><th class='num'>{_t('claimed', lang)}</th><th class='num'>{_t('computed', lang)}</th><th>{_t('status', lang)}</th></tr>"
@@ -109,7 +111,14 @@ class ForumView(w.VBox):
         trends = "".join(
             column_chart(
                 x,
-                [Series(i18n.metric_label(m, lang), [float(v) for v in yearly[m]])],
+                [
+                    Series(
+                        i18n.metric_label(m, lang),
+                        [shown_number(v) or 0.0 for v in yearly[m]],
+                        texts=[format_value(v, m) for v in yearly[m]],
+                        hidden=[is_hidden(v) for v in yearly[m]],
+                    )
+                ],
                 title=i18n.metric_label(m, lang),
                 key=f"forum-{m}",
             )
@@ -126,7 +135,7 @@ class ForumView(w.VBox):
                 w.HTML(
                     f'<div class="hehu-section">{html_text(_t("check", lang))}</div>{_claims_table(records, lang)}'
                 ),
-                w.HTML(f'<div class="hehu-foot">{html_text(_t("forum_note", lang))}</div>'),
+                w.HTML(f'<div class="hehu-foot">{html_text(legend(lang))}</div>'),
             ],
             layout=w.Layout(width="100%"),
         )
@@ -135,12 +144,12 @@ class ForumView(w.VBox):
         self._redraw()
 
     def _redraw(self, _change=None):
-        figures = self.state.metrics().loc[self.state.records.root]
+        figures = self.state.figures().loc[self.state.records.root]
         self.cards.value = (
             '<div class="hehu-cards">'
             + "".join(
                 f'<div class="hehu-card" data-metric="{m}"><div class="k">{html_text(i18n.metric_label(m, self.lang))}</div>'
-                f'<div class="v">{html_text(format_value(figures[m], m, FORUM_ROLE))}</div></div>'
+                f'<div class="v">{html_text(format_value(figures[m], m))}</div></div>'
                 for m in HEADLINE
             )
             + "</div>"

@@ -13,11 +13,11 @@ from types import SimpleNamespace
 
 import ipywidgets as w
 
+from hehu.disclosure import current_role, sees_person_rows
 from hehu.errors import HehuError
 from hehu.importing import KIND_SPECS, ImportReport, import_file
 from hehu.importing.report import read_output_file
 from hehu.importing.workbook import imports_dir, save_upload
-from hehu.privacy import current_role, sees_person_rows
 from hehu.store import Store
 
 from .common import error_box, failure_page, html_text, page_language, page_shell, page_store

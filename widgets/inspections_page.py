@@ -15,6 +15,7 @@ import ipywidgets as w
 import pandas as pd
 
 from hehu import i18n, vocab
+from hehu.disclosure import current_role
 from hehu.errors import HehuError
 from hehu.inspections import (
     inspections_frame,
@@ -25,7 +26,6 @@ from hehu.inspections import (
     validate_inspection,
 )
 from hehu.metrics import Records, load_records
-from hehu.privacy import current_role
 from hehu.store import Store
 
 from .briefing import place_options

@@ -8,7 +8,9 @@ import folium
 import pandas as pd
 
 from hehu import i18n, vocab
-from hehu.formatting import format_value  # noqa: F401 - pages import it from here too
+from hehu.disclosure import is_hidden, shown_number
+from hehu.formatting import format_value
+from hehu.place_figures import has_gap
 
 from .common import html_text
 from .offline_map import OfflineMap, tile_layer_for
@@ -58,31 +60,29 @@ def marker_radius(value, max_value, smallest: float, largest: float) -> float:
     return smallest + (largest - smallest) * math.sqrt(max(float(value), 0) / float(max_value))
 
 
-def _popup_html(
-    row, metrics_row, metric: str, gaps_row, lang: str, role: str | None, drill_down: bool = False
-) -> str:
+def _popup_html(row, figures, metric: str, lang: str, drill_down: bool = False) -> str:
+    """A place's popup: its figures as disclosed (`figures` is its row of them)."""
     lines = [
         f'<div class="hehu-popup" style="font-size:13px;min-width:180px">'
         f"<b>{html_text(row['name'])}</b> <span style='color:#666'>{html_text(vocab.label(vocab.LEVELS, row['level'], lang))}</span><br>"
-        f"<b>{html_text(i18n.metric_label(metric, lang))}：{html_text(format_value(metrics_row[metric], metric, role))}</b><br>"
+        f"<b>{html_text(i18n.metric_label(metric, lang))}：{html_text(format_value(figures[metric], metric))}</b><br>"
     ]
     for m in POPUP_METRICS:
         if m != metric:
             lines.append(
-                f"{html_text(i18n.metric_label(m, lang))}：{html_text(format_value(metrics_row[m], m, role))}<br>"
+                f"{html_text(i18n.metric_label(m, lang))}：{html_text(format_value(figures[m], m))}<br>"
             )
     gap_lines = []
-    if gaps_row is not None:
-        if row["key_village"] and gaps_row["no_course"]:
+    if figures is not None and has_gap(figures, bool(row["key_village"])):
+        if row["key_village"] and shown_number(figures["no_course"]):
             gap_lines.append(i18n.t("gap_no_course", lang))
-        if gaps_row["unpaired_left_behind"]:
-            gap_lines.append(
-                f"{i18n.t('gap_unpaired', lang)}（{format_value(gaps_row['unpaired_left_behind'], 'left_behind_children', role)}）"
-            )
-        if gaps_row["overdue_follow_ups"]:
-            gap_lines.append(
-                f"{i18n.t('gap_overdue', lang)}（{int(gaps_row['overdue_follow_ups'])}）"
-            )
+        for column, key in (
+            ("unpaired_left_behind", "gap_unpaired"),
+            ("overdue_follow_ups", "gap_overdue"),
+        ):
+            value = figures[column]
+            if is_hidden(value) or (shown_number(value) or 0) > 0:
+                gap_lines.append(f"{i18n.t(key, lang)}（{format_value(value, column)}）")
     if gap_lines:
         lines.append(
             f"<span style='color:{GAP_COLOUR}'>⚠ "
@@ -189,25 +189,32 @@ def _framed_map(located: pd.DataFrame, zoom: int, tiles: str, tianditu_key) -> f
     return fmap
 
 
+def shown_values(figures: pd.DataFrame, metric: str) -> pd.Series:
+    """A metric's shown values as numbers; NaN where hidden (drawn as "no data": neither a
+    circle's size nor its colour may tell a hidden count)."""
+    return figures[metric].map(shown_number).astype("float64")
+
+
 def build_overview_map(
     places: pd.DataFrame,
-    metrics: pd.DataFrame,
-    gaps: pd.DataFrame,
+    figures: pd.DataFrame,
     stations: pd.DataFrame,
     metric: str,
     *,
     lang: str = "zh",
-    role: str | None = None,
     tiles: str = "none",
     tianditu_key: str | None = None,
 ) -> folium.Map:
-    """The county map: townships and key villages sized and coloured by a metric, gaps, stations."""
+    """The county map: townships and key villages sized and coloured by a metric, gaps, stations.
+
+    `figures` are every place's figures as the role may see them (disclosed_place_figures).
+    """
     located = places[places["lat"].notna() & places["lon"].notna()]
     townships = located[located["level"].isin(vocab.TOWNSHIP_LEVELS)]
     keys = located[located["key_village"].astype(bool)]
     fmap = _framed_map(located, 10, tiles, tianditu_key)
 
-    values = metrics[metric]
+    values = shown_values(figures, metric)
     shown = pd.concat([townships["code"], keys["code"]])
     breaks, colours = colour_classes(values.reindex(shown).astype(float))
     layer_town = folium.FeatureGroup(name=i18n.t("layer_townships", lang), show=True)
@@ -220,10 +227,8 @@ def build_overview_map(
         value = values.get(code)
         uncertain = row["coord_quality"] in vocab.UNCERTAIN_COORDS
         colour = colours.get(code, NO_DATA_COLOUR)
-        gaps_row = gaps.loc[code] if code in gaps.index else None
-        popup = folium.Popup(
-            _popup_html(row, metrics.loc[code], metric, gaps_row, lang, role), max_width=300
-        )
+        place = figures.loc[code]
+        popup = folium.Popup(_popup_html(row, place, metric, lang), max_width=300)
         folium.CircleMarker(
             location=[row["lat"], row["lon"]],
             radius=marker_radius(value, max_value, smallest, largest),
@@ -233,16 +238,12 @@ def build_overview_map(
             fill=True,
             fill_color=colour,
             fill_opacity=0.35 if uncertain else 0.85,
-            tooltip=html_text(f"{row['name']}：{format_value(value, metric, role)}"),
+            tooltip=html_text(f"{row['name']}：{format_value(place[metric], metric)}"),
             popup=popup,
             class_name=f"hehu-marker hehu-{row['level']}"
             + (" hehu-uncertain" if uncertain else ""),
         ).add_to(layer)
-        if (
-            row["level"] in vocab.VILLAGE_LEVELS
-            and gaps_row is not None
-            and bool(gaps_row["has_gap"])
-        ):
+        if row["level"] in vocab.VILLAGE_LEVELS and has_gap(place, bool(row["key_village"])):
             _gap_ring(row, marker_radius(value, max_value, smallest, largest), lang).add_to(
                 layer_gap
             )
@@ -289,12 +290,10 @@ def build_overview_map(
 
 def build_region_map(
     regions: pd.DataFrame,
-    metrics: pd.DataFrame,
-    gaps: pd.DataFrame,
+    figures: pd.DataFrame,
     metric: str,
     *,
     lang: str = "zh",
-    role: str | None = None,
     tiles: str = "none",
     tianditu_key: str | None = None,
 ) -> folium.Map:
@@ -305,7 +304,7 @@ def build_region_map(
     """
     located = regions[regions["lat"].notna() & regions["lon"].notna()]
     fmap = _framed_map(located, 7, tiles, tianditu_key)
-    values = metrics[metric]
+    values = shown_values(figures, metric)
     breaks, colours = colour_classes(values.reindex(located["code"]).astype(float))
     largest = values.reindex(located["code"]).max()
     layer = folium.FeatureGroup(name=i18n.t("layer_regions", lang), show=True)
@@ -315,7 +314,7 @@ def build_region_map(
         value = values.get(code)
         uncertain = row["coord_quality"] in vocab.UNCERTAIN_COORDS
         colour = colours.get(code, NO_DATA_COLOUR)
-        gaps_row = gaps.loc[code] if code in gaps.index else None
+        place = figures.loc[code]
         radius = marker_radius(value, largest, 8, 26)
         folium.CircleMarker(
             location=[row["lat"], row["lon"]],
@@ -326,16 +325,15 @@ def build_region_map(
             fill=True,
             fill_color=colour,
             fill_opacity=0.8,
-            tooltip=html_text(f"{row['name']}：{format_value(value, metric, role)}"),
+            tooltip=html_text(f"{row['name']}：{format_value(place[metric], metric)}"),
             popup=folium.Popup(
-                _popup_html(row, metrics.loc[code], metric, gaps_row, lang, role, drill_down=True),
-                max_width=300,
+                _popup_html(row, place, metric, lang, drill_down=True), max_width=300
             ),
             class_name=f"hehu-marker hehu-{row['level']}"
             + (" hehu-uncertain" if uncertain else ""),
         ).add_to(layer)
         _name_label(row, 12).add_to(layer)
-        if gaps_row is not None and bool(gaps_row["has_gap"]):
+        if has_gap(place, bool(row["key_village"])):
             _gap_ring(row, radius, lang).add_to(layer_gap)
     layer.add_to(fmap)
     layer_gap.add_to(fmap)

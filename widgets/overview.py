@@ -9,16 +9,11 @@ import pandas as pd
 import traitlets
 
 from hehu import areas, i18n, vocab
+from hehu.disclosure import current_role, legend, sees_exact_counts, shown_number
 from hehu.errors import HehuError, UnknownPlace
-from hehu.figures import (
-    PageRecords,
-    overview_period_keys,
-    page_gaps,
-    page_metrics,
-    period_from_key,
-)
+from hehu.figures import PageRecords, overview_period_keys, period_from_key
 from hehu.metrics import Period, Records
-from hehu.privacy import current_role
+from hehu.place_figures import GAP_FIGURES, disclosed_place_figures
 
 from .common import (
     error_box,
@@ -106,13 +101,9 @@ class OverviewState(traitlets.HasTraits):
         """The selected period."""
         return period_from_key(self.period_key)
 
-    def metrics(self) -> pd.DataFrame:
-        """Every metric for every place in the selected period (shared between kernels)."""
-        return page_metrics(self.records, self.period)
-
-    def gaps(self) -> pd.DataFrame:
-        """Gaps per place in the selected period (shared between kernels)."""
-        return page_gaps(self.records, self.period)
+    def figures(self) -> pd.DataFrame:
+        """Every figure of every place in the selected period, as this role may see them."""
+        return disclosed_place_figures(self.records, self.period_key, self.role)
 
     def stations(self) -> pd.DataFrame:
         """Rights stations and studios of the county shown (none on a region's map)."""
@@ -128,22 +119,18 @@ class OverviewState(traitlets.HasTraits):
         if self.is_region:
             return build_region_map(
                 self.shown_places(),
-                self.metrics(),
-                self.gaps(),
+                self.figures(),
                 self.metric,
                 lang=self.lang,
-                role=self.role,
                 tiles=os.environ.get("HEHU_TILES", "none"),
                 tianditu_key=os.environ.get("HEHU_TIANDITU_KEY"),
             )
         return build_overview_map(
             self.shown_places(),
-            self.metrics(),
-            self.gaps(),
+            self.figures(),
             self.stations(),
             self.metric,
             lang=self.lang,
-            role=self.role,
             tiles=os.environ.get("HEHU_TILES", "none"),
             tianditu_key=os.environ.get("HEHU_TIANDITU_KEY"),
         )
@@ -151,19 +138,19 @@ class OverviewState(traitlets.HasTraits):
     def table(self) -> pd.DataFrame:
         """The shown places (towns and key villages, or a region's parts) with figures, sorted."""
         shown = self.shown_places()
-        metrics = self.metrics()
-        gaps = self.gaps()
+        figures = self.figures()
         columns = [self.metric] + [m for m in TABLE_METRICS if m != self.metric]
         frame = shown[["code", "name", "level", "key_village", "parent_code"]].copy()
-        for m in columns:
-            frame[m] = frame["code"].map(metrics[m])
-        frame["gaps"] = frame["code"].map(
-            gaps[["no_course", "unpaired_left_behind", "overdue_follow_ups"]].sum(axis=1)
-        )
+        for m in [*columns, *GAP_FIGURES]:
+            frame[m] = frame["code"].map(figures[m])
         key = self.sort_by if self.sort_by in frame else "name"
-        return frame.sort_values(
-            key, ascending=not self.descending, na_position="last", kind="stable"
-        )
+        # Hidden figures sort last, whatever their value: an order would tell them apart.
+        order = frame[key] if key == "name" else frame[key].map(shown_number).astype("float64")
+        return frame.loc[
+            order.sort_values(
+                ascending=not self.descending, na_position="last", kind="stable"
+            ).index
+        ]
 
 
 def _table_html(state: OverviewState, frame: pd.DataFrame) -> str:
@@ -171,27 +158,25 @@ def _table_html(state: OverviewState, frame: pd.DataFrame) -> str:
     metric_cols = [c for c in frame.columns if c in vocab.METRICS]
     head = "".join(
         f'<th class="num">{html_text(i18n.metric_label(m, lang))}</th>' for m in metric_cols
-    )
+    ) + "".join(f'<th class="num">{html_text(i18n.t(g, lang))}</th>' for g in GAP_FIGURES)
     rows = []
     for r in frame.to_dict("records"):
         level = vocab.label(vocab.LEVELS, r["level"], lang) + (
             "·" + i18n.t("key_villages_here", lang) if r["key_village"] else ""
         )
         cells = "".join(
-            f'<td class="num">{html_text(format_value(r[m], m, state.role))}</td>'
-            for m in metric_cols
+            f'<td class="num">{html_text(format_value(r[m], m))}</td>'
+            for m in [*metric_cols, *GAP_FIGURES]
         )
         lang_q = "&lang=en" if lang == "en" else ""
         rows.append(
             f'<tr data-code="{r["code"]}"><td><a href="briefing.ipynb?place={r["code"]}{lang_q}" target="_top">{html_text(r["name"])}</a></td>'
-            f"<td>{html_text(level)}</td>{cells}<td class='num'>{int(r['gaps'])}</td></tr>"
+            f"<td>{html_text(level)}</td>{cells}</tr>"
         )
     return (
         '<div class="hehu-table-wrap"><table class="hehu-table" data-hehu="places-table"><thead><tr>'
         f"<th>{html_text(i18n.t('name', lang))}</th><th>{html_text(i18n.t('level', lang))}</th>{head}"
-        f"<th class='num'>{html_text(i18n.t('gaps', lang))}</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table></div>"
+        "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
     )
 
 
@@ -226,11 +211,15 @@ class OverviewView(w.VBox):
             value=state.period_key,
             description=i18n.t("period", lang),
         )
-        sort_options = [(i18n.t("name", lang), "name"), (i18n.t("gaps", lang), "gaps")] + [
-            (i18n.metric_label(m, lang), m)
-            for m in [state.metric, *TABLE_METRICS]
-            if m in vocab.METRICS
-        ]
+        sort_options = (
+            [(i18n.t("name", lang), "name")]
+            + [
+                (i18n.metric_label(m, lang), m)
+                for m in [state.metric, *TABLE_METRICS]
+                if m in vocab.METRICS
+            ]
+            + [(i18n.t(g, lang), g) for g in GAP_FIGURES]
+        )
         self.sort_picker = w.Dropdown(
             options=list(dict((v, (k, v)) for k, v in sort_options).values()),
             value="name",
@@ -280,23 +269,30 @@ class OverviewView(w.VBox):
         self._redraw_all()
 
     def _redraw_all(self, _change=None):
-        state = self.state
-        value = state.metrics().at[state.area, state.metric]
-        gaps = state.gaps()
+        state, lang = self.state, self.state.lang
+        figures = state.figures().loc[state.area]
         places = state.records.places
-        inside = places.iloc[areas.descendant_rows(state.records, state.area)]
-        keys = inside.loc[inside["key_village"].astype(bool).to_numpy(), "code"]
-        key_gaps = int(gaps["has_gap"].reindex(keys).fillna(False).astype(bool).sum())
         whole = (
-            i18n.t("whole_county", state.lang)
+            i18n.t("whole_county", lang)
             if not state.is_region
             else places.loc[places["code"] == state.area, "name"].iloc[0]
         )
+        # The gaps, each a figure of its own kind (villages, children, visits), explained.
+        gap_cards = "".join(
+            f'<div class="hehu-card gap" data-hehu="gap-{g}" data-card="{g}"><div class="k">{html_text(i18n.t(g, lang))}</div>'
+            f'<div class="v">{html_text(format_value(figures[g], g))}</div>'
+            f'<div class="t">{html_text(i18n.t(g + "_note", lang))}</div></div>'
+            for g in GAP_FIGURES
+        )
         self.summary.value = (
-            f'<div class="hehu-cards"><div class="hehu-card" data-hehu="county-value"><div class="k">{html_text(i18n.metric_label(state.metric, state.lang))} · {html_text(whole)}</div>'
-            f'<div class="v">{html_text(format_value(value, state.metric, state.role))}</div><div class="t">{html_text(state.period.label())}</div></div>'
-            f'<div class="hehu-card gap" data-hehu="key-village-gaps"><div class="k">{html_text(i18n.t("key_villages_here", state.lang))}·{html_text(i18n.t("gaps", state.lang))}</div>'
-            f'<div class="v">{key_gaps}</div><div class="t">{html_text(i18n.t("legend_gap", state.lang))}</div></div></div>'
+            f'<div class="hehu-cards"><div class="hehu-card" data-hehu="county-value" data-card="{state.metric}"><div class="k">{html_text(i18n.metric_label(state.metric, lang))} · {html_text(whole)}</div>'
+            f'<div class="v">{html_text(format_value(figures[state.metric], state.metric))}</div><div class="t">{html_text(state.period.label())}</div></div>'
+            f"{gap_cards}</div>"
+            + (
+                ""
+                if sees_exact_counts(state.role)
+                else f'<div class="hehu-note" data-hehu="disclosure-legend">{html_text(legend(lang))}</div>'
+            )
         )
         self.map_widget.value = map_html(state.build_map())
         self._redraw_table()

@@ -7,7 +7,7 @@ import pandas as pd
 import traitlets
 
 from hehu import tracking, vocab
-from hehu.metrics import Records
+from hehu.metrics import Period, Records
 from hehu.store import Store
 
 from .charts import bar_chart, column_chart, line_chart
@@ -31,6 +31,8 @@ from .tracking import (
 
 # Columns aggregate-only roles do not get (see PairingsView.redraw).
 AGGREGATE_ONLY_HIDDEN = ("active", "paired_in_period", "running")
+# The coverage table's figures, disclosed once with every place's (hehu.place_figures).
+FIGURES = ("registered", "paired", "unpaired", "coverage", "paired_in_period", "active", "lapsed")
 
 
 class PairingsState(TrackingState):
@@ -104,7 +106,10 @@ class PairingsView(TrackingView):
             self.flow_charts,
             self.flow_table,
         ]
-        super().__init__(state, tr("child_category", lang), sections, [self.lapse_picker])
+        # The lapse threshold is the server's for roles that see aggregates only: two
+        # thresholds could be subtracted.
+        extra = [self.lapse_picker] if state.shows_rows else []
+        super().__init__(state, tr("child_category", lang), sections, extra)
         log = self.export_logger(store)
         for table in (
             self.coverage_table,
@@ -144,16 +149,15 @@ class PairingsView(TrackingView):
             # get the children's figures and the lapsed pairings only.
             columns = [c for c in columns if c.key not in AGGREGATE_ONLY_HIDDEN]
         if "population" in rows:
-            columns.append(Column("population", tr("population", lang), "count"))
+            # the villages' own statistics (the gazetteer), not a count of records
+            columns.append(Column("population", tr("population", lang), "number"))
         shown = self.coverage_table.show_as(
             role,
             rows,
             columns,
             note,
             gap_columns=("unpaired", "lapsed"),
-            total_row=place,
-            additive=(("registered", ("paired", "unpaired")),),
-            derived={"coverage": ("paired", "registered")},
+            figures=None if state.shows_rows else state.place_figures("pairing", FIGURES),
         )
         total = shown.loc[place]
         self.cards.value = cards_html(
@@ -169,7 +173,7 @@ class PairingsView(TrackingView):
                     "unpaired",
                     tr("unpaired", lang),
                     format_cell(total["unpaired"], "count"),
-                    gap=positive(rows.at[place, "unpaired"]),
+                    gap=positive(total["unpaired"]),
                 ),
                 Card("coverage", tr("coverage", lang), format_cell(total["coverage"], "rate")),
                 *(
@@ -182,7 +186,7 @@ class PairingsView(TrackingView):
                     tr("lapsed", lang),
                     format_cell(total["lapsed"], "count"),
                     tr("lapse_days", lang) + f" {state.lapse_days}",
-                    gap=positive(rows.at[place, "lapsed"]),
+                    gap=positive(total["lapsed"]),
                 ),
             ]
         )
@@ -191,12 +195,8 @@ class PairingsView(TrackingView):
         self.coverage_chart.value = bar_chart(
             list(parts["label"]),
             [
-                chart_series(
-                    tr("paired", lang), parts["paired"], parts_shown["paired"], "count", lang
-                ),
-                chart_series(
-                    tr("unpaired", lang), parts["unpaired"], parts_shown["unpaired"], "count", lang
-                ),
+                chart_series(tr("paired", lang), parts_shown["paired"], "count", lang),
+                chart_series(tr("unpaired", lang), parts_shown["unpaired"], "count", lang),
             ],
             title=f"{tr('sec_coverage', lang)} · {state.place_name()}",
             key="coverage",
@@ -248,12 +248,17 @@ class PairingsView(TrackingView):
                 Column("days_since_contact", tr("days_since_contact", lang), "days"),
             ]
             self.lapsed_table.show(lapsed, lapsed.astype(object), note)
-        by_org = tracking.pairings_by_org(records, period, place, state.lapse_days, category)
-        by_org["support_type"] = by_org["support_type"].map(
-            lambda k: vocab.label(vocab.SUPPORT_TYPES, k, lang)
-        )
         counts = ["active", "lapsed", "started", "ended"]
-        by_org = with_total_row(by_org, counts, "org_name", tr("total", lang))
+
+        def org_table(when: Period) -> pd.DataFrame:
+            frame = tracking.pairings_by_org(records, when, place, state.lapse_days, category)
+            frame["support_type"] = frame["support_type"].map(
+                lambda k: vocab.label(vocab.SUPPORT_TYPES, k, lang)
+            )
+            return with_total_row(frame, counts, "org_name", tr("total", lang))
+
+        org_periods = state.across_periods(org_table)
+        by_org = org_periods[state.period_key]
         org_columns = [
             Column("org_name", tr("org", lang)),
             Column("support_type", tr("support_type", lang)),
@@ -265,13 +270,26 @@ class PairingsView(TrackingView):
         if not state.shows_rows:
             org_columns = [c for c in org_columns if c.key not in AGGREGATE_ONLY_HIDDEN]
         self.org_table.show_as(
-            role, by_org, org_columns, note, gap_columns=("lapsed",), total_row=len(by_org) - 1
+            role,
+            by_org,
+            org_columns,
+            note,
+            gap_columns=("lapsed",),
+            periods=org_periods,
+            showing=state.period_key,
+            row_key=("org_name", "support_type"),
+            total_row=len(by_org) - 1,
         )
 
         # starts and ends over time
-        flow = tracking.pairing_flow(records, period, place, category)
-        flow = with_total_row(flow, ["started", "ended"], "month", tr("total", lang))
-        flow.loc[flow["is_total"], "running"] = pd.NA
+        def flow_table(when: Period) -> pd.DataFrame:
+            frame = tracking.pairing_flow(records, when, place, category)
+            frame = with_total_row(frame, ["started", "ended"], "month", tr("total", lang))
+            frame.loc[frame["is_total"], "running"] = pd.NA
+            return frame
+
+        flow_periods = state.across_periods(flow_table)
+        flow = flow_periods[state.period_key]
         flow_columns = [
             Column("month", tr("date", lang)),
             Column("started", tr("started", lang), "count"),
@@ -282,19 +300,22 @@ class PairingsView(TrackingView):
             # month-to-month changes of the running total would give away small starts
             flow_columns = flow_columns[:-1]
         flow_shown = self.flow_table.show_as(
-            role, flow, flow_columns, note, total_row=len(flow) - 1
+            role,
+            flow,
+            flow_columns,
+            note,
+            periods=flow_periods,
+            showing=state.period_key,
+            row_key=("month",),
+            total_row=len(flow) - 1,
         )
         months = flow[~flow["is_total"]]
         months_shown = flow_shown.loc[months.index]
         self.flow_charts.value = column_chart(
             list(months["month"]),
             [
-                chart_series(
-                    tr("started", lang), months["started"], months_shown["started"], "count", lang
-                ),
-                chart_series(
-                    tr("ended", lang), months["ended"], months_shown["ended"], "count", lang
-                ),
+                chart_series(tr("started", lang), months_shown["started"], "count", lang),
+                chart_series(tr("ended", lang), months_shown["ended"], "count", lang),
             ],
             title=f"{tr('sec_flow', lang)} · {state.place_name()}",
             key="flow",
@@ -304,11 +325,7 @@ class PairingsView(TrackingView):
             return
         self.flow_charts.value += line_chart(
             list(months["month"]),
-            [
-                chart_series(
-                    tr("running", lang), months["running"], months_shown["running"], "count", lang
-                )
-            ],
+            [chart_series(tr("running", lang), months_shown["running"], "count", lang)],
             title=tr("running", lang),
             key="running",
             empty_text=tr("no_data", lang),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import ipywidgets as w
@@ -20,12 +20,23 @@ import pandas as pd
 import traitlets
 
 from hehu import i18n, vocab
+from hehu.disclosure import (
+    HIDDEN_SMALL,
+    Rules,
+    current_role,
+    disclose,
+    is_hidden,
+    legend,
+    sees_exact_counts,
+    sees_person_rows,
+    shown_number,
+)
 from hehu.errors import HehuError, UnknownPlace
 from hehu.export import XLSX_MIME, frame_to_xlsx_bytes, log_export
 from hehu.metrics import Period, Records
-from hehu.privacy import COMPLEMENT_MARK, current_role, sees_person_rows
+from hehu.place_figures import disclosed_place_figures, family_column, period_family
 from hehu.store import Store
-from hehu.tracking import breakdown, small_cell_mask
+from hehu.tracking import breakdown
 
 from .briefing import place_options
 from .charts import Series
@@ -90,10 +101,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "rows_staff_only": (
         "明细（假名化）仅对妇联工作人员显示；当前角色只显示汇总数。",
         "Pseudonymous rows are shown to Federation staff only; this role sees totals.",
-    ),
-    "hidden_note": (
-        "“<5”：1–4 的人数不显示；“*”：为防止由合计反推而隐藏。",
-        "“<5”: counts of 1–4 people are hidden; “*”: hidden so that a small count cannot be worked back from a total.",
     ),
     "no_data": ("本期无记录", "no records in the period"),
     "target_with_source": ("目标 {value}（{source}）", "target {value} ({source})"),
@@ -326,6 +333,23 @@ class TrackingState(traitlets.HasTraits):
         places = self.records.places
         return str(places.loc[places["code"] == self.place, "name"].iloc[0])
 
+    def across_periods(self, compute: Callable[[Period], pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """A table for every period this role can choose (only the one on show for staff, who
+        see exact values): what its disclosure protects together."""
+        keys = (
+            [self.period_key] if self.shows_rows else period_family(self.records, self.period_key)
+        )
+        return {key: compute(period_from_key(key)) for key in keys}
+
+    def place_figures(self, family: str, figures: Sequence[str]) -> pd.DataFrame:
+        """The disclosed figures of every place (and own row) for the page's category:
+        `figures` of a family, as columns named after the figures."""
+        shown = disclosed_place_figures(self.records, self.period_key, self.role)
+        return pd.DataFrame(
+            {f: shown[family_column(family, f, self.category)] for f in figures},
+            index=shown.index,
+        )
+
     def scope_text(self) -> str:
         """Place · period · category, for headings and exported files."""
         return tr(
@@ -354,8 +378,6 @@ class Column:
 
 
 NUMERIC_KINDS = ("count", "number", "rate", "per1000", "days")
-HIDDEN_SMALL = "<5"
-HIDDEN_PARTNER = COMPLEMENT_MARK
 
 
 def shown_values(
@@ -363,24 +385,59 @@ def shown_values(
     columns: Sequence[Column],
     role: str,
     *,
+    figures: pd.DataFrame | None = None,
+    periods: Mapping[str, pd.DataFrame] | None = None,
+    showing: str | None = None,
+    row_key: Sequence[str] = (),
     total_row=None,
     additive: tuple[tuple[str, tuple[str, ...]], ...] = (),
     derived: dict[str, tuple[str, ...]] | None = None,
 ) -> pd.DataFrame:
-    """The frame as a role may see it: hidden counts become '<5' or '*', as do rates made of them."""
+    """The frame as a role may see it, decided by hehu.disclosure.
+
+    A table of places (`figures`: their columns of the one disclosed frame of every place's
+    figures, on the frame's row labels) takes its counts and rates from there, so a place's
+    figure is hidden alike on every page, at every level and in every period. Any other table
+    is protected on its own across `periods` (the same table for every period the role can
+    choose, `showing` among them; rows matched on `row_key`), with its total row and its
+    additive columns; `derived` columns (rates, days) are hidden with any of their sources.
+    """
     out = frame.astype(object).copy()
     counts = [c.key for c in columns if c.kind == "count" and c.key in frame]
-    if sees_person_rows(role) or not counts or frame.empty:
+    if sees_exact_counts(role) or frame.empty:
         return out
-    primary, partner = small_cell_mask(frame, counts, total_row=total_row, additive=additive)
-    for column in counts:
-        out.loc[primary[column], column] = HIDDEN_SMALL
-        out.loc[partner[column], column] = HIDDEN_PARTNER
-    hidden = primary | partner
-    for column, sources in (derived or {}).items():
-        if column in out:
-            out.loc[hidden[list(sources)].any(axis=1), column] = HIDDEN_PARTNER
+    if figures is not None:
+        for column in columns:
+            if column.key in figures.columns:
+                out[column.key] = figures[column.key].reindex(frame.index).to_numpy()
+            elif column.kind == "count":
+                raise KeyError(f"{column.key} is not a disclosed place figure")
+        return out
+    periods = dict(periods) if periods else {"": frame}
+    showing = showing if showing in periods else next(iter(periods))
+    keyed = {k: _keyed(f, row_key) for k, f in periods.items()}
+    keyed[showing] = _keyed(frame, row_key)
+    total = total_row
+    if total is not None and row_key:
+        total = _keyed(frame, row_key).index[list(frame.index).index(total)]
+    rules = Rules(counts=tuple(counts), total_row=total, additive=additive, rates=derived or {})
+    shown = disclose(keyed, showing, rules, role)
+    for column in [*counts, *(derived or {})]:
+        if column in shown.columns:
+            out[column] = shown[column].to_numpy()
     return out
+
+
+def _keyed(frame: pd.DataFrame, row_key: Sequence[str]) -> pd.DataFrame:
+    """A frame indexed by its row key (the label that stays the same from period to period)."""
+    if not row_key:
+        return frame
+    keys = {k: frame[k].astype(object).where(frame[k].notna(), "").astype(str) for k in row_key}
+    return frame.set_index(
+        pd.MultiIndex.from_arrays(list(keys.values()))
+        if len(row_key) > 1
+        else pd.Index(keys[row_key[0]])
+    )
 
 
 def format_cell(value, kind: str, lang: str = "zh") -> str:
@@ -504,12 +561,12 @@ def download_link_html(data: bytes, file_name: str, lang: str, rows: int) -> str
     )
 
 
-def chart_series(name: str, raw: pd.Series, shown: pd.Series, kind: str, lang: str) -> Series:
-    """A chart series whose texts and hatched bars follow what the table shows."""
-    hidden = [isinstance(v, str) and v in (HIDDEN_SMALL, HIDDEN_PARTNER) for v in shown]
+def chart_series(name: str, shown: pd.Series, kind: str, lang: str) -> Series:
+    """A chart series of what the table shows: hidden bars hatched, with no length of their own."""
+    hidden = [is_hidden(v) for v in shown]
     return Series(
         name,
-        [float(v) if pd.notna(v) else 0.0 for v in raw],
+        [shown_number(v) or 0.0 for v in shown],
         texts=[format_cell(v, kind, lang) for v in shown],
         hidden=hidden,
     )
@@ -527,9 +584,11 @@ def with_total_row(frame: pd.DataFrame, sums: list[str], label_column: str, labe
     return out
 
 
-def positive(value) -> bool:
-    """Whether a figure is a number above zero (a gap worth outlining)."""
-    return bool(pd.notna(value) and value > 0)
+def positive(shown) -> bool:
+    """Whether a shown figure is above zero (a gap worth outlining): a number above zero, or
+    "<5" (1 to 4). A figure hidden to protect another is not outlined: that would tell it."""
+    number = shown_number(shown)
+    return shown == HIDDEN_SMALL if number is None else number > 0
 
 
 def place_rows(
@@ -623,10 +682,10 @@ class FrameTable(w.VBox):
         note: str = "",
         *,
         gap_columns: Sequence[str] | None = None,
-        **suppression,
+        **disclosure,
     ) -> pd.DataFrame:
-        """Show a frame as a role may see it (`shown_values` with `suppression`); the shown values."""
-        shown = shown_values(frame, columns, role, **suppression)
+        """Show a frame as a role may see it (`shown_values` with `disclosure`); the shown values."""
+        shown = shown_values(frame, columns, role, **disclosure)
         self.columns = columns
         if gap_columns is not None:
             self.gap_columns = gap_columns
@@ -645,7 +704,14 @@ class FrameTable(w.VBox):
             pinned[raw["is_total"].fillna(False).astype(bool)] = 2
         order = pd.DataFrame({"pinned": pinned, "position": range(len(raw))})
         if self.sort_by.value:
-            order["value"] = raw[self.sort_by.value]
+            # Sorted on what is shown: hidden values last, in table order (an order by their
+            # value would tell them apart).
+            kind = {c.key: c.kind for c in self.columns}.get(self.sort_by.value)
+            order["value"] = (
+                shown[self.sort_by.value].map(shown_number).astype("float64")
+                if kind in NUMERIC_KINDS
+                else raw[self.sort_by.value]
+            )
             body = order[order["pinned"] == 0].sort_values(
                 "value", ascending=not self.descending.value, na_position="last", kind="stable"
             )
@@ -756,7 +822,7 @@ class TrackingView(w.VBox):
         self.scope.value = (
             f'<div class="hehu-sub" data-hehu="scope">{html_text(state.scope_text())} · '
             f"{html_text(tr('as_of', state.lang, day=as_of))}</div>"
-        ) + ("" if state.shows_rows else note_html(tr("hidden_note", state.lang)))
+        ) + ("" if state.shows_rows else note_html(legend(state.lang)))
         try:
             self.redraw()
             self.problem.value = ""

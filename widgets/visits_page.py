@@ -6,6 +6,8 @@ import ipywidgets as w
 import pandas as pd
 
 from hehu import tracking, vocab
+from hehu.disclosure import shown_number
+from hehu.place_figures import disclosed_place_figures, family_column
 from hehu.store import Store
 
 from .charts import bar_chart
@@ -47,6 +49,18 @@ def group_label(key: str, lang: str) -> str:
 
 def _labels(keys: str, table: dict, lang: str) -> str:
     return "、".join(vocab.label(table, k, lang) for k in vocab.split_keys(keys))
+
+
+def place_figures(state: TrackingState) -> pd.DataFrame:
+    """The place table's figures for the page's group, as disclosed with every place's."""
+    return pd.concat(
+        [
+            state.place_figures("must_visit", ("households", "visited", "not_visited", "coverage")),
+            state.place_figures("follow_up", ("outstanding", "due_soon", "overdue")),
+            state.place_figures("screening", ("screened", "high_risk", "high_risk_unfollowed")),
+        ],
+        axis=1,
+    )
 
 
 class VisitsView(TrackingView):
@@ -144,12 +158,10 @@ class VisitsView(TrackingView):
             columns,
             note,
             gap_columns=("not_visited", "overdue", "high_risk_unfollowed"),
-            total_row=place,
-            additive=(("households", ("visited", "not_visited")),),
-            derived={"coverage": ("visited", "households")},
+            figures=None if state.shows_rows else place_figures(state),
         )
 
-        total, total_shown = rows.loc[place], shown.loc[place]
+        total_shown = shown.loc[place]
         targets = tracking.period_targets(records, "must_visit_coverage", period)
         target = targets["value"].get(place) if len(targets) else None
         coverage_note = (
@@ -177,8 +189,8 @@ class VisitsView(TrackingView):
                     format_cell(total_shown["coverage"], "rate"),
                     coverage_note,
                     gap=target is not None
-                    and pd.notna(total["coverage"])
-                    and total["coverage"] < target,
+                    and shown_number(total_shown["coverage"]) is not None
+                    and total_shown["coverage"] < target,
                 ),
                 Card(
                     "due_soon", tr("due_soon", lang), format_cell(total_shown["due_soon"], "count")
@@ -187,13 +199,13 @@ class VisitsView(TrackingView):
                     "overdue",
                     tr("overdue", lang),
                     format_cell(total_shown["overdue"], "count"),
-                    gap=positive(total["overdue"]),
+                    gap=positive(total_shown["overdue"]),
                 ),
                 Card(
                     "high_risk_unfollowed",
                     tr("high_risk_unfollowed", lang),
                     format_cell(total_shown["high_risk_unfollowed"], "count"),
-                    gap=positive(total["high_risk_unfollowed"]),
+                    gap=positive(total_shown["high_risk_unfollowed"]),
                 ),
             ]
         )
@@ -202,16 +214,8 @@ class VisitsView(TrackingView):
         self.place_chart.value = bar_chart(
             list(parts["label"]),
             [
-                chart_series(
-                    tr("visited", lang), parts["visited"], parts_shown["visited"], "count", lang
-                ),
-                chart_series(
-                    tr("not_visited", lang),
-                    parts["not_visited"],
-                    parts_shown["not_visited"],
-                    "count",
-                    lang,
-                ),
+                chart_series(tr("visited", lang), parts_shown["visited"], "count", lang),
+                chart_series(tr("not_visited", lang), parts_shown["not_visited"], "count", lang),
             ],
             title=f"{tr('households', lang)} · {state.place_name()}",
             key="visit-places",
@@ -229,29 +233,33 @@ class VisitsView(TrackingView):
             Column("not_visited", tr("not_visited", lang), "count"),
             Column("coverage", tr("visit_coverage", lang), "rate"),
         ]
-        # Groups overlap, so their rows have no total to work back from; each row still does.
+        # The place's row of each group, as disclosed with every place's figures.
+        group_figures = None
+        if not state.shows_rows:
+            shown_all = disclosed_place_figures(records, state.period_key, role)
+            group_figures = pd.DataFrame(
+                {
+                    f: [
+                        shown_all.at[place, family_column("must_visit", f, g)]
+                        for g in by_group["group"]
+                    ]
+                    for f in ("households", "visited", "not_visited", "coverage")
+                },
+                index=by_group.index,
+            )
         group_shown = self.group_table.show_as(
             role,
             by_group,
             group_columns,
             note,
             gap_columns=("not_visited",),
-            additive=(("households", ("visited", "not_visited")),),
-            derived={"coverage": ("visited", "households")},
+            figures=group_figures,
         )
         self.group_chart.value = bar_chart(
             list(by_group["label"]),
             [
-                chart_series(
-                    tr("visited", lang), by_group["visited"], group_shown["visited"], "count", lang
-                ),
-                chart_series(
-                    tr("not_visited", lang),
-                    by_group["not_visited"],
-                    group_shown["not_visited"],
-                    "count",
-                    lang,
-                ),
+                chart_series(tr("visited", lang), group_shown["visited"], "count", lang),
+                chart_series(tr("not_visited", lang), group_shown["not_visited"], "count", lang),
             ],
             title=f"{tr('sec_groups', lang)} · {state.place_name()}",
             key="must-visit-groups",

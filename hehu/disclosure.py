@@ -1,0 +1,410 @@
+"""Disclosure: the one place that decides what a role may see of a figure.
+
+The people in these records are children and victims of violence. To deputies and presenters
+(aggregate-only roles) a count of people or households from 1 to 4 shows as "<5", and further
+cells are hidden ("*") wherever a shown figure would give a hidden one back. Every figure that
+leaves the domain for those roles (cards, tables, charts, map popups, sentences, Word, packs,
+exports) is decided here; no other module writes the markers or decides what is small.
+
+The model: a table of figures for every period the role can choose (each year, each report
+period, all time), with its equations (a total row over its parts, the place hierarchy, a total
+column over its parts) and its rates (numerator / denominator). A cell small in any period is
+hidden in every period, so no two periods can be subtracted to give it back; then, until
+nothing changes, every equation with exactly one hidden cell, or whose hidden cells are pinned
+to one value by their bounds ("<5" is 1 to 4), gets a second hidden cell. Rates whose
+numerator or denominator is hidden are hidden. Staff see exact values.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+ROLES = ("deputy", "presenter", "staff", "admin")
+AGGREGATE_ONLY_ROLES = ("deputy", "presenter")
+DEFAULT_ROLE = "deputy"  # least privilege unless the server says otherwise
+
+SMALL_MAX = 4  # counts of people from 1 to SMALL_MAX are small cells
+HIDDEN_SMALL = "<5"
+HIDDEN_COMPLEMENT = "*"  # hidden so that a shown figure cannot give a small one back
+MARKERS = (HIDDEN_SMALL, HIDDEN_COMPLEMENT)
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def current_role() -> str:
+    """The role this server runs as: $HEHU_ROLE set by `hehu serve --role`, never by a page or URL."""
+    role = os.environ.get("HEHU_ROLE", DEFAULT_ROLE)
+    return role if role in ROLES else DEFAULT_ROLE
+
+
+def sees_person_rows(role: str | None = None) -> bool:
+    """Whether a role may see pseudonymous person-level rows (and exact small counts)."""
+    return (role or current_role()) not in AGGREGATE_ONLY_ROLES
+
+
+def sees_exact_counts(role: str | None = None) -> bool:
+    """Whether a role sees every count as it is (staff and admin)."""
+    return sees_person_rows(role)
+
+
+def is_hidden(value) -> bool:
+    """Whether a shown value is a disclosure marker rather than a figure."""
+    return isinstance(value, str) and value in MARKERS
+
+
+def legend(lang: str = "zh") -> str:
+    """The one sentence that explains the markers, for pages, packs and exports."""
+    if lang == "en":
+        return (
+            f"Aggregates only: “{HIDDEN_SMALL}” is a count of 1 to {SMALL_MAX} people or "
+            f"households; “{HIDDEN_COMPLEMENT}” is hidden so that a small count cannot be "
+            "worked back from a total, another period or a rate."
+        )
+    return (
+        f"仅显示汇总数据：“{HIDDEN_SMALL}”表示 1 至 {SMALL_MAX} 人（户）；"
+        f"“{HIDDEN_COMPLEMENT}”为防止由合计、其他期间或比率反推而隐去的数值。"
+    )
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a table of figures counts and which of its cells add up.
+
+    counts: columns counting people or households (hidden when small).
+    total_row: the label of a row that is the sum of all the other rows.
+    tree: {parent row: [child rows]}: each parent is the sum of its children (the place
+        hierarchy, with a place's own records as one more child row).
+    additive: (total column, part columns): in every row the total is the sum of the parts.
+    rates: {column: its source columns}: a rate (numerator, denominator), or a figure made
+        of a few cases (their median days), hidden with any of its sources.
+    over_time: {count column: how it behaves from period to period}: "stock" (the same in
+        every period, e.g. children registered: hidden in one, hidden in all; the default),
+        "dated" (things dated in the period: all time is the sum of the years), "state" (a
+        state on the period's last day: the same in periods that end on the same day), or
+        "derived" (made of other columns of its row, whose equations protect it).
+    """
+
+    counts: tuple[str, ...]
+    total_row: object = None
+    tree: Mapping[object, Sequence[object]] = field(default_factory=dict)
+    additive: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    rates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    over_time: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Periods:
+    """How the periods a role can choose relate (positions in the list of frames).
+
+    same_day: groups of periods judged on the same last day. sums: (all time, the years that
+    make it up). Without them every count is taken as a stock: hidden in all or in none.
+    """
+
+    same_day: tuple[tuple[int, ...], ...] = ()
+    sums: tuple[tuple[int, tuple[int, ...]], ...] = ()
+
+
+def hidden_cells(
+    frames: Sequence[pd.DataFrame], rules: Rules, periods: Periods | None = None
+) -> list[pd.DataFrame]:
+    """Which cells to hide in each period: a bool frame per frame, over all frames' rows.
+
+    `frames` are the same table for every period the role can choose, always in the same
+    order (the pattern must not depend on which period is on show); rows or columns missing
+    from one period count as 0 there.
+    """
+    if not frames:
+        raise ValueError("no period to disclose")
+    index = frames[0].index
+    columns = frames[0].columns
+    for frame in frames[1:]:
+        index = index.union(frame.index, sort=False)
+        columns = columns.union(frame.columns, sort=False)
+    counts = [c for c in rules.counts if c in columns]
+    masks = [pd.DataFrame(False, index=index, columns=columns) for _ in frames]
+    if counts and len(index):
+        values = np.stack([_numbers(f, index, counts) for f in frames])  # period, row, col
+        small = (values >= 1) & (values <= SMALL_MAX)
+        cells = len(index) * len(counts)
+        within = _equations(index, counts, rules)
+        equations = [ids + p * cells for p in range(len(frames)) for ids in within]
+        variable = _variables(len(frames), len(index), counts, rules, periods or Periods())
+        equations += _sums_over_time(len(index), counts, rules, periods or Periods())
+        hidden = _close(values.reshape(-1), small.reshape(-1), variable, equations)
+        hidden = hidden[variable].reshape(len(frames), len(index), len(counts))
+        for mask, period_hidden in zip(masks, hidden, strict=True):
+            mask[counts] = period_hidden
+    for mask in masks:
+        for rate, sources in rules.rates.items():
+            if rate in mask.columns:
+                parts = [c for c in sources if c in mask.columns]
+                mask[rate] = mask[parts].any(axis=1) if parts else False
+    return masks
+
+
+def _variables(
+    n_periods: int, n_rows: int, counts: list[str], rules: Rules, periods: Periods
+) -> np.ndarray:
+    """For each (period, row, count column) position, the unknown it is: a stock is one unknown
+    in every period, a state one per last day, anything else one per period."""
+    day_of = np.arange(n_periods)
+    for group in periods.same_day:
+        day_of[list(group)] = min(group)
+    cells = n_rows * len(counts)
+    out = np.empty((n_periods, n_rows, len(counts)), dtype=np.int64)
+    for j, column in enumerate(counts):
+        kind = rules.over_time.get(column, "stock")
+        for p in range(n_periods):
+            owner = 0 if kind == "stock" else day_of[p] if kind == "state" else p
+            out[p, :, j] = owner * cells + np.arange(n_rows) * len(counts) + j
+    return out.reshape(-1)
+
+
+def _sums_over_time(n_rows: int, counts: list[str], rules: Rules, periods: Periods) -> list:
+    """Equations all time = the sum of the years, for every cell of a dated column."""
+    cells = n_rows * len(counts)
+    out = []
+    for j, column in enumerate(counts):
+        if rules.over_time.get(column, "stock") != "dated":
+            continue
+        for total, parts in periods.sums:
+            for i in range(n_rows):
+                cell = i * len(counts) + j
+                out.append(np.array([total * cells + cell, *(p * cells + cell for p in parts)]))
+    return out
+
+
+def shown_frame(
+    frame: pd.DataFrame, hidden: pd.DataFrame, rules: Rules, role: str | None = None
+) -> pd.DataFrame:
+    """The frame as a role may see it: hidden counts as "<5" (small here) or "*" (a complement)."""
+    out = frame.astype(object).copy()
+    if sees_exact_counts(role) or frame.empty:
+        return out
+    hidden = hidden.reindex(index=frame.index, columns=frame.columns, fill_value=False)
+    for column in frame.columns:
+        mask = hidden[column].to_numpy(dtype=bool)
+        if not mask.any():
+            continue
+        small = _small(frame[column]) if column in rules.counts else np.zeros(len(frame), bool)
+        out.loc[mask & small, column] = HIDDEN_SMALL
+        out.loc[mask & ~small, column] = HIDDEN_COMPLEMENT
+    return out
+
+
+def disclose(
+    frames: Mapping[str, pd.DataFrame], showing: str, rules: Rules, role: str | None = None
+) -> pd.DataFrame:
+    """The table of period `showing` as a role may see it, protected across all `frames`
+    (every period the role can choose, in an order that does not depend on `showing`)."""
+    frame = frames[showing]
+    if sees_exact_counts(role):
+        return frame.astype(object).copy()
+    masks = hidden_cells(list(frames.values()), rules)
+    return shown_frame(frame, masks[list(frames).index(showing)], rules, role)
+
+
+def disclose_counts(
+    values: Mapping[str, Mapping], showing: str, total: str | None = None, role=None
+) -> dict:
+    """A group of counts {label: value} per period, with an optional shown total, as a role
+    may see those of period `showing`."""
+    frames = {
+        key: pd.DataFrame({"n": pd.Series(dict(group), dtype=object)})
+        for key, group in values.items()
+    }
+    labels = list(frames[showing].index)
+    for key in frames:
+        frames[key] = frames[key].reindex(labels, fill_value=0)
+    rules = Rules(counts=("n",), total_row=total)
+    return disclose(frames, showing, rules, role)["n"].to_dict()
+
+
+def disclose_count(value, role: str | None = None):
+    """One count of people shown on its own (no total beside it): "<5" when 1 to 4."""
+    if sees_exact_counts(role) or is_hidden(value) or not _is_number(value):
+        return value
+    return HIDDEN_SMALL if 1 <= float(value) <= SMALL_MAX else value
+
+
+# --------------------------------------------------------------------------- words
+
+
+UNITS = {
+    # unit: (zh, en singular, en plural)
+    "people": ("人", "person", "people"),
+    "children": ("名", "child", "children"),
+    "households": ("户", "household", "households"),
+    "pairings": ("个结对", "pairing", "pairings"),
+    "cases": ("件", "case", "cases"),
+    "visits": ("次", "visit", "visits"),
+}
+
+
+def count_phrase(shown, unit: str, lang: str = "zh") -> str:
+    """A count in a sentence as shown: "25 户", "不足5户", "若干户" (hidden to protect another)."""
+    zh, one, many = UNITS[unit]
+    if shown == HIDDEN_SMALL:
+        return f"不足{SMALL_MAX + 1}{zh}" if lang != "en" else f"fewer than {SMALL_MAX + 1} {many}"
+    if shown == HIDDEN_COMPLEMENT:
+        return f"若干{zh}" if lang != "en" else f"some {many}"
+    number = int(shown)
+    if lang == "en":
+        return f"{number:,} {one if number == 1 else many}"
+    return f"{number:,}{zh}"
+
+
+def shown_number(shown) -> float | None:
+    """A shown value as a number, None when it is hidden or missing."""
+    if is_hidden(shown) or not _is_number(shown):
+        return None
+    return float(shown)
+
+
+# --------------------------------------------------------------------------- the closure
+
+
+def _numbers(frame: pd.DataFrame, index: pd.Index, columns: list[str]) -> np.ndarray:
+    """The count columns of a period's frame as floats on the shown frame's rows (0 if absent)."""
+    part = frame.reindex(index=index, columns=columns)
+    return part.apply(pd.to_numeric, errors="coerce").fillna(0).to_numpy(dtype="float64")
+
+
+def _small(values: pd.Series) -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce")
+    return ((numbers >= 1) & (numbers <= SMALL_MAX)).fillna(False).to_numpy(dtype=bool)
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, bool) or value is None:
+        return False
+    try:
+        return not math.isnan(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _equations(index: pd.Index, counts: list[str], rules: Rules) -> list[np.ndarray]:
+    """Each equation as the flat cell ids [total, part, part…] of a row-major (row, count) grid."""
+    where = {label: i for i, label in enumerate(index)}
+    width = len(counts)
+    col = {c: j for j, c in enumerate(counts)}
+    groups: list[tuple[object, list[object]]] = []
+    if rules.total_row is not None and rules.total_row in where:
+        groups.append((rules.total_row, [r for r in index if r != rules.total_row]))
+    for parent, children in rules.tree.items():
+        kids = [c for c in children if c in where]
+        if parent in where and kids:
+            groups.append((parent, kids))
+    equations = []
+    for total, parts in groups:
+        rows = [where[total]] + [where[p] for p in parts]
+        for j in range(width):
+            equations.append(np.array([r * width + j for r in rows], dtype=np.int64))
+    for total_col, part_cols in rules.additive:
+        if total_col not in col or not any(p in col for p in part_cols):
+            continue
+        if not all(p in col for p in part_cols):
+            continue  # a part we do not hold: the equation cannot be written, nor used
+        for i in range(len(index)):
+            ids = [i * width + col[total_col]] + [i * width + col[p] for p in part_cols]
+            equations.append(np.array(ids, dtype=np.int64))
+    return equations
+
+
+def _close(
+    values: np.ndarray, small: np.ndarray, variable: np.ndarray, equations: list[np.ndarray]
+) -> np.ndarray:
+    """Which unknowns to hide so that no equation gives a hidden one back.
+
+    values, small and variable are per position (period, row, column flattened); equations
+    hold positions. Returns a bool per unknown. Plain Python lists: the equations are short
+    and many, where numpy's overhead per call would dominate.
+    """
+    hidden = np.zeros(int(variable.max()) + 1, dtype=bool)
+    np.logical_or.at(hidden, variable, small)
+    shut = hidden.tolist()
+    value = values.tolist()
+    tiny = small.tolist()
+    unknown_of = variable.tolist()
+    rows = [ids.tolist() for ids in equations]
+    by_unknown: dict[int, list[int]] = {}
+    for e, ids in enumerate(rows):
+        for unknown in {unknown_of[i] for i in ids}:
+            by_unknown.setdefault(unknown, []).append(e)
+    todo = [e for e, ids in enumerate(rows) if any(shut[unknown_of[i]] for i in ids)]
+    queued = set(todo)
+    while todo:
+        e = todo.pop()
+        queued.discard(e)
+        ids = rows[e]
+        cells = [value[i] for i in ids]
+        smalls = [tiny[i] for i in ids]
+        while True:
+            flags = [shut[unknown_of[i]] for i in ids]
+            if not any(flags) or not _pinned(cells, flags, smalls):
+                break
+            position = _partner(cells, flags, ids)
+            if position is None:
+                break
+            unknown = unknown_of[position]
+            shut[unknown] = True
+            for other in by_unknown.get(unknown, ()):
+                if other != e and other not in queued:
+                    queued.add(other)
+                    todo.append(other)
+    return np.array(shut, dtype=bool)
+
+
+def _pinned(values: list, hidden: list, small: list) -> bool:
+    """Whether total = sum(parts), with what is shown, pins a hidden cell to one value.
+
+    values[0] is the total. A "<5" cell lies in 1..4, any other hidden cell in 0..∞: each
+    hidden cell's range is what the equation leaves it, given the others' ranges. Hidden cells
+    that are all 0 (complements where they are empty) may be pinned: 0 is no count of anyone.
+    """
+    cells = [i for i, h in enumerate(hidden) if h]
+    if all(values[i] == 0 for i in cells):
+        return False
+    if len(cells) == 1:
+        return True
+    known = sum(v if i else -v for i, v in enumerate(values) if not hidden[i])
+    terms = []
+    for i in cells:
+        coef = -1.0 if i == 0 else 1.0
+        lo, hi = (1.0, float(SMALL_MAX)) if small[i] else (0.0, math.inf)
+        terms.append((coef, lo, hi, min(coef * lo, coef * hi), max(coef * lo, coef * hi)))
+    low_inf = sum(1 for t in terms if math.isinf(t[3]))
+    high_inf = sum(1 for t in terms if math.isinf(t[4]))
+    low_sum = sum(t[3] for t in terms if not math.isinf(t[3]))
+    high_sum = sum(t[4] for t in terms if not math.isinf(t[4]))
+    for coef, lo, hi, term_lo, term_hi in terms:
+        own_lo, own_hi = math.isinf(term_lo), math.isinf(term_hi)
+        rest_lo = -math.inf if low_inf - own_lo > 0 else low_sum - (0 if own_lo else term_lo)
+        rest_hi = math.inf if high_inf - own_hi > 0 else high_sum - (0 if own_hi else term_hi)
+        # coef * x = -known - rest, with rest in [rest_lo, rest_hi]
+        a, b = (-known - rest_hi) / coef, (-known - rest_lo) / coef
+        x_lo, x_hi = max(min(a, b), lo), min(max(a, b), hi)
+        if math.isfinite(x_lo) and math.isfinite(x_hi) and math.floor(x_hi) <= math.ceil(x_lo):
+            return True
+    return False
+
+
+def _partner(values: list, hidden: list, ids: list) -> int | None:
+    """The position to hide next in an equation: its smallest shown non-zero part, else any
+    shown part, else the total (hiding it moves the problem one level up)."""
+    parts = [i for i in range(1, len(values)) if not hidden[i]]
+    for pool in ([i for i in parts if values[i] > 0], parts, [] if hidden[0] else [0]):
+        if pool:
+            return ids[min(pool, key=lambda i: values[i])]
+    return None  # every cell hidden already: nothing more to hide here
