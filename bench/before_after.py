@@ -21,8 +21,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import ensure_province  # noqa: E402
 
-from hehu.metrics import Period, Records, load_records, metrics_by_place  # noqa: E402
-from hehu.store import open_store  # noqa: E402
+from hehu.figures.metrics import Period, Records, load_records, metrics_by_place  # noqa: E402
+from hehu.records.store import open_store  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = Path("/tmp/hehu-bench")

@@ -25,9 +25,9 @@ from python_calamine import CalamineWorkbook
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from hehu.gazetteer import load_gazetteer, read_gazetteer  # noqa: E402
-from hehu.pseudonym import id_check_char  # noqa: E402
-from hehu.store import open_store  # noqa: E402
+from hehu.records.gazetteer import load_gazetteer, read_gazetteer  # noqa: E402
+from hehu.records.pseudonym import id_check_char  # noqa: E402
+from hehu.records.store import open_store  # noqa: E402
 
 HEADER = [
     "序号",
@@ -111,7 +111,7 @@ def main() -> int:
     folder = Path(args.keep or tempfile.mkdtemp(prefix="hehu-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     os.environ["HEHU_HOME"] = str(folder / "home")
-    from hehu.importing import import_file  # after HEHU_HOME: the key goes to the bench folder
+    from hehu.importing import import_file
 
     register = folder / f"register_{args.rows}.xlsx"
     if not register.exists():

@@ -32,7 +32,7 @@ OVERVIEW_MODULES = ("store", "gazetteer", "metrics", "gaps")
 
 
 def use_code_of(commit: str) -> None:
-    """Make `hehu.store`, `.gazetteer`, `.metrics` and `.gaps` the code of `commit`, and hide
+    """Make `hehu.records.store`, `.gazetteer`, `.metrics` and `.gaps` the code of `commit`, and hide
     pyarrow from pandas (it was not a dependency then). Call before anything imports pandas."""
     sys.modules["pyarrow"] = None  # `import pyarrow` now fails: pandas keeps text as objects
     import hehu
@@ -69,9 +69,9 @@ def measure(url: str, before: str | None = None) -> dict:
     import psutil
 
     process = psutil.Process()
-    from hehu.gaps import gaps_by_place
-    from hehu.metrics import Period, load_records, metrics_by_place
-    from hehu.store import open_store
+    from hehu.figures.gaps import gaps_by_place
+    from hehu.figures.metrics import Period, load_records, metrics_by_place
+    from hehu.records.store import open_store
 
     base = process.memory_info().rss / MIB
     start = time.perf_counter()
@@ -100,7 +100,9 @@ def measure(url: str, before: str | None = None) -> dict:
 def bench(counties: int, data_dir: Path = DATA_DIR, before: str | None = None) -> dict:
     """Measure one size in a fresh Python process."""
     sys.path.insert(0, str(HERE))
-    from generate import ensure_province  # imports hehu.store: not at the top (see --before)
+    from generate import (
+        ensure_province,  # imports hehu.records.store: not at the top (see --before)
+    )
 
     data_dir.mkdir(parents=True, exist_ok=True)
     url, _ = ensure_province(data_dir / f"province-{counties}.sqlite", counties)

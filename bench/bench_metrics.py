@@ -23,9 +23,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import ensure_province  # noqa: E402
 
-from hehu import vocab  # noqa: E402
-from hehu.metrics import Period, Records, load_records, metrics_by_place  # noqa: E402
-from hehu.store import open_store  # noqa: E402
+from hehu.figures.metrics import Period, Records, load_records, metrics_by_place  # noqa: E402
+from hehu.records import vocab  # noqa: E402
+from hehu.records.store import open_store  # noqa: E402
 
 YEAR = 2022
 DATA_DIR = Path("/tmp/hehu-bench")

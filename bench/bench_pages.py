@@ -132,7 +132,8 @@ def forget_figures(db_url: str) -> None:
     """Empty the shared figure cache, so that the next overview load computes the figures."""
     import sqlalchemy as sa
 
-    from hehu.store import figure_cache, open_store
+    from hehu.records.schema import figure_cache
+    from hehu.records.store import open_store
 
     store = open_store(db_url, create=False)
     with store.engine.begin() as conn:
@@ -145,10 +146,10 @@ def map_size(db_url: str) -> dict:
     province): bytes of its HTML, markers, seconds to build."""
     code = f"""
 import json, time
-from hehu.metrics import load_records
-from hehu.store import open_store
-from widgets.maps import map_html
-from widgets.overview import OverviewState
+from hehu.figures.metrics import load_records
+from hehu.records.store import open_store
+from widgets.kit.maps import map_html
+from widgets.kit.county_map import OverviewState
 records = load_records(open_store({db_url!r}, create=False))
 out = {{}}
 counties = records.places.loc[records.places["level"] == "county", "code"]
@@ -238,7 +239,7 @@ def demo_db(data_dir: Path) -> str:
     path = data_dir / "demo.sqlite"
     if not path.exists():
         for step in ("init", "demo"):
-            subprocess.run([sys.executable, "-m", "hehu.cli", step, "--db", str(path)], check=True,
+            subprocess.run([sys.executable, "-m", "hehu.cli.main", step, "--db", str(path)], check=True,
                            capture_output=True)  # fmt: skip
     return f"sqlite:///{path}"
 

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from hehu import vocab
-from hehu.store import RECORD_TABLES, open_store
+from hehu.records import vocab
+from hehu.records.schema import RECORD_TABLES
+from hehu.records.store import open_store
 
 PROVINCE = "990000000000"
 # Bumped when the generated data change shape: it is part of the file name, so a file written by

@@ -35,7 +35,8 @@ def measure(url: str, how: str) -> dict:
         use_code_of(BEFORE)
     import psutil
 
-    from hehu.store import RECORD_TABLES, open_store
+    from hehu.records.schema import RECORD_TABLES
+    from hehu.records.store import open_store
 
     store = open_store(url, create=False)
     start = time.perf_counter()
@@ -50,7 +51,7 @@ def measure(url: str, how: str) -> dict:
     if how == "now":  # the same frames as pandas' reader, or the figure is worthless
         import pandas as pd
 
-        from hehu.store import _read_with_pandas
+        from hehu.records.store import _read_with_pandas
 
         for kind in ("place", "visit", "pairing", "contact"):
             with store.engine.connect() as conn:
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(measure(*args.one)))
         return 0
-    from generate import ensure_province  # imports hehu.store: not at the top
+    from generate import ensure_province  # imports hehu.records.store: not at the top
 
     args.data_dir.mkdir(parents=True, exist_ok=True)
     url, _ = ensure_province(args.data_dir / f"province-{args.counties}.sqlite", args.counties)

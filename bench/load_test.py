@@ -129,9 +129,9 @@ def create_database(server: str, name: str) -> str:
 
 def load_database(db_url: str) -> list[tuple[str, str]]:
     """Load the gazetteer and the demo; return the townships' (code, name)."""
-    from hehu.demo import load_demo
-    from hehu.gazetteer import load_gazetteer
-    from hehu.store import open_store
+    from hehu.records.demo import load_demo
+    from hehu.records.gazetteer import load_gazetteer
+    from hehu.records.store import open_store
 
     store = open_store(db_url)
     load_gazetteer(store)
@@ -155,7 +155,7 @@ class Serve:
         self.port = free_port()
         self.log = home / "serve.log"
         env = dict(os.environ, HEHU_HOME=str(home))
-        cmd = [sys.executable, "-m", "hehu.cli", "serve", "--db", db_url,
+        cmd = [sys.executable, "-m", "hehu.cli.main", "serve", "--db", db_url,
                f"--port={self.port}", "--role", "staff", "--no-preheat",
                f"--cull-idle={cull_idle}"]  # fmt: skip
         with self.log.open("wb") as out:

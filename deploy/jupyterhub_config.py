@@ -3,7 +3,7 @@
 Start with `jupyterhub -f deploy/jupyterhub_config.py` (see deploy/README.md). Each user who logs
 in gets their own single-user server showing the Hehu pages with Voila; their Hehu role comes from
 the hub's groups (hehu-admin, hehu-staff, hehu-presenter, hehu-deputy; none → deputy), set by
-hehu.hub.pre_spawn_hook before the server starts. No page or URL can change it.
+hehu.serve.hub.pre_spawn_hook before the server starts. No page or URL can change it.
 
 Needs, in the hub's Python environment: jupyterhub, hehu (pip install -e .), which brings voila.
 Reads from the hub's environment: HEHU_DB (required: the shared PostgreSQL URL), and optionally
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from hehu.hub import pre_spawn_hook  # noqa: E402
+from hehu.serve.hub import pre_spawn_hook  # noqa: E402
 
 NOTEBOOKS = os.environ.get("HEHU_NOTEBOOKS", str(REPO / "notebooks"))
 BIN = Path(sys.executable).parent  # the hub's venv: jupyterhub-singleuser and voila live there
@@ -100,7 +100,7 @@ if os.environ.get("HEHU_DB"):
     c.JupyterHub.services = [
         {
             "name": "hehu-figure-warmer",
-            "command": [sys.executable, "-m", "hehu.warmer", "--every", "30"],
+            "command": [sys.executable, "-m", "hehu.serve.warmer", "--every", "30"],
             "environment": {"HEHU_DB": os.environ["HEHU_DB"], "PYTHONPATH": str(REPO)},
         }
     ]

@@ -264,6 +264,14 @@ def count_phrase(shown, unit: str, lang: str = "zh") -> str:
     return f"{number:,}{zh}"
 
 
+def shows_some(shown) -> bool:
+    """Whether a shown count says something is there: a number above zero, or "<5" (1 to 4).
+    A count hidden to protect another says nothing, and so is never outlined or asked about:
+    that would tell it is not zero."""
+    number = shown_number(shown)
+    return shown == HIDDEN_SMALL if number is None else number > 0
+
+
 def shown_number(shown) -> float | None:
     """A shown value as a number, None when it is hidden or missing."""
     if is_hidden(shown) or not _is_number(shown):

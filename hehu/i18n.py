@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import vocab
+from hehu.records import vocab
 
 TEXT: dict[str, tuple[str, str]] = {
     "app": (

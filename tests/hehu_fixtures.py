@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from hehu.demo import load_demo
-from hehu.gazetteer import load_gazetteer
-from hehu.metrics import load_records
-from hehu.store import open_store
+from hehu.figures.metrics import load_records
+from hehu.records.demo import load_demo
+from hehu.records.gazetteer import load_gazetteer
+from hehu.records.store import open_store
 
 D = dt.date
 BACKENDS = ("sqlite", "postgresql")

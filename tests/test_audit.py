@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from hehu.store import open_store
-from widgets.audit_page import build_audit_page
+from hehu.records.store import open_store
+from widgets.pages.audit import build_audit_page
 
 
 def test_an_import_writes_an_audit_row_and_staff_read_it(demo_db_copy, tmp_path, monkeypatch):
@@ -20,7 +20,7 @@ def test_an_import_writes_an_audit_row_and_staff_read_it(demo_db_copy, tmp_path,
         [
             sys.executable,
             "-m",
-            "hehu.cli",
+            "hehu.cli.main",
             "import",
             str(csv),
             "--kind",

@@ -16,7 +16,10 @@ import pandas as pd
 import pytest
 from hehu_fixtures import V3, C, K, T
 
-from hehu.claims import (
+from hehu.disclosure import HIDDEN_COMPLEMENT, HIDDEN_SMALL
+from hehu.errors import HehuError
+from hehu.figures.metrics import Period, load_records
+from hehu.oversight.claims import (
     EXAMPLE_CLAIMS,
     canonical_column,
     check_claims_file,
@@ -27,11 +30,8 @@ from hehu.claims import (
     read_claims_table,
     records_behind,
 )
-from hehu.demo import SOURCE_FIGURES, YEARLY_COURSE_ATTENDANCE, YEARLY_COURSE_SESSIONS
-from hehu.disclosure import HIDDEN_COMPLEMENT, HIDDEN_SMALL
-from hehu.errors import HehuError
-from hehu.metrics import Period, load_records
-from widgets.claims_page import build_claims_page
+from hehu.records.demo import SOURCE_FIGURES, YEARLY_COURSE_ATTENDANCE, YEARLY_COURSE_SESSIONS
+from widgets.pages.claims import build_claims_page
 
 REPO = Path(__file__).resolve().parents[1]
 Y2022 = ("2022-01-01", "2022-12-31")
@@ -76,7 +76,7 @@ def small_claims_csv() -> bytes:
 
 def hehu_command() -> list[str]:
     script = Path(sys.executable).parent / "hehu"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "hehu.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "hehu.cli.main"]
 
 
 def text(html: str) -> str:
@@ -185,8 +185,10 @@ def test_small_parsers():
     assert parse_number("18,000") == (18000, False)
     assert parse_number("95%") == (95, True)
     assert parse_number("90起") == (90, False)
+    # one reader of numbers for claims and registers: 九十 reads as 90 in both
+    assert parse_number("九十") == (90, False) and parse_number("80余名") == (80, False)
     with pytest.raises(ValueError):
-        parse_number("九十")
+        parse_number("约九十")
     assert parse_claim_period(period="2021") == Period.of("2021-01-01", "2021-12-31")
     assert parse_claim_period("2021", "2022") == Period.of("2021-01-01", "2022-12-31")
     assert parse_claim_period(period="2021-01-01 至 2022-11-10") == Period.of(

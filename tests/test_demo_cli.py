@@ -8,15 +8,15 @@ import sys
 
 import pytest
 
-from hehu.demo import SOURCE_FIGURES, build_demo, load_demo
-from hehu.gazetteer import load_gazetteer, read_gazetteer
-from hehu.metrics import Period, load_records, place_metrics
-from hehu.store import open_store
+from hehu.figures.metrics import Period, load_records, place_metrics
+from hehu.records.demo import SOURCE_FIGURES, build_demo, load_demo
+from hehu.records.gazetteer import load_gazetteer, read_gazetteer
+from hehu.records.store import open_store
 
 
 def hehu(*args, env=None, check=True):
     proc = subprocess.run(
-        [sys.executable, "-m", "hehu.cli", *args], capture_output=True, text=True, env=env
+        [sys.executable, "-m", "hehu.cli.main", *args], capture_output=True, text=True, env=env
     )
     if check:
         assert proc.returncode == 0, proc.stderr

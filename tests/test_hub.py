@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from traitlets.config import Config
 
-from hehu import hub
-from hehu.hub import pre_spawn_hook, role_from_groups, spawner_environment
+from hehu.serve import hub
+from hehu.serve.hub import pre_spawn_hook, role_from_groups, spawner_environment
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "deploy" / "jupyterhub_config.py"
@@ -159,6 +159,6 @@ def test_hub_config_culls_vanished_pages_and_runs_the_warmer(monkeypatch):
     assert "--MappingKernelManager.cull_connected=False" in c.Spawner.args
     assert "--MappingKernelManager.cull_idle_timeout=1800" in c.Spawner.args
     (service,) = c.JupyterHub.services
-    assert service["command"][1:3] == ["-m", "hehu.warmer"]
+    assert service["command"][1:3] == ["-m", "hehu.serve.warmer"]
     assert "postgresql" not in " ".join(service["command"])  # the URL only in the environment
     assert service["environment"]["HEHU_DB"] == "postgresql+psycopg://hehu@db/hehu"

@@ -12,7 +12,7 @@ written next to it) and the test config changes only what a test machine cannot 
   configurable-http-proxy from npm (installed once into ~/.cache/hehu-test/chp when missing).
 
 Everything else is the shipped configuration: jupyterhub-singleuser with Voila inside it, the
-overview as the landing page, terminals off, and hehu.hub.pre_spawn_hook setting each server's
+overview as the landing page, terminals off, and hehu.serve.hub.pre_spawn_hook setting each server's
 role from the user's groups. The hub's own environment holds HEHU_ROLE=admin on purpose: it must
 reach nobody. Hehu's database is a SQLite copy of the demo.
 
@@ -328,10 +328,11 @@ def test_a_user_in_no_group_is_a_deputy_even_the_hubs_admin(hub, users, artifact
 
 
 def test_the_hubs_figure_warmer_service_prepares_the_overview(hub):
-    """The hub runs hehu.warmer as a managed service: the shared figures appear without a page."""
+    """The hub runs hehu.serve.warmer as a managed service: the shared figures appear without a page."""
     import sqlalchemy as sa
 
-    from hehu.store import figure_cache, open_store
+    from hehu.records.schema import figure_cache
+    from hehu.records.store import open_store
 
     store = open_store(hub.db_url, create=False)
     deadline = time.monotonic() + 120

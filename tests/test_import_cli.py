@@ -21,10 +21,10 @@ from test_import_support import (
     write_book,
 )
 
-from hehu.cli import main
+from hehu.cli.main import main
 from hehu.importing import KIND_SPECS, import_file
 from hehu.importing.engine import PAUSE_ENV
-from hehu.store import open_store
+from hehu.records.store import open_store
 
 pytest_plugins = ["test_import_support"]  # fixtures: home, db_url, store
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ def test_import_command_prints_summary_errors_and_paths(db_url, home, tmp_path, 
 def _run_cli(args: list[str], env: dict) -> tuple[subprocess.Popen, queue.Queue]:
     """Start `hehu` in a subprocess; its stderr lines arrive on a queue."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hehu.cli", *args],
+        [sys.executable, "-m", "hehu.cli.main", *args],
         cwd=REPO,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,

@@ -24,12 +24,12 @@ from test_import_support import (
     write_book,
 )
 
-from hehu import pseudonym
 from hehu.errors import HehuError
-from hehu.gazetteer import load_gazetteer
 from hehu.importing import KIND_SPECS, engine, import_file, workbook
 from hehu.importing.templates import export_frame, safe_cell, template_file_name, write_template
-from hehu.store import open_store
+from hehu.records import pseudonym
+from hehu.records.gazetteer import load_gazetteer
+from hehu.records.store import open_store
 
 pytest_plugins = ["test_import_support"]  # fixtures: home, db_url, store
 D = dt.date

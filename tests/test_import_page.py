@@ -9,8 +9,8 @@ import ipywidgets as w
 import pytest
 from test_import_support import make_id, snapshot, write_book
 
-from hehu.store import open_store
-from widgets.import_page import build_import_page
+from hehu.records.store import open_store
+from widgets.pages.imports import build_import_page
 
 pytest_plugins = ["test_import_support"]  # fixtures: home, db_url, store
 

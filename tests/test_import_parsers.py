@@ -24,8 +24,6 @@ from test_import_support import (
     to_fullwidth,
 )
 
-from hehu import pseudonym, vocab
-from hehu.gazetteer import read_gazetteer
 from hehu.importing import KIND_SPECS
 from hehu.importing.cells import (
     chinese_numeral,
@@ -39,6 +37,8 @@ from hehu.importing.cells import (
 )
 from hehu.importing.headers import match_header, normalise_header
 from hehu.importing.resolve import PlaceResolver
+from hehu.records import pseudonym, vocab
+from hehu.records.gazetteer import read_gazetteer
 
 DATES = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 SPACES = st.sampled_from(["", " ", "\u3000", "  ", "\t"])

@@ -9,9 +9,10 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from hehu.gazetteer import load_gazetteer
-from hehu.pseudonym import id_check_char
-from hehu.store import RECORD_TABLES, open_store
+from hehu.records.gazetteer import load_gazetteer
+from hehu.records.pseudonym import id_check_char
+from hehu.records.schema import RECORD_TABLES
+from hehu.records.store import open_store
 
 # Places of the Lianshui gazetteer used in the tests.
 HUAYUAN_GAOGOU = "320826101211"  # 花园村 of 高沟镇 (another 花园村 is in 东胡集镇)

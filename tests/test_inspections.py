@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from hehu_fixtures import V1, C, S, T, small_records
 
 from hehu.errors import HehuError, InvalidRecord
-from hehu.inspections import (
+from hehu.figures.metrics import load_records
+from hehu.oversight.inspections import (
     findings_of,
     inspections_frame,
     recommendation_history,
@@ -22,8 +23,8 @@ from hehu.inspections import (
     update_recommendation,
     validate_inspection,
 )
-from hehu.metrics import load_records
-from hehu.store import SCHEMA_VERSION, open_store
+from hehu.records.schema import SCHEMA_VERSION
+from hehu.records.store import open_store
 
 D = dt.date
 
@@ -258,7 +259,7 @@ def test_concurrent_writers_on_postgresql(pg_url):
 def build_inspections_page(*args, **kwargs):
     # Imported here, not at the top: the writer processes above import this module, and
     # they should start as light as a kernel that only writes.
-    from widgets.inspections_page import build_inspections_page as build
+    from widgets.pages.inspections import build_inspections_page as build
 
     return build(*args, **kwargs)
 

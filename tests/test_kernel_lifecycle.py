@@ -61,7 +61,17 @@ def hehu_serve(db: str, tmp_path: Path, *options: str) -> Iterator[Server]:
     log_path = tmp_path / f"serve-{port}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "hehu.cli", "serve", "--db", db, "--port", str(port), *options],
+            [
+                sys.executable,
+                "-m",
+                "hehu.cli.main",
+                "serve",
+                "--db",
+                db,
+                "--port",
+                str(port),
+                *options,
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -8,8 +8,8 @@ import pytest
 from hehu_fixtures import V1, V2, C, K, S, T
 
 from hehu.errors import BadDate, UnknownPlace
-from hehu.gaps import gaps_by_place
-from hehu.metrics import Period, load_records, metrics_by_place, place_metrics
+from hehu.figures.gaps import gaps_by_place
+from hehu.figures.metrics import Period, load_records, metrics_by_place, place_metrics
 
 YEAR_2022 = Period.of("2022-01-01", "2022-12-31")
 

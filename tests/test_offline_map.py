@@ -5,7 +5,7 @@ import re
 import folium
 import pytest
 
-from widgets.offline_map import OfflineMap, tile_layer_for
+from widgets.kit.offline_map import OfflineMap, tile_layer_for
 
 # Any <script src=...> or <link href=...> that points at the network.
 NETWORK_TAG = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)

@@ -10,15 +10,15 @@ import sys
 import docx
 import pytest
 
-from hehu.store import open_store
-from widgets.forum_page import build_forum_page
+from hehu.records.store import open_store
+from widgets.pages.forum import build_forum_page
 
 GAOGOU, COUNTY, ZHUMA = "320826101000", "320826000000", "320826002000"
 
 
 def hehu(*args):
     proc = subprocess.run(
-        [sys.executable, "-m", "hehu.cli", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "hehu.cli.main", *args], capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
     return proc

@@ -6,10 +6,11 @@ import re
 
 import pytest
 
-from hehu.metrics import Period, metrics_by_place
-from widgets.briefing import build_briefing_page
-from widgets.maps import map_html
-from widgets.overview import OverviewState, build_overview_page
+from hehu.figures.metrics import Period, metrics_by_place
+from widgets.kit.county_map import OverviewState
+from widgets.kit.maps import map_html
+from widgets.pages.briefing import build_briefing_page
+from widgets.pages.overview import build_overview_page
 
 GAOGOU = "320826101000"
 

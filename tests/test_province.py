@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from hehu import areas
-from hehu import store as store_module
-from hehu.figures import (
+from hehu.figures import areas
+from hehu.figures.cache import (
+    FIGURES_FORMAT,
     PageRecords,
     frame_from_bytes,
     frame_to_bytes,
@@ -27,11 +27,14 @@ from hehu.figures import (
     period_key,
     years_with_records,
 )
-from hehu.gaps import gaps_by_place
-from hehu.metrics import Period, load_records, metrics_by_place
-from hehu.place_figures import warm_figures
-from hehu.store import SCHEMA_VERSION, open_store
-from widgets.overview import build_overview_page
+from hehu.figures.gaps import gaps_by_place
+from hehu.figures.metrics import Period, load_records, metrics_by_place
+from hehu.figures.places import warm_figures
+from hehu.records import schema as store_module
+from hehu.records import vocab
+from hehu.records.schema import SCHEMA_VERSION
+from hehu.records.store import open_store
+from widgets.pages.overview import build_overview_page
 
 P, A, B = "980000000000", "980100000000", "980200000000"
 A1, A2, B1 = "980101000000", "980102000000", "980201000000"
@@ -199,7 +202,7 @@ def _downgrade_and_reopen(url: str) -> None:
     store = open_store(url)
     store.write({"place": [_place(B1, "乙一县", "county", None, 30.0, 120.0)]})
     old = "level IN ('county', 'town', 'subdistrict', 'village', 'community')"
-    new = "level IN ({})".format(", ".join(f"'{k}'" for k in store_module.vocab.LEVELS))
+    new = "level IN ({})".format(", ".join(f"'{k}'" for k in vocab.LEVELS))
     with store.engine.begin() as conn:  # make it a version-4 database
         if conn.dialect.name == "sqlite":
             sql = conn.exec_driver_sql(
@@ -318,7 +321,7 @@ def test_an_older_data_version_never_overwrites_newer_figures(province_url):
 
 
 def test_warming_leaves_every_overview_period_ready_for_the_next_page(province_url):
-    from hehu.cli import main
+    from hehu.cli.main import main
 
     store = open_store(province_url, create=False)
     first = warm_figures(store)
@@ -335,7 +338,8 @@ def test_warming_leaves_every_overview_period_ready_for_the_next_page(province_u
 
 def test_the_cache_keeps_no_stale_figures(province_url):
     store = open_store(province_url, create=False)
-    store.keep_figures("metrics", ":@2026-01-01", store.data_version(), b"yesterday")
+    name = f"metrics/{FIGURES_FORMAT}"  # as shared_figures files the metrics
+    store.keep_figures(name, ":@2026-01-01", store.data_version(), b"yesterday")
     page_metrics(PageRecords(store), Period())  # all time, judged today
     with store.engine.connect() as conn:
         periods = set(conn.execute(sa.select(store_module.figure_cache.c.period)).scalars())
@@ -358,12 +362,12 @@ def test_descendants_walked_down_equal_the_ancestors_table(province_url):
     for at, code in enumerate(records.places["code"]):
         tree = np.unique(below[above == at])
         assert list(areas.descendant_rows(records, code)) == [r for r in tree if r != at], code
-    assert sorted(areas.descendants(records, A)) == sorted([A1, A2, A1T, A2T, A1V, A1W, A2V])
+    assert sorted(areas.descendant_codes(records, A)) == sorted([A1, A2, A1T, A2T, A1V, A1W, A2V])
 
 
 def test_a_stored_report_offers_its_period_and_another_countys_demo_has_none(province_url):
-    from hehu.demo import report_claims
-    from widgets.overview import period_options
+    from hehu.records.demo import report_claims
+    from widgets.kit.pickers import period_options
 
     store = open_store(province_url, create=False)
     assert report_claims(store.read("place")) == []  # the Lianshui report is not about it

@@ -9,7 +9,7 @@ import pytest
 from test_pages_browser import LOAD_TIMEOUT, PHONE, assert_no_sideways_scroll, page_errors
 from test_province import A1, A1T, A, P, province_records
 
-from hehu.store import open_store
+from hehu.records.store import open_store
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]

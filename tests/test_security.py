@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from widgets.overview import build_overview_page
+from widgets.pages.overview import build_overview_page
 
 
 def fetch(url: str) -> tuple[int, bytes]:

@@ -18,7 +18,7 @@ def test_serving_off_localhost_needs_a_token(tmp_path):
         [
             sys.executable,
             "-m",
-            "hehu.cli",
+            "hehu.cli.main",
             "serve",
             "--ip",
             "0.0.0.0",
@@ -43,7 +43,7 @@ def test_hehu_serve_preheated_pages_get_their_own_query(demo_db_copy, browser, t
         [
             sys.executable,
             "-m",
-            "hehu.cli",
+            "hehu.cli.main",
             "serve",
             "--db",
             demo_db_copy,
@@ -83,7 +83,7 @@ def test_hehu_serve_preheated_pages_get_their_own_query(demo_db_copy, browser, t
 
 
 def test_serve_culls_only_disconnected_kernels_by_default():
-    from hehu.cli import CULL_IDLE_DEFAULT, build_parser, cull_options
+    from hehu.cli.main import CULL_IDLE_DEFAULT, build_parser, cull_options
 
     assert build_parser().parse_args(["serve"]).cull_idle == CULL_IDLE_DEFAULT == 1800
     options = cull_options(CULL_IDLE_DEFAULT)

@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 from hehu_fixtures import V1, C, small_records
 
-from hehu import store as store_module
 from hehu.errors import InvalidRecord, StoreUnavailable
-from hehu.gazetteer import load_gazetteer
-from hehu.store import SCHEMA_VERSION, open_store
+from hehu.records import schema as store_module
+from hehu.records.gazetteer import load_gazetteer
+from hehu.records.schema import SCHEMA_VERSION
+from hehu.records.store import open_store
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

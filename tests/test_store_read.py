@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 from hehu_fixtures import small_records
 
-from hehu import store as store_module
-from hehu.metrics import _isin, _positions, load_records, metrics_by_place
-from hehu.store import RECORD_TABLES, _read_with_pandas, open_store
+from hehu.figures.metrics import isin_values, load_records, metrics_by_place, positions
+from hehu.records import schema as store_module
+from hehu.records.schema import RECORD_TABLES
+from hehu.records.store import _read_with_pandas, open_store
 
 C, V = "990000000000", "990000000001"
 PLACES = [
@@ -246,25 +247,27 @@ def test_positions_and_isin_agree_with_pandas():
     among = pd.Series(["a", "b", None, "c"], dtype="str")
     keys = pd.Series(["c", "x", None, "a", "a"], dtype="str")
     expected = pd.Index(among).get_indexer(keys)
-    assert _positions(keys, among).tolist() == expected.tolist() == [3, -1, 2, 0, 0]
-    assert _positions(keys.astype(object), among.astype(object)).tolist() == expected.tolist()
-    assert _positions(keys, among.iloc[:0]).tolist() == [-1] * 5
-    assert _positions(keys.iloc[:0], among).tolist() == []
+    assert positions(keys, among).tolist() == expected.tolist() == [3, -1, 2, 0, 0]
+    assert positions(keys.astype(object), among.astype(object)).tolist() == expected.tolist()
+    assert positions(keys, among.iloc[:0]).tolist() == [-1] * 5
+    assert positions(keys.iloc[:0], among).tolist() == []
     # a key listed twice: its first row, on both paths
     twice = pd.Series(["a", "b", "a"], dtype="str")
-    assert _positions(keys, twice).tolist() == [-1, -1, -1, 0, 0]
-    assert _positions(keys.astype(object), twice.astype(object)).tolist() == [-1, -1, -1, 0, 0]
+    assert positions(keys, twice).tolist() == [-1, -1, -1, 0, 0]
+    assert positions(keys.astype(object), twice.astype(object)).tolist() == [-1, -1, -1, 0, 0]
     assert (
-        _isin(keys, among).tolist() == keys.isin(among).tolist() == [True, False, True, True, True]
+        isin_values(keys, among).tolist()
+        == keys.isin(among).tolist()
+        == [True, False, True, True, True]
     )
-    assert _isin(keys, among.iloc[:1]).tolist() == [False, False, False, True, True]
+    assert isin_values(keys, among.iloc[:1]).tolist() == [False, False, False, True, True]
 
 
 def test_the_overview_builds_no_index_over_ids(store):
     """metrics and gaps look ids up with Arrow: no pandas index over every household or
     person id (each id a Python object, kept as long as the snapshot) is left behind."""
-    from hehu.gaps import gaps_by_place
-    from hehu.metrics import Period
+    from hehu.figures.gaps import gaps_by_place
+    from hehu.figures.metrics import Period
 
     store.write(small_records())
     records = load_records(store)
@@ -290,8 +293,8 @@ def _overdue_by_join(records, as_of):
 def test_overdue_follow_ups_equal_the_join(stray):
     """Latest visit per household (positions, or ids when a household is not in the table)
     gives the same rows as joining every due visit to every visit."""
-    from hehu.gaps import overdue_follow_ups
-    from hehu.metrics import Records
+    from hehu.figures.gaps import overdue_follow_ups
+    from hehu.figures.metrics import Records
 
     D = pd.Timestamp
     households = pd.DataFrame(

@@ -28,18 +28,18 @@ import sqlalchemy as sa
 from conftest import missing
 from hehu_fixtures import V1, V2, V3, C, K, S, T
 
-from hehu import tracking
-from hehu.briefing import build_briefing
-from hehu.export import frame_to_xlsx_bytes
-from hehu.gaps import gaps_by_place, overdue_follow_ups
-from hehu.metrics import Period, load_records, metrics_by_place
-from hehu.store import audit_log
-from widgets import charts
-from widgets.cases_page import build_cases_page
-from widgets.courses_page import build_courses_page
-from widgets.pairings_page import build_pairings_page
-from widgets.tracking import Column, FrameTable, shown_values
-from widgets.visits_page import build_visits_page
+from hehu.figures import tracking
+from hehu.figures.gaps import gaps_by_place, overdue_follow_ups
+from hehu.figures.metrics import Period, load_records, metrics_by_place
+from hehu.oversight.briefing import build_briefing
+from hehu.records.schema import audit_log
+from hehu.render.spreadsheet import frame_to_xlsx_bytes
+from widgets.kit import charts
+from widgets.kit.tables import Column, FrameTable, shown_values
+from widgets.pages.cases import build_cases_page
+from widgets.pages.courses import build_courses_page
+from widgets.pages.pairings import build_pairings_page
+from widgets.pages.visits import build_visits_page
 
 YEAR = Period.year(2022)
 ALL = Period()

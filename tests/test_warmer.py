@@ -7,9 +7,17 @@ import time
 
 import sqlalchemy as sa
 
-from hehu.figures import PageRecords, page_gaps, page_metrics, period_from_key, period_key
-from hehu.store import figure_cache, open_store
-from hehu.warmer import start_warmer
+from hehu.figures.cache import (
+    FIGURES_FORMAT,
+    PageRecords,
+    page_gaps,
+    page_metrics,
+    period_from_key,
+    period_key,
+)
+from hehu.records.schema import figure_cache
+from hehu.records.store import open_store
+from hehu.serve.warmer import start_warmer
 
 
 def _versions(store) -> set[int]:
@@ -20,10 +28,10 @@ def _versions(store) -> set[int]:
 def _warmed(store) -> bool:
     """Whether the figures a page reads for 2022 and all time are there for the current data."""
     wanted = {
-        (name, period_key(period_from_key(key)))
-        for name in ("metrics", "gaps")
+        (f"{name}/{FIGURES_FORMAT}", period_key(period_from_key(key)))
+        for name in ("metrics", "gaps", "place_figures")
         for key in ("2022", "all")
-    } | {("years", "")}
+    } | {(f"years/{FIGURES_FORMAT}", "")}
     with store.engine.connect() as conn:
         have = set(
             conn.execute(

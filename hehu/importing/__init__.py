@@ -17,8 +17,8 @@ The modules, each importing only the ones above it:
 - `cli`: the `hehu template` and `hehu import` commands.
 """
 
-from .engine import import_file
-from .kinds import KIND_SPECS, resolve_kind
-from .report import ImportReport
+from hehu.importing.engine import import_file
+from hehu.importing.kinds import KIND_SPECS, resolve_kind
+from hehu.importing.report import ImportReport
 
 __all__ = ["KIND_SPECS", "ImportReport", "import_file", "resolve_kind"]

@@ -15,7 +15,7 @@ import unicodedata
 from decimal import Decimal
 from functools import lru_cache
 
-from .. import pseudonym, vocab
+from hehu.records import pseudonym, vocab
 
 # Cells that mean "nothing written" in real registers.
 EMPTY_MARKERS = frozenset(
@@ -75,7 +75,11 @@ def strip_spaces(text: str) -> str:
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 _CN_DIGITS |= {"七": 7, "八": 8, "九": 9, "○": 0, "O": 0}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_UNIT_SUFFIXES = ("人次", "人", "次", "场", "个", "户", "名", "岁", "期", "家", "份")
+# Units a figure may carry, as registers and reports write them ("90起" cases, "80余名").
+_UNIT_SUFFIXES = (
+    "人次", "余人", "余名", "余户", "余次", "余场", "余起", "余件", "余个",
+    "人", "次", "场", "个", "户", "名", "岁", "期", "家", "份", "起", "件", "余", "多",
+)  # fmt: skip
 
 
 def chinese_numeral(text: str) -> int | None:

@@ -1,6 +1,6 @@
 """The import run: read a file, find each sheet's kind and header, validate every row, write.
 
-Names and ID-card numbers become pseudonymous IDs (`hehu.pseudonym`) and are dropped; every
+Names and ID-card numbers become pseudonymous IDs (`hehu.records.pseudonym`) and are dropped; every
 valid row is written in ONE transaction (or nothing, for a dry run or a strict import with
 rejected rows). `import_file` is the entry point.
 """
@@ -15,10 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .. import pseudonym, vocab
-from ..errors import HehuError
-from ..store import RECORD_TABLES, Store
-from .cells import (
+from hehu.errors import HehuError
+from hehu.importing.cells import (
     cell_text,
     fold,
     is_blank,
@@ -33,7 +31,7 @@ from .cells import (
     split_list,
     vocab_key,
 )
-from .headers import (
+from hehu.importing.headers import (
     FOOTER_MARKERS,
     PERSONAL_IGNORED,
     SILENTLY_IGNORED,
@@ -43,11 +41,14 @@ from .headers import (
     is_complete,
     normalise_header,
 )
-from .kinds import KIND_ORDER, KIND_SPECS, Field, KindSpec, derive_id, resolve_kind
-from .report import ImportReport, RowError, SheetResult, write_report_files
-from .resolve import Catalog
-from .rows import RowFailed, builder_for
-from .workbook import RawSheet, read_workbook
+from hehu.importing.kinds import KIND_ORDER, KIND_SPECS, Field, KindSpec, derive_id, resolve_kind
+from hehu.importing.report import ImportReport, RowError, SheetResult, write_report_files
+from hehu.importing.resolve import Catalog
+from hehu.importing.rows import RowFailed, builder_for
+from hehu.importing.workbook import RawSheet, read_workbook
+from hehu.records import pseudonym, vocab
+from hehu.records.schema import RECORD_TABLES
+from hehu.records.store import Store
 
 Progress = Callable[[float, str], None]
 

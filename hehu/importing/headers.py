@@ -11,8 +11,8 @@ import re
 import unicodedata
 from functools import cache
 
-from .cells import cell_text
-from .kinds import KIND_SPECS
+from hehu.importing.cells import cell_text
+from hehu.importing.kinds import KIND_SPECS
 
 HEADER_SCAN_ROWS = 30  # title rows above a header rarely exceed a handful; 30 is generous
 # A header naming this many fields of one kind is that kind even with a required column missing:

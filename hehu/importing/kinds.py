@@ -10,10 +10,10 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .. import vocab
-from ..errors import HehuError
-from ..store import RECORD_TABLES
-from .cells import fold
+from hehu.errors import HehuError
+from hehu.importing.cells import fold
+from hehu.records import vocab
+from hehu.records.schema import RECORD_TABLES
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .headers import QUARANTINE_REASON, QUARANTINE_ROW, header_label
-from .kinds import KIND_SPECS
-from .templates import write_xlsx
+from hehu.importing.headers import QUARANTINE_REASON, QUARANTINE_ROW, header_label
+from hehu.importing.kinds import KIND_SPECS
+from hehu.importing.templates import write_xlsx
 
 
 @dataclass

@@ -12,10 +12,11 @@ import re
 import pandas as pd
 import sqlalchemy as sa
 
-from .. import vocab
-from ..errors import HehuError
-from ..store import RECORD_TABLES, Store
-from .cells import cell_text, fold, strip_spaces, vocab_key
+from hehu.errors import HehuError
+from hehu.importing.cells import cell_text, fold, strip_spaces, vocab_key
+from hehu.records import vocab
+from hehu.records.schema import RECORD_TABLES
+from hehu.records.store import Store
 
 # ===================================================================================== places
 

@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable
 from typing import Protocol
 
-from .. import pseudonym
-from ..store import RECORD_TABLES
-from .cells import parse_date, strip_spaces, vocab_key
-from .kinds import KindSpec, derive_id
-from .resolve import Catalog
+from hehu.importing.cells import parse_date, strip_spaces, vocab_key
+from hehu.importing.kinds import KindSpec, derive_id
+from hehu.importing.resolve import Catalog
+from hehu.records import pseudonym
+from hehu.records.schema import RECORD_TABLES
 
 
 class RowFailed(Exception):

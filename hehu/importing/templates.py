@@ -21,9 +21,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..gazetteer import read_gazetteer
-from .kinds import KIND_SPECS, Field, KindSpec
-from .resolve import place_choices
+from hehu.importing.kinds import KIND_SPECS, Field, KindSpec
+from hehu.importing.resolve import place_choices
+from hehu.records.gazetteer import read_gazetteer
 
 # What makes a spreadsheet treat a cell as a formula (OWASP's list), half- and full-width.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")

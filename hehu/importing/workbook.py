@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import HehuError
-from ..store import hehu_home
-from .cells import is_blank
+from hehu.errors import HehuError
+from hehu.importing.cells import is_blank
+from hehu.records.store import hehu_home
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt")
 

@@ -1,0 +1,7 @@
+"""`python -m hehu.cli`: the `hehu` command."""
+
+import sys
+
+from hehu.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,273 @@
+"""The `hehu` command: 初始化、示例数据、指标、服务 (init, demo, metrics, serve)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from hehu.disclosure import DEFAULT_ROLE, ROLES
+from hehu.errors import HehuError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = REPO_ROOT / "notebooks"
+
+PREHEATED_PAGES = ("overview.ipynb", "briefing.ipynb")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# Kernels of pages that are no longer connected (the browser crashed, a phone dropped the tab,
+# the network went) are shut down after half an hour: long enough for a laptop lid closed
+# during a site visit, short enough that a busy server does not fill up with orphans.
+CULL_IDLE_DEFAULT = 1800
+DB_HELP = "数据库地址（SQLite 文件路径或 postgresql+psycopg://…；默认 $HEHU_DB 或 ~/.hehu/hehu.sqlite） / database URL"
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", help=DB_HELP)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with Chinese help text followed by English."""
+    parser = argparse.ArgumentParser(
+        prog="hehu",
+        description="呵护 Hehu：妇女儿童权益保护监督工作台 / oversight workbench for women's and children's rights",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令 command")
+
+    p = sub.add_parser(
+        "init", help="创建空数据库并载入地名表 / create an empty database with the gazetteer"
+    )
+    _add_db(p)
+    p.add_argument(
+        "--gazetteer",
+        metavar="CSV",
+        help="地名表文件（默认涟水县） / gazetteer CSV (default: Lianshui)",
+    )
+
+    p = sub.add_parser("demo", help="载入示例数据（合成） / load the synthetic demo data")
+    _add_db(p)
+    p.add_argument("--seed", type=int, default=None, help="随机种子 / random seed")
+
+    p = sub.add_parser(
+        "metrics", help="计算某地某期间的全部指标 / every metric for a place and period"
+    )
+    _add_db(p)
+    p.add_argument(
+        "--place", metavar="CODE", help="地点代码（默认全县） / place code (default: the county)"
+    )
+    p.add_argument("--start", metavar="YYYY-MM-DD", help="起始日期 / first day")
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="截止日期 / last day")
+    p.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+
+    p = sub.add_parser("serve", help="启动 Voila 工作台 / start the Voila workbench")
+    _add_db(p)
+    p.add_argument("--port", type=int, default=8866, help="端口 / port (default 8866)")
+    p.add_argument("--ip", default="127.0.0.1", help="监听地址 / address to listen on")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="数据库为空时先载入示例数据 / load the demo into an empty database first",
+    )
+    p.add_argument(
+        "--role",
+        choices=ROLES,
+        default=DEFAULT_ROLE,
+        help="本服务的角色（页面与网址无法更改） / the role of everyone on this server (deputy, presenter, staff, admin)",
+    )
+    p.add_argument(
+        "--preheat",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="为概览和简报页预热内核，打开更快（默认开启） / preheated kernels for overview and briefing",
+    )
+    p.add_argument(
+        "--cull-idle",
+        type=int,
+        default=CULL_IDLE_DEFAULT,
+        metavar="SECONDS",
+        help="已断开的页面（关闭、断网、休眠）其内核空闲多少秒后关闭；打开着的页面不受影响；0 为从不"
+        f"（默认 {CULL_IDLE_DEFAULT}） / shut the kernel of a disconnected page down after this many "
+        "idle seconds; open pages keep theirs; 0: never",
+    )
+    p.add_argument(
+        "--warm-every",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="每隔多少秒检查数据是否变化，变化后在后台预先计算概览数据；0 为不计算（默认 30） / "
+        "check for changed records this often and precompute the overview's figures; 0: off",
+    )
+    p.add_argument(
+        "--tiles",
+        choices=["none", "osm", "tianditu"],
+        default=os.environ.get("HEHU_TILES", "none"),
+        help="地图底图（默认无，离线可用；天地图需 $HEHU_TIANDITU_KEY） / base map tiles",
+    )
+    p.add_argument(
+        "--token",
+        default=os.environ.get("HEHU_TOKEN"),
+        help="访问口令（非本机地址时必填；或 $HEHU_TOKEN） / access token, required off localhost",
+    )
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        module.add_commands(sub, _add_db, COMMANDS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; user errors print one Chinese line and exit non-zero."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except HehuError as exc:
+        print(f"错误：{exc.zh}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_init(args) -> int:
+    from hehu.records.gazetteer import LIANSHUI_GAZETTEER, load_gazetteer
+    from hehu.records.store import open_store
+
+    store = open_store(args.db)
+    n = load_gazetteer(store, args.gazetteer or LIANSHUI_GAZETTEER)
+    print(f"已创建数据库 {store.url}，载入 {n} 个地点 / created, {n} places")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from hehu.records.demo import DEFAULT_SEED, load_demo
+    from hehu.records.store import open_store
+
+    store = open_store(args.db)
+    counts = load_demo(
+        store, args.seed or DEFAULT_SEED, progress=lambda m: print(m, file=sys.stderr)
+    )
+    total = sum(counts.values())
+    print(f"已载入示例数据 {total} 条记录 / demo loaded: {total} records ({store.url})")
+    return 0
+
+
+def cmd_metrics(args) -> int:
+    from hehu.figures.metrics import Period, load_records, place_metrics
+    from hehu.records import vocab
+    from hehu.records.store import open_store
+
+    period = Period.of(args.start, args.end)  # bad dates fail before the database is touched
+    store = open_store(args.db, create=False)
+    values = place_metrics(load_records(store), args.place, period)
+    if args.json:
+        print(json.dumps(values, ensure_ascii=False))
+    else:
+        for metric, value in values.items():
+            print(f"{vocab.METRICS[metric][0]}\t{metric}\t{'' if value is None else value}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from hehu.records.demo import load_demo
+    from hehu.records.store import open_store
+
+    if args.ip not in LOOPBACK and not args.token:
+        raise HehuError(
+            f"在 {args.ip} 上提供服务必须设置访问口令（--token 或 HEHU_TOKEN），否则同一网络中的任何人都能查看",
+            f"serving on {args.ip} needs a token (--token or HEHU_TOKEN)",
+        )
+    store = open_store(args.db)
+    if store.count("place") == 0:
+        from hehu.records.gazetteer import load_gazetteer
+
+        load_gazetteer(store)
+    if args.demo and store.count("course") == 0 and store.count("case") == 0:
+        print("首次使用：正在载入示例数据… / first use: loading demo data…", file=sys.stderr)
+        load_demo(store)
+    # The role travels to every kernel in the environment: no page, widget or URL can change it.
+    env = dict(os.environ, HEHU_DB=store.url, HEHU_ROLE=args.role, HEHU_TILES=args.tiles)
+    if args.tiles == "tianditu" and not env.get("HEHU_TIANDITU_KEY"):
+        raise HehuError(
+            "使用天地图底图需要设置 HEHU_TIANDITU_KEY（天地图密钥）",
+            "tianditu tiles need HEHU_TIANDITU_KEY",
+        )
+    host = "localhost" if args.ip in LOOPBACK else args.ip
+    url = f"http://{host}:{args.port}/voila/render/overview.ipynb"
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(NOTEBOOKS),
+        "--no-browser",
+        f"--port={args.port}",
+        f"--Voila.ip={args.ip}",
+    ]
+    if args.preheat:
+        # Kernels kept warm only for the deputies' pages: a soak of 140 loads saw no hang
+        # (bench/soak_preheat.py); the staff pages start a kernel on demand.
+        others = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb") if p.name not in PREHEATED_PAGES)
+        command += [
+            "--preheat_kernel=True",
+            "--pool_size=2",
+            f"--VoilaKernelManager.preheat_denylist={others!r}",
+        ]
+    # Closing a page shuts its kernel down: the page's shutdown request needs the _xsrf cookie,
+    # which Voila's page handler does not set by itself (hehu/voila_xsrf.py).
+    command.append("--Voila.identity_provider_class=hehu.serve.voila_xsrf.PageXsrfIdentityProvider")
+    command += cull_options(args.cull_idle)
+    if args.token:
+        command.append(f"--token={args.token}")
+        url += f"?token={args.token}"
+    print(
+        f"呵护工作台已启动（角色 role：{args.role}），请在浏览器打开 / open in your browser:\n  {url}\n按 Ctrl+C 停止 / Ctrl+C to stop",
+        flush=True,
+    )
+    proc = subprocess.Popen(command, env=env)
+    if args.warm_every > 0:
+        # Figures for every overview period, computed after each change in a separate process,
+        # so that no user waits for them (hehu/warmer.py).
+        from hehu.serve.warmer import start_warmer
+
+        start_warmer(store.url, args.warm_every)
+    # A service manager stops us with SIGTERM: pass it on so Voila shuts its kernels down too.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: proc.terminate())
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        return 0
+
+
+def cull_options(idle_seconds: int) -> list[str]:
+    """Voila options that shut down kernels idle and disconnected for ``idle_seconds`` (0: none).
+
+    Only kernels without a connected page are culled (cull_connected, cull_busy stay False): an
+    open page keeps its kernel however long it sits unused. Voila's kernel manager never culls
+    the preheated kernels waiting in its pool.
+    """
+    if idle_seconds <= 0:
+        return []
+    interval = max(1, min(60, idle_seconds // 3))
+    return [
+        f"--MappingKernelManager.cull_idle_timeout={idle_seconds}",
+        f"--MappingKernelManager.cull_interval={interval}",
+        "--MappingKernelManager.cull_connected=False",
+        "--MappingKernelManager.cull_busy=False",
+    ]
+
+
+COMMANDS = {"init": cmd_init, "demo": cmd_demo, "metrics": cmd_metrics, "serve": cmd_serve}
+
+# Modules that add their own sub-commands: each has add_commands(subparsers, add_db, commands),
+# which adds its parsers and puts {name: function(args) -> exit code} into `commands`.
+COMMAND_MODULES: list[str] = []
+COMMAND_MODULES.append("hehu.cli.claims")  # check-claims
+COMMAND_MODULES.append("hehu.cli.imports")  # template, import
+COMMAND_MODULES.append("hehu.cli.packs")  # briefing
+COMMAND_MODULES.append("hehu.cli.warm")  # warm
+
+if __name__ == "__main__":
+    sys.exit(main())

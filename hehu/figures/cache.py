@@ -1,0 +1,239 @@
+"""Figures shared between kernels: metrics and gaps per place and period, kept in the database.
+
+Computing them needs every record, which at province scale is millions of rows, tens of seconds and
+a GiB of memory in each page's kernel. The figures themselves are small (a few numbers per place),
+so the first page to need them for a data version computes and stores them (`figure_cache`), and
+every other page of every user reads them back. A write bumps the data version, so stored figures
+are never shown for records that have changed.
+
+`PageRecords` goes with it: the gazetteer and organisations are read when the page opens, every
+other kind only when something needs it (then all kinds at once, as one snapshot).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+
+from hehu.figures.gaps import gaps_by_place
+from hehu.figures.metrics import Period, Records, load_records, metrics_by_place
+from hehu.records.schema import RECORD_TABLES
+from hehu.records.store import Store
+
+# Kinds a page reads at once: small, and what a map and a place picker need.
+EAGER_KINDS = ("place", "org", "claim")
+# Record kinds and date columns whose years make a page's period choices.
+DATED_KINDS = (("course", "date"), ("visit", "date"), ("case", "received_date"), ("event", "date"))
+
+
+# What `Records` derives from the gazetteer and caches on itself.
+_DERIVED = ("ancestors", "root", "place_index", "household_place", "person_place", "_tree")
+
+
+class _LazyFrames(Mapping):
+    """Frames of a store: the eager kinds now, the rest as one snapshot on first use."""
+
+    def __init__(self, store: Store, owner: PageRecords, frames: dict[str, pd.DataFrame]):
+        self._store = store
+        self._owner = owner
+        self._frames = frames
+        self._full: Records | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether every kind has been read."""
+        return self._full is not None
+
+    def full(self) -> Records:
+        """Every kind, read once (the records' own per-version cache is reused)."""
+        if self._full is None:
+            self._full = load_records(self._store)
+            owner = self._owner
+            if self._full.data_version != owner.data_version:
+                # A write came between the page opening and now: forget what was derived from
+                # the gazetteer read then, and file figures under the snapshot's version.
+                for derived in _DERIVED:
+                    owner.__dict__.pop(derived, None)
+                owner._cache.clear()
+                owner.data_version = self._full.data_version
+        return self._full
+
+    def __getitem__(self, kind: str) -> pd.DataFrame:
+        if kind in self._frames and self._full is None:
+            return self._frames[kind]
+        return self.full().frames[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(RECORD_TABLES)
+
+    def __len__(self) -> int:
+        return len(RECORD_TABLES)
+
+
+class PageRecords(Records):
+    """Records of a page: read lazily, with figures from the shared cache when it has them."""
+
+    def __init__(self, store: Store):
+        # The version must be the one of the frames read: read it before and after them, and
+        # read again if a write came in between (figures of one version, places of another,
+        # would not match).
+        for _ in range(5):
+            version = store.data_version()
+            frames = {kind: store.read(kind) for kind in EAGER_KINDS}
+            if store.data_version() == version:
+                break
+        super().__init__(frames={}, is_demo=store.is_demo(), data_version=version)
+        self.store = store
+        self.frames = _LazyFrames(store, self, frames)
+
+    @property
+    def fully_loaded(self) -> bool:
+        """Whether every record kind has been read (a cache miss or a page that needs records)."""
+        return self.frames.loaded
+
+
+def period_key(period: Period) -> str:
+    """A period as a cache key; open-ended periods carry the day they are judged on."""
+    day = lambda d: "" if d is None else d.strftime("%Y-%m-%d")  # noqa: E731
+    return f"{day(period.start)}:{day(period.end)}@{day(period.as_of)}"
+
+
+def frame_to_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame of numbers indexed by text as .npz bytes (no pickle: safe to read back)."""
+    arrays = {
+        "__index__": frame.index.to_numpy(dtype=str),
+        "__columns__": np.array(list(frame.columns), dtype=str),
+    }
+    for i, column in enumerate(frame.columns):
+        values = frame[column].to_numpy()
+        if values.dtype.kind not in "biuf":
+            raise TypeError(f"figure column {column!r} is not numeric ({values.dtype})")
+        arrays[f"c{i}"] = values
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def frame_from_bytes(payload: bytes) -> pd.DataFrame:
+    """The frame `frame_to_bytes` stored."""
+    with np.load(io.BytesIO(payload), allow_pickle=False) as data:
+        columns = [str(c) for c in data["__columns__"]]
+        index = pd.Index(data["__index__"].astype(object), name="code").astype("str")
+        return pd.DataFrame({c: data[f"c{i}"] for i, c in enumerate(columns)}, index=index)
+
+
+# Bumped whenever what a stored figure means or how it is laid out changes: figures kept by an
+# older Hehu for the same data are then computed again, never read back in the old form.
+FIGURES_FORMAT = 2
+
+
+def shared_figures(records: Records, name: str, key: str, compute: Callable) -> pd.DataFrame:
+    """Figures from the records' own cache, else the database's, else computed and stored."""
+    name = f"{name}/{FIGURES_FORMAT}"
+    local = ("shared", name, key)
+    if local in records._cache:
+        return records._cache[local]
+    store = getattr(records, "store", None)  # plain Records (tests, the CLI) compute in place
+    frame = None
+    if store is not None:
+        payload = store.cached_figures(name, key, records.data_version)
+        if payload is not None:
+            frame = frame_from_bytes(payload)
+    if frame is None and isinstance(records, PageRecords) and not records.fully_loaded:
+        # Compute from one snapshot of every kind, read now: reading the rest halfway through
+        # a computation that began on the gazetteer read when the page opened would mix two
+        # versions if a write came in between. The snapshot may be newer: look again.
+        records.frames.full()
+        if store is not None:
+            payload = store.cached_figures(name, key, records.data_version)
+            if payload is not None:
+                frame = frame_from_bytes(payload)
+    if frame is None:
+        frame = compute(records)
+        if store is not None:
+            store.keep_figures(name, key, records.data_version, frame_to_bytes(frame))
+            if "@" in key:  # the same period judged on another day is never read again
+                store.forget_figures(name, key.split("@")[0] + "@%", keep=key)
+    records._cache[local] = frame
+    return frame
+
+
+def page_metrics(records: Records, period: Period) -> pd.DataFrame:
+    """`metrics_by_place` for a page, shared between kernels through the database."""
+    return shared_figures(
+        records, "metrics", period_key(period), lambda r: metrics_by_place(r, period)
+    )
+
+
+def page_gaps(records: Records, period: Period) -> pd.DataFrame:
+    """`gaps_by_place` for a page, shared between kernels through the database."""
+    return shared_figures(records, "gaps", period_key(period), lambda r: gaps_by_place(r, period))
+
+
+def _years(records: Records) -> pd.DataFrame:
+    years: set[int] = set()
+    for kind, column in DATED_KINDS:
+        dates = records[kind][column].dropna()
+        years |= set(dates.dt.year.astype(int))
+    return pd.DataFrame({"year": sorted(years)}, index=[str(y) for y in sorted(years)])
+
+
+def years_with_records(records: Records) -> list[int]:
+    """Calendar years in which courses, visits, cases or events were recorded."""
+    return [int(y) for y in shared_figures(records, "years", "", _years)["year"]]
+
+
+def report_period_keys(records: Records) -> list[str]:
+    """'start:end' of the periods the stored claims (a work report's figures) speak of, newest
+    first, leaving out calendar years (offered anyway)."""
+    claims = records["claim"]
+    keys: list[str] = []
+    for start, end in (
+        claims[["period_start", "period_end"]]
+        .drop_duplicates()
+        .sort_values(["period_end", "period_start"], ascending=False)
+        .itertuples(index=False)
+    ):
+        if (start.month, start.day, end.month, end.day) == (
+            1,
+            1,
+            12,
+            31,
+        ) and start.year == end.year:
+            continue
+        keys.append(f"{start:%Y-%m-%d}:{end:%Y-%m-%d}")
+    return keys
+
+
+def overview_period_keys(records: Records) -> list[str]:
+    """The periods a page offers: each year with records (newest first), each period a stored
+    report speaks of, all time."""
+    years = [str(y) for y in sorted(years_with_records(records), reverse=True)]
+    return years + report_period_keys(records) + ["all"]
+
+
+def period_from_key(key: str) -> Period:
+    """The Period a selector key stands for ('2022', 'start:end' or 'all')."""
+    if key == "all":
+        return Period()
+    if ":" in key:
+        start, end = key.split(":", 1)
+        return Period.of(start, end)
+    return Period.year(int(key))
+
+
+def period_choice_key(period: Period) -> str:
+    """The selector key of a period ('2022', 'start:end' or 'all'): `period_from_key`'s inverse."""
+    if period.start is None and period.end is None:
+        return "all"
+    if (
+        period.start is not None
+        and period.end is not None
+        and period == Period.year(period.start.year)
+    ):
+        return str(period.start.year)
+    day = lambda d: "" if d is None else d.strftime("%Y-%m-%d")  # noqa: E731
+    return f"{day(period.start)}:{day(period.end)}"

@@ -1,0 +1,437 @@
+"""Every figure of every place in one frame per period, and what a role may see of it.
+
+The overview, the map, the briefing (page, Word, pack), its questions and the forum all read
+their counts from here, so one place's figure is disclosed once, with the same cells hidden on
+every page, in every period a role can choose and at every level of the hierarchy: a county's
+figure minus its towns', or one period minus another, never gives a hidden count back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from hehu.disclosure import (
+    Periods,
+    Rules,
+    disclose,
+    hidden_cells,
+    is_hidden,
+    sees_exact_counts,
+    shown_frame,
+    shown_number,
+)
+from hehu.figures.cache import (
+    PageRecords,
+    overview_period_keys,
+    page_gaps,
+    page_metrics,
+    period_from_key,
+    period_key,
+    shared_figures,
+)
+from hehu.figures.metrics import Period, Records
+from hehu.figures.tracking import (
+    CHILD_CATEGORIES,
+    case_figures,
+    follow_up_figures,
+    lapse_days_setting,
+    must_visit_figures,
+    open_case_age_frame,
+    own_row_code,
+    pairing_coverage,
+    pairing_figures,
+    screening_figures,
+    station_cases,
+)
+from hehu.records import vocab
+from hehu.records.store import Store
+
+MUST_VISIT_VISITED = "must_visit_visited"  # the numerator of must_visit_coverage
+MUST_VISIT_NOT_VISITED = "must_visit_not_visited"
+GAP_COUNTS = ("unpaired_left_behind", "overdue_follow_ups")
+# The gaps a deputy asks about, each a figure of its own kind: key villages with no course
+# (places), unpaired left-behind children (people), overdue follow-up visits (visits).
+GAP_FIGURES = ("no_course", *GAP_COUNTS)
+
+
+OPEN_CASE_BANDS = tuple(label for _, _, label in vocab.OPEN_CASE_AGE_BANDS)
+
+
+@dataclass(frozen=True)
+class Family:
+    """Per-place figures of one kind for each of its categories (one definition each, in
+    hehu.figures.tracking), and how their columns add up."""
+
+    name: str
+    categories: tuple[str, ...]  # "" is every category
+    compute: Callable[[Records, Period, str], pd.DataFrame]
+    counts: tuple[str, ...]
+    additive: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    rates: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    categories_add_up: tuple[str, ...] = ()  # counts whose "" column sums the categories'
+    over_time: Mapping[str, str] = field(default_factory=dict)  # see disclosure.Rules
+
+
+def _pairings(records: Records, period: Period, category: str) -> pd.DataFrame:
+    # The lapse threshold is the server's: a threshold a page could change would let two
+    # thresholds be subtracted.
+    return pairing_coverage(records, period, category).join(
+        pairing_figures(records, period, lapse_days_setting(), category)
+    )
+
+
+FAMILIES = (
+    Family(
+        "pairing",
+        ("", *CHILD_CATEGORIES),
+        _pairings,
+        counts=("registered", "paired", "unpaired", "paired_in_period", "active", "lapsed"),
+        additive=(("registered", ("paired", "unpaired")),),
+        rates={"coverage": ("paired", "registered")},
+        over_time={
+            "registered": "stock",
+            "paired": "state",
+            "unpaired": "state",
+            "paired_in_period": "dated",
+            "active": "state",
+            "lapsed": "state",
+        },
+    ),
+    Family(
+        "case",
+        ("", *vocab.CASE_CATEGORIES),
+        case_figures,
+        counts=("received", "resolved", "open", "over_90_days"),
+        additive=(("received", ("resolved", "open")),),
+        rates={"resolution_rate": ("resolved", "received")},
+        categories_add_up=("received", "resolved", "open", "over_90_days"),
+        over_time={
+            "received": "dated",
+            "resolved": "dated",
+            "open": "derived",
+            "over_90_days": "derived",
+        },
+    ),
+    Family(
+        "open_case",
+        ("", *vocab.CASE_CATEGORIES),
+        open_case_age_frame,
+        counts=(*OPEN_CASE_BANDS, "total"),
+        additive=(("total", OPEN_CASE_BANDS),),
+        categories_add_up=(*OPEN_CASE_BANDS, "total"),
+        over_time=dict.fromkeys((*OPEN_CASE_BANDS, "total"), "state"),
+    ),
+    Family(
+        "must_visit",
+        ("", *vocab.MUST_VISIT_GROUPS),
+        must_visit_figures,
+        counts=("households", "visited", "not_visited"),
+        additive=(("households", ("visited", "not_visited")),),
+        rates={"coverage": ("visited", "households")},
+        over_time={"households": "stock", "visited": "dated", "not_visited": "derived"},
+    ),
+    Family(
+        "follow_up",
+        ("", *vocab.MUST_VISIT_GROUPS),
+        follow_up_figures,
+        counts=("outstanding", "due_soon", "overdue"),
+        over_time=dict.fromkeys(("outstanding", "due_soon", "overdue"), "state"),
+    ),
+    Family(
+        "screening",
+        ("", *vocab.MUST_VISIT_GROUPS),
+        screening_figures,
+        counts=("screened", "high_risk", "high_risk_unfollowed"),
+        over_time=dict.fromkeys(("screened", "high_risk", "high_risk_unfollowed"), "dated"),
+    ),
+)
+
+# Figures that two definitions give alike (a metric and a page's family): one must not be
+# shown where the other is hidden.
+SAME_FIGURES = (
+    ("cases_received", "case.received:"),
+    ("cases_resolved", "case.resolved:"),
+    ("households_must_visit", "must_visit.households:"),
+    (MUST_VISIT_VISITED, "must_visit.visited:"),
+    ("left_behind_children", "pairing.registered:left_behind_child"),
+    ("left_behind_children_paired", "pairing.paired_in_period:left_behind_child"),
+    ("unpaired_left_behind", "pairing.unpaired:left_behind_child"),
+    ("pairings_active", "pairing.active:"),
+    ("pairings_lapsed", "pairing.lapsed:"),
+    ("households_screened", "screening.screened:"),
+    ("high_risk_without_follow_up", "screening.high_risk_unfollowed:"),
+    ("overdue_follow_ups", "follow_up.overdue:"),
+)
+
+
+def family_column(family: str, figure: str, category: str = "") -> str:
+    """The column of a family's figure for a category: 'family.figure:category'."""
+    return f"{family}.{figure}:{category}"
+
+
+def place_figures(records: Records, period: Period) -> pd.DataFrame:
+    """Every place's figures for a period: the metrics, the gaps, open cases by age, and every
+    family of the tracking pages for each of its categories. One row per place."""
+
+    def compute(r: Records) -> pd.DataFrame:
+        metrics = page_metrics(r, period)
+        columns = {c: metrics[c] for c in metrics.columns}
+        columns[MUST_VISIT_VISITED] = pd.Series(
+            np.rint((metrics["must_visit_coverage"] * metrics["households_must_visit"]).fillna(0)),
+            index=metrics.index,
+        ).astype("int64")
+        columns[MUST_VISIT_NOT_VISITED] = (
+            metrics["households_must_visit"] - columns[MUST_VISIT_VISITED]
+        )
+        gaps = page_gaps(r, period)
+        for column in GAP_FIGURES:
+            columns[column] = gaps[column].astype("int64")
+        for family in FAMILIES:
+            for category in family.categories:
+                frame = family.compute(r, period, category)
+                for figure in (*family.counts, *family.rates):
+                    columns[family_column(family.name, figure, category)] = frame[figure]
+        return pd.DataFrame(columns)
+
+    return shared_figures(records, "place_figures", period_key(period), compute)
+
+
+def count_columns(frame: pd.DataFrame) -> tuple[str, ...]:
+    """The columns of a place-figure frame that count people or households."""
+    people = {m for m, (_, _, kind) in vocab.METRICS.items() if kind == "count"}
+    people |= {MUST_VISIT_VISITED, MUST_VISIT_NOT_VISITED, *GAP_COUNTS}
+    for family in FAMILIES:
+        people |= {
+            family_column(family.name, figure, category)
+            for figure in family.counts
+            for category in family.categories
+        }
+    return tuple(c for c in frame.columns if c in people)
+
+
+def figure_rules(records: Records) -> Rules:
+    """The equations of the place-figure frame: the hierarchy (with own rows), the columns
+    that add up, the figures two definitions give alike, and the rates."""
+    additive = [
+        ("households_must_visit", (MUST_VISIT_VISITED, MUST_VISIT_NOT_VISITED)),
+        ("left_behind_children", ("left_behind_children_paired", "unpaired_left_behind")),
+        *((a, (b,)) for a, b in SAME_FIGURES),
+    ]
+    rates = {
+        "resolution_rate": ("cases_resolved", "cases_received"),
+        "must_visit_coverage": (MUST_VISIT_VISITED, "households_must_visit"),
+    }
+    for family in FAMILIES:
+        for category in family.categories:
+            col = lambda figure, c=category, f=family.name: family_column(f, figure, c)  # noqa: E731
+            for total, parts in family.additive:
+                additive.append((col(total), tuple(col(p) for p in parts)))
+            for rate, (numerator, denominator) in family.rates.items():
+                rates[col(rate)] = (col(numerator), col(denominator))
+        for figure in family.categories_add_up:
+            additive.append(
+                (
+                    family_column(family.name, figure),
+                    tuple(family_column(family.name, figure, c) for c in family.categories[1:]),
+                )
+            )
+    return Rules(
+        counts=(),  # set from the frame by `rules_for`
+        tree=place_tree(records),
+        additive=tuple(additive),
+        rates=rates,
+    )
+
+
+# How the metrics and gaps behave from period to period (see disclosure.Rules.over_time):
+# things dated in the period add up over the years; states are judged on the last day.
+OVER_TIME = {
+    "cases_received": "dated",
+    "cases_resolved": "dated",
+    "left_behind_children": "stock",
+    "left_behind_children_paired": "dated",
+    "pairings_active": "state",
+    "pairings_lapsed": "state",
+    "households_must_visit": "stock",
+    "households_visited": "dated",
+    "households_screened": "dated",
+    "high_risk_without_follow_up": "dated",
+    MUST_VISIT_VISITED: "dated",
+    MUST_VISIT_NOT_VISITED: "derived",
+    "unpaired_left_behind": "state",
+    "overdue_follow_ups": "state",
+}
+
+
+def rules_for(records: Records, frame: pd.DataFrame) -> Rules:
+    """`figure_rules` with the frame's count columns and how each behaves over time."""
+    rules = figure_rules(records)
+    over_time = dict(OVER_TIME)
+    for family in FAMILIES:
+        for figure, kind in family.over_time.items():
+            for category in family.categories:
+                over_time[family_column(family.name, figure, category)] = kind
+    return Rules(
+        counts=count_columns(frame),
+        tree=rules.tree,
+        additive=rules.additive,
+        rates=rules.rates,
+        over_time=over_time,
+    )
+
+
+def place_tree(records: Records) -> dict[str, list[str]]:
+    """{place: its children and its own row}: every place is the sum of these."""
+
+    def build() -> dict[str, list[str]]:
+        places = records.places
+        tree: dict[str, list[str]] = {}
+        for code, parent in zip(places["code"], places["parent_code"], strict=True):
+            if isinstance(parent, str) and parent:
+                tree.setdefault(parent, []).append(code)
+        return {p: [*kids, own_row_code(p)] for p, kids in tree.items()}
+
+    return records.cached(("place_tree",), build)
+
+
+def with_own_rows(records: Records, frame: pd.DataFrame, counts: tuple[str, ...]) -> pd.DataFrame:
+    """The frame with a row per parent for the records placed at it, not under a child."""
+    tree = place_tree(records)
+    parents = [p for p in tree if p in frame.index]
+    if not parents:
+        return frame
+    values = frame[list(counts)].to_numpy(dtype="float64")
+    where = {c: i for i, c in enumerate(frame.index)}
+    own = np.zeros((len(parents), len(counts)))
+    for i, parent in enumerate(parents):
+        kids = [where[k] for k in tree[parent][:-1] if k in where]
+        own[i] = values[where[parent]] - values[kids].sum(axis=0)
+    rows = pd.DataFrame(np.rint(own), index=[own_row_code(p) for p in parents], columns=counts)
+    return pd.concat([frame, rows.astype("int64")])
+
+
+def disclosed_place_figures(records: Records, period_key: str, role: str) -> pd.DataFrame:
+    """Every place's figures of a period as a role may see them (object values: numbers, or
+    the disclosure markers), protected across every period the role can choose."""
+    cache_key = ("disclosed_place_figures", period_key, role)
+    if cache_key in records._cache:
+        return records._cache[cache_key]
+    frame = _prepared(records, period_key)
+    if sees_exact_counts(role):
+        shown = frame.astype(object)
+    else:
+        keys = period_family(records, period_key)
+        hidden = place_hidden_cells(records, keys)[keys.index(period_key)]
+        shown = shown_frame(frame, hidden, rules_for(records, frame), role)
+    records._cache[cache_key] = shown
+    return shown
+
+
+def place_hidden_cells(records: Records, keys: list[str]) -> list[pd.DataFrame]:
+    """Which place figures are hidden from aggregate-only roles in each of `keys` (protected
+    together): computed once per data version and shared between kernels like the figures."""
+
+    def compute(r: Records) -> pd.DataFrame:
+        frames = [_prepared(r, k) for k in keys]
+        masks = hidden_cells(frames, rules_for(r, frames[0]), period_links(keys))
+        # one frame for the cache: the periods' masks one under the other
+        return (
+            pd.concat(masks, keys=range(len(keys)))
+            .astype("int8")
+            .set_axis([f"{p}|{code}" for p, code in pd.concat(masks, keys=range(len(keys))).index])
+        )
+
+    stacked = shared_figures(records, "place_hidden", ";".join(keys), compute)
+    position = stacked.index.str.split("|", n=1).str[0].astype(int)
+    codes = stacked.index.str.split("|", n=1).str[1]
+    return [
+        stacked[position == p].set_axis(codes[position == p]).astype(bool) for p in range(len(keys))
+    ]
+
+
+def period_links(keys: list[str]) -> Periods:
+    """How the periods of `keys` relate: those judged on the same day, and all time as the sum
+    of the years (every year with records is offered, so they make up all time)."""
+    periods = [period_from_key(k) for k in keys]
+    days: dict = {}
+    for position, period in enumerate(periods):
+        days.setdefault(period.as_of, []).append(position)
+    years = [i for i, k in enumerate(keys) if k.isdigit()]
+    sums = tuple((i, tuple(years)) for i, k in enumerate(keys) if k == "all" and years)
+    return Periods(same_day=tuple(tuple(g) for g in days.values() if len(g) > 1), sums=sums)
+
+
+def _prepared(records: Records, period_key: str) -> pd.DataFrame:
+    """A period's place figures with the columns and own rows the equations need."""
+    frame = place_figures(records, period_from_key(period_key))
+    return with_own_rows(records, frame, count_columns(frame))
+
+
+def period_family(records: Records, period_key: str) -> list[str]:
+    """The periods disclosed together: every period a page offers, and this one if it is
+    not among them (a period asked for on the command line)."""
+    keys = choosable_periods(records)
+    return keys if period_key in keys else [*keys, period_key]
+
+
+def choosable_periods(records: Records) -> list[str]:
+    """The period keys a page offers (each year, each report period, all time)."""
+    return overview_period_keys(records)
+
+
+def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.Series:
+    """Cases each station or studio received in a period as a role may see them (protected
+    across every period the role can choose; no total is shown beside them)."""
+    cache_key = ("disclosed_station_cases", period_key, role)
+    if cache_key not in records._cache:
+        frames = {
+            k: station_cases(records, period_from_key(k)).to_frame("cases_received")
+            for k in period_family(records, period_key)
+        }
+        shown = disclose(frames, period_key, Rules(counts=("cases_received",)), role)
+        records._cache[cache_key] = shown["cases_received"]
+    return records._cache[cache_key]
+
+
+def has_gap(figures: pd.Series, key_village: bool) -> bool:
+    """Whether a place's shown figures point at a gap: a key village with no course, or
+    unpaired children or overdue follow-ups. Judged on what is shown: a hidden figure counts
+    as a gap whatever it hides, so the ring on a map tells nothing a marker does not."""
+    if key_village and shown_number(figures["no_course"]):
+        return True
+    for column in GAP_COUNTS:
+        value = figures[column]
+        if is_hidden(value) or (shown_number(value) or 0) > 0:
+            return True
+    return False
+
+
+def warm_figures(store: Store, progress: Callable[[str], None] = lambda _: None) -> dict:
+    """Compute and keep every figure a page offers for the current data: metrics, gaps and
+    place figures of every period, and which of them are hidden from aggregate-only roles.
+
+    Run after a large import, or by the server when the data change, so that no user waits
+    for them. Returns what it did: periods computed, whether records had to be read, seconds.
+    """
+    start = time.perf_counter()
+    records = PageRecords(store)
+    keys = overview_period_keys(records)
+    for key in keys:
+        progress(key)
+        period = period_from_key(key)
+        page_metrics(records, period)
+        page_gaps(records, period)
+        place_figures(records, period)
+    progress("disclosure")
+    place_hidden_cells(records, keys)
+    return {
+        "data_version": records.data_version,
+        "periods": keys,
+        "records_read": records.fully_loaded,
+        "seconds": round(time.perf_counter() - start, 2),
+    }

@@ -1,0 +1,1 @@
+"""The oversight itself: inspections and recommendations, a report's claims, briefings."""

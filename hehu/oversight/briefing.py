@@ -1,0 +1,314 @@
+"""The briefing of one place: what a deputy reads before a site inspection, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from hehu.disclosure import count_phrase, current_role, shown_number, shows_some
+from hehu.figures.cache import period_choice_key
+from hehu.figures.metrics import Period, Records
+from hehu.figures.places import (
+    disclosed_place_figures,
+    disclosed_station_cases,
+    family_column,
+    place_figures,
+)
+from hehu.records import vocab
+from hehu.records.gazetteer import codes_under
+
+HEADLINE_METRICS = [
+    "cases_received",
+    "resolution_rate",
+    "course_sessions",
+    "course_attendance",
+    "key_villages_with_course",
+    "left_behind_children",
+    "left_behind_children_paired",
+    "pairings_active",
+    "pairings_lapsed",
+    "households_must_visit",
+    "households_visited",
+    "must_visit_coverage",
+    "high_risk_without_follow_up",
+    "legal_events",
+    "recommendations_open",
+    "recommendations_overdue",
+]
+
+
+@dataclass
+class Briefing:
+    """Everything on a place's briefing, as the role it was built for may see it.
+
+    Counts of people are already disclosed (numbers, or the disclosure module's markers):
+    renderers print them as they are and never decide what is small.
+    """
+
+    code: str
+    name: str
+    level: str
+    parent_name: str | None
+    period: Period
+    role: str
+    figures: pd.Series  # every figure of the place (place_figures columns), disclosed
+    targets: dict
+    key_villages: pd.DataFrame
+    stations: pd.DataFrame
+    open_cases_by_age: dict
+    cases_by_category: dict
+    events_by_campaign: pd.DataFrame
+    towns_without_campaign_event: dict
+    must_visit_by_group: pd.DataFrame
+    recommendations: pd.DataFrame
+    questions: list[tuple[str, str]] = field(default_factory=list)  # (zh, en)
+
+    @property
+    def metrics(self) -> dict:
+        """The headline metrics as shown: {metric: number or marker}."""
+        return {m: self.figures.get(m) for m in vocab.METRICS}
+
+
+def _period_year(period: Period) -> int | None:
+    if period.start is not None and period.end is not None and period.start.year == period.end.year:
+        return period.start.year
+    return None
+
+
+def build_briefing(
+    records: Records, code: str, period: Period, role: str | None = None
+) -> Briefing:
+    """Assemble the briefing of a place (county, town or village) for a period and a role."""
+    records.check_place(code)
+    role = role or current_role()
+    places = records.places.set_index("code")
+    row = places.loc[code]
+    under = codes_under(records.places, code)
+    shown = disclosed_place_figures(records, period_choice_key(period), role)
+    figures = shown.loc[code]
+
+    year = _period_year(period)
+    targets = {}
+    if year is not None:
+        t = records["target"]
+        for rec in t[(t["place_code"] == code) & (t["year"] == year)].to_dict("records"):
+            targets[rec["metric"]] = (rec["value"], rec["source"])
+
+    raw = place_figures(records, period)
+    key = places[places["key_village"].astype(bool) & places.index.isin(under)]
+    key_villages = pd.DataFrame(
+        {
+            "code": key.index,
+            "name": key["name"].to_numpy(),
+            "town": key["parent_code"].map(places["name"]).to_numpy(),
+            "course_sessions": raw["course_sessions"].reindex(key.index).to_numpy(dtype="int64"),
+            "unpaired_left_behind": shown["unpaired_left_behind"].reindex(key.index).to_numpy(),
+            "overdue_follow_ups": shown["overdue_follow_ups"].reindex(key.index).to_numpy(),
+        }
+    )
+    key_villages["no_course"] = key_villages["course_sessions"] == 0
+
+    orgs = records["org"]
+    stations = orgs[orgs["kind"].isin(vocab.STATION_KINDS) & orgs["place_code"].isin(under)][
+        ["org_id", "name", "kind", "level", "place_code"]
+    ].copy()
+    station_figures = disclosed_station_cases(records, period_choice_key(period), role)
+    stations["cases_received"] = stations["org_id"].map(station_figures).to_numpy()
+    open_cases_by_age = {
+        label: figures[family_column("open_case", label)]
+        for _, _, label in vocab.OPEN_CASE_AGE_BANDS
+    }
+    cases_by_category = {
+        category: figures[family_column("case", "received", category)]
+        for category in vocab.CASE_CATEGORIES
+        if raw.at[code, family_column("case", "received", category)]
+        or not _is_number(figures[family_column("case", "received", category)])
+    }
+
+    events = records["event"]
+    events_in = events[period.contains(events["date"]) & events["place_code"].isin(under)]
+    events_by_campaign = (
+        events_in.groupby("campaign")
+        .agg(events=("event_id", "size"), audience=("audience", "sum"))
+        .reset_index()
+    )
+    towns_without = _towns_without_campaign_event(records, events_in, under)
+    must_visit_by_group = pd.DataFrame(
+        [
+            {
+                "group": group,
+                "zh": zh,
+                "en": en,
+                "households": figures[family_column("must_visit", "households", group)],
+                "visited": figures[family_column("must_visit", "visited", group)],
+                "not_visited": figures[family_column("must_visit", "not_visited", group)],
+            }
+            for group, (zh, en, _cats) in vocab.MUST_VISIT_GROUPS.items()
+        ]
+    )
+
+    briefing = Briefing(
+        code=code,
+        name=row["name"],
+        level=row["level"],
+        parent_name=places["name"].get(row["parent_code"])
+        if isinstance(row["parent_code"], str)
+        else None,
+        period=period,
+        role=role,
+        figures=figures,
+        targets=targets,
+        key_villages=key_villages,
+        stations=stations,
+        open_cases_by_age=open_cases_by_age,
+        cases_by_category=cases_by_category,
+        events_by_campaign=events_by_campaign,
+        towns_without_campaign_event=towns_without,
+        must_visit_by_group=must_visit_by_group,
+        recommendations=place_recommendations(records, code, period.as_of),
+    )
+    briefing.questions = questions_to_ask(briefing)
+    return briefing
+
+
+def _is_number(value) -> bool:
+    return shown_number(value) is not None
+
+
+def _towns_without_campaign_event(
+    records: Records, events_in: pd.DataFrame, under: set[str]
+) -> dict[str, list[str]]:
+    """For the three named campaign days, the townships under a place that held no event."""
+    places = records.places.set_index("code")
+    townships = places[places["level"].isin(vocab.TOWNSHIP_LEVELS) & places.index.isin(under)]
+    anc = records.ancestors
+    towns_without: dict[str, list[str]] = {}
+    for campaign in ("womens_rights_week", "family_day", "anti_drug_day"):
+        held_at = set(events_in.loc[events_in["campaign"] == campaign, "place_code"])
+        held_towns = set(anc.loc[anc["code"].isin(held_at), "ancestor"])
+        missing = [places.at[c, "name"] for c in townships.index if c not in held_towns]
+        if missing:
+            towns_without[campaign] = missing
+    return towns_without
+
+
+def place_recommendations(records: Records, code: str, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Recommendations about a place, the places under it and above it, made by `as_of`,
+    overdue first."""
+    under = codes_under(records.places, code)
+    anc = records.ancestors
+    recs = records["recommendation"].merge(
+        records["inspection"][["inspection_id", "date", "committee"]],
+        on="inspection_id",
+        how="left",
+    )
+    above = set(anc.loc[anc["code"] == code, "ancestor"])
+    recs = recs[recs["place_code"].isin(under | above) & (recs["date"] <= as_of)].copy()
+    recs["overdue"] = (
+        recs["status"].isin(vocab.REC_OPEN_STATUSES)
+        & recs["due_date"].notna()
+        & (recs["due_date"] < as_of)
+    )
+    recs["responsible_name"] = recs["responsible_org"].map(
+        records["org"].set_index("org_id")["name"]
+    )
+    return recs.sort_values(["overdue", "date"], ascending=[False, False])
+
+
+def questions_to_ask(b: Briefing) -> list[tuple[str, str]]:
+    """Questions generated from the gaps, so a deputy arrives prepared: (zh, en) pairs.
+
+    Every count in them is the disclosed one: "不足5户", never the hidden number.
+    """
+    f, qs = b.figures, []
+
+    def zh_en(value, unit):
+        return count_phrase(value, unit, "zh"), count_phrase(value, unit, "en")
+
+    no_course = b.key_villages[b.key_villages["no_course"]]
+    if len(no_course):
+        names = "、".join(no_course["name"].head(6)) + ("等" if len(no_course) > 6 else "")
+        qs.append(
+            (
+                f"{len(no_course)} 个重点帮促村本期没有开展女童保护课程（{names}）：原因是什么？何时开展？",
+                f"{len(no_course)} key villages had no girls' protection course in the period ({names}): why, and when will they?",
+            )
+        )
+    if shows_some(f["unpaired_left_behind"]):
+        zh, en = zh_en(f["unpaired_left_behind"], "children")
+        qs.append(
+            (
+                f"登记的留守儿童中有{zh}目前没有结对帮扶：由哪个组织负责结对？",
+                f"{en} among the registered left-behind children have no active pairing: which organisation will pair them?",
+            )
+        )
+    if shows_some(f["pairings_lapsed"]):
+        zh, en = zh_en(f["pairings_lapsed"], "pairings")
+        qs.append(
+            (
+                f"{zh}超过 {vocab.LAPSE_DAYS_DEFAULT} 天没有联系记录：帮扶是否仍在进行？",
+                f"{en} have had no contact for over {vocab.LAPSE_DAYS_DEFAULT} days: is the support still happening?",
+            )
+        )
+    cov, must = f["must_visit_coverage"], f["households_must_visit"]
+    if shows_some(f["must_visit_not_visited"]):
+        zh, en = zh_en(must, "households")
+        cov_text = "—" if shown_number(cov) is None else f"{shown_number(cov):.0%}"
+        qs.append(
+            (
+                f"必访家庭{zh}，本期走访覆盖率 {cov_text}：未走访的家庭何时走访？",
+                f"Must-visit coverage is {cov_text} of {en}: when will the others be visited?",
+            )
+        )
+    if shows_some(f["overdue_follow_ups"]):
+        zh, en = zh_en(f["overdue_follow_ups"], "visits")
+        qs.append(
+            (
+                f"{zh}走访的回访已逾期：为什么没有按期回访？",
+                f"{en} needing a follow-up are overdue: why were they not followed up on time?",
+            )
+        )
+    if shows_some(f["high_risk_without_follow_up"]):
+        zh, en = zh_en(f["high_risk_without_follow_up"], "households")
+        qs.append(
+            (
+                f"{zh}高风险家庭排查后尚未跟进走访：由谁跟进？",
+                f"{en} at high risk were screened but not followed up: who is following up?",
+            )
+        )
+    old = b.open_cases_by_age[vocab.OPEN_CASE_AGE_BANDS[-1][2]]
+    if shows_some(old):
+        zh, en = zh_en(old, "cases")
+        qs.append(
+            (
+                f"{zh}维权事项超过 90 天仍未办结：原因是什么？",
+                f"{en} have been open for over 90 days: what is holding them up?",
+            )
+        )
+    for campaign, towns in b.towns_without_campaign_event.items():
+        zh, en = vocab.CAMPAIGNS[campaign]
+        qs.append(
+            (
+                f"{zh}期间以下镇街没有普法活动记录：{'、'.join(towns)}。",
+                f"No legal-awareness event on {en} in: {', '.join(towns)}.",
+            )
+        )
+    for metric, (target, _source) in b.targets.items():
+        value = shown_number(f.get(metric))
+        if value is not None and value < target:
+            zh, en, _ = vocab.METRICS[metric]
+            qs.append(
+                (
+                    f"{zh}为 {value:g}，低于目标 {target:g}：差距如何弥补？",
+                    f"{en} is {value:g}, below the target of {target:g}: how will the gap close?",
+                )
+            )
+    for rec in b.recommendations[b.recommendations["overdue"]].to_dict("records"):
+        qs.append(
+            (
+                f"视察意见“{rec['text'][:24]}…”应于 {rec['due_date']:%Y-%m-%d} 前办结，目前仍未办结：进展如何？",
+                f"The recommendation “{rec['text'][:24]}…” was due by {rec['due_date']:%Y-%m-%d} and is still open: what is the progress?",
+            )
+        )
+    return qs

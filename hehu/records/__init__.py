@@ -1,0 +1,1 @@
+"""Records and where they live: the store (SQLAlchemy), vocabularies, places, the demo."""

@@ -1,0 +1,144 @@
+"""Places: loading a gazetteer file into the store, and walking the place hierarchy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from hehu.errors import InvalidRecord, UnknownPlace
+from hehu.records.store import Store
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+LIANSHUI_GAZETTEER = DATA_DIR / "lianshui_gazetteer_nbs2023.csv"
+GAZETTEER_SOURCE = "国家统计局 2023年统计用区划代码"
+
+GAZETTEER_COLUMNS = ["code", "name", "short_name", "level", "parent_code", "lat", "lon"]
+
+
+def read_gazetteer(path: str | Path = LIANSHUI_GAZETTEER) -> pd.DataFrame:
+    """Read a gazetteer CSV (code, name, short_name, level, parent_code, lat, lon, coord_quality)."""
+    frame = pd.read_csv(path, dtype={"code": str, "parent_code": str}, encoding="utf-8")
+    missing = [c for c in GAZETTEER_COLUMNS if c not in frame]
+    if missing:
+        raise InvalidRecord(
+            f"地名表缺少列：{', '.join(missing)}", f"gazetteer lacks columns: {', '.join(missing)}"
+        )
+    if "coord_quality" not in frame:
+        frame["coord_quality"] = "none"
+    frame["coord_quality"] = frame["coord_quality"].fillna("none")
+    return frame
+
+
+def gazetteer_rows(frame: pd.DataFrame) -> list[dict]:
+    """Place records from a gazetteer frame; the top place's parent (outside the file) is dropped."""
+    codes = set(frame["code"])
+    rows = []
+    for rec in frame.to_dict("records"):
+        parent = rec.get("parent_code")
+        rows.append(
+            {
+                "code": rec["code"],
+                "name": rec["name"],
+                "short_name": rec.get("short_name") or rec["name"],
+                "level": rec["level"],
+                "parent_code": parent if isinstance(parent, str) and parent in codes else None,
+                "key_village": bool(rec.get("key_village", False) or False),
+                "lat": None if pd.isna(rec.get("lat")) else float(rec["lat"]),
+                "lon": None if pd.isna(rec.get("lon")) else float(rec["lon"]),
+                "coord_quality": rec.get("coord_quality") or "none",
+                "coord_basis": None
+                if pd.isna(rec.get("coord_basis", None))
+                else str(rec.get("coord_basis")),
+            }
+        )
+    return rows
+
+
+def load_gazetteer(store: Store, path: str | Path = LIANSHUI_GAZETTEER) -> int:
+    """Load a gazetteer into the store (one transaction); returns the number of places."""
+    rows = gazetteer_rows(read_gazetteer(path))
+    # Parents first so the self-reference holds inside the transaction.
+    depth = {r["code"]: 0 for r in rows}
+    by_code = {r["code"]: r for r in rows}
+    for r in rows:
+        d, p = 0, r["parent_code"]
+        while p:
+            d, p = d + 1, by_code[p]["parent_code"]
+        depth[r["code"]] = d
+    rows.sort(key=lambda r: depth[r["code"]])
+    store.write(
+        {"place": rows},
+        meta_values={"gazetteer": Path(path).name, "gazetteer_source": GAZETTEER_SOURCE},
+        audit={"action": "import", "what": f"gazetteer {Path(path).name}: {len(rows)} places"},
+    )
+    return len(rows)
+
+
+def ancestors_frame(places: pd.DataFrame) -> pd.DataFrame:
+    """Pairs (code, ancestor) for every place and each place above it, itself included.
+
+    Merging records on `code` and grouping by `ancestor` rolls any count up the hierarchy.
+    Rows come place by place (gazetteer order), each place first, then upwards.
+    """
+    codes = places["code"].to_numpy(dtype=object)
+    # parent of a code; with a code listed twice the last row wins, as a dict would have it
+    parent = pd.Series(places["parent_code"].to_numpy(dtype=object), index=codes)
+    parent = parent[~parent.index.duplicated(keep="last")]
+    # One step up for all places at once (a province has tens of thousands of places and a
+    # Python loop over them was the slow part of the first metrics call). A chain stops after
+    # a place without a parent (a parent code outside the gazetteer is still listed, as it was)
+    # and before a code it already holds (a loop in the data).
+    rows, ancestors, depths = [], [], []
+    row = np.arange(len(codes))
+    node = codes
+    chain: list[np.ndarray] = []
+    alive = _is_code(node)
+    depth = 0
+    while alive.any():
+        row, node = row[alive], node[alive]
+        chain = [earlier[alive] for earlier in chain]
+        rows.append(row)
+        ancestors.append(node)
+        depths.append(np.full(len(row), depth))
+        chain.append(node)
+        up = parent.reindex(node).to_numpy(dtype=object)
+        alive = _is_code(up)
+        for earlier in chain:
+            alive &= up != earlier
+        node, depth = up, depth + 1
+    if not rows:
+        return pd.DataFrame([], columns=["code", "ancestor"])
+    row, ancestor, depth = (np.concatenate(x) for x in (rows, ancestors, depths))
+    order = np.lexsort((depth, row))
+    return pd.DataFrame({"code": codes[row[order]], "ancestor": ancestor[order]})
+
+
+def _is_code(values: np.ndarray) -> np.ndarray:
+    """Which values can be a place code: non-empty text."""
+    return np.fromiter((isinstance(v, str) and v != "" for v in values), bool, len(values))
+
+
+def codes_under(places: pd.DataFrame, code: str) -> set[str]:
+    """The codes of a place and every place under it."""
+    if code not in set(places["code"]):
+        raise UnknownPlace(code)
+    children: dict[str, list[str]] = {}
+    for c, p in zip(places["code"], places["parent_code"], strict=True):
+        if isinstance(p, str):
+            children.setdefault(p, []).append(c)
+    out, stack = set(), [code]
+    while stack:
+        node = stack.pop()
+        out.add(node)
+        stack.extend(children.get(node, []))
+    return out
+
+
+def root_code(places: pd.DataFrame) -> str:
+    """The code of the top place (the county) of the loaded gazetteer."""
+    roots = places.loc[places["parent_code"].isna(), "code"]
+    if roots.empty:
+        raise UnknownPlace("(无顶层地点)")
+    return str(roots.iloc[0])

@@ -1,0 +1,439 @@
+"""The schema: every kind of record as a SQLAlchemy table, with its constraints, and the
+migrations that bring an older database up to date (`MIGRATIONS`, one step a version)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+import sqlalchemy as sa
+
+from hehu.records import vocab
+
+SCHEMA_VERSION = 5
+
+_log = logging.getLogger(__name__)
+metadata = sa.MetaData()
+
+
+def _in(column: str, table: Mapping) -> sa.CheckConstraint:
+    """A CHECK constraint keeping a column inside a vocabulary."""
+    keys = ", ".join(f"'{k}'" for k in table)
+    return sa.CheckConstraint(f"{column} IN ({keys})", name=f"ck_%(table_name)s_{column}")
+
+
+def _date_order(first: str, second: str) -> sa.CheckConstraint:
+    return sa.CheckConstraint(
+        f"{second} IS NULL OR {second} >= {first}", name=f"ck_%(table_name)s_{second}_after"
+    )
+
+
+def _place_fk(nullable: bool = False) -> sa.Column:
+    return sa.Column("place_code", sa.String(12), sa.ForeignKey("place.code"), nullable=nullable)
+
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+place = sa.Table(
+    "place",
+    metadata,
+    sa.Column("code", sa.String(12), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("short_name", sa.Text, nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("parent_code", sa.String(12), sa.ForeignKey("place.code"), nullable=True),
+    sa.Column("key_village", sa.Boolean, nullable=False, default=False),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("coord_quality", sa.String(16), nullable=False, default="none"),
+    sa.Column("coord_basis", sa.Text),
+    sa.Column("children", sa.Integer),
+    sa.Column("left_behind_children", sa.Integer),
+    _in("level", vocab.LEVELS),
+    _in("coord_quality", vocab.COORD_QUALITIES),
+    sa.CheckConstraint("children IS NULL OR children >= 0", name="ck_place_children"),
+    sa.CheckConstraint(
+        "left_behind_children IS NULL OR left_behind_children >= 0", name="ck_place_lbc"
+    ),
+    sa.CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="ck_place_lat"),
+    sa.CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="ck_place_lon"),
+)
+
+org = sa.Table(
+    "org",
+    metadata,
+    sa.Column("org_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    _place_fk(),
+    _in("kind", vocab.ORG_KINDS),
+    _in("level", vocab.ORG_LEVELS),
+)
+
+household = sa.Table(
+    "household",
+    metadata,
+    sa.Column("household_id", sa.String(64), primary_key=True),
+    _place_fk(),
+    sa.Column("categories", sa.Text, nullable=False, default=""),
+)
+
+person = sa.Table(
+    "person",
+    metadata,
+    sa.Column("person_id", sa.String(64), primary_key=True),
+    sa.Column("household_id", sa.String(64), sa.ForeignKey("household.household_id")),
+    _place_fk(),
+    sa.Column("sex", sa.String(1), nullable=False),
+    sa.Column("birth_year", sa.Integer),
+    sa.Column("categories", sa.Text, nullable=False, default=""),
+    _in("sex", vocab.SEXES),
+    sa.CheckConstraint(
+        "birth_year IS NULL OR (birth_year BETWEEN 1900 AND 2100)", name="ck_person_birth_year"
+    ),
+)
+
+pairing = sa.Table(
+    "pairing",
+    metadata,
+    sa.Column("pairing_id", sa.String(64), primary_key=True),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.Column("person_id", sa.String(64), sa.ForeignKey("person.person_id"), nullable=False),
+    sa.Column("support_type", sa.String(32), nullable=False),
+    sa.Column("start_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date),
+    _in("support_type", vocab.SUPPORT_TYPES),
+    _date_order("start_date", "end_date"),
+)
+
+contact = sa.Table(
+    "contact",
+    metadata,
+    sa.Column("pairing_id", sa.String(64), sa.ForeignKey("pairing.pairing_id"), primary_key=True),
+    sa.Column("date", sa.Date, primary_key=True),
+    sa.Column("mode", sa.String(16), primary_key=True),
+    _in("mode", vocab.CONTACT_MODES),
+)
+
+course = sa.Table(
+    "course",
+    metadata,
+    sa.Column("course_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    _place_fk(),
+    sa.Column("venue", sa.Text),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.Column("topic", sa.Text),
+    sa.Column("attendance", sa.Integer, nullable=False),
+    sa.Column("girls", sa.Integer),
+    sa.CheckConstraint("attendance >= 0", name="ck_course_attendance"),
+    sa.CheckConstraint(
+        "girls IS NULL OR (girls >= 0 AND girls <= attendance)", name="ck_course_girls"
+    ),
+)
+
+visit = sa.Table(
+    "visit",
+    metadata,
+    sa.Column("visit_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column(
+        "household_id", sa.String(64), sa.ForeignKey("household.household_id"), nullable=False
+    ),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False, default=""),
+    sa.Column("follow_up_due", sa.Date),
+    _date_order("date", "follow_up_due"),
+)
+
+screening = sa.Table(
+    "screening",
+    metadata,
+    sa.Column("screening_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column(
+        "household_id", sa.String(64), sa.ForeignKey("household.household_id"), nullable=False
+    ),
+    sa.Column("risk_categories", sa.Text, nullable=False, default=""),
+    sa.Column("risk_level", sa.String(8), nullable=False),
+    sa.Column("follow_up_due", sa.Date),
+    _in("risk_level", vocab.RISK_LEVELS),
+    _date_order("date", "follow_up_due"),
+)
+
+case = sa.Table(
+    "case_record",  # "case" is a reserved word in SQL
+    metadata,
+    sa.Column("case_id", sa.String(64), primary_key=True),
+    sa.Column("received_date", sa.Date, nullable=False),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    _place_fk(),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("closed_date", sa.Date),
+    _in("category", vocab.CASE_CATEGORIES),
+    _in("status", vocab.CASE_STATUSES),
+    _date_order("received_date", "closed_date"),
+    sa.CheckConstraint(
+        "(status = 'open' AND closed_date IS NULL) OR (status <> 'open' AND closed_date IS NOT NULL)",
+        name="ck_case_closed_date",
+    ),
+)
+
+event = sa.Table(
+    "event",
+    metadata,
+    sa.Column("event_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    _place_fk(),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.Column("campaign", sa.String(32), nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("audience", sa.Integer),
+    _in("campaign", vocab.CAMPAIGNS),
+    _in("format", vocab.EVENT_FORMATS),
+    sa.CheckConstraint("audience IS NULL OR audience >= 0", name="ck_event_audience"),
+)
+
+deliberation = sa.Table(
+    "deliberation",
+    metadata,
+    sa.Column("deliberation_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    _place_fk(),
+    sa.Column("brand", sa.Text, nullable=False),
+    sa.Column("topic", sa.Text),
+    sa.Column("participants", sa.Integer),
+    sa.CheckConstraint(
+        "participants IS NULL OR participants >= 0", name="ck_deliberation_participants"
+    ),
+)
+
+target = sa.Table(
+    "target",
+    metadata,
+    sa.Column("metric", sa.String(40), primary_key=True),
+    sa.Column("place_code", sa.String(12), sa.ForeignKey("place.code"), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    _in("metric", vocab.METRICS),
+)
+
+claim = sa.Table(
+    "claim",
+    metadata,
+    sa.Column("claim_id", sa.String(64), primary_key=True),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("metric", sa.String(40), nullable=False),
+    _place_fk(),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("tolerance", sa.Float, nullable=False, default=0),
+    _in("metric", vocab.METRICS),
+    _date_order("period_start", "period_end"),
+    sa.CheckConstraint("tolerance >= 0", name="ck_claim_tolerance"),
+)
+
+inspection = sa.Table(
+    "inspection",
+    metadata,
+    sa.Column("inspection_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("committee", sa.Text, nullable=False),
+    sa.Column("deputies", sa.Text, nullable=False, default=""),
+    sa.Column("places", sa.Text, nullable=False, default=""),  # place codes, ';'-separated
+    sa.Column("orgs", sa.Text, nullable=False, default=""),  # org ids, ';'-separated
+    sa.Column("summary", sa.Text, nullable=False, default=""),
+)
+
+recommendation = sa.Table(
+    "recommendation",
+    metadata,
+    sa.Column("rec_id", sa.String(64), primary_key=True),
+    sa.Column(
+        "inspection_id", sa.String(64), sa.ForeignKey("inspection.inspection_id"), nullable=False
+    ),
+    _place_fk(),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("responsible_org", sa.String(64), sa.ForeignKey("org.org_id")),
+    sa.Column("due_date", sa.Date),
+    sa.Column("status", sa.String(16), nullable=False, default="open"),
+    sa.Column("response", sa.Text, nullable=False, default=""),
+    _in("status", vocab.REC_STATUSES),
+)
+
+# Added in schema version 3: what an inspection found (视察发现的问题), one row per finding.
+finding = sa.Table(
+    "finding",
+    metadata,
+    sa.Column("finding_id", sa.String(64), primary_key=True),
+    # CASCADE: replacing inspections (as `hehu demo` does) takes their findings with them.
+    sa.Column(
+        "inspection_id",
+        sa.String(64),
+        sa.ForeignKey("inspection.inspection_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    _place_fk(),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+# Added in schema version 3: every status or response given to a recommendation, append-only,
+# so two sessions answering the same recommendation at once both keep their answer.
+recommendation_update = sa.Table(
+    "recommendation_update",
+    metadata,
+    sa.Column("update_id", sa.String(64), primary_key=True),
+    sa.Column(
+        "rec_id",
+        sa.String(64),
+        sa.ForeignKey("recommendation.rec_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False, default=""),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("response", sa.Text, nullable=False, default=""),
+    _in("status", vocab.REC_STATUSES),
+)
+
+# Added in schema version 2: who did what, append-only from the workbench.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("places", sa.Text, nullable=False, default=""),
+)
+
+# Figures computed from every record (metrics, gaps per place and period), kept so that a page
+# of a province opens without reading millions of records. Only aggregates, never a person.
+# One row per (name, period): a newer data version overwrites it; an older one is never read.
+figure_cache = sa.Table(
+    "figure_cache",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("period", sa.String(32), primary_key=True),
+    sa.Column("data_version", sa.Integer, nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+    sa.Column("computed_at", sa.DateTime, nullable=False),
+)
+
+# Record kinds in dependency order: a kind only points at kinds before it.
+RECORD_TABLES: dict[str, sa.Table] = {
+    "place": place,
+    "org": org,
+    "household": household,
+    "person": person,
+    "pairing": pairing,
+    "contact": contact,
+    "course": course,
+    "visit": visit,
+    "screening": screening,
+    "case": case,
+    "event": event,
+    "deliberation": deliberation,
+    "target": target,
+    "claim": claim,
+    "inspection": inspection,
+    "recommendation": recommendation,
+    "finding": finding,
+    "recommendation_update": recommendation_update,
+}
+
+# Multi-valued fields and the vocabulary each of their keys must come from.
+MULTI_VALUED: dict[tuple[str, str], dict] = {
+    ("household", "categories"): vocab.CATEGORIES,
+    ("person", "categories"): vocab.CATEGORIES,
+    ("visit", "reasons"): vocab.CATEGORIES,
+    ("screening", "risk_categories"): vocab.CATEGORIES,
+}
+
+
+def _migrate_1_to_2(conn: sa.Connection) -> None:
+    audit_log.create(conn, checkfirst=True)
+
+
+def _migrate_2_to_3(conn: sa.Connection) -> None:
+    finding.create(conn, checkfirst=True)
+    recommendation_update.create(conn, checkfirst=True)
+
+
+def make_audit_log_append_only(conn: sa.Connection) -> None:
+    """Triggers that refuse UPDATE and DELETE on the audit log, whoever connects."""
+    if conn.dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+            )
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION hehu_audit_log_append_only() RETURNS trigger AS $$ "
+            "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql"
+        )
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
+        conn.exec_driver_sql(
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION hehu_audit_log_append_only()"
+        )
+
+
+# The level vocabulary before version 5 (no province or city).
+_LEVELS_V4 = ("county", "town", "subdistrict", "village", "community")
+
+
+def _migrate_4_to_5(conn: sa.Connection) -> None:
+    """Province and city levels in the place table's check; the figure cache table."""
+    old = "level IN ({})".format(", ".join(f"'{k}'" for k in _LEVELS_V4))
+    new = "level IN ({})".format(", ".join(f"'{k}'" for k in vocab.LEVELS))
+    if conn.dialect.name == "sqlite":
+        # SQLite cannot alter a CHECK; widening one is the schema-text edit its documentation
+        # gives for this case (https://sqlite.org/lang_altertable.html, "otheralter"): every
+        # stored row satisfies the wider check, so no table has to be rebuilt.
+        sql = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'place'"
+        ).scalar_one()
+        if old in sql:
+            version = conn.exec_driver_sql("PRAGMA schema_version").scalar_one()
+            conn.exec_driver_sql("PRAGMA writable_schema = ON")
+            conn.exec_driver_sql(
+                "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'place'",
+                (sql.replace(old, new),),
+            )
+            conn.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+            conn.exec_driver_sql("PRAGMA writable_schema = OFF")
+    else:
+        # The check's name is whatever create_all gave it: find it by what it checks.
+        names = conn.execute(
+            sa.text(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 'place'::regclass "
+                "AND contype = 'c' AND pg_get_constraintdef(oid) LIKE :pattern"
+            ),
+            {"pattern": "%level%"},
+        ).scalars()
+        quote = conn.dialect.identifier_preparer.quote
+        for name in list(names):
+            conn.execute(sa.text(f"ALTER TABLE place DROP CONSTRAINT {quote(name)}"))
+        conn.execute(sa.text(f"ALTER TABLE place ADD CONSTRAINT ck_place_level CHECK ({new})"))
+    figure_cache.create(conn, checkfirst=True)
+
+
+# version reached -> step from the version before it
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
+    2: _migrate_1_to_2,
+    3: _migrate_2_to_3,
+    4: make_audit_log_append_only,
+    5: _migrate_4_to_5,
+}

@@ -1,0 +1,1 @@
+"""Documents people take away: HTML, Word, packs and spreadsheets (figures already disclosed)."""

@@ -1,0 +1,99 @@
+"""Briefing packs: self-contained HTML (one place or many) and Word, for the field and the forum.
+
+A pack leaves the server, so it is always made as for a presenter: aggregates only, small counts
+suppressed, whatever the role of the person who asks for it. Every pack made is audited.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+from hehu import i18n
+from hehu.disclosure import legend as disclosure_legend
+from hehu.figures.metrics import Period, Records
+from hehu.oversight.briefing import build_briefing
+from hehu.records.store import Store
+from hehu.render.html import PAGE_STYLESHEET, briefing_html, demo_banner, html_text
+from hehu.render.word import briefing_docx, static_map_png
+
+PACK_ROLE = "presenter"  # packs carry no person-level data and suppress small counts
+
+
+def _document(title: str, body: str, lang: str) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html_text(title)}</title><style>{PAGE_STYLESHEET}"
+        "body{margin:0;padding:12px;background:#fff} .hehu-pack-map{max-width:100%;height:auto;"
+        "border:1px solid #ccc} .hehu-toc a{margin-right:10px} .hehu-place{break-before:page}"
+        f'</style></head><body><div class="hehu-page">{body}</div></body></html>'
+    )
+
+
+def _map_img(records: Records, code: str | None, lang: str) -> str:
+    png = base64.b64encode(static_map_png(records, code)).decode("ascii")
+    alt = "示意地图" if lang != "en" else "schematic map"
+    return f'<img class="hehu-pack-map" alt="{alt}" src="data:image/png;base64,{png}">'
+
+
+def _stamp(records: Records, period: Period, lang: str) -> str:
+    made = dt.date.today().isoformat()
+    text = (
+        f"生成日期 {made} · 期间 {period.label()} · {disclosure_legend(lang)}"
+        if lang != "en"
+        else f"Made {made} · period {period.label()} · {disclosure_legend(lang)}"
+    )
+    return f'<div class="hehu-sub">{html_text(text)}</div>'
+
+
+def briefing_pack_html(records: Records, codes: list[str], period: Period, lang: str = "zh") -> str:
+    """One self-contained HTML file (no script, no network) with the briefings of several places."""
+    for code in codes:
+        records.check_place(code)
+    title = f"{i18n.t('app', lang)} · {i18n.t('briefing_title', lang)}"
+    briefings = [build_briefing(records, code, period, PACK_ROLE) for code in codes]
+    toc = " ".join(f'<a href="#place-{b.code}">{html_text(b.name)}</a>' for b in briefings)
+    parts = [
+        f'<div class="hehu-title">{html_text(title)}</div>',
+        _stamp(records, period, lang),
+        demo_banner(records, lang),
+        f'<div class="hehu-toc">{toc}</div>' if len(briefings) > 1 else "",
+        _map_img(records, codes[0] if len(codes) == 1 else None, lang),
+    ]
+    for b in briefings:
+        parts.append(
+            f'<section class="hehu-place" id="place-{b.code}">{briefing_html(b, lang)}</section>'
+        )
+    return _document(title, "".join(parts), lang)
+
+
+def make_pack(
+    store: Store,
+    records: Records,
+    codes: list[str],
+    period: Period,
+    fmt: str = "html",
+    lang: str = "zh",
+    actor: str = "cli",
+) -> bytes:
+    """A pack as bytes (html for any number of places, docx for one) and its audit entry."""
+    if fmt == "html":
+        data = briefing_pack_html(records, codes, period, lang).encode("utf-8")
+    elif fmt == "docx":
+        if len(codes) != 1:
+            from hehu.errors import HehuError
+
+            raise HehuError(
+                "Word 简报一次只能生成一个地点", "a Word briefing is for one place at a time"
+            )
+        records.check_place(codes[0])
+        data = briefing_docx(build_briefing(records, codes[0], period, PACK_ROLE), records, lang)
+    else:
+        from hehu.errors import HehuError
+
+        raise HehuError(f"不支持的格式：{fmt}（可选 html、docx）", f"unsupported format: {fmt}")
+    store.audit(
+        "briefing", f"{fmt} pack, period {period.label()}", places=";".join(codes), actor=actor
+    )
+    return data

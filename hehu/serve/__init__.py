@@ -1,0 +1,1 @@
+"""Serving the pages: JupyterHub hooks, the figure warmer, Voila's XSRF fix."""

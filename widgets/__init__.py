@@ -1,0 +1,1 @@
+"""The interface: ipywidgets pages over one state object each, built on hehu."""

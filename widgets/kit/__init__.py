@@ -1,0 +1,1 @@
+"""What every page is built from: the shell, pickers, tables, charts and maps."""

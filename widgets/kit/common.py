@@ -1,0 +1,77 @@
+"""What every page shares: the query string, the language, the store, the demo banner, the shell."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs
+
+import ipywidgets as w
+
+from hehu import i18n
+from hehu.disclosure import current_role
+from hehu.figures.cache import PageRecords
+from hehu.figures.metrics import Records
+from hehu.records.store import Store, open_store
+from hehu.render.html import PAGE_STYLESHEET, demo_banner, html_text
+
+# One stylesheet for all pages and packs (hehu/page.css): readable on a 390 px phone with no
+# sideways scroll, large on a projector, printable to A4.
+PAGE_CSS = f"<style>\n{PAGE_STYLESHEET}</style>\n"
+
+
+def query_params() -> dict[str, str]:
+    """The page's URL query parameters (Voila passes them to the kernel), first value each."""
+    query = os.environ.get("QUERY_STRING", "")
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        # A preheated kernel ran before its request: the query only arrives through this call.
+        # Imported only here because it costs about 2 s of the page's first paint otherwise.
+        from voila.utils import get_query_string
+
+        query = get_query_string() or query
+    return {k: v[0] for k, v in parse_qs(query or "").items() if v}
+
+
+def page_language(params: dict[str, str] | None = None) -> str:
+    """'en' when asked for by ?lang=en or HEHU_LANG=en, else 'zh'."""
+    params = query_params() if params is None else params
+    lang = params.get("lang") or os.environ.get("HEHU_LANG", "zh")
+    return "en" if lang.lower().startswith("en") else "zh"
+
+
+def page_store(url: str | None = None) -> Store:
+    """The store the server was started on ($HEHU_DB)."""
+    return open_store(url, create=False)
+
+
+def page_records(store: Store) -> Records:
+    """The records of a page: the gazetteer now, the rest when first needed, and figures from
+    the cache shared by every kernel when it has them."""
+    return PageRecords(store)
+
+
+def error_box(message: str) -> w.HTML:
+    """A readable error in the page instead of a traceback."""
+    return w.HTML(f'<div class="hehu-error" data-hehu="error">{html_text(message)}</div>')
+
+
+def page_shell(
+    title: str, subtitle: str, records: Records | None, lang: str, body: list[w.Widget]
+) -> w.VBox:
+    """The frame of every page: style, title, demo banner, role, the page's own widgets."""
+    role = current_role()
+    header = w.HTML(
+        PAGE_CSS
+        + f'<div class="hehu-title">{html_text(title)}</div>'
+        + f'<div class="hehu-sub">{html_text(subtitle)} · {html_text(i18n.t("role", lang))}：'
+        + f"{html_text(i18n.t('role_' + role, lang))}</div>"
+        + (demo_banner(records, lang) if records is not None else "")
+    )
+    box = w.VBox([header, *body], layout=w.Layout(width="100%"))
+    box.add_class("hehu-page")
+    return box
+
+
+def failure_page(title: str, lang: str, exc: Exception) -> w.VBox:
+    """A page that only says, in the user's language, what went wrong."""
+    message = exc.message(lang) if hasattr(exc, "message") else str(exc)
+    return page_shell(title, "", None, lang, [error_box(message)])

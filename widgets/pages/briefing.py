@@ -1,0 +1,120 @@
+"""The briefing page: one place's figures, gaps and questions, readable on a phone and on A4."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import traitlets
+
+from hehu import i18n
+from hehu.disclosure import current_role
+from hehu.errors import HehuError, UnknownPlace
+from hehu.figures.cache import period_from_key
+from hehu.figures.metrics import Records
+from hehu.oversight.briefing import Briefing, build_briefing
+from hehu.render.html import briefing_html
+from widgets.kit.common import (
+    error_box,
+    failure_page,
+    page_language,
+    page_records,
+    page_shell,
+    page_store,
+    query_params,
+)
+from widgets.kit.pickers import period_options, place_options
+
+
+class BriefingState(traitlets.HasTraits):
+    """Which place and period the briefing shows."""
+
+    place = traitlets.Unicode("")
+    period_key = traitlets.Unicode("")  # empty: the latest year with records
+
+    def __init__(self, records: Records, lang: str = "zh", role: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.records = records
+        self.lang = lang
+        self.role = role or current_role()
+
+    def briefing(self) -> Briefing:
+        """The briefing for the current place and period."""
+        return build_briefing(self.records, self.place, period_from_key(self.period_key), self.role)
+
+
+class BriefingView(w.VBox):
+    """Place and period pickers over the rendered briefing."""
+
+    def __init__(self, state: BriefingState):
+        self.state = state
+        lang = state.lang
+        self.place_picker = w.Dropdown(
+            options=place_options(state.records, lang), description=i18n.t("place", lang)
+        )
+        self.period_picker = w.Dropdown(
+            options=period_options(state.records, lang), description=i18n.t("period", lang)
+        )
+        for picker in (self.place_picker, self.period_picker):
+            picker.style.description_width = "initial"
+            picker.layout = w.Layout(width="auto", min_width="220px")
+        if state.place in dict((c, n) for n, c in self.place_picker.options):
+            self.place_picker.value = state.place
+        else:
+            state.place = self.place_picker.value
+        self.period_picker.value = (
+            state.period_key
+            if state.period_key in [k for _, k in self.period_picker.options]
+            else self.period_picker.options[0][1]
+        )
+        state.period_key = self.period_picker.value
+        w.link((self.place_picker, "value"), (state, "place"))
+        w.link((self.period_picker, "value"), (state, "period_key"))
+        controls = w.HBox(
+            [self.place_picker, self.period_picker],
+            layout=w.Layout(flex_flow="row wrap"),
+        )
+        controls.add_class("hehu-controls")
+        self.body = w.HTML(layout=w.Layout(width="100%"))
+        super().__init__([controls, self.body], layout=w.Layout(width="100%"))
+        state.observe(self._redraw, names=["place", "period_key"])
+        self._redraw()
+
+    def _redraw(self, _change=None):
+        self.body.value = briefing_html(self.state.briefing(), self.state.lang)
+
+
+def build_briefing_page(db_url: str | None = None, params: dict | None = None) -> w.VBox:
+    """The briefing page for ?place=<code> (or a picker), as one ipywidgets box."""
+    params = query_params() if params is None else params
+    lang = page_language(params)
+    title = i18n.t("briefing_title", lang)
+    try:
+        records = page_records(page_store(db_url))
+        state = BriefingState(records, lang)
+        notice = []
+        code = params.get("place", "").strip()
+        if code:
+            try:
+                records.check_place(code)
+                state.place = code
+            except UnknownPlace as exc:
+                notice.append(
+                    error_box(
+                        exc.message(lang)
+                        + ("；请在下方选择地点。" if lang == "zh" else "; choose a place below.")
+                    )
+                )
+        if params.get("period"):
+            state.period_key = params["period"]
+        view = BriefingView(state)
+    except HehuError as exc:
+        return failure_page(title, lang, exc)
+    page = page_shell(
+        f"{i18n.t('app', lang)} · {title}",
+        i18n.t("briefing_sub", lang),
+        records,
+        lang,
+        [*notice, view],
+    )
+    page.state = state
+    page.view = view
+    return page
