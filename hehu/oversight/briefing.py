@@ -216,15 +216,52 @@ def place_recommendations(records: Records, code: str, as_of: pd.Timestamp) -> p
     return recs.sort_values(["overdue", "date"], ascending=[False, False])
 
 
+# Questions a count asks, when it shows something: (figure, unit, zh, en); {n} is the count as
+# shown ("3户", "不足5户"), {days} the lapse threshold.
+COUNT_QUESTIONS = (
+    (
+        "unpaired_left_behind",
+        "children",
+        "登记的留守儿童中有{n}目前没有结对帮扶：由哪个组织负责结对？",
+        "{n} among the registered left-behind children have no active pairing: which organisation will pair them?",
+    ),
+    (
+        "pairings_lapsed",
+        "pairings",
+        "{n}超过 {days} 天没有联系记录：帮扶是否仍在进行？",
+        "{n} have had no contact for over {days} days: is the support still happening?",
+    ),
+    (
+        "overdue_follow_ups",
+        "visits",
+        "{n}走访的回访已逾期：为什么没有按期回访？",
+        "{n} needing a follow-up are overdue: why were they not followed up on time?",
+    ),
+    (
+        "high_risk_without_follow_up",
+        "households",
+        "{n}高风险家庭排查后尚未跟进走访：由谁跟进？",
+        "{n} at high risk were screened but not followed up: who is following up?",
+    ),
+    (
+        family_column("open_case", vocab.OPEN_CASE_AGE_BANDS[-1][2]),
+        "cases",
+        "{n}维权事项超过 90 天仍未办结：原因是什么？",
+        "{n} have been open for over 90 days: what is holding them up?",
+    ),
+)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def questions_to_ask(b: Briefing) -> list[tuple[str, str]]:
     """Questions generated from the gaps, so a deputy arrives prepared: (zh, en) pairs.
 
     Every count in them is the disclosed one: "不足5户", never the hidden number.
     """
     f, qs = b.figures, []
-
-    def zh_en(value, unit):
-        return count_phrase(value, unit, "zh"), count_phrase(value, unit, "en")
 
     no_course = b.key_villages[b.key_villages["no_course"]]
     if len(no_course):
@@ -235,55 +272,19 @@ def questions_to_ask(b: Briefing) -> list[tuple[str, str]]:
                 f"{len(no_course)} key villages had no girls' protection course in the period ({names}): why, and when will they?",
             )
         )
-    if shows_some(f["unpaired_left_behind"]):
-        zh, en = zh_en(f["unpaired_left_behind"], "children")
-        qs.append(
-            (
-                f"登记的留守儿童中有{zh}目前没有结对帮扶：由哪个组织负责结对？",
-                f"{en} among the registered left-behind children have no active pairing: which organisation will pair them?",
-            )
-        )
-    if shows_some(f["pairings_lapsed"]):
-        zh, en = zh_en(f["pairings_lapsed"], "pairings")
-        qs.append(
-            (
-                f"{zh}超过 {vocab.LAPSE_DAYS_DEFAULT} 天没有联系记录：帮扶是否仍在进行？",
-                f"{en} have had no contact for over {vocab.LAPSE_DAYS_DEFAULT} days: is the support still happening?",
-            )
-        )
-    cov, must = f["must_visit_coverage"], f["households_must_visit"]
+    for column, unit, zh, en in COUNT_QUESTIONS:
+        if shows_some(f[column]):
+            days = vocab.LAPSE_DAYS_DEFAULT
+            zh_n, en_n = count_phrase(f[column], unit, "zh"), count_phrase(f[column], unit, "en")
+            qs.append((zh.format(n=zh_n, days=days), _capital(en.format(n=en_n, days=days))))
     if shows_some(f["must_visit_not_visited"]):
-        zh, en = zh_en(must, "households")
-        cov_text = "—" if shown_number(cov) is None else f"{shown_number(cov):.0%}"
+        cov = shown_number(f["must_visit_coverage"])
+        cov_text = "—" if cov is None else f"{cov:.0%}"
+        must = f["households_must_visit"]
         qs.append(
             (
-                f"必访家庭{zh}，本期走访覆盖率 {cov_text}：未走访的家庭何时走访？",
-                f"Must-visit coverage is {cov_text} of {en}: when will the others be visited?",
-            )
-        )
-    if shows_some(f["overdue_follow_ups"]):
-        zh, en = zh_en(f["overdue_follow_ups"], "visits")
-        qs.append(
-            (
-                f"{zh}走访的回访已逾期：为什么没有按期回访？",
-                f"{en} needing a follow-up are overdue: why were they not followed up on time?",
-            )
-        )
-    if shows_some(f["high_risk_without_follow_up"]):
-        zh, en = zh_en(f["high_risk_without_follow_up"], "households")
-        qs.append(
-            (
-                f"{zh}高风险家庭排查后尚未跟进走访：由谁跟进？",
-                f"{en} at high risk were screened but not followed up: who is following up?",
-            )
-        )
-    old = b.open_cases_by_age[vocab.OPEN_CASE_AGE_BANDS[-1][2]]
-    if shows_some(old):
-        zh, en = zh_en(old, "cases")
-        qs.append(
-            (
-                f"{zh}维权事项超过 90 天仍未办结：原因是什么？",
-                f"{en} have been open for over 90 days: what is holding them up?",
+                f"必访家庭{count_phrase(must, 'households', 'zh')}，本期走访覆盖率 {cov_text}：未走访的家庭何时走访？",
+                f"Must-visit coverage is {cov_text} of {count_phrase(must, 'households', 'en')}: when will the others be visited?",
             )
         )
     for campaign, towns in b.towns_without_campaign_event.items():
