@@ -42,12 +42,12 @@ def add_commands(
 
 def cmd_check_claims(args: argparse.Namespace) -> int:
     """Run the check and print one result per claim."""
-    from hehu.figures.metrics import load_records
+    from hehu.figures.cache import PageRecords
     from hehu.oversight.claims import check_claims, read_claims_table
     from hehu.records.store import open_store
 
     table = read_claims_table(args.file)  # file errors fail before the database is touched
-    records = load_records(open_store(args.db, create=False))
+    records = PageRecords(open_store(args.db, create=False))
     results = check_claims(records, table)
     if args.json:
         # A JSON array with one claim per line: readable, and json.loads takes it whole.

@@ -32,7 +32,8 @@ def add_commands(subparsers, add_db, commands) -> None:
 
 def cmd_briefing(args) -> int:
     """Write a briefing or pack to a file and say where."""
-    from hehu.figures.metrics import Period, load_records
+    from hehu.figures.cache import PageRecords
+    from hehu.figures.metrics import Period
     from hehu.records.store import open_store
     from hehu.render.packs import make_pack
 
@@ -41,7 +42,7 @@ def cmd_briefing(args) -> int:
     if not codes:
         raise HehuError("请给出至少一个地点代码", "give at least one place code")
     store = open_store(args.db, create=False)
-    records = load_records(store)
+    records = PageRecords(store)  # figures (and what is hidden) from the shared cache
     data = make_pack(store, records, codes, period, args.format, args.lang)
     name = f"hehu-briefing-{codes[0]}{'-etc' if len(codes) > 1 else ''}.{args.format}"
     out = Path(args.out or name)
