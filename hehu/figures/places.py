@@ -20,10 +20,10 @@ from hehu.disclosure import (
     Rules,
     disclose,
     hidden_cells,
-    is_hidden,
     sees_exact_counts,
     shown_frame,
     shown_number,
+    shows_some,
 )
 from hehu.figures.cache import (
     PageRecords,
@@ -400,15 +400,11 @@ def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.
 
 def has_gap(figures: pd.Series, key_village: bool) -> bool:
     """Whether a place's shown figures point at a gap: a key village with no course, or
-    unpaired children or overdue follow-ups. Judged on what is shown: a hidden figure counts
-    as a gap whatever it hides, so the ring on a map tells nothing a marker does not."""
+    unpaired children or overdue follow-ups that show (a number, or "<5"). Judged on what is
+    shown only, so a ring on a map tells nothing its popup does not."""
     if key_village and shown_number(figures["no_course"]):
         return True
-    for column in GAP_COUNTS:
-        value = figures[column]
-        if is_hidden(value) or (shown_number(value) or 0) > 0:
-            return True
-    return False
+    return any(shows_some(figures[column]) for column in GAP_COUNTS)
 
 
 def warm_figures(store: Store, progress: Callable[[str], None] = lambda _: None) -> dict:

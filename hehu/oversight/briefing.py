@@ -10,6 +10,7 @@ from hehu.disclosure import count_phrase, current_role, shown_number, shows_some
 from hehu.figures.cache import period_choice_key
 from hehu.figures.metrics import Period, Records
 from hehu.figures.places import (
+    MUST_VISIT_NOT_VISITED,
     disclosed_place_figures,
     disclosed_station_cases,
     family_column,
@@ -231,6 +232,7 @@ COUNT_QUESTIONS = (
         "{n}超过 {days} 天没有联系记录：帮扶是否仍在进行？",
         "{n} have had no contact for over {days} days: is the support still happening?",
     ),
+    (MUST_VISIT_NOT_VISITED, "households", "", ""),  # its own sentence, with the coverage
     (
         "overdue_follow_ups",
         "visits",
@@ -250,6 +252,21 @@ COUNT_QUESTIONS = (
         "{n} have been open for over 90 days: what is holding them up?",
     ),
 )
+
+
+def _must_visit_question(f: pd.Series) -> list[tuple[str, str]]:
+    """Must-visit households not visited, said with the coverage (both as shown)."""
+    if not shows_some(f[MUST_VISIT_NOT_VISITED]):
+        return []
+    cov = shown_number(f["must_visit_coverage"])
+    cov_text = "—" if cov is None else f"{cov:.0%}"
+    must = f["households_must_visit"]
+    return [
+        (
+            f"必访家庭{count_phrase(must, 'households', 'zh')}，本期走访覆盖率 {cov_text}：未走访的家庭何时走访？",
+            f"Must-visit coverage is {cov_text} of {count_phrase(must, 'households', 'en')}: when will the others be visited?",
+        )
+    ]
 
 
 def _capital(text: str) -> str:
@@ -273,20 +290,12 @@ def questions_to_ask(b: Briefing) -> list[tuple[str, str]]:
             )
         )
     for column, unit, zh, en in COUNT_QUESTIONS:
-        if shows_some(f[column]):
+        if column == MUST_VISIT_NOT_VISITED:
+            qs += _must_visit_question(f)
+        elif shows_some(f[column]):
             days = vocab.LAPSE_DAYS_DEFAULT
             zh_n, en_n = count_phrase(f[column], unit, "zh"), count_phrase(f[column], unit, "en")
             qs.append((zh.format(n=zh_n, days=days), _capital(en.format(n=en_n, days=days))))
-    if shows_some(f["must_visit_not_visited"]):
-        cov = shown_number(f["must_visit_coverage"])
-        cov_text = "—" if cov is None else f"{cov:.0%}"
-        must = f["households_must_visit"]
-        qs.append(
-            (
-                f"必访家庭{count_phrase(must, 'households', 'zh')}，本期走访覆盖率 {cov_text}：未走访的家庭何时走访？",
-                f"Must-visit coverage is {cov_text} of {count_phrase(must, 'households', 'en')}: when will the others be visited?",
-            )
-        )
     for campaign, towns in b.towns_without_campaign_event.items():
         zh, en = vocab.CAMPAIGNS[campaign]
         qs.append(

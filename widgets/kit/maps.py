@@ -8,7 +8,7 @@ import folium
 import pandas as pd
 
 from hehu import i18n
-from hehu.disclosure import is_hidden, shown_number
+from hehu.disclosure import shown_number, shows_some
 from hehu.figures.places import has_gap
 from hehu.records import vocab
 from hehu.render.formatting import format_value
@@ -81,7 +81,7 @@ def _popup_html(row, figures, metric: str, lang: str, drill_down: bool = False) 
             ("overdue_follow_ups", "gap_overdue"),
         ):
             value = figures[column]
-            if is_hidden(value) or (shown_number(value) or 0) > 0:
+            if shows_some(value):
                 gap_lines.append(f"{i18n.t(key, lang)}（{format_value(value, column)}）")
     if gap_lines:
         lines.append(
