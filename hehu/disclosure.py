@@ -33,6 +33,8 @@ SMALL_MAX = 4  # counts of people from 1 to SMALL_MAX are small cells
 HIDDEN_SMALL = "<5"
 HIDDEN_COMPLEMENT = "*"  # hidden so that a shown figure cannot give a small one back
 MARKERS = (HIDDEN_SMALL, HIDDEN_COMPLEMENT)
+SHOWN_AS_MARKER, SHOWN_AS_COMPLEMENT = 1, 2  # what a hidden cell reads in a mask
+JOINT_CHECK_MAX = 20_000  # equations up to which all of a table's are also checked together
 
 
 # --------------------------------------------------------------------------- roles
@@ -117,7 +119,8 @@ class Periods:
 def hidden_cells(
     frames: Sequence[pd.DataFrame], rules: Rules, periods: Periods | None = None
 ) -> list[pd.DataFrame]:
-    """Which cells to hide in each period: a bool frame per frame, over all frames' rows.
+    """Which cells to hide in each period: a frame per frame, over all frames' rows, of 0
+    (shown), SHOWN_AS_MARKER ("<5" where small, else "*") or SHOWN_AS_COMPLEMENT ("*").
 
     `frames` are the same table for every period the role can choose, always in the same
     order (the pattern must not depend on which period is on show); rows or columns missing
@@ -131,7 +134,7 @@ def hidden_cells(
         index = index.union(frame.index, sort=False)
         columns = columns.union(frame.columns, sort=False)
     counts = [c for c in rules.counts if c in columns]
-    masks = [pd.DataFrame(False, index=index, columns=columns) for _ in frames]
+    masks = [pd.DataFrame(0, index=index, columns=columns, dtype="int8") for _ in frames]
     if counts and len(index):
         values = np.stack([_numbers(f, index, counts) for f in frames])  # period, row, col
         small = (values >= 1) & (values <= SMALL_MAX)
@@ -140,15 +143,19 @@ def hidden_cells(
         equations = [ids + p * cells for p in range(len(frames)) for ids in within]
         variable = _variables(len(frames), len(index), counts, rules, periods or Periods())
         equations += _sums_over_time(len(index), counts, rules, periods or Periods())
-        hidden = _close(values.reshape(-1), small.reshape(-1), variable, equations)
-        hidden = hidden[variable].reshape(len(frames), len(index), len(counts))
-        for mask, period_hidden in zip(masks, hidden, strict=True):
-            mask[counts] = period_hidden
+        flat = values.reshape(-1)
+        shut, wide = _close(flat, small.reshape(-1), variable, equations)
+        marks = np.where(shut[variable] & (flat != 0), SHOWN_AS_MARKER, 0).astype("int8")
+        marks[list(wide)] = SHOWN_AS_COMPLEMENT
+        marks = marks.reshape(len(frames), len(index), len(counts))
+        for mask, period_marks in zip(masks, marks, strict=True):
+            mask[counts] = period_marks
     for mask in masks:
         for rate, sources in rules.rates.items():
             if rate in mask.columns:
                 parts = [c for c in sources if c in mask.columns]
-                mask[rate] = mask[parts].any(axis=1) if parts else False
+                hid = mask[parts].ne(0).any(axis=1) if parts else False
+                mask[rate] = np.where(hid, SHOWN_AS_COMPLEMENT, 0).astype("int8")
     return masks
 
 
@@ -191,26 +198,32 @@ def shown_frame(
     out = frame.astype(object).copy()
     if sees_exact_counts(role) or frame.empty:
         return out
-    hidden = hidden.reindex(index=frame.index, columns=frame.columns, fill_value=False)
+    hidden = hidden.reindex(index=frame.index, columns=frame.columns, fill_value=0)
     for column in frame.columns:
-        mask = hidden[column].to_numpy(dtype=bool)
+        marks = hidden[column].to_numpy(dtype="int8")
+        mask = marks != 0
         if not mask.any():
             continue
         small = _small(frame[column]) if column in rules.counts else np.zeros(len(frame), bool)
+        small = small & (marks == SHOWN_AS_MARKER)
         out.loc[mask & small, column] = HIDDEN_SMALL
         out.loc[mask & ~small, column] = HIDDEN_COMPLEMENT
     return out
 
 
 def disclose(
-    frames: Mapping[str, pd.DataFrame], showing: str, rules: Rules, role: str | None = None
+    frames: Mapping[str, pd.DataFrame],
+    showing: str,
+    rules: Rules,
+    role: str | None = None,
+    periods: Periods | None = None,
 ) -> pd.DataFrame:
     """The table of period `showing` as a role may see it, protected across all `frames`
     (every period the role can choose, in an order that does not depend on `showing`)."""
     frame = frames[showing]
     if sees_exact_counts(role):
         return frame.astype(object).copy()
-    masks = hidden_cells(list(frames.values()), rules)
+    masks = hidden_cells(list(frames.values()), rules, periods)
     return shown_frame(frame, masks[list(frames).index(showing)], rules, role)
 
 
@@ -332,58 +345,152 @@ def _equations(index: pd.Index, counts: list[str], rules: Rules) -> list[np.ndar
 
 def _close(
     values: np.ndarray, small: np.ndarray, variable: np.ndarray, equations: list[np.ndarray]
-) -> np.ndarray:
-    """Which unknowns to hide so that no equation gives a hidden one back.
+) -> tuple[np.ndarray, set[int]]:
+    """Which unknowns to hide so that no equation, nor all of them together, gives a hidden
+    count back; and the positions whose "<5" must read "*" (where even hiding everything in an
+    equation left its small counts pinned by their bounds).
 
     values, small and variable are per position (period, row, column flattened); equations
-    hold positions. Returns a bool per unknown. Plain Python lists: the equations are short
-    and many, where numpy's overhead per call would dominate.
+    hold positions. A position whose value is 0 is never hidden: 0 is no count of anyone.
+    Plain Python lists: the equations are short and many, where numpy's overhead would dominate.
     """
-    hidden = np.zeros(int(variable.max()) + 1, dtype=bool)
-    np.logical_or.at(hidden, variable, small)
-    shut = hidden.tolist()
-    value = values.tolist()
-    tiny = small.tolist()
-    unknown_of = variable.tolist()
-    rows = [ids.tolist() for ids in equations]
-    by_unknown: dict[int, list[int]] = {}
-    for e, ids in enumerate(rows):
-        for unknown in {unknown_of[i] for i in ids}:
-            by_unknown.setdefault(unknown, []).append(e)
-    todo = [e for e, ids in enumerate(rows) if any(shut[unknown_of[i]] for i in ids)]
-    queued = set(todo)
-    while todo:
-        e = todo.pop()
-        queued.discard(e)
-        ids = rows[e]
-        cells = [value[i] for i in ids]
-        smalls = [tiny[i] for i in ids]
-        while True:
-            flags = [shut[unknown_of[i]] for i in ids]
-            if not any(flags) or not _pinned(cells, flags, smalls):
+    shut = np.zeros(int(variable.max()) + 1, dtype=bool)
+    np.logical_or.at(shut, variable, small)
+    state = _Closure(shut.tolist(), values.tolist(), small.tolist(), variable.tolist(), equations)
+    state.close_each()
+    # All the equations together (bounds carried from one to the next) on tables of a page;
+    # on the frame of every place's figures that costs minutes and is left to the closure of
+    # each equation (see the README's Privacy section).
+    for _ in range(50 if len(equations) <= JOINT_CHECK_MAX else 0):
+        leaks = state.leaks()
+        if not leaks:
+            break
+        for equation, position in leaks:
+            state.protect(equation, position)
+        state.close_each()
+    return np.array(state.shut, dtype=bool), state.wide
+
+
+class _Closure:
+    """The hiding of one table's cells, equation by equation, then all together."""
+
+    def __init__(self, shut, value, tiny, unknown_of, equations):
+        self.shut, self.value, self.tiny, self.unknown_of = shut, value, tiny, unknown_of
+        self.rows = [ids.tolist() for ids in equations]
+        self.by_unknown: dict[int, list[int]] = {}
+        self.by_position: dict[int, list[int]] = {}
+        for e, ids in enumerate(self.rows):
+            for i in ids:
+                self.by_position.setdefault(i, []).append(e)
+            for unknown in {unknown_of[i] for i in ids}:
+                self.by_unknown.setdefault(unknown, []).append(e)
+        self.wide: set[int] = set()
+        self.todo = list(range(len(self.rows)))
+
+    def hidden(self, i: int) -> bool:
+        return self.shut[self.unknown_of[i]] and self.value[i] != 0
+
+    def small(self, i: int) -> bool:
+        return self.tiny[i] and i not in self.wide
+
+    def hide(self, position: int, skip: int = -1) -> None:
+        unknown = self.unknown_of[position]
+        self.shut[unknown] = True
+        self.todo.extend(e for e in self.by_unknown.get(unknown, ()) if e != skip)
+
+    def close_each(self) -> None:
+        """Until nothing changes: every equation that pins a hidden cell gets another."""
+        self.todo = list(set(self.todo))
+        while self.todo:
+            e = self.todo.pop()
+            ids = self.rows[e]
+            cells = [self.value[i] for i in ids]
+            while True:
+                flags = [self.hidden(i) for i in ids]
+                smalls = [self.small(i) for i in ids]
+                if not any(flags) or not _pinned(cells, flags, smalls):
+                    break
+                if not self.protect(e, None):
+                    break
+
+    def protect(self, e: int, position) -> bool:
+        """Hide one more cell of equation e, or failing that read one of its "<5" as "*"."""
+        ids = self.rows[e]
+        cells = [self.value[i] for i in ids]
+        flags = [self.hidden(i) for i in ids]
+        partner = _partner(cells, flags, ids)
+        if partner is not None:
+            self.hide(partner, skip=-1)
+            return True
+        smalls = [k for k, i in enumerate(ids) if flags[k] and self.small(i)]
+        if not smalls:
+            return False
+        self.wide.add(ids[smalls[0]])  # the total first: a "*" total leaves its parts open
+        self.todo.extend(self.by_position.get(ids[smalls[0]], ()))
+        return True
+
+    def leaks(self) -> list[tuple[int, int]]:
+        """Hidden cells all the equations together pin to one value (bounds propagated)."""
+        inf = math.inf
+        lo, hi = {}, {}
+        live = [e for e, ids in enumerate(self.rows) if any(self.hidden(i) for i in ids)]
+        for e in live:
+            for i in self.rows[e]:
+                if i in lo:
+                    continue
+                if not self.hidden(i):
+                    lo[i] = hi[i] = float(self.value[i])
+                elif self.small(i):
+                    lo[i], hi[i] = 1.0, float(SMALL_MAX)
+                else:
+                    lo[i], hi[i] = 0.0, inf
+        for _ in range(20):
+            changed = False
+            for e in live:
+                ids = self.rows[e]
+                coefs = [-1.0] + [1.0] * (len(ids) - 1)
+                t_lo = [min(c * lo[i], c * hi[i]) for c, i in zip(coefs, ids, strict=True)]
+                t_hi = [max(c * lo[i], c * hi[i]) for c, i in zip(coefs, ids, strict=True)]
+                n_lo = sum(1 for t in t_lo if t == -inf)
+                n_hi = sum(1 for t in t_hi if t == inf)
+                s_lo = sum(t for t in t_lo if t != -inf)
+                s_hi = sum(t for t in t_hi if t != inf)
+                for k, i in enumerate(ids):
+                    if not self.hidden(i):
+                        continue
+                    rest_lo = (
+                        -inf
+                        if n_lo - (t_lo[k] == -inf)
+                        else s_lo - (t_lo[k] if t_lo[k] != -inf else 0)
+                    )
+                    rest_hi = (
+                        inf
+                        if n_hi - (t_hi[k] == inf)
+                        else s_hi - (t_hi[k] if t_hi[k] != inf else 0)
+                    )
+                    a, b = -rest_hi / coefs[k], -rest_lo / coefs[k]
+                    new_lo = max(lo[i], math.ceil(min(a, b) - 1e-9) if min(a, b) > -inf else -inf)
+                    new_hi = min(hi[i], math.floor(max(a, b) + 1e-9) if max(a, b) < inf else inf)
+                    if new_lo > lo[i] or new_hi < hi[i]:
+                        lo[i], hi[i] = new_lo, new_hi
+                        changed = True
+            if not changed:
                 break
-            position = _partner(cells, flags, ids)
-            if position is None:
-                break
-            unknown = unknown_of[position]
-            shut[unknown] = True
-            for other in by_unknown.get(unknown, ()):
-                if other != e and other not in queued:
-                    queued.add(other)
-                    todo.append(other)
-    return np.array(shut, dtype=bool)
+        live_set = set(live)
+        out = []
+        for i, low in lo.items():
+            if self.hidden(i) and low == hi[i]:
+                out.append((next(e for e in self.by_position[i] if e in live_set), i))
+        return out
 
 
 def _pinned(values: list, hidden: list, small: list) -> bool:
     """Whether total = sum(parts), with what is shown, pins a hidden cell to one value.
 
     values[0] is the total. A "<5" cell lies in 1..4, any other hidden cell in 0..∞: each
-    hidden cell's range is what the equation leaves it, given the others' ranges. Hidden cells
-    that are all 0 (complements where they are empty) may be pinned: 0 is no count of anyone.
+    hidden cell's range is what the equation leaves it, given the others' ranges.
     """
     cells = [i for i, h in enumerate(hidden) if h]
-    if all(values[i] == 0 for i in cells):
-        return False
     if len(cells) == 1:
         return True
     known = sum(v if i else -v for i, v in enumerate(values) if not hidden[i])
@@ -409,10 +516,10 @@ def _pinned(values: list, hidden: list, small: list) -> bool:
 
 
 def _partner(values: list, hidden: list, ids: list) -> int | None:
-    """The position to hide next in an equation: its smallest shown non-zero part, else any
-    shown part, else the total (hiding it moves the problem one level up)."""
-    parts = [i for i in range(1, len(values)) if not hidden[i]]
-    for pool in ([i for i in parts if values[i] > 0], parts, [] if hidden[0] else [0]):
-        if pool:
-            return ids[min(pool, key=lambda i: values[i])]
-    return None  # every cell hidden already: nothing more to hide here
+    """The position to hide next in an equation: its smallest shown non-zero part, else its
+    total (hiding it moves the problem one level up). Zeros are never hidden."""
+    parts = [i for i in range(1, len(values)) if not hidden[i] and values[i] > 0]
+    pool = parts or ([0] if not hidden[0] and values[0] > 0 else [])
+    if not pool:
+        return None  # every non-zero cell hidden already
+    return ids[min(pool, key=lambda i: values[i])]

@@ -738,6 +738,7 @@ def parse_pack(view: View) -> list[Item]:
 
 
 POPUPS: list[tuple[View, str, set]] = []  # every map popup: its view, place, gap lines shown
+STARRED_GAPS: list = []  # gap lines of a popup that list a hidden count (each says "not 0")
 COUNT_GAPS: set[str] = set()  # gap lines that carry a count ("有未结对留守儿童（<5）")
 KEY_VILLAGES = {p["code"] for p in county.PLACES if p["key_village"]}
 
@@ -759,6 +760,8 @@ def _popup_items(view, popup) -> list[Item]:
                 gaps.add(label)
                 if m:
                     COUNT_GAPS.add(label)
+                    if value == "*":
+                        STARRED_GAPS.append((view, name, gap))
                 items.append(Item(view, "gap", "", "", label, place, view.period,
                                   parse_shown(value), f"map popup of {name}: {gap}"))  # fmt: skip
         elif "：" in line:
@@ -802,19 +805,11 @@ def parse_overview(view: View) -> list[Item]:
 
 
 def absent_gaps() -> list[Item]:
-    """A popup lists a gap only when there is one: a gap line it does not show is a 0 (the
-    no-course line only for key villages, the only places that get it)."""
-    labels = defaultdict(set)
-    for view, _, gaps in POPUPS:
-        labels[view.lang] |= gaps
-    items = []
-    for view, place, gaps in POPUPS:
-        for label in labels[view.lang] - gaps:
-            if label in COUNT_GAPS or place in KEY_VILLAGES:
-                items.append(Item(view, "gap", "", "", label, place, view.period,
-                                  parse_shown("0"), f"map popup of {county.NAMES[place]}: no "
-                                  f"{label!r} line"))  # fmt: skip
-    return items
+    """A popup lists a gap when its count shows something (a number above 0, or "<5"): a line
+    it does not show says the count is 0 or hidden ("*"), which pins nothing. What would leak is
+    a line for a hidden count (it would say "not 0"): no line may carry "*"."""
+    assert not STARRED_GAPS, f"popups list gaps of hidden counts: {STARRED_GAPS[:5]}"
+    return []
 
 
 def parse_forum(view: View) -> list[Item]:

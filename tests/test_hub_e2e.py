@@ -331,11 +331,12 @@ def test_the_hubs_figure_warmer_service_prepares_the_overview(hub):
     """The hub runs hehu.serve.warmer as a managed service: the shared figures appear without a page."""
     import sqlalchemy as sa
 
+    from hehu.figures.cache import FIGURES_FORMAT
     from hehu.records.schema import figure_cache
     from hehu.records.store import open_store
 
     store = open_store(hub.db_url, create=False)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 240  # every figure of every period, and what is hidden
     while True:
         with store.engine.connect() as conn:
             names = set(
@@ -345,7 +346,7 @@ def test_the_hubs_figure_warmer_service_prepares_the_overview(hub):
                     )
                 ).scalars()
             )
-        if {"metrics", "gaps", "years"} <= names:
+        if {f"{n}/{FIGURES_FORMAT}" for n in ("metrics", "gaps", "years", "place_hidden")} <= names:
             break
         assert time.monotonic() < deadline, f"no figures from the warmer:\n{hub.log_tail()}"
         time.sleep(0.5)

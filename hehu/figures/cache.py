@@ -127,7 +127,7 @@ def frame_from_bytes(payload: bytes) -> pd.DataFrame:
 
 # Bumped whenever what a stored figure means or how it is laid out changes: figures kept by an
 # older Hehu for the same data are then computed again, never read back in the old form.
-FIGURES_FORMAT = 2
+FIGURES_FORMAT = 3
 
 
 def shared_figures(records: Records, name: str, key: str, compute: Callable) -> pd.DataFrame:

@@ -349,9 +349,7 @@ def place_hidden_cells(records: Records, keys: list[str]) -> list[pd.DataFrame]:
     stacked = shared_figures(records, "place_hidden", ";".join(keys), compute)
     position = stacked.index.str.split("|", n=1).str[0].astype(int)
     codes = stacked.index.str.split("|", n=1).str[1]
-    return [
-        stacked[position == p].set_axis(codes[position == p]).astype(bool) for p in range(len(keys))
-    ]
+    return [stacked[position == p].set_axis(codes[position == p]) for p in range(len(keys))]
 
 
 def period_links(keys: list[str]) -> Periods:
@@ -400,7 +398,7 @@ def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.
 
 def has_gap(figures: pd.Series, key_village: bool) -> bool:
     """Whether a place's shown figures point at a gap: a key village with no course, or
-    unpaired children or overdue follow-ups that show (a number, or "<5"). Judged on what is
+    unpaired children or overdue follow-ups that show something (`disclosure.shows_some`). Judged on what is
     shown only, so a ring on a map tells nothing its popup does not."""
     if key_village and shown_number(figures["no_course"]):
         return True

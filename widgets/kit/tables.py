@@ -20,6 +20,7 @@ from hehu.disclosure import (
     shown_number,
 )
 from hehu.figures.metrics import Records
+from hehu.figures.places import period_links
 from hehu.figures.tracking import breakdown
 from hehu.render.spreadsheet import XLSX_MIME, frame_to_xlsx_bytes
 from widgets.kit.charts import Series
@@ -59,6 +60,7 @@ def shown_values(
     total_row=None,
     additive: tuple[tuple[str, tuple[str, ...]], ...] = (),
     derived: dict[str, tuple[str, ...]] | None = None,
+    over_time: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The frame as a role may see it, decided by hehu.disclosure.
 
@@ -67,7 +69,8 @@ def shown_values(
     figure is hidden alike on every page, at every level and in every period. Any other table
     is protected on its own across `periods` (the same table for every period the role can
     choose, `showing` among them; rows matched on `row_key`), with its total row and its
-    additive columns; `derived` columns (rates, days) are hidden with any of their sources.
+    additive columns; `derived` columns (rates, days) are hidden with any of their sources;
+    `over_time` says how a count behaves from period to period (see disclosure.Rules).
     """
     out = frame.astype(object).copy()
     counts = [c.key for c in columns if c.kind == "count" and c.key in frame]
@@ -87,8 +90,15 @@ def shown_values(
     total = total_row
     if total is not None and row_key:
         total = _keyed(frame, row_key).index[list(frame.index).index(total)]
-    rules = Rules(counts=tuple(counts), total_row=total, additive=additive, rates=derived or {})
-    shown = disclose(keyed, showing, rules, role)
+    rules = Rules(
+        counts=tuple(counts),
+        total_row=total,
+        additive=additive,
+        rates=derived or {},
+        over_time=over_time or {},
+    )
+    links = period_links(list(keyed)) if len(keyed) > 1 else None
+    shown = disclose(keyed, showing, rules, role, links)
     for column in [*counts, *(derived or {})]:
         if column in shown.columns:
             out[column] = shown[column].to_numpy()

@@ -207,6 +207,7 @@ class CasesView(TrackingView):
             row_key=("label",),
             total_row=len(by_category) - 1,
             additive=(("total", tuple(statuses)),),
+            over_time=dict.fromkeys([*statuses, "total"], "dated"),  # cases received in the period
         )
         body = by_category[~by_category["is_total"]]
         self.category_chart.value = bar_chart(
@@ -255,6 +256,7 @@ class CasesView(TrackingView):
             total_row=len(stations) - 1,
             additive=(("received", ("resolved", "referred", "open")),),
             derived={"median_days": ("resolved", "referred")},
+            over_time=dict.fromkeys(station_counts, "dated"),
         )
 
         def time_table(when: Period) -> pd.DataFrame:
@@ -282,6 +284,7 @@ class CasesView(TrackingView):
             showing=state.period_key,
             row_key=("label",),
             derived={d: ("closed",) for d in ("median_days", "mean_days", "max_days")},
+            over_time={"closed": "dated"},
         )
 
         ages = tracking.open_cases_by_age(records, period, place, category)

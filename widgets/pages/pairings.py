@@ -277,6 +277,7 @@ class PairingsView(TrackingView):
             showing=state.period_key,
             row_key=("org_name", "support_type"),
             total_row=len(by_org) - 1,
+            over_time={"started": "dated", "ended": "dated", "active": "state", "lapsed": "state"},
         )
 
         # starts and ends over time
@@ -306,6 +307,7 @@ class PairingsView(TrackingView):
             showing=state.period_key,
             row_key=("month",),
             total_row=len(flow) - 1,
+            over_time={"started": "dated", "ended": "dated", "running": "state"},
         )
         months = flow[~flow["is_total"]]
         months_shown = flow_shown.loc[months.index]
