@@ -448,29 +448,12 @@ class _Closure:
             changed = False
             for e in live:
                 ids = self.rows[e]
-                coefs = [-1.0] + [1.0] * (len(ids) - 1)
-                t_lo = [min(c * lo[i], c * hi[i]) for c, i in zip(coefs, ids, strict=True)]
-                t_hi = [max(c * lo[i], c * hi[i]) for c, i in zip(coefs, ids, strict=True)]
-                n_lo = sum(1 for t in t_lo if t == -inf)
-                n_hi = sum(1 for t in t_hi if t == inf)
-                s_lo = sum(t for t in t_lo if t != -inf)
-                s_hi = sum(t for t in t_hi if t != inf)
-                for k, i in enumerate(ids):
+                for k, (x_lo, x_hi) in _implied([lo[i] for i in ids], [hi[i] for i in ids]):
+                    i = ids[k]
                     if not self.hidden(i):
                         continue
-                    rest_lo = (
-                        -inf
-                        if n_lo - (t_lo[k] == -inf)
-                        else s_lo - (t_lo[k] if t_lo[k] != -inf else 0)
-                    )
-                    rest_hi = (
-                        inf
-                        if n_hi - (t_hi[k] == inf)
-                        else s_hi - (t_hi[k] if t_hi[k] != inf else 0)
-                    )
-                    a, b = -rest_hi / coefs[k], -rest_lo / coefs[k]
-                    new_lo = max(lo[i], math.ceil(min(a, b) - 1e-9) if min(a, b) > -inf else -inf)
-                    new_hi = min(hi[i], math.floor(max(a, b) + 1e-9) if max(a, b) < inf else inf)
+                    new_lo = max(lo[i], math.ceil(x_lo - 1e-9) if x_lo > -inf else -inf)
+                    new_hi = min(hi[i], math.floor(x_hi + 1e-9) if x_hi < inf else inf)
                     if new_lo > lo[i] or new_hi < hi[i]:
                         lo[i], hi[i] = new_lo, new_hi
                         changed = True
@@ -490,29 +473,37 @@ def _pinned(values: list, hidden: list, small: list) -> bool:
     values[0] is the total. A "<5" cell lies in 1..4, any other hidden cell in 0..∞: each
     hidden cell's range is what the equation leaves it, given the others' ranges.
     """
-    cells = [i for i, h in enumerate(hidden) if h]
-    if len(cells) == 1:
+    if sum(hidden) == 1:
         return True
-    known = sum(v if i else -v for i, v in enumerate(values) if not hidden[i])
-    terms = []
-    for i in cells:
-        coef = -1.0 if i == 0 else 1.0
-        lo, hi = (1.0, float(SMALL_MAX)) if small[i] else (0.0, math.inf)
-        terms.append((coef, lo, hi, min(coef * lo, coef * hi), max(coef * lo, coef * hi)))
-    low_inf = sum(1 for t in terms if math.isinf(t[3]))
-    high_inf = sum(1 for t in terms if math.isinf(t[4]))
-    low_sum = sum(t[3] for t in terms if not math.isinf(t[3]))
-    high_sum = sum(t[4] for t in terms if not math.isinf(t[4]))
-    for coef, lo, hi, term_lo, term_hi in terms:
-        own_lo, own_hi = math.isinf(term_lo), math.isinf(term_hi)
-        rest_lo = -math.inf if low_inf - own_lo > 0 else low_sum - (0 if own_lo else term_lo)
-        rest_hi = math.inf if high_inf - own_hi > 0 else high_sum - (0 if own_hi else term_hi)
-        # coef * x = -known - rest, with rest in [rest_lo, rest_hi]
-        a, b = (-known - rest_hi) / coef, (-known - rest_lo) / coef
-        x_lo, x_hi = max(min(a, b), lo), min(max(a, b), hi)
-        if math.isfinite(x_lo) and math.isfinite(x_hi) and math.floor(x_hi) <= math.ceil(x_lo):
+    lo = [(1.0 if small[k] else 0.0) if hidden[k] else float(v) for k, v in enumerate(values)]
+    hi = [(float(SMALL_MAX) if small[k] else math.inf) if hidden[k] else float(v)
+          for k, v in enumerate(values)]  # fmt: skip
+    for k, (x_lo, x_hi) in _implied(lo, hi):
+        x_lo, x_hi = max(x_lo, lo[k]), min(x_hi, hi[k])
+        finite = math.isfinite(x_lo) and math.isfinite(x_hi)
+        if hidden[k] and finite and math.floor(x_hi) <= math.ceil(x_lo):
             return True
     return False
+
+
+def _implied(lo: list, hi: list) -> list[tuple[int, tuple[float, float]]]:
+    """For each cell of total = sum(parts) (cell 0 the total), given every cell's range
+    [lo, hi], the range the others leave it. Infinite ends are counted apart: no inf - inf."""
+    inf = math.inf
+    coefs = [-1.0] + [1.0] * (len(lo) - 1)
+    t_lo = [min(c * a, c * b) for c, a, b in zip(coefs, lo, hi, strict=True)]
+    t_hi = [max(c * a, c * b) for c, a, b in zip(coefs, lo, hi, strict=True)]
+    n_lo, n_hi = t_lo.count(-inf), t_hi.count(inf)
+    s_lo = sum(t for t in t_lo if t != -inf)
+    s_hi = sum(t for t in t_hi if t != inf)
+    out = []
+    for k, coef in enumerate(coefs):
+        own_lo, own_hi = t_lo[k] == -inf, t_hi[k] == inf
+        rest_lo = -inf if n_lo - own_lo else s_lo - (0 if own_lo else t_lo[k])
+        rest_hi = inf if n_hi - own_hi else s_hi - (0 if own_hi else t_hi[k])
+        a, b = -rest_hi / coef, -rest_lo / coef  # coef * x = -rest
+        out.append((k, (min(a, b), max(a, b))))
+    return out
 
 
 def _partner(values: list, hidden: list, ids: list) -> int | None:
