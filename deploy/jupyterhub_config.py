@@ -24,6 +24,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from hehu.serve.hub import pre_spawn_hook  # noqa: E402
+from hehu.serve.voila import TEMPLATE_OPTION, voila_environment  # noqa: E402
 
 NOTEBOOKS = os.environ.get("HEHU_NOTEBOOKS", str(REPO / "notebooks"))
 BIN = Path(sys.executable).parent  # the hub's venv: jupyterhub-singleuser and voila live there
@@ -92,6 +93,8 @@ c.Spawner.args = [
     "--MappingKernelManager.cull_interval=60",
     "--MappingKernelManager.cull_connected=False",
     "--MappingKernelManager.cull_busy=False",
+    # Hehu's Voila template: nothing fetched from outside the server (hehu/serve/voila.py).
+    TEMPLATE_OPTION,
 ]
 # The figure warmer (hehu/warmer.py): after every change of the records it computes the
 # overview's figures in the background, so that no deputy's page waits for them. A service the hub
@@ -108,9 +111,10 @@ if os.environ.get("HEHU_DB"):
 # The role, database and language: set per user from the hub's groups before each start.
 c.Spawner.pre_spawn_hook = pre_spawn_hook
 # Server-wide map settings pass through unchanged (never the role: pre_spawn_hook owns that).
+# JUPYTER_PATH: where Voila finds Hehu's template.
 c.Spawner.environment = {
     key: os.environ[key] for key in ("HEHU_TILES", "HEHU_TIANDITU_KEY") if key in os.environ
-}
+} | {"JUPYTER_PATH": voila_environment({})["JUPYTER_PATH"]}
 # A Voila page with the county map takes a while on a cold start on a small server.
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 60

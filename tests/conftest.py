@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -22,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from hehu.serve.voila import voila_command, voila_environment
 
 # Fixtures over the domain (demo database, the hand-made county) live beside this file.
 pytest_plugins = ["hehu_fixtures"]
@@ -203,13 +204,10 @@ def voila_server(tmp_path_factory) -> Callable[..., VoilaURL]:
         """Start Voila on a free port with extra ``env``; return ``http://127.0.0.1:PORT``."""
         port = free_port()
         log = logs / f"voila-{port}.log"
-        cmd = [
-            sys.executable, "-m", "voila", str(notebook_dir or REPO / "notebooks"),
-            "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-        ]  # fmt: skip
+        cmd = voila_command(notebook_dir or REPO / "notebooks", port, "127.0.0.1")
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                cmd, cwd=REPO, env={**os.environ, **(env or {})}, stdout=out,
+                cmd, cwd=REPO, env=voila_environment({**os.environ, **(env or {})}), stdout=out,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )  # fmt: skip
         started.append(proc)

@@ -11,6 +11,7 @@ from traitlets.config import Config
 
 from hehu.serve import hub
 from hehu.serve.hub import pre_spawn_hook, role_from_groups, spawner_environment
+from hehu.serve.voila import JUPYTER_DATA, TEMPLATE_OPTION
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "deploy" / "jupyterhub_config.py"
@@ -135,7 +136,9 @@ def test_hub_config_spawns_voila_pages_with_the_group_roles(monkeypatch):
     assert (Path(c.Spawner.notebook_dir) / "overview.ipynb").exists()
     assert "--ServerApp.terminals_enabled=False" in c.Spawner.args
     # Never a role in the static environment: it comes from the groups only.
-    assert c.Spawner.environment == {"HEHU_TILES": "osm"}
+    # and Hehu's Voila template, with nothing fetched from outside the server.
+    assert c.Spawner.environment == {"HEHU_TILES": "osm", "JUPYTER_PATH": str(JUPYTER_DATA)}
+    assert TEMPLATE_OPTION in c.Spawner.args
     assert set(c.JupyterHub.load_groups) == {f"hehu-{r}" for r in hub.ROLE_ORDER}
     assert c.Authenticator.manage_groups is False
     assert c.Authenticator.allow_all is False

@@ -172,6 +172,7 @@ def cmd_metrics(args) -> int:
 def cmd_serve(args) -> int:
     from hehu.records.demo import load_demo
     from hehu.records.store import open_store
+    from hehu.serve.voila import voila_command, voila_environment
 
     if args.ip not in LOOPBACK and not args.token:
         raise HehuError(
@@ -187,7 +188,9 @@ def cmd_serve(args) -> int:
         print("首次使用：正在载入示例数据… / first use: loading demo data…", file=sys.stderr)
         load_demo(store)
     # The role travels to every kernel in the environment: no page, widget or URL can change it.
-    env = dict(os.environ, HEHU_DB=store.url, HEHU_ROLE=args.role, HEHU_TILES=args.tiles)
+    env = voila_environment(
+        dict(os.environ, HEHU_DB=store.url, HEHU_ROLE=args.role, HEHU_TILES=args.tiles)
+    )
     if args.tiles == "tianditu" and not env.get("HEHU_TIANDITU_KEY"):
         raise HehuError(
             "使用天地图底图需要设置 HEHU_TIANDITU_KEY（天地图密钥）",
@@ -195,15 +198,7 @@ def cmd_serve(args) -> int:
         )
     host = "localhost" if args.ip in LOOPBACK else args.ip
     url = f"http://{host}:{args.port}/voila/render/overview.ipynb"
-    command = [
-        sys.executable,
-        "-m",
-        "voila",
-        str(NOTEBOOKS),
-        "--no-browser",
-        f"--port={args.port}",
-        f"--Voila.ip={args.ip}",
-    ]
+    command = voila_command(NOTEBOOKS, args.port, args.ip)
     if args.preheat:
         # Kernels kept warm only for the deputies' pages: a soak of 140 loads saw no hang
         # (bench/soak_preheat.py); the staff pages start a kernel on demand.
@@ -213,9 +208,6 @@ def cmd_serve(args) -> int:
             "--pool_size=2",
             f"--VoilaKernelManager.preheat_denylist={others!r}",
         ]
-    # Closing a page shuts its kernel down: the page's shutdown request needs the _xsrf cookie,
-    # which Voila's page handler does not set by itself (hehu/voila_xsrf.py).
-    command.append("--Voila.identity_provider_class=hehu.serve.voila_xsrf.PageXsrfIdentityProvider")
     command += cull_options(args.cull_idle)
     if args.token:
         command.append(f"--token={args.token}")

@@ -285,7 +285,7 @@ class ClaimsView(w.VBox):
         self.role = role or current_role()
         self.results: list[ClaimResult] = []
         self.example_button = w.Button(
-            description=t("use_example", lang), icon="check", layout=w.Layout(width="auto")
+            description=t("use_example", lang), layout=w.Layout(width="auto")
         )
         self.upload = w.FileUpload(
             accept=".csv,.xlsx,.xls",

@@ -284,10 +284,8 @@ class ImportPage:
             accept=".xlsx,.xls,.csv", multiple=False, description=t("upload", lang)
         )
         self.kind = w.Dropdown(options=kind_options(lang), value=AUTO, description=t("kind", lang))
-        self.dry_button = w.Button(description=t("dry_run", lang), icon="search")
-        self.import_button = w.Button(
-            description=t("import", lang), button_style="primary", icon="upload"
-        )
+        self.dry_button = w.Button(description=t("dry_run", lang))
+        self.import_button = w.Button(description=t("import", lang), button_style="primary")
         self.progress = w.FloatProgress(value=0.0, min=0.0, max=1.0, layout=w.Layout(width="100%"))
         self.status = w.HTML(f'<div class="hehu-sub">{html_text(t("hint", lang))}</div>')
         self.result = w.HTML()

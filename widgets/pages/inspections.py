@@ -169,7 +169,7 @@ class RecommendationRow(w.VBox):
             description=t("rec_org", lang),
         )
         self.due = w.DatePicker(description=t("rec_due", lang))
-        self.remove = w.Button(description=t("remove", lang), icon="trash")
+        self.remove = w.Button(description=t("remove", lang))
         for widget in (self.place, self.org, self.due):
             widget.style.description_width = "initial"
             widget.layout = w.Layout(width="auto", min_width="200px")
@@ -232,8 +232,8 @@ class InspectionForm(w.VBox):
         )
         self.rec_rows: list[RecommendationRow] = []
         self.rec_box = w.VBox(layout=w.Layout(width="100%"))
-        self.add_rec = w.Button(description=t("add_rec", lang), icon="plus")
-        self.save = w.Button(description=t("save", lang), button_style="primary", icon="save")
+        self.add_rec = w.Button(description=t("add_rec", lang))
+        self.save = w.Button(description=t("save", lang), button_style="primary")
         self.message = w.HTML()
         for widget in (self.date, self.committee, self.deputies, self.places, self.orgs):
             widget.style.description_width = "initial"
@@ -357,7 +357,7 @@ class FollowUp(w.VBox):
             options=place_options(page.records, lang), description=t("place", lang)
         )
         self.open_only = w.Checkbox(value=True, description=t("open_only", lang), indent=False)
-        self.refresh = w.Button(description=t("refresh", lang), icon="refresh")
+        self.refresh = w.Button(description=t("refresh", lang))
         self.counts = w.HTML()
         self.table = w.HTML(layout=w.Layout(width="100%"))
         self.pick = w.Dropdown(description=t("pick_rec", lang))

@@ -1,0 +1,45 @@
+"""How every Voila that serves Hehu's pages is started: one command line, one template, one path.
+
+``hehu serve``, the tests' Voila and the JupyterHub deployment all take their Voila options from
+here, so that what the tests check (no outside request, the page's XSRF cookie) is what runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# A Jupyter data folder inside the package: voila/templates/hehu is Voila's lab template with
+# nothing fetched from outside the server (no Font Awesome, MathJax or Mermaid from a CDN).
+JUPYTER_DATA = Path(__file__).resolve().parent / "jupyter"
+TEMPLATE = "hehu"
+
+# Options for Voila as an application and as a Jupyter server extension (behind JupyterHub).
+TEMPLATE_OPTION = f"--VoilaConfiguration.template={TEMPLATE}"
+# Closing a page shuts its kernel down: the page's shutdown request needs the _xsrf cookie,
+# which Voila's page handler does not set by itself (hehu/serve/voila_xsrf.py).
+XSRF_OPTION = "--Voila.identity_provider_class=hehu.serve.voila_xsrf.PageXsrfIdentityProvider"
+
+
+def voila_environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` (default: this process's) with Hehu's template folder first on JUPYTER_PATH."""
+    env = dict(os.environ if env is None else env)
+    paths = [str(JUPYTER_DATA)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return env
+
+
+def voila_command(notebook_dir: Path | str, port: int, ip: str) -> list[str]:
+    """The command that serves ``notebook_dir`` with Voila on ``ip:port`` the way Hehu needs."""
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook_dir),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        TEMPLATE_OPTION,
+        XSRF_OPTION,
+    ]
