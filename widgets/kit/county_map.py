@@ -108,6 +108,7 @@ class OverviewState(traitlets.HasTraits):
             lang=self.lang,
             tiles=os.environ.get("HEHU_TILES", "none"),
             tianditu_key=os.environ.get("HEHU_TIANDITU_KEY"),
+            outlined=(areas.overview_county(self.records.places, self.area),),
         )
 
     def table(self) -> pd.DataFrame:

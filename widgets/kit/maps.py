@@ -11,6 +11,12 @@ from hehu import i18n
 from hehu.disclosure import shown_number, shows_some
 from hehu.figures.places import has_gap
 from hehu.records import vocab
+from hehu.records.outlines import (
+    COUNTY_TOLERANCE_DEG,
+    REGION_TOLERANCE_DEG,
+    division_outline,
+    outline_bounds,
+)
 from hehu.render.formatting import format_value
 from widgets.kit.common import html_text
 from widgets.kit.offline_map import OfflineMap, tile_layer_for
@@ -22,6 +28,7 @@ NO_DATA_COLOUR = "#bbbbbb"
 GAP_COLOUR = "#d62728"
 STATION_COLOUR = "#8c564b"
 STATION_PANE = "hehu-stations"
+OUTLINE_COLOUR = "#555555"
 POPUP_METRICS = [
     "cases_received",
     "course_sessions",
@@ -105,7 +112,9 @@ def _popup_html(row, figures, metric: str, lang: str, drill_down: bool = False) 
     return "".join(lines)
 
 
-def _legend_html(metric: str, breaks: list[float], lang: str, stations: bool = True) -> str:
+def _legend_html(
+    metric: str, breaks: list[float], lang: str, stations: bool = True, outline: bool = False
+) -> str:
     kind = vocab.METRICS[metric][2]
     fmt = (lambda v: f"{v:.0%}") if kind == "rate" else (lambda v: f"{v:,.0f}")
     swatches = []
@@ -143,6 +152,11 @@ def _legend_html(metric: str, breaks: list[float], lang: str, stations: bool = T
         + f"<div>● {html_text(i18n.t('legend_surveyed', lang))}</div>"
         + f"<div style='color:{GAP_COLOUR}'>◎ {html_text(i18n.t('legend_gap', lang))}</div>"
         + (f"<div>■ {html_text(i18n.t('legend_station', lang))}</div>" if stations else "")
+        + (
+            f"<div style='color:#666;font-size:11px'>{html_text(i18n.t('outline_source', lang))}</div>"
+            if outline
+            else ""
+        )
         + "</div></div>"
     )
 
@@ -171,21 +185,46 @@ def _name_label(row, offset_px: int) -> folium.Marker:
     )
 
 
-def _framed_map(located: pd.DataFrame, zoom: int, tiles: str, tianditu_key) -> folium.Map:
-    """An offline map with the server's tiles, framed on the located places."""
+def _outlines(codes, tolerance: float) -> list[dict]:
+    """The boundaries of these places that have one (counties, cities, provinces)."""
+    found = (division_outline(code, tolerance) for code in codes)
+    return [geometry for geometry in found if geometry is not None]
+
+
+def _framed_map(
+    located: pd.DataFrame, zoom: int, tiles: str, tianditu_key, outlines: list[dict], lang: str
+) -> folium.Map:
+    """An offline map with the server's tiles and the outlines under everything, framed on both."""
     centre = (
         [float(located["lat"].mean()), float(located["lon"].mean())] if len(located) else [0, 0]
     )
     fmap = OfflineMap(location=centre, zoom_start=zoom, control_scale=True)
     for layer in tile_layer_for(tiles, tianditu_key):
         folium.TileLayer(**layer).add_to(fmap)
-    if len(located) > 1:  # one place: the zoom above, not a frame of zero size
-        fmap.fit_bounds(
-            [
-                [located["lat"].min(), located["lon"].min()],
-                [located["lat"].max(), located["lon"].max()],
-            ]
-        )
+    corners = [[lat, lon] for lat, lon in zip(located["lat"], located["lon"], strict=True)]
+    if outlines:
+        # Added before every marker, so drawn under them; not interactive, so a tap on the
+        # county goes to the marker beneath the finger, never to the outline.
+        layer = folium.FeatureGroup(name=i18n.t("layer_outline", lang), show=True)
+        for geometry in outlines:
+            folium.GeoJson(
+                geometry,
+                interactive=False,
+                style_function=lambda _feature: {
+                    "color": OUTLINE_COLOUR,
+                    "weight": 2,
+                    "fill": True,
+                    "fillColor": "#ffffff",
+                    "fillOpacity": 0.35,
+                    "className": "hehu-outline",
+                },
+            ).add_to(layer)
+            south, west, north, east = outline_bounds(geometry)
+            corners += [[south, west], [north, east]]
+        layer.add_to(fmap)
+    if len(corners) > 1:  # one place: the zoom above, not a frame of zero size
+        lats, lons = [c[0] for c in corners], [c[1] for c in corners]
+        fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
     return fmap
 
 
@@ -204,15 +243,18 @@ def build_overview_map(
     lang: str = "zh",
     tiles: str = "none",
     tianditu_key: str | None = None,
+    outlined: tuple[str, ...] = (),
 ) -> folium.Map:
     """The county map: townships and key villages sized and coloured by a metric, gaps, stations.
 
-    `figures` are every place's figures as the role may see them (disclosed_place_figures).
+    `figures` are every place's figures as the role may see them (disclosed_place_figures);
+    `outlined` the codes whose boundary is drawn under the markers (the county's).
     """
     located = places[places["lat"].notna() & places["lon"].notna()]
     townships = located[located["level"].isin(vocab.TOWNSHIP_LEVELS)]
     keys = located[located["key_village"].astype(bool)]
-    fmap = _framed_map(located, 10, tiles, tianditu_key)
+    outlines = _outlines(outlined, COUNTY_TOLERANCE_DEG)
+    fmap = _framed_map(located, 10, tiles, tianditu_key, outlines, lang)
 
     values = shown_values(figures, metric)
     shown = pd.concat([townships["code"], keys["code"]])
@@ -284,7 +326,9 @@ def build_overview_map(
     for layer in (layer_town, layer_key, layer_gap, layer_station):
         layer.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(_legend_html(metric, breaks, lang)))
+    fmap.get_root().html.add_child(
+        folium.Element(_legend_html(metric, breaks, lang, outline=bool(outlines)))
+    )
     return fmap
 
 
@@ -303,7 +347,8 @@ def build_region_map(
     counties is a hundred markers, not every village.
     """
     located = regions[regions["lat"].notna() & regions["lon"].notna()]
-    fmap = _framed_map(located, 7, tiles, tianditu_key)
+    outlines = _outlines(regions["code"], REGION_TOLERANCE_DEG)
+    fmap = _framed_map(located, 7, tiles, tianditu_key, outlines, lang)
     values = shown_values(figures, metric)
     breaks, colours = colour_classes(values.reindex(located["code"]).astype(float))
     largest = values.reindex(located["code"]).max()
@@ -339,7 +384,7 @@ def build_region_map(
     layer_gap.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     fmap.get_root().html.add_child(
-        folium.Element(_legend_html(metric, breaks, lang, stations=False))
+        folium.Element(_legend_html(metric, breaks, lang, stations=False, outline=bool(outlines)))
     )
     return fmap
 
