@@ -672,3 +672,29 @@ def test_fallback_readers_give_the_same_import(store, tmp_path, monkeypatch, suf
 
     monkeypatch.setattr(workbook, "_read_calamine", unavailable)  # xlrd / openpyxl instead
     assert outcome() == with_calamine
+
+
+def test_a_date_after_the_import_day_is_imported_and_flagged_by_row_and_column(store, tmp_path):
+    write_book(tmp_path / "orgs.xlsx", {"组织": org_rows()})
+    import_file(store, tmp_path / "orgs.xlsx")
+    header = ["日期", "村居", "组织", "人次", "主题"]
+    write_book(
+        tmp_path / "c.xlsx",
+        {
+            "课程": [
+                header,
+                ["2022-05-18", "高沟镇花园村", "高沟镇妇联", 30, "a"],
+                ["2032-05-18", "高沟镇花园村", "高沟镇妇联", 40, "b"],  # 2022 mistyped
+                ["2026-12-01", "高沟镇花园村", "高沟镇妇联", 50, "c"],  # the import day itself
+            ]
+        },
+    )
+    report = import_file(
+        store, tmp_path / "c.xlsx", report_dir=tmp_path / "out", today=D(2026, 12, 1)
+    )
+    assert report.accepted == 3 and report.rejected == 0
+    assert [(w.sheet, w.row, w.column) for w in report.warnings] == [("课程", 3, "日期")]
+    assert "2032-05-18 晚于导入当天（2026-12-01）" in report.warnings[0].reason
+    assert "请核对：工作表“课程”第 3 行“日期”" in report.summary_text()
+    book = openpyxl.load_workbook(report.report_path)
+    assert [c.value for c in book["待核对"][2]][:3] == ["课程", 3, "日期"]

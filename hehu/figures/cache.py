@@ -12,12 +12,14 @@ other kind only when something needs it (then all kinds at once, as one snapshot
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 
+from hehu.clock import local_today
 from hehu.figures.gaps import gaps_by_place
 from hehu.figures.metrics import Period, Records, load_records, metrics_by_place
 from hehu.records.schema import RECORD_TABLES
@@ -127,7 +129,7 @@ def frame_from_bytes(payload: bytes) -> pd.DataFrame:
 
 # Bumped whenever what a stored figure means or how it is laid out changes: figures kept by an
 # older Hehu for the same data are then computed again, never read back in the old form.
-FIGURES_FORMAT = 3
+FIGURES_FORMAT = 4
 
 
 def shared_figures(records: Records, name: str, key: str, compute: Callable) -> pd.DataFrame:
@@ -174,16 +176,39 @@ def page_gaps(records: Records, period: Period) -> pd.DataFrame:
 
 
 def _years(records: Records) -> pd.DataFrame:
-    years: set[int] = set()
-    for kind, column in DATED_KINDS:
-        dates = records[kind][column].dropna()
-        years |= set(dates.dt.year.astype(int))
-    return pd.DataFrame({"year": sorted(years)}, index=[str(y) for y in sorted(years)])
+    """Each year with dated records, and the first day in it that has one."""
+    dates = pd.concat(
+        [records[kind][column].dropna() for kind, column in DATED_KINDS], ignore_index=True
+    )
+    first = dates.groupby(dates.dt.year).min() if len(dates) else pd.Series([], dtype=object)
+    return pd.DataFrame(
+        {
+            "year": pd.Series([int(y) for y in first.index], dtype="int64"),
+            # as the number yyyymmdd: the figure cache holds numbers only
+            "first": pd.Series([int(f"{d:%Y%m%d}") for d in first], dtype="int64"),
+        }
+    ).set_axis([str(int(y)) for y in first.index])
 
 
 def years_with_records(records: Records) -> list[int]:
     """Calendar years in which courses, visits, cases or events were recorded."""
     return [int(y) for y in shared_figures(records, "years", "", _years)["year"]]
+
+
+def default_period_key(records: Records, today: dt.date | None = None) -> str:
+    """The period a page opens on: the latest year with a record dated up to today.
+
+    A record dated in the future (a typing slip at import, which the import warns about) never
+    makes its year the default: a deputy would open on a near-empty year. With no dated record
+    up to today, the newest period a stored report speaks of, else all time.
+    """
+    today = today or local_today()
+    years = shared_figures(records, "years", "", _years)
+    usable = years.loc[years["first"] <= int(f"{today:%Y%m%d}"), "year"]
+    if len(usable):
+        return str(int(usable.max()))
+    reports = report_period_keys(records)
+    return reports[0] if reports else "all"
 
 
 def report_period_keys(records: Records) -> list[str]:

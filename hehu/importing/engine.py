@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from hehu.clock import local_now, local_today
 from hehu.errors import HehuError
 from hehu.importing.cells import (
     cell_text,
@@ -73,8 +74,10 @@ class Importer:
         strict: bool = False,
         actor: str | None = None,
         progress: Progress | None = None,
+        today: dt.date | None = None,
     ):
         self.store = store
+        self.today = today or local_today()  # dates after it are flagged (_future_dates)
         self.kind = resolve_kind(kind) if kind else None
         self.dry_run = dry_run
         self.strict = strict
@@ -105,7 +108,7 @@ class Importer:
     def run(self, path: str | Path, report_dir: str | Path | None = None) -> ImportReport:
         """Read, validate and (unless a dry run) write one file; write the report files."""
         path = Path(path)
-        report = ImportReport(str(path.name), self.dry_run, self.kind, dt.datetime.now())
+        report = ImportReport(str(path.name), self.dry_run, self.kind, local_now())
         self.progress(0.0, "读取文件")
         started = time.perf_counter()
         sheets = read_workbook(path)
@@ -139,7 +142,7 @@ class Importer:
             except HehuError as exc:  # the transaction rolled back: say so in the report too
                 failure = exc
                 report.notices.append(f"写入失败，未写入任何数据：{exc.zh}")
-        report.finished = dt.datetime.now()
+        report.finished = local_now()
         self.progress(0.97, "生成导入报告")
         write_report_files(report, Path(report_dir) if report_dir else path.parent, path.stem)
         self.progress(1.0, "完成")
@@ -259,6 +262,10 @@ class Importer:
                 report.errors += [RowError(raw.name, index + 1, col, why) for col, why in errors]
             elif taken:
                 result.accepted += 1
+                report.warnings += [
+                    RowError(raw.name, index + 1, col, why)
+                    for col, why in self._future_dates(spec, values, labels)
+                ]
 
     # -- rows --------------------------------------------------------------------------------
     def _build_row(self, spec: KindSpec, cells, header, columns, labels, errors, values):
@@ -299,6 +306,24 @@ class Importer:
             raise RowFailed
         builder = builder_for(spec.kind)
         return builder(self, spec, values, labels, errors)
+
+    def _future_dates(self, spec: KindSpec, values: dict, labels: dict) -> list[tuple[str, str]]:
+        """(column, why) for each date of an accepted row after the import day: likely a slip.
+
+        Accepted all the same (a planned course may be entered ahead), but never the period a
+        page opens on (hehu.figures.cache.default_period_key).
+        """
+        today = self.today
+        return [
+            (
+                labels[f.key],
+                f"日期 {values[f.key]:%Y-%m-%d} 晚于导入当天（{today:%Y-%m-%d}），请核对",
+            )
+            for f in spec.fields
+            if f.parse == "date"
+            and isinstance(values.get(f.key), dt.date)
+            and values[f.key] > today
+        ]
 
     def _parse(self, f: Field, value, town):
         """One cell through its field's parser; repeated non-personal values are parsed once."""
@@ -616,9 +641,16 @@ def import_file(
     report_dir: str | Path | None = None,
     actor: str | None = None,
     progress: Progress | None = None,
+    today: dt.date | None = None,
 ) -> ImportReport:
     """Import one register file (or dry-run it); the report files go to `report_dir` or beside it."""
     importer = Importer(
-        store, kind=kind, dry_run=dry_run, strict=strict, actor=actor, progress=progress
+        store,
+        kind=kind,
+        dry_run=dry_run,
+        strict=strict,
+        actor=actor,
+        progress=progress,
+        today=today,
     )
     return importer.run(path, report_dir)

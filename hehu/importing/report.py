@@ -57,6 +57,8 @@ class ImportReport:
     finished: dt.datetime | None = None
     sheets: list[SheetResult] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # Rows accepted but worth a look (a date after the import day): same shape as errors.
+    warnings: list[RowError] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> added/updated/…
     written: dict[str, int] = field(default_factory=dict)
@@ -101,6 +103,13 @@ class ImportReport:
             columns=["工作表", "行号", "列", "原因"],
         )
 
+    def warnings_frame(self) -> pd.DataFrame:
+        """The row warnings (accepted rows to check) as a frame: 工作表, 行号, 列, 提示."""
+        return pd.DataFrame(
+            [(e.sheet, e.row, e.column, e.reason) for e in self.warnings],
+            columns=["工作表", "行号", "列", "提示"],
+        )
+
     def summary_frame(self) -> pd.DataFrame:
         """One line per figure, in Chinese: what was read, accepted, rejected, written."""
         lines = [
@@ -115,6 +124,7 @@ class ImportReport:
             ("更新记录", self.count("updated")),
             ("无变化记录", self.count("unchanged")),
             ("写入记录", self.records_written),
+            ("待核对行数", len({(w.sheet, w.row) for w in self.warnings})),
         ]
         for sheet in self.sheets:
             kind = KIND_SPECS[sheet.kind].zh if sheet.kind else "未识别"
@@ -138,6 +148,12 @@ class ImportReport:
             f"无变化 {self.count('unchanged')}，写入 {self.records_written} 条记录",
         ]
         text += [f"提示：{n}" for n in self.notices]
+        text += [
+            f"请核对：工作表“{w.sheet}”第 {w.row} 行“{w.column}”：{w.reason}"
+            for w in self.warnings[:20]
+        ]
+        if len(self.warnings) > 20:
+            text.append(f"另有 {len(self.warnings) - 20} 处待核对，见导入报告")
         return "\n".join(text)
 
 
@@ -156,7 +172,12 @@ def write_report_files(report: ImportReport, folder: Path, stem: str) -> None:
         columns=["工作表", "行号", "原因"],
     )
     write_xlsx(
-        {"汇总": report.summary_frame(), "错误明细": errors, "跳过的行": skipped},
+        {
+            "汇总": report.summary_frame(),
+            "错误明细": errors,
+            "待核对": report.warnings_frame(),
+            "跳过的行": skipped,
+        },
         report.report_path,
     )
     rejected = [s for s in report.sheets if s.rejected_rows]

@@ -12,7 +12,7 @@ import pandas as pd
 from hehu import i18n
 from hehu.disclosure import is_hidden, legend, shown_number
 from hehu.errors import HehuError
-from hehu.figures.cache import years_with_records
+from hehu.figures.cache import default_period_key, years_with_records
 from hehu.figures.metrics import Records
 from hehu.figures.places import disclosed_place_figures
 from hehu.oversight.claims import EXAMPLE_CLAIMS, check_claims_file, disclosed_result, status_label
@@ -103,7 +103,7 @@ class ForumView(w.VBox):
         self.lang = lang
         self.state = OverviewState(records, lang, role=FORUM_ROLE)
         options = period_options(records, lang)
-        self.state.period_key = options[0][1]
+        self.state.period_key = default_period_key(records)
         self.period_picker = w.Dropdown(
             options=options, value=self.state.period_key, description=i18n.t("period", lang)
         )

@@ -67,6 +67,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "written": ("写入", "written"),
     "notices": ("提示", "Notes"),
     "errors": ("被拒绝的行（前 {n} 条）", "Rejected rows (first {n})"),
+    "warnings": (
+        "已导入、请核对的行（前 {n} 条）",
+        "Rows imported that need checking (first {n})",
+    ),
     "sheet": ("工作表", "Sheet"),
     "row": ("行号", "Row"),
     "column": ("列", "Column"),
@@ -136,10 +140,17 @@ def summary_html(report: ImportReport, lang: str) -> str:
 
 
 def errors_html(report: ImportReport, lang: str) -> str:
-    """The rejected rows as a table: sheet, row as Excel numbers it, column as written, reason."""
-    if not report.errors:
+    """The rejected rows, then the accepted rows to check (a date after the import day)."""
+    return _rows_html(report.errors, "errors", "import-errors", lang) + _rows_html(
+        report.warnings, "warnings", "import-warnings", lang
+    )
+
+
+def _rows_html(rows, heading: str, key: str, lang: str) -> str:
+    """Rows as a table: sheet, row as Excel numbers it, column as written, reason."""
+    if not rows:
         return ""
-    shown = report.errors[:MAX_ERRORS_SHOWN]
+    shown = rows[:MAX_ERRORS_SHOWN]
     head = "".join(
         f"<th>{html_text(t(k, lang))}</th>" for k in ("sheet", "row", "column", "reason")
     )
@@ -149,8 +160,8 @@ def errors_html(report: ImportReport, lang: str) -> str:
         for e in shown
     )
     return (
-        f'<div class="hehu-section">{html_text(t("errors", lang, n=len(shown)))}</div>'
-        f'<table class="hehu-table" data-hehu="import-errors"><thead><tr>{head}</tr></thead>'
+        f'<div class="hehu-section">{html_text(t(heading, lang, n=len(shown)))}</div>'
+        f'<table class="hehu-table" data-hehu="{key}"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table>"
     )
 

@@ -9,7 +9,7 @@ from hehu import i18n
 from hehu.disclosure import legend, sees_exact_counts
 from hehu.errors import HehuError, UnknownPlace
 from hehu.figures import areas
-from hehu.figures.cache import PageRecords
+from hehu.figures.cache import PageRecords, default_period_key
 from hehu.figures.places import GAP_FIGURES
 from hehu.records import vocab
 from widgets.kit.common import (
@@ -193,8 +193,7 @@ def build_overview_page(db_url: str | None = None, params: dict | None = None) -
         if state.is_region:
             name = records.places.loc[records.places["code"] == area, "name"].iloc[0]
             title = i18n.t("overview_of", lang, place=name)
-        options = [k for _, k in period_options(records, lang)]
-        state.period_key = options[0] if options else "all"
+        state.period_key = default_period_key(records)
         if params.get("metric") in MAP_METRICS:
             state.metric = params["metric"]
         view = OverviewView(state)
