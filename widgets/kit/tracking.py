@@ -22,7 +22,7 @@ from hehu.disclosure import (
     sees_person_rows,
 )
 from hehu.errors import HehuError, UnknownPlace
-from hehu.figures.cache import period_from_key
+from hehu.figures.cache import default_period_key, period_from_key
 from hehu.figures.metrics import Period, Records
 from hehu.figures.places import disclosed_place_figures, family_column, period_family
 from hehu.records import vocab
@@ -38,7 +38,7 @@ from widgets.kit.common import (
     page_store,
     query_params,
 )
-from widgets.kit.pickers import period_options, place_options
+from widgets.kit.pickers import PlacePicker, period_options
 from widgets.kit.tables import note_html
 from widgets.kit.texts import DAY, TRACKING_CSS, tr
 
@@ -63,7 +63,7 @@ class TrackingState(traitlets.HasTraits):
         if not self.place:
             self.place = records.root
         if not self.period_key:
-            self.period_key = period_options(records, lang)[0][1]
+            self.period_key = default_period_key(records)
 
     @traitlets.validate("place")
     def _known_place(self, proposal):
@@ -115,7 +115,7 @@ class TrackingState(traitlets.HasTraits):
             "scope",
             self.lang,
             place=self.place_name(),
-            period=self.period.label(),
+            period=self.period.label(self.lang),
             category=self.category_label(),
         )
 
@@ -125,10 +125,8 @@ class FilterBar(w.HBox):
 
     def __init__(self, state: TrackingState, category_title: str, extra: Sequence[w.Widget] = ()):
         lang = state.lang
-        self.place_picker = w.Dropdown(
-            options=place_options(state.records, lang),
-            value=state.place,
-            description=tr("place", lang),
+        self.place_picker = PlacePicker(
+            state.records, lang, value=state.place, description=tr("place", lang)
         )
         self.period_picker = w.Dropdown(
             options=period_options(state.records, lang),
@@ -139,14 +137,16 @@ class FilterBar(w.HBox):
             options=state.category_options(), value=state.category, description=category_title
         )
         # w.link copies the picker's value into the state first: the values above match it
-        pickers = [self.place_picker, self.period_picker, self.category_picker]
-        for picker in pickers:
+        for picker in (self.period_picker, self.category_picker):
             picker.style.description_width = "initial"
             picker.layout = w.Layout(width="auto", min_width="220px", max_width="100%")
         w.link((self.place_picker, "value"), (state, "place"))
         w.link((self.period_picker, "value"), (state, "period_key"))
         w.link((self.category_picker, "value"), (state, "category"))
-        super().__init__([*pickers, *extra], layout=w.Layout(flex_flow="row wrap", width="100%"))
+        super().__init__(
+            [self.place_picker, self.period_picker, self.category_picker, *extra],
+            layout=w.Layout(flex_flow="row wrap", width="100%"),
+        )
         self.add_class("hehu-controls")
 
 
@@ -198,7 +198,12 @@ class TrackingView(w.VBox):
         role = self.state.role
 
         def log(what: str, rows: int) -> None:
-            log_export(store, f"{what} ({rows} rows)", actor=role, places=self.state.place)
+            log_export(
+                store,
+                i18n.audit_what("export", table=what, rows=rows),
+                actor=role,
+                places=self.state.place,
+            )
 
         return log
 

@@ -8,7 +8,7 @@ import traitlets
 from hehu import i18n
 from hehu.disclosure import current_role
 from hehu.errors import HehuError, UnknownPlace
-from hehu.figures.cache import period_from_key
+from hehu.figures.cache import default_period_key, period_from_key
 from hehu.figures.metrics import Records
 from hehu.oversight.briefing import Briefing, build_briefing
 from hehu.render.html import briefing_html
@@ -21,14 +21,14 @@ from widgets.kit.common import (
     page_store,
     query_params,
 )
-from widgets.kit.pickers import period_options, place_options
+from widgets.kit.pickers import PlacePicker, period_options
 
 
 class BriefingState(traitlets.HasTraits):
     """Which place and period the briefing shows."""
 
     place = traitlets.Unicode("")
-    period_key = traitlets.Unicode("")  # empty: the latest year with records
+    period_key = traitlets.Unicode("")  # empty: default_period_key
 
     def __init__(self, records: Records, lang: str = "zh", role: str | None = None, **kwargs):
         super().__init__(**kwargs)
@@ -47,23 +47,18 @@ class BriefingView(w.VBox):
     def __init__(self, state: BriefingState):
         self.state = state
         lang = state.lang
-        self.place_picker = w.Dropdown(
-            options=place_options(state.records, lang), description=i18n.t("place", lang)
-        )
+        # the state's place if it is one of the picker's, else the picker's first (the county)
+        self.place_picker = PlacePicker(state.records, lang, value=state.place)
         self.period_picker = w.Dropdown(
             options=period_options(state.records, lang), description=i18n.t("period", lang)
         )
-        for picker in (self.place_picker, self.period_picker):
-            picker.style.description_width = "initial"
-            picker.layout = w.Layout(width="auto", min_width="220px")
-        if state.place in dict((c, n) for n, c in self.place_picker.options):
-            self.place_picker.value = state.place
-        else:
-            state.place = self.place_picker.value
+        self.period_picker.style.description_width = "initial"
+        self.period_picker.layout = w.Layout(width="auto", min_width="220px")
+        state.place = self.place_picker.value
         self.period_picker.value = (
             state.period_key
             if state.period_key in [k for _, k in self.period_picker.options]
-            else self.period_picker.options[0][1]
+            else default_period_key(state.records)
         )
         state.period_key = self.period_picker.value
         w.link((self.place_picker, "value"), (state, "place"))

@@ -15,9 +15,11 @@ import ipywidgets as w
 import pandas as pd
 
 from hehu import i18n
+from hehu.clock import local_time, zone_label
 from hehu.disclosure import current_role
 from hehu.errors import HehuError
 from hehu.figures.metrics import Records, load_records
+from hehu.i18n import colon
 from hehu.oversight.inspections import (
     inspections_frame,
     recommendation_history,
@@ -38,7 +40,7 @@ from widgets.kit.common import (
     page_store,
     query_params,
 )
-from widgets.kit.pickers import place_options
+from widgets.kit.pickers import PlacePicker, place_options
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("视察与意见建议", "Inspections and recommendations"),
@@ -48,12 +50,11 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "new_inspection": ("记录一次视察", "Record an inspection"),
     "date": ("视察日期", "Date"),
-    "committee": ("组织委员会", "Committee"),
-    "committee_default": ("县人大常委会教科文卫委", "县人大常委会教科文卫委"),
+    "committee": ("牵头委员会", "Lead committee"),
     "deputies": ("参加人员", "Deputies"),
     "deputies_hint": ("工委委员、人大代表（可不写姓名）", "committee members and deputies"),
     "places": ("视察地点（可多选）", "Places visited (several)"),
-    "orgs": ("视察组织（可多选）", "Organisations visited (several)"),
+    "orgs": ("被视察单位（可多选）", "Units inspected (several)"),
     "summary": ("视察情况", "Summary"),
     "findings": ("发现的问题（每行一条）", "Findings (one a line)"),
     "recommendations": ("意见建议", "Recommendations"),
@@ -87,9 +88,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "overdue": ("逾期", "overdue"),
     "inspection_date": ("视察日期", "Inspected"),
     "relation": ("范围", "Scope"),
-    "rel_self": ("本地", "here"),
+    "rel_self": ("本级", "this place"),
     "rel_above": ("上级", "above"),
-    "rel_below": ("下级", "below"),
+    "rel_below": ("所辖", "places under it"),
     "history": ("办理记录", "History"),
     "no_history": ("暂无办理记录", "No follow-up yet"),
     "inspections": ("历次视察", "Inspections so far"),
@@ -109,6 +110,8 @@ TEXT: dict[str, tuple[str, str]] = {
 
 READ_ONLY_ROLES = ("presenter",)  # the projector shows, it does not record
 
+# The committee that led the source's inspection: a name (stored as written), not interface text.
+DEFAULT_COMMITTEE = "县人大常委会教科文卫委"
 STATUS_COLOURS = {"open": "#9a3412", "in_progress": "#1d4ed8", "done": "#166534"}
 
 # Tables keep their columns readable and scroll sideways inside their frame on a phone.
@@ -160,9 +163,7 @@ class RecommendationRow(w.VBox):
         self.text = w.Textarea(
             placeholder=t("rec_text", lang), layout=w.Layout(width="100%", height="60px")
         )
-        self.place = w.Dropdown(
-            options=place_options(records, lang), value=place, description=t("rec_place", lang)
-        )
+        self.place = PlacePicker(records, lang, value=place, description=t("rec_place", lang))
         self.org = w.Dropdown(
             options=_org_options(records, lang, none=True),
             value="",
@@ -170,7 +171,7 @@ class RecommendationRow(w.VBox):
         )
         self.due = w.DatePicker(description=t("rec_due", lang))
         self.remove = w.Button(description=t("remove", lang))
-        for widget in (self.place, self.org, self.due):
+        for widget in (self.org, self.due):
             widget.style.description_width = "initial"
             widget.layout = w.Layout(width="auto", min_width="200px")
         self.remove.on_click(lambda _b: on_remove(self))
@@ -206,11 +207,9 @@ class InspectionForm(w.VBox):
         lang = page.lang
         records = page.records
         self.date = w.DatePicker(value=dt.date.today(), description=t("date", lang))
-        committees = sorted(set(records["inspection"]["committee"].dropna())) or [
-            t("committee_default", lang)
-        ]
+        committees = sorted(set(records["inspection"]["committee"].dropna())) or [DEFAULT_COMMITTEE]
         self.committee = w.Combobox(
-            value=committees[0] if t("committee_default", lang) in committees else "",
+            value=committees[0] if DEFAULT_COMMITTEE in committees else "",
             options=committees,
             description=t("committee", lang),
             ensure_option=False,
@@ -353,9 +352,7 @@ class FollowUp(w.VBox):
     def __init__(self, page: InspectionsView):
         self.page = page
         lang = page.lang
-        self.place = w.Dropdown(
-            options=place_options(page.records, lang), description=t("place", lang)
-        )
+        self.place = PlacePicker(page.records, lang, description=t("place", lang))
         self.open_only = w.Checkbox(value=True, description=t("open_only", lang), indent=False)
         self.refresh = w.Button(description=t("refresh", lang))
         self.counts = w.HTML()
@@ -373,9 +370,9 @@ class FollowUp(w.VBox):
         self.save = w.Button(description=t("save_response", lang), button_style="primary")
         self.message = w.HTML()
         self.history = w.HTML()
-        for widget in (self.place, self.pick, self.status, self.response):
+        for widget in (self.pick, self.status, self.response):
             widget.style.description_width = "initial"
-        for widget in (self.place, self.pick, self.status):
+        for widget in (self.pick, self.status):
             widget.layout = w.Layout(width="auto", min_width="260px", max_width="100%")
         controls = w.HBox(
             [self.place, self.open_only, self.refresh],
@@ -491,9 +488,9 @@ class FollowUp(w.VBox):
             items = f"<li>{html_text(t('no_history', lang))}</li>"
         else:
             items = "".join(
-                f"<li>{html_text(pd.Timestamp(h.at).strftime('%Y-%m-%d %H:%M'))} UTC · "
+                f"<li>{html_text(local_time(h.at).strftime('%Y-%m-%d %H:%M'))} {html_text(zone_label(lang))} · "
                 f"{html_text(vocab.label(vocab.REC_STATUSES, h.status, lang))}"
-                f"{('：' + html_text(h.response)) if h.response else ''}</li>"
+                f"{(colon(lang) + html_text(h.response)) if h.response else ''}</li>"
                 for h in history.itertuples()
             )
         self.history.value = (
@@ -563,7 +560,7 @@ class InspectionsView(w.VBox):
 
     def _draw_inspections(self) -> None:
         lang = self.lang
-        frame = inspections_frame(self.records)
+        frame = inspections_frame(self.records, lang)
         if frame.empty:
             self.inspections.value = f'<div class="hehu-sub">{html_text(t("no_recs", lang))}</div>'
             return
