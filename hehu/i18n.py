@@ -75,7 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "unpaired_left_behind": ("未结对留守儿童", "Unpaired left-behind children"),
     "unpaired_left_behind_note": (
-        "登记的留守儿童中，期末没有在帮结对的人数（名）",
+        "登记的留守儿童中，期末未在结对帮扶的人数（名）",
         "registered left-behind children with no pairing running at the end of the period",
     ),
     "overdue_follow_ups": ("逾期未回访", "Overdue follow-ups"),
@@ -95,7 +95,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "level": ("层级", "Level"),
     "coord": ("位置", "Position"),
     "map_note": (
-        "地图无需联网即可显示；底图瓦片为可选设置。",
+        "地图无需联网即可显示；在线底图为可选设置。",
         "The map works offline; base tiles are optional.",
     ),
     "unknown_place": ("未知的地点代码：{code}", "Unknown place code: {code}"),
@@ -131,6 +131,70 @@ TEXT: dict[str, tuple[str, str]] = {
         "No place matches “{q}”: try characters, pinyin or initials. The place is unchanged.",
     ),
 }
+
+
+# What the audit log says of each kind of entry, in both languages: an entry is stored as its key
+# and values (audit_what) and read in the page's language (audit_text).
+AUDIT_TEXT: dict[str, tuple[str, str]] = {
+    "import": (
+        "导入 {file}：新增 {added}，更新 {updated}，无变化 {unchanged}，拒绝 {rejected} 行",
+        "import {file}: {added} added, {updated} updated, {unchanged} unchanged, {rejected} rows rejected",
+    ),
+    "gazetteer": ("载入地名表 {file}：{n} 个地点", "gazetteer {file} loaded: {n} places"),
+    "demo": ("载入示例数据（随机种子 {seed}）", "demo data loaded (seed {seed})"),
+    "inspection": (
+        "记录视察 {id}：发现问题 {findings} 条，建议 {recs} 条",
+        "inspection {id} recorded: {findings} findings, {recs} recommendations",
+    ),
+    "recommendation": ("建议 {id} 办理状态改为“{status}”", "recommendation {id} set to “{status}”"),
+    "export": ("导出“{table}”（{rows} 行）", "exported “{table}” ({rows} rows)"),
+    "briefing": (
+        "生成简报（{format}，期间 {period}）",
+        "briefing made ({format}, period {period})",
+    ),
+}
+_AUDIT_MARK = "§"
+
+
+def audit_what(key: str, **values) -> str:
+    """An audit entry's text as stored: its key and values, to be read in any language."""
+    import json
+
+    return _AUDIT_MARK + json.dumps({"key": key, "values": values}, ensure_ascii=False)
+
+
+def audit_text(what: str, lang: str = "zh") -> str:
+    """A stored audit entry in a language (an entry written before keys were stored: as it is)."""
+    import json
+
+    if not what.startswith(_AUDIT_MARK):
+        return what
+    try:
+        entry = json.loads(what[len(_AUDIT_MARK) :])
+        zh, en = AUDIT_TEXT[entry["key"]]
+        values = dict(entry["values"])
+        if entry["key"] == "recommendation":
+            values["status"] = vocab.label(vocab.REC_STATUSES, values["status"], lang)
+        return (en if lang == "en" else zh).format(**values)
+    except (ValueError, KeyError, TypeError):
+        return what
+
+
+def age_band_label(label: str, lang: str = "zh") -> str:
+    """An open-case age band (vocab.OPEN_CASE_AGE_BANDS: '0–30 天') in a language."""
+    if lang != "en":
+        return label
+    return label.replace(" 天以上", " days and more").replace(" 天", " days")
+
+
+def join_list(items, lang: str = "zh") -> str:
+    """Items of a list in a sentence: 甲、乙、丙 in Chinese, "a, b, c" in English."""
+    return (", " if lang == "en" else "、").join(str(item) for item in items)
+
+
+def colon(lang: str = "zh") -> str:
+    """The colon between a label and its value: full-width in Chinese, ": " in English."""
+    return ": " if lang == "en" else "："
 
 
 def t(key: str, lang: str = "zh", **values) -> str:

@@ -1217,7 +1217,7 @@ SENTENCE_FAMILIES = ("m", "briefing", "gap", "overview", "claims", *TRACKING_PAG
 
 def attack_sentences(truth: Truth) -> list[Relation]:
     """Sentences: a figure written in a sentence (or on a card, a map popup) that is the sum of two
-    others for staff at every place and period ('5 名目前没有在帮结对' beside 登记 8 and 结对 <5),
+    others for staff at every place and period ('5 名目前未在结对帮扶' beside 登记 8 and 结对 <5),
     or of three figures of a map popup, gives one of them from the other two."""
     import numpy as np
 

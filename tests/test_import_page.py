@@ -84,7 +84,7 @@ def test_dry_run_then_import_from_the_page(staff_env, tmp_path, home):
 
     find(page, w.Dropdown).value = "person"
     go.click()
-    assert "导入完成（一个事务）" in page_text(page)
+    assert "导入完成，全部有效记录已一次写入" in page_text(page)
     assert store.count("person") == 1
     assert store.read("audit_log").iloc[-1]["actor"] == "voila:staff"
     reports = list((home / "imports").glob("*报告*.xlsx"))
@@ -150,6 +150,6 @@ def test_upload_and_dry_run_in_voila(voila_server, page, db_url, home, tmp_path,
     assert open_store(db_url).count("person") == 0
     # by text: the accessible name also holds the icon's CSS glyph
     page.locator("button", has_text=re.compile(r"^导入$")).click()
-    page.wait_for_selector("text=导入完成（一个事务）", timeout=60_000)
+    page.wait_for_selector("text=导入完成，全部有效记录已一次写入", timeout=60_000)
     assert open_store(db_url).count("person") == 1
     assert not errors, url.log_tail()

@@ -567,7 +567,7 @@ def test_export_button_offers_the_shown_table_and_is_audited(small_url, small_st
     payload = re.search(r"base64,([A-Za-z0-9+/=]+)", link).group(1)
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload))).active
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
-    assert rows[0][:4] == ("地点", "登记人数", "在帮结对人数", "未结对人数")
+    assert rows[0][:4] == ("地点", "登记人数", "正在结对帮扶人数", "未结对人数")
     assert rows[-1][0] == "示例县合计"
     assert "<5" in rows[-1]  # what a deputy sees is what a deputy exports
     with small_store.engine.connect() as conn:

@@ -36,7 +36,7 @@ def add_commands(subparsers, add_db, commands: dict) -> None:
     p = subparsers.add_parser(
         "import",
         help="从 Excel 或 CSV 导入登记表 / import a register from Excel or CSV",
-        description="导入登记表：校验每一行，有效行在一个事务中写入，问题行另存待修正文件。"
+        description="导入登记表：校验每一行，有效行一次全部写入（要么全部写入，要么都不写入），问题行另存待修正文件。"
         "退出码：0 全部通过，1 有被拒绝的行，2 出错未导入。",
     )
     add_db(p)

@@ -237,10 +237,15 @@ class Period:
             mask &= dates <= self.end
         return mask
 
-    def label(self) -> str:
-        """The period as text, e.g. 2021-01-01 至 2022-11-10."""
-        fmt = lambda d: "…" if d is None else d.strftime("%Y-%m-%d")  # noqa: E731
-        return f"{fmt(self.start)} 至 {fmt(self.end)}"
+    def label(self, lang: str = "zh") -> str:
+        """The period as text: 2021-01-01 至 2022-11-10, 2021-01-01 to 2022-11-10, 至今 / to date."""
+        if self.start is None and self.end is None:
+            return "全部时间" if lang != "en" else "all time"
+        start = "最早记录" if lang != "en" else "the first record"
+        end = "今" if lang != "en" else "date"
+        start = start if self.start is None else self.start.strftime("%Y-%m-%d")
+        end = end if self.end is None else self.end.strftime("%Y-%m-%d")
+        return f"{start} 至 {end}" if lang != "en" else f"{start} to {end}"
 
 
 def _map_distinct(values: pd.Series, test) -> np.ndarray:

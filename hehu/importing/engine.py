@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hehu.clock import local_now, local_today
 from hehu.errors import HehuError
+from hehu.i18n import audit_what
 from hehu.importing.cells import (
     cell_text,
     fold,
@@ -136,7 +137,7 @@ class Importer:
             report.notices.append("严格模式：存在被拒绝的行，未写入任何数据")
         failure: HehuError | None = None
         if not self.dry_run and not report.strict_refused:
-            self.progress(0.9, "写入数据库（一个事务）")
+            self.progress(0.9, "写入数据库")
             try:
                 self._write(report, path.name)
             except HehuError as exc:  # the transaction rolled back: say so in the report too
@@ -504,9 +505,13 @@ class Importer:
         meta_values = {}
         if self._key is not None and not self.store.get_meta(pseudonym.KEY_CHECK_META):
             meta_values[pseudonym.KEY_CHECK_META] = pseudonym.key_check(self._key)
-        what = (
-            f"import {file_name}: added {report.count('added')}, updated {report.count('updated')}, "
-            f"unchanged {report.count('unchanged')}, rejected {report.rejected}"
+        what = audit_what(
+            "import",
+            file=file_name,
+            added=report.count("added"),
+            updated=report.count("updated"),
+            unchanged=report.count("unchanged"),
+            rejected=report.rejected,
         )
         pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
         if pause and records:

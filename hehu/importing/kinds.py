@@ -556,7 +556,7 @@ KIND_SPECS: dict[str, KindSpec] = {
                 Field("committee", "委员会", ("组织单位", "视察单位"), "text", required=True),
                 Field("deputies", "参加代表", ("代表",), "text"),
                 Field("places", "视察地点", ("地点", "调研地点"), "places"),
-                Field("orgs", "视察组织", ("视察阵地", "组织"), "orgs"),
+                Field("orgs", "被视察单位", ("视察组织", "视察阵地", "组织"), "orgs"),
                 Field("summary", "摘要", ("情况", "概要", "内容"), "text"),
             ),
             id_field="inspection_id",

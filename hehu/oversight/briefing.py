@@ -16,6 +16,7 @@ from hehu.figures.places import (
     family_column,
     place_figures,
 )
+from hehu.i18n import join_list
 from hehu.records import vocab
 from hehu.records.gazetteer import codes_under
 
@@ -282,11 +283,14 @@ def questions_to_ask(b: Briefing) -> list[tuple[str, str]]:
 
     no_course = b.key_villages[b.key_villages["no_course"]]
     if len(no_course):
-        names = "、".join(no_course["name"].head(6)) + ("等" if len(no_course) > 6 else "")
+        shown = list(no_course["name"].head(6))
+        more = len(no_course) > 6
+        names_zh = join_list(shown, "zh") + ("等" if more else "")
+        names_en = join_list(shown, "en") + (" and others" if more else "")
         qs.append(
             (
-                f"{len(no_course)} 个重点帮促村本期没有开展女童保护课程（{names}）：原因是什么？何时开展？",
-                f"{len(no_course)} key villages had no girls' protection course in the period ({names}): why, and when will they?",
+                f"{len(no_course)} 个重点帮促村本期没有开展女童保护课程（{names_zh}）：原因是什么？何时开展？",
+                f"{len(no_course)} key villages had no girls' protection course in the period ({names_en}): why, and when will they?",
             )
         )
     for column, unit, zh, en in COUNT_QUESTIONS:

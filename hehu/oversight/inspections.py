@@ -17,6 +17,7 @@ import pandas as pd
 
 from hehu.errors import HehuError, InvalidRecord
 from hehu.figures.metrics import Records, parse_date
+from hehu.i18n import audit_what, join_list
 from hehu.records import vocab
 from hehu.records.store import Store
 
@@ -192,8 +193,9 @@ def record_inspection(
         },
         audit={
             "action": "edit",
-            "what": f"inspection {inspection_id}: {len(finding_rows)} findings, "
-            f"{len(rec_rows)} recommendations",
+            "what": audit_what(
+                "inspection", id=inspection_id, findings=len(finding_rows), recs=len(rec_rows)
+            ),
             "places": vocab.join_keys(places),
             "actor": actor,
         },
@@ -239,7 +241,7 @@ def update_recommendation(
         },
         audit={
             "action": "edit",
-            "what": f"recommendation {rec_id}: {status}",
+            "what": audit_what("recommendation", id=rec_id, status=status),
             "places": row.get("place_code") or "",
             "actor": actor,
         },
@@ -294,16 +296,16 @@ def recommendations_for_place(
     ).reset_index(drop=True)
 
 
-def inspections_frame(records: Records) -> pd.DataFrame:
+def inspections_frame(records: Records, lang: str = "zh") -> pd.DataFrame:
     """Every inspection, newest first, with place and organisation names and its counts."""
     inspections = records["inspection"].copy()
     names = records.places.set_index("code")["name"]
     org_names = records["org"].set_index("org_id")["name"]
     inspections["place_names"] = inspections["places"].map(
-        lambda v: "、".join(str(names.get(c, c)) for c in vocab.split_keys(v))
+        lambda v: join_list((names.get(c, c) for c in vocab.split_keys(v)), lang)
     )
     inspections["org_names"] = inspections["orgs"].map(
-        lambda v: "、".join(str(org_names.get(o, o)) for o in vocab.split_keys(v))
+        lambda v: join_list((org_names.get(o, o) for o in vocab.split_keys(v)), lang)
     )
     inspections["findings"] = (
         inspections["inspection_id"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hehu.i18n import audit_what
 from hehu.records import vocab
 from hehu.records.gazetteer import uncertain_points_inside
 from hehu.records.store import Store
@@ -680,5 +681,5 @@ def load_demo(
         records,
         replace=[k for k in records if k != "place"],
         meta_values={"demo": "1", "demo_seed": str(seed), "demo_note": DEMO_NOTE},
-        audit={"action": "import", "what": f"demo data, seed {seed}"},
+        audit={"action": "import", "what": audit_what("demo", seed=seed)},
     )

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from hehu.errors import InvalidRecord, UnknownPlace
+from hehu.i18n import audit_what
 from hehu.records.store import Store
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -99,7 +100,10 @@ def load_gazetteer(store: Store, path: str | Path = LIANSHUI_GAZETTEER) -> int:
     store.write(
         {"place": rows},
         meta_values={"gazetteer": Path(path).name, "gazetteer_source": GAZETTEER_SOURCE},
-        audit={"action": "import", "what": f"gazetteer {Path(path).name}: {len(rows)} places"},
+        audit={
+            "action": "import",
+            "what": audit_what("gazetteer", file=Path(path).name, n=len(rows)),
+        },
     )
     return len(rows)
 

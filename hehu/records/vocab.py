@@ -175,7 +175,7 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "key_villages_with_course": ("开课重点帮促村数", "key villages with a course", "number"),
     "left_behind_children": ("登记留守儿童", "left-behind children registered", "count"),
     "left_behind_children_paired": ("结对留守儿童", "left-behind children paired", "count"),
-    "pairings_active": ("在帮结对", "active pairings", "count"),
+    "pairings_active": ("正在结对帮扶", "active pairings", "count"),
     "pairings_lapsed": ("逾期未联系结对", "lapsed pairings", "count"),
     "households_must_visit": ("必访家庭", "must-visit households", "count"),
     "households_visited": ("走访家庭", "households visited", "count"),

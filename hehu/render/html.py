@@ -17,15 +17,6 @@ from hehu.render.formatting import format_value
 PAGE_STYLESHEET = (Path(__file__).with_name("page.css")).read_text(encoding="utf-8")
 
 
-def _age_label(label: str, lang: str) -> str:
-    """An open-case age band ('0–30 天') in the page's language."""
-    return (
-        label.replace(" 天以上", " days and more").replace(" 天", " days")
-        if lang == "en"
-        else label
-    )
-
-
 def html_text(text) -> str:
     """Escape text for HTML, also where the HTML sits in a JavaScript template literal.
 
@@ -119,7 +110,7 @@ def briefing_html(b: Briefing, lang: str = "zh") -> str:
         f'<div class="hehu-title" data-hehu="briefing-place">{html_text(b.name)}</div>',
         f'<div class="hehu-sub">{html_text(level)} · {html_text(b.code)}'
         + (f" · {html_text(b.parent_name)}" if b.parent_name else "")
-        + f" · {html_text(i18n.t('period', lang))}：{html_text(b.period.label())}</div>",
+        + f" · {html_text(i18n.t('period', lang))}{i18n.colon(lang)}{html_text(b.period.label(lang))}</div>",
         _section("questions", lang),
         '<ol class="hehu-list" data-hehu="questions">'
         + "".join(f"<li>{html_text(q[0] if zh else q[1])}</li>" for q in b.questions)
@@ -189,7 +180,7 @@ def briefing_html(b: Briefing, lang: str = "zh") -> str:
         for k, v in _largest_first(b.cases_by_category)
     )
     ages = list_sep.join(
-        f"{_age_label(k, lang)} {format_value(v, 'cases_received')}"
+        f"{i18n.age_band_label(k, lang)} {format_value(v, 'cases_received')}"
         for k, v in b.open_cases_by_age.items()
     )
     rate = format_value(m["resolution_rate"], "resolution_rate")

@@ -11,7 +11,9 @@ import datetime as dt
 
 from hehu import i18n
 from hehu.disclosure import legend as disclosure_legend
+from hehu.figures.cache import period_choice_key
 from hehu.figures.metrics import Period, Records
+from hehu.i18n import audit_what
 from hehu.oversight.briefing import build_briefing
 from hehu.records.store import Store
 from hehu.render.html import PAGE_STYLESHEET, briefing_html, demo_banner, html_text
@@ -40,9 +42,9 @@ def _map_img(records: Records, code: str | None, lang: str) -> str:
 def _stamp(records: Records, period: Period, lang: str) -> str:
     made = dt.date.today().isoformat()
     text = (
-        f"生成日期 {made} · 期间 {period.label()} · {disclosure_legend(lang)}"
+        f"生成日期 {made} · 期间 {period.label(lang)} · {disclosure_legend(lang)}"
         if lang != "en"
-        else f"Made {made} · period {period.label()} · {disclosure_legend(lang)}"
+        else f"Made {made} · period {period.label(lang)} · {disclosure_legend(lang)}"
     )
     return f'<div class="hehu-sub">{html_text(text)}</div>'
 
@@ -94,6 +96,9 @@ def make_pack(
 
         raise HehuError(f"不支持的格式：{fmt}（可选 html、docx）", f"unsupported format: {fmt}")
     store.audit(
-        "briefing", f"{fmt} pack, period {period.label()}", places=";".join(codes), actor=actor
+        "briefing",
+        audit_what("briefing", format=fmt, period=period_choice_key(period)),
+        places=";".join(codes),
+        actor=actor,
     )
     return data

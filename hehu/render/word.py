@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from hehu.figures.metrics import Records
-from hehu.i18n import metric_label, t
+from hehu.i18n import colon, metric_label, t
 from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
 from hehu.records import vocab
 from hehu.render.formatting import format_value
@@ -331,7 +331,7 @@ def briefing_docx(b: Briefing, records: Records, lang: str = "zh") -> bytes:
         doc.add_paragraph(t("demo_banner", lang))
     doc.add_heading(f"{b.name} {t('briefing_title', lang)}", level=1)
     doc.add_paragraph(
-        f"{vocab.label(vocab.LEVELS, b.level, lang)} · {b.code} · {t('period', lang)}：{b.period.label()}"
+        f"{vocab.label(vocab.LEVELS, b.level, lang)} · {b.code} · {t('period', lang)}{colon(lang)}{b.period.label(lang)}"
     )
     if b.questions:
         doc.add_heading(t("questions", lang), level=2)

@@ -62,7 +62,7 @@ def page_shell(
     header = w.HTML(
         PAGE_CSS
         + f'<div class="hehu-title">{html_text(title)}</div>'
-        + f'<div class="hehu-sub">{html_text(subtitle)} · {html_text(i18n.t("role", lang))}：'
+        + f'<div class="hehu-sub">{html_text(subtitle)} · {html_text(i18n.t("role", lang))}{i18n.colon(lang)}'
         + f"{html_text(i18n.t('role_' + role, lang))}</div>"
         + (demo_banner(records, lang) if records is not None else "")
     )

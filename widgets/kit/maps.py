@@ -72,12 +72,12 @@ def _popup_html(row, figures, metric: str, lang: str, drill_down: bool = False) 
     lines = [
         f'<div class="hehu-popup" style="font-size:13px;min-width:180px">'
         f"<b>{html_text(row['name'])}</b> <span style='color:#666'>{html_text(vocab.label(vocab.LEVELS, row['level'], lang))}</span><br>"
-        f"<b>{html_text(i18n.metric_label(metric, lang))}：{html_text(format_value(figures[metric], metric))}</b><br>"
+        f"<b>{html_text(i18n.metric_label(metric, lang))}{i18n.colon(lang)}{html_text(format_value(figures[metric], metric))}</b><br>"
     ]
     for m in POPUP_METRICS:
         if m != metric:
             lines.append(
-                f"{html_text(i18n.metric_label(m, lang))}：{html_text(format_value(figures[m], m))}<br>"
+                f"{html_text(i18n.metric_label(m, lang))}{i18n.colon(lang)}{html_text(format_value(figures[m], m))}<br>"
             )
     gap_lines = []
     if figures is not None and has_gap(figures, bool(row["key_village"])):
@@ -99,7 +99,7 @@ def _popup_html(row, figures, metric: str, lang: str, drill_down: bool = False) 
     quality = row["coord_quality"]
     if quality in vocab.UNCERTAIN_COORDS:
         lines.append(
-            f"<span style='color:#666'>{html_text(i18n.t('coord', lang))}：{html_text(vocab.label(vocab.COORD_QUALITIES, quality, lang))}</span><br>"
+            f"<span style='color:#666'>{html_text(i18n.t('coord', lang))}{i18n.colon(lang)}{html_text(vocab.label(vocab.COORD_QUALITIES, quality, lang))}</span><br>"
         )
     lang_q = "&lang=en" if lang == "en" else ""
     if drill_down:
@@ -145,7 +145,7 @@ def _legend_html(
         ".hehu-legend:not(:focus-within) .hehu-legend-body{display:none}"
         ".hehu-legend:not(:focus-within) .hehu-legend-title::after{content:' ▸'}}</style>"
         '<div class="hehu-legend" tabindex="0">'
-        f"<b class='hehu-legend-title'>{html_text(i18n.t('legend_title', lang))}：{html_text(i18n.metric_label(metric, lang))}</b>"
+        f"<b class='hehu-legend-title'>{html_text(i18n.t('legend_title', lang))}{i18n.colon(lang)}{html_text(i18n.metric_label(metric, lang))}</b>"
         + '<div class="hehu-legend-body">'
         + "".join(swatches)
         + f"<div>◯ <i>{html_text(i18n.t('legend_uncertain', lang))}</i></div>"
@@ -170,7 +170,7 @@ def _gap_ring(row, radius: float, lang: str) -> folium.CircleMarker:
         weight=2,
         fill=False,
         class_name="hehu-gap",
-        tooltip=html_text(f"{row['name']}：{i18n.t('gaps', lang)}"),
+        tooltip=html_text(f"{row['name']}{i18n.colon(lang)}{i18n.t('gaps', lang)}"),
     )
 
 
@@ -280,7 +280,9 @@ def build_overview_map(
             fill=True,
             fill_color=colour,
             fill_opacity=0.35 if uncertain else 0.85,
-            tooltip=html_text(f"{row['name']}：{format_value(place[metric], metric)}"),
+            tooltip=html_text(
+                f"{row['name']}{i18n.colon(lang)}{format_value(place[metric], metric)}"
+            ),
             popup=popup,
             class_name=f"hehu-marker hehu-{row['level']}"
             + (" hehu-uncertain" if uncertain else ""),
@@ -370,7 +372,9 @@ def build_region_map(
             fill=True,
             fill_color=colour,
             fill_opacity=0.8,
-            tooltip=html_text(f"{row['name']}：{format_value(place[metric], metric)}"),
+            tooltip=html_text(
+                f"{row['name']}{i18n.colon(lang)}{format_value(place[metric], metric)}"
+            ),
             popup=folium.Popup(
                 _popup_html(row, place, metric, lang, drill_down=True), max_width=300
             ),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -121,7 +120,7 @@ def format_cell(value, kind: str, lang: str = "zh") -> str:
     """One value as text: thousands separators, rates as percentages, dates as YYYY-MM-DD."""
     if isinstance(value, str) and kind != "text":
         return value  # already a hidden marker
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):  # None, NaN, NaT, NA
         return "—"
     if kind in ("count", "number"):
         return f"{int(value):,}"
@@ -142,7 +141,7 @@ def export_value(value, kind: str):
     """A value for a spreadsheet cell: numbers stay numbers, hidden markers stay text."""
     if isinstance(value, str):
         return value
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):  # None, NaN, NaT, NA
         return None
     if kind in ("count", "number"):
         return int(value)

@@ -38,7 +38,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "lapse_days": ("逾期天数", "Lapse after days"),
     "event_year": ("普法年度", "Campaign year"),
     "scope": ("{place} · {period} · {category}", "{place} · {period} · {category}"),
-    "as_of": ("状态日：{day}", "state on {day}"),
+    "as_of": ("统计截止日：{day}", "as of {day}"),
     "sort_by": ("排序", "Sort by"),
     "as_listed": ("默认顺序", "as listed"),
     "descending": ("降序", "descending"),
@@ -57,12 +57,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_target": ("无目标数据", "no target on record"),
     # pairings
     "registered": ("登记人数", "registered"),
-    "paired": ("在帮结对人数", "with an active pairing"),
+    "paired": ("正在结对帮扶人数", "with an active pairing"),
     "unpaired": ("未结对人数", "not paired"),
     "coverage": ("结对覆盖率", "coverage"),
-    "paired_in_period": ("期内曾结对", "paired in the period"),
+    "paired_in_period": ("期内有过结对帮扶", "paired in the period"),
     "population": ("村居统计留守儿童数", "left-behind children (village count)"),
-    "active": ("在帮结对", "active pairings"),
+    "active": ("正在结对帮扶", "active pairings"),
     "lapsed": ("逾期未联系", "lapsed"),
     "lapsed_def": (
         "逾期：超过 {days} 天没有帮扶记录（无记录时从结对开始日起算）。",
@@ -183,7 +183,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "sec_case_station": ("按受理阵地", "By station"),
     "sec_case_time": ("办理时长", "Time to resolution"),
     "sec_case_age": (
-        "未办结事项按已办理时长（状态日所有未办结事项，不论受理时间）",
+        "未办结事项按已办理时长（统计截止日所有未办结事项，不论受理时间）",
         "Open cases by age (every case open on the last day, whenever received)",
     ),
     "sec_case_place": ("按地点", "By place"),

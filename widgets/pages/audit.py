@@ -6,8 +6,10 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
+from hehu.clock import local_time, zone_label
 from hehu.disclosure import current_role, sees_person_rows
 from hehu.errors import HehuError
+from hehu.i18n import audit_text
 from hehu.records.store import Store
 from hehu.render.html import html_text
 from widgets.kit.common import (
@@ -31,7 +33,7 @@ TEXT = {
     ),
     "action": ("操作", "Action"),
     "all": ("全部", "all"),
-    "at": ("时间（UTC）", "When (UTC)"),
+    "at": ("时间（{zone}）", "When ({zone})"),
     "actor": ("操作人", "Who"),
     "what": ("内容", "What"),
     "places": ("地点", "Places"),
@@ -87,12 +89,12 @@ class AuditView(w.VBox):
         log = self.state.entries()
         shown = log.head(SHOW_AT_MOST)
         head = "".join(
-            f"<th>{html_text(_t(k, self.lang))}</th>"
+            f"<th>{html_text(_t(k, self.lang, zone=zone_label(self.lang)))}</th>"
             for k in ("at", "action", "actor", "what", "places")
         )
         rows = "".join(
-            f"<tr><td>{r['at']:%Y-%m-%d %H:%M:%S}</td><td>{html_text(ACTIONS.get(r['action'], (r['action'], r['action']))[1 if self.lang == 'en' else 0])}</td>"
-            f"<td>{html_text(r['actor'])}</td><td>{html_text(r['what'])}</td><td>{html_text(r['places'])}</td></tr>"
+            f"<tr><td>{local_time(r['at']):%Y-%m-%d %H:%M:%S}</td><td>{html_text(ACTIONS.get(r['action'], (r['action'], r['action']))[1 if self.lang == 'en' else 0])}</td>"
+            f"<td>{html_text(r['actor'])}</td><td>{html_text(audit_text(r['what'], self.lang))}</td><td>{html_text(r['places'])}</td></tr>"
             for r in shown.to_dict("records")
         )
         self.table.value = (

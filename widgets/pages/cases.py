@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 import pandas as pd
 
+from hehu import i18n
 from hehu.disclosure import HIDDEN_COMPLEMENT, shown_number, shows_some
 from hehu.figures import tracking
 from hehu.figures.metrics import Period
@@ -297,6 +298,7 @@ class CasesView(TrackingView):
         if not state.shows_rows:  # the place's bands as disclosed with every place's figures
             bands = state.place_figures("open_case", [*ages["band"][:-1], "total"]).loc[place]
             band_figures = pd.DataFrame({"cases": list(bands)}, index=ages.index)
+        ages["band"] = ages["band"].map(lambda band: i18n.age_band_label(band, lang))
         self.age_table.show_as(role, ages, age_columns, note, gap_columns=(), figures=band_figures)
 
         if state.shows_rows:
@@ -324,7 +326,7 @@ class CasesView(TrackingView):
     def _draw_events(self) -> None:
         state, lang = self.state, self.state.lang
         records, period, place = state.records, state.period, state.place
-        note = f"{state.place_name()} · {period.label()}"
+        note = f"{state.place_name()} · {period.label(lang)}"
 
         by_year = tracking.events_by_campaign_year(records, period, place)
         by_year["label"] = by_year["campaign"].map(lambda c: campaign_label(c, lang))
@@ -357,13 +359,13 @@ class CasesView(TrackingView):
                     "held_nothing",
                     lang,
                     campaign=campaign_label(c, lang),
-                    places="、".join(names),
+                    places=i18n.join_list(names, lang),
                 )
                 for c, names in without.items()
                 if names
             ]
             missing_html = (
-                f'<div class="hehu-sub"><b>{html_text(tr("sec_without", lang))}（{year}）</b></div>'
+                f'<div class="hehu-sub"><b>{html_text(tr("sec_without", lang))}{" (" if lang == "en" else "（"}{year}{")" if lang == "en" else "）"}</b></div>'
                 + (
                     '<ul class="hehu-list" data-hehu="held-nothing">'
                     + "".join(f"<li>{html_text(m)}</li>" for m in missing)

@@ -181,7 +181,7 @@ def results_html(results: list[ClaimResult], lang: str) -> str:
         row_cells = "".join(f'<td class="{css(h)}">{cells[h]}</td>' for h in headers)
         rows.append(f'<tr data-row="{r.row}" data-status="{r.status}">{row_cells}</tr>')
     document_line = (
-        f'<div class="hehu-sub">{html_text(t("document", lang))}：{html_text(documents[0])}</div>'
+        f'<div class="hehu-sub">{html_text(t("document", lang))}{i18n.colon(lang)}{html_text(documents[0])}</div>'
         if len(documents) == 1
         else ""
     )

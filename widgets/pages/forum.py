@@ -75,7 +75,7 @@ def yearly_figures(records: Records, role: str = FORUM_ROLE) -> pd.DataFrame:
         y: disclosed_place_figures(records, str(y), role).loc[records.root, TREND_METRICS]
         for y in years
     }
-    return pd.DataFrame(rows).T
+    return pd.DataFrame(rows, index=TREND_METRICS).T  # with no year, still the metrics' columns
 
 
 def _claims_table(records: Records, lang: str) -> str:

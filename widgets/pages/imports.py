@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import ipywidgets as w
 
+from hehu import i18n
 from hehu.disclosure import current_role, sees_person_rows
 from hehu.errors import HehuError
 from hehu.importing import KIND_SPECS, ImportReport, import_file
@@ -52,7 +53,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "chosen": ("已选择：{name}", "Chosen: {name}"),
     "running": ("正在处理…", "Working…"),
     "dry_done": ("试导入完成：数据库未改动。", "Dry run done: the database is unchanged."),
-    "import_done": ("导入完成（一个事务）。", "Import done (one transaction)."),
+    "import_done": (
+        "导入完成，全部有效记录已一次写入。",
+        "Import done: every valid record was written at once.",
+    ),
     "refused": (
         "严格模式：有被拒绝的行，未写入任何数据。",
         "Strict: rows were rejected, nothing was written.",
@@ -175,7 +179,7 @@ def _download_link(path: Path, label: str, lang: str) -> str:
             f"{html_text(t('download', lang))}</a>"
         )
     return (
-        f"<li>{html_text(label)}：{link} <span class='hehu-sub'>"
+        f"<li>{html_text(label)}{i18n.colon(lang)}{link} <span class='hehu-sub'>"
         f"{html_text(t('saved_at', lang))} {html_text(str(path))}</span></li>"
     )
 

@@ -159,7 +159,7 @@ class OverviewView(w.VBox):
         )
         self.summary.value = (
             f'<div class="hehu-cards"><div class="hehu-card" data-hehu="county-value" data-card="{state.metric}"><div class="k">{html_text(i18n.metric_label(state.metric, lang))} · {html_text(whole)}</div>'
-            f'<div class="v">{html_text(format_value(figures[state.metric], state.metric))}</div><div class="t">{html_text(state.period.label())}</div></div>'
+            f'<div class="v">{html_text(format_value(figures[state.metric], state.metric))}</div><div class="t">{html_text(state.period.label(state.lang))}</div></div>'
             f"{gap_cards}</div>"
             + (
                 ""

@@ -6,6 +6,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
+from hehu import i18n
 from hehu.disclosure import shows_some
 from hehu.figures import tracking
 from hehu.figures.metrics import Period, Records
@@ -208,8 +209,8 @@ class PairingsView(TrackingView):
         if state.shows_rows:
             unpaired = tracking.unpaired_rows(records, period, place, category)
             unpaired["categories"] = unpaired["categories"].map(
-                lambda c: "、".join(
-                    vocab.label(vocab.CATEGORIES, k, lang) for k in vocab.split_keys(c)
+                lambda c: i18n.join_list(
+                    (vocab.label(vocab.CATEGORIES, k, lang) for k in vocab.split_keys(c)), lang
                 )
             )
             unpaired["sex"] = unpaired["sex"].map(lambda s: vocab.label(vocab.SEXES, s, lang))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 import pandas as pd
 
+from hehu import i18n
 from hehu.disclosure import shown_number, shows_some
 from hehu.figures import tracking
 from hehu.figures.places import disclosed_place_figures, family_column
@@ -45,7 +46,7 @@ def group_label(key: str, lang: str) -> str:
 
 
 def _labels(keys: str, table: dict, lang: str) -> str:
-    return "、".join(vocab.label(table, k, lang) for k in vocab.split_keys(keys))
+    return i18n.join_list((vocab.label(table, k, lang) for k in vocab.split_keys(keys)), lang)
 
 
 def place_figures(state: TrackingState) -> pd.DataFrame:
@@ -267,7 +268,7 @@ class VisitsView(TrackingView):
             return
         households = tracking.must_visit_rows(records, period, place, group)
         households["groups"] = households["groups"].map(
-            lambda g: "、".join(group_label(k, lang) for k in vocab.split_keys(g))
+            lambda g: i18n.join_list((group_label(k, lang) for k in vocab.split_keys(g)), lang)
         )
         self.household_table.columns = [
             Column("household_id", tr("household", lang)),

@@ -11,6 +11,7 @@ from hehu.figures.metrics import (
     Records,
     active_pairings,
     high_risk_without_follow_up,
+    is_left_behind_child,
     is_must_visit,
 )
 from hehu.figures.places import disclosed_place_figures
@@ -91,7 +92,9 @@ def source_records(records: Records, metric: str, code: str, period: Period) -> 
         return _in_place(visits, records, code)
     if metric in _MUST_VISIT_METRICS:
         households = records["household"]
-        must = households[households["categories"].map(is_must_visit)]
+        # astype(bool): with no rows, map gives objects, and a frame indexed with them loses
+        # its columns instead of its rows
+        must = households[households["categories"].map(is_must_visit).astype(bool)]
         return _in_place(must, records, code)
     if metric == "stations":
         orgs = records["org"]
@@ -110,9 +113,7 @@ def source_records(records: Records, metric: str, code: str, period: Period) -> 
         return _in_place(courses[period.contains(courses["date"])], records, code)
     if metric in ("left_behind_children", "left_behind_children_paired"):
         persons = records["person"]
-        left_behind = persons[
-            persons["categories"].map(lambda c: "left_behind_child" in vocab.split_keys(c))
-        ]
+        left_behind = persons[persons["categories"].map(is_left_behind_child).astype(bool)]
         if metric == "left_behind_children":
             return _in_place(left_behind, records, code)
         pairings = records["pairing"].assign(
