@@ -461,7 +461,7 @@ def test_place_figures_update_by_name(store, tmp_path):
         35,
         True,
     )
-    assert place["name"] == "花园村委会"  # updating figures does not rename the place
+    assert place["name"] == "花园村"  # updating figures does not rename the place
 
 
 def test_unrecognised_files_and_sheets(store, tmp_path):

@@ -32,6 +32,29 @@ def read_gazetteer(path: str | Path = LIANSHUI_GAZETTEER) -> pd.DataFrame:
     return frame
 
 
+# A village's or community's name in the statistical division codes is its committee's
+# (罗堆村委会, 城东社区居民委员会); people, and every page, say the place itself (罗堆村, 城东社区).
+_COMMITTEE_SUFFIXES = (
+    ("村民委员会", "村"),
+    ("村委会", "村"),
+    ("社区居民委员会", "社区"),
+    ("社区居委会", "社区"),
+    ("居民委员会", "社区"),
+    ("居委会", "社区"),
+)
+
+
+def everyday_name(name: str, level: str) -> str:
+    """The name people use for a place: 罗堆村委会 → 罗堆村, 鹤友村村民委员会 → 鹤友村."""
+    if level not in ("village", "community"):
+        return name
+    for suffix, place_word in _COMMITTEE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem = name[: -len(suffix)]
+            return stem if stem.endswith(place_word) else stem + place_word
+    return name
+
+
 def gazetteer_rows(frame: pd.DataFrame) -> list[dict]:
     """Place records from a gazetteer frame; the top place's parent (outside the file) is dropped."""
     codes = set(frame["code"])
@@ -41,7 +64,7 @@ def gazetteer_rows(frame: pd.DataFrame) -> list[dict]:
         rows.append(
             {
                 "code": rec["code"],
-                "name": rec["name"],
+                "name": everyday_name(rec["name"], rec["level"]),
                 "short_name": rec.get("short_name") or rec["name"],
                 "level": rec["level"],
                 "parent_code": parent if isinstance(parent, str) and parent in codes else None,
