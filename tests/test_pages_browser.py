@@ -166,7 +166,7 @@ def shoot_tall(page, path, max_height: int = 4000) -> None:
 # --------------------------------------------------------------------------- 1. overview
 
 
-def test_overview_map_loads(site, page):
+def test_overview_map_loads(site, page, artifacts_dir):
     errors = open_overview(page, site)
     expect(page.locator('[data-hehu="demo-banner"]')).to_be_visible()
     expect(page.locator('[data-hehu="demo-banner"]')).to_contain_text("示例数据")
@@ -198,6 +198,17 @@ def test_overview_map_loads(site, page):
         or a["bottom"] <= b["top"]
         or b["bottom"] <= a["top"]
     ), boxes
+    # The county's real outline lies under the markers, and every township is inside it.
+    outline = frame.locator("path.hehu-outline")
+    expect(outline).to_have_count(1)
+    box = outline.bounding_box()
+    for marker in frame.locator("path.hehu-town, path.hehu-subdistrict").all():
+        m = marker.bounding_box()
+        centre = (m["x"] + m["width"] / 2, m["y"] + m["height"] / 2)
+        assert box["x"] <= centre[0] <= box["x"] + box["width"], centre
+        assert box["y"] <= centre[1] <= box["y"] + box["height"], centre
+    expect(frame.locator(".leaflet-control-attribution")).to_have_text("Leaflet")
+    page.locator("iframe.hehu-map").screenshot(path=artifacts_dir / "overview_outline.png")
     assert errors == []
 
 

@@ -18,6 +18,8 @@ from urllib.parse import quote
 import folium
 import xstatic.pkg.jquery
 import xstatic.pkg.leaflet
+from branca.element import MacroElement
+from jinja2 import Template
 
 __all__ = ["TILE_SETTINGS", "OfflineMap", "tile_layer_for"]
 
@@ -137,6 +139,21 @@ class OfflineMap(folium.Map):
             ("leaflet_offline_icons", leaflet_icons_js_url()),
         ]
         self.default_css = [("leaflet_css", leaflet_css_url())]
+        # Leaflet 1.9 prefixes its attribution with a national flag: a county's map credits
+        # the software by name only.
+        _PlainAttribution().add_to(self)
+
+
+class _PlainAttribution(MacroElement):
+    """Sets the map's attribution prefix to the word "Leaflet"."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
+        {% endmacro %}
+        """
+    )
 
 
 def tile_layer_for(setting: str = "none", tianditu_key: str | None = None) -> list[dict]:
