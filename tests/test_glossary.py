@@ -9,12 +9,14 @@ organisations (and the names of the people's own documents the page quotes).
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
 import re
 import tomllib
 from html import unescape
 from pathlib import Path
 
+import docx
 import ipywidgets as w
 import pytest
 
@@ -163,13 +165,38 @@ def test_an_english_page_shows_no_chinese_but_names(name, demo_url, allowed, mon
     page = build(demo_url, params={"lang": "en"})
     # the place picker indents by ideographic spaces: layout, not words
     text = "\n".join(visible_text(page)).replace("\u3000", " ")
+    left = chinese_left(text, allowed)
+    assert left == [], f"{name}: {left[:40]}"
+
+
+def chinese_left(text: str, allowed: tuple[str, str]) -> list[str]:
+    """The runs of Chinese in an English text that are neither names nor what people wrote."""
     names, written = allowed
     # A run of Chinese is a name (or part of one, as 高沟 of 高沟镇), a whole run of what someone
     # wrote ("万人次" of "1.8 万人次"), or four characters or more of it; else it is ours.
     whole_runs = set(CJK.findall(written))
-    left = sorted(
+    return sorted(
         run
         for run in set(CJK.findall(text))
         if run not in names and run not in whole_runs and not (len(run) >= 4 and run in written)
     )
-    assert left == [], f"{name}: {left[:40]}"
+
+
+def test_an_english_pack_and_word_briefing_show_no_chinese_but_names(
+    demo_url, demo_records, allowed
+):
+    from hehu.figures.metrics import Period
+    from hehu.records.store import open_store
+    from hehu.render.packs import make_pack
+
+    store = open_store(demo_url, create=False)
+    codes = ["320826000000", "320826101000"]
+    pack = make_pack(store, demo_records, codes, Period.year(2022), "html", "en")
+    assert chinese_left(unescape(TAG.sub(" ", pack.decode("utf-8"))), allowed) == []
+    word = make_pack(store, demo_records, codes[1:], Period.year(2022), "docx", "en")
+    document = docx.Document(io.BytesIO(word))
+    text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
+        cell.text for table in document.tables for row in table.rows for cell in row.cells
+    )
+    assert "Gaogou" in text or "高沟镇" in text
+    assert chinese_left(text, allowed) == []
