@@ -113,10 +113,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "recommendations": ("视察意见建议", "Inspection recommendations"),
     "none": ("无", "none"),
     "print_hint": ("可直接用浏览器打印为 A4。", "Print to A4 from the browser."),
-    "source_gazetteer": (
-        "地名与代码：国家统计局 2023年统计用区划代码",
-        "Places and codes: National Bureau of Statistics 2023 division codes",
-    ),
     "place_search": ("查找", "Find"),
     "place_search_hint": (
         "输入地名或拼音首字母，如 gg",
@@ -130,6 +126,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "没有找到与“{q}”相符的地点，请换个写法（汉字、拼音或拼音首字母）；所选地点未变",
         "No place matches “{q}”: try characters, pinyin or initials. The place is unchanged.",
     ),
+    # Under maps and briefings: the source the gazetteer names (hehu.records.gazetteer), else this.
+    "source_gazetteer_of": ("地名与代码：{source}", "Places and codes: {source}"),
+    "source_gazetteer_none": ("区划：导入的地名表", "Places: the imported gazetteer"),
 }
 
 

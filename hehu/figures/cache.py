@@ -22,6 +22,7 @@ import pandas as pd
 from hehu.clock import local_today
 from hehu.figures.gaps import gaps_by_place
 from hehu.figures.metrics import Period, Records, load_records, metrics_by_place
+from hehu.records.gazetteer import stored_source
 from hehu.records.schema import RECORD_TABLES
 from hehu.records.store import Store
 
@@ -87,7 +88,12 @@ class PageRecords(Records):
             frames = {kind: store.read(kind) for kind in EAGER_KINDS}
             if store.data_version() == version:
                 break
-        super().__init__(frames={}, is_demo=store.is_demo(), data_version=version)
+        super().__init__(
+            frames={},
+            is_demo=store.is_demo(),
+            data_version=version,
+            place_source=stored_source(store),
+        )
         self.store = store
         self.frames = _LazyFrames(store, self, frames)
 

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from hehu.errors import BadDate, UnknownPlace
 from hehu.records import vocab
-from hehu.records.gazetteer import ancestors_frame, root_code
+from hehu.records.gazetteer import ancestors_frame, root_code, stored_source
 from hehu.records.schema import RECORD_TABLES
 from hehu.records.store import Store
 
@@ -39,6 +39,8 @@ class Records:
     frames: dict[str, pd.DataFrame]
     is_demo: bool = False
     data_version: int = 0
+    # where the gazetteer's places come from, by language ({} if it names no source)
+    place_source: dict[str, str] = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __getitem__(self, kind: str) -> pd.DataFrame:
@@ -186,7 +188,12 @@ def load_records(store: Store) -> Records:
     if key not in _CACHE:
         frames = {kind: store.read(kind) for kind in RECORD_TABLES}
         _CACHE.clear()  # keep one snapshot: the newest
-        _CACHE[key] = Records(frames, is_demo=store.is_demo(), data_version=version)
+        _CACHE[key] = Records(
+            frames,
+            is_demo=store.is_demo(),
+            data_version=version,
+            place_source=stored_source(store),
+        )
         release_arrow_memory()
     return _CACHE[key]
 

@@ -65,6 +65,8 @@ class Briefing:
     must_visit_by_group: pd.DataFrame
     recommendations: pd.DataFrame
     questions: list[tuple[str, str]] = field(default_factory=list)  # (zh, en)
+    # where the gazetteer's places come from, by language (gazetteer.source_credit words it)
+    place_source: dict[str, str] = field(default_factory=dict)
 
     @property
     def metrics(self) -> dict:
@@ -169,6 +171,7 @@ def build_briefing(
         towns_without_campaign_event=towns_without,
         must_visit_by_group=must_visit_by_group,
         recommendations=place_recommendations(records, code, period.as_of),
+        place_source=records.place_source,
     )
     briefing.questions = questions_to_ask(briefing)
     return briefing

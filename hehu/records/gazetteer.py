@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from hehu.errors import InvalidRecord, UnknownPlace
-from hehu.i18n import audit_what
+from hehu.i18n import audit_what, t
 from hehu.records.store import Store
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 LIANSHUI_GAZETTEER = DATA_DIR / "lianshui_gazetteer_nbs2023.csv"
-GAZETTEER_SOURCE = "国家统计局 2023年统计用区划代码"
+# Where the places come from, by language, as stored in the meta table with the places.
+SOURCE_META = {"zh": "gazetteer_source", "en": "gazetteer_source_en"}
 
 GAZETTEER_COLUMNS = ["code", "name", "short_name", "level", "parent_code", "lat", "lon"]
 
@@ -111,6 +114,7 @@ def uncertain_points_inside(rows: list[dict]) -> list[dict]:
 def load_gazetteer(store: Store, path: str | Path = LIANSHUI_GAZETTEER) -> int:
     """Load a gazetteer into the store (one transaction); returns the number of places."""
     rows = gazetteer_rows(read_gazetteer(path))
+    source = read_source(path)
     # Parents first so the self-reference holds inside the transaction.
     depth = {r["code"]: 0 for r in rows}
     by_code = {r["code"]: r for r in rows}
@@ -122,13 +126,47 @@ def load_gazetteer(store: Store, path: str | Path = LIANSHUI_GAZETTEER) -> int:
     rows.sort(key=lambda r: depth[r["code"]])
     store.write(
         {"place": rows},
-        meta_values={"gazetteer": Path(path).name, "gazetteer_source": GAZETTEER_SOURCE},
+        meta_values={
+            "gazetteer": Path(path).name,
+            # "" when the file says nothing: a county loaded earlier is no longer credited
+            **{key: source.get(lang, "") for lang, key in SOURCE_META.items()},
+        },
         audit={
             "action": "import",
             "what": audit_what("gazetteer", file=Path(path).name, n=len(rows)),
         },
     )
     return len(rows)
+
+
+def read_source(path: str | Path) -> dict[str, str]:
+    """Where a gazetteer file's places come from, {"zh": …, "en": …}, as the file beside it
+    (<name>.source.toml) says; {} without one (a made-up or home-made gazetteer)."""
+    sidecar = Path(path).with_suffix(".source.toml")
+    if not sidecar.exists():
+        return {}
+    try:
+        data = tomllib.loads(sidecar.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidRecord(
+            f"地名表来源文件 {sidecar.name} 无法读取：{exc}",
+            f"cannot read the gazetteer's source file {sidecar.name}: {exc}",
+        ) from exc
+    return {
+        lang: str(data[lang]).strip() for lang in SOURCE_META if str(data.get(lang, "")).strip()
+    }
+
+
+def stored_source(store: Store) -> dict[str, str]:
+    """Where the loaded gazetteer's places come from, as `load_gazetteer` stored it."""
+    return {lang: value for lang, key in SOURCE_META.items() if (value := store.get_meta(key))}
+
+
+def source_credit(source: Mapping[str, str], lang: str = "zh") -> str:
+    """The line that credits the places' source under a map or briefing: the gazetteer's own
+    words, or a neutral line when it names no source in this language."""
+    text = source.get("en" if lang == "en" else "zh")
+    return t("source_gazetteer_of", lang, source=text) if text else t("source_gazetteer_none", lang)
 
 
 def ancestors_frame(places: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from hehu.disclosure import shown_number, shows_some
 from hehu.figures.metrics import Records
 from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
 from hehu.records import vocab
+from hehu.records.gazetteer import source_credit
 from hehu.render.formatting import format_value
 
 PAGE_STYLESHEET = (Path(__file__).with_name("page.css")).read_text(encoding="utf-8")
@@ -263,6 +264,6 @@ def briefing_html(b: Briefing, lang: str = "zh") -> str:
         )
     )
     parts.append(
-        f'<div class="hehu-foot">{html_text(i18n.t("print_hint", lang))} {html_text(i18n.t("source_gazetteer", lang))}</div>'
+        f'<div class="hehu-foot">{html_text(i18n.t("print_hint", lang))} {html_text(source_credit(b.place_source, lang))}</div>'
     )
     return "".join(p for p in parts if p)

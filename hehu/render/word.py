@@ -19,6 +19,7 @@ from hehu.figures.metrics import Records
 from hehu.i18n import colon, metric_label, t
 from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
 from hehu.records import vocab
+from hehu.records.gazetteer import source_credit
 from hehu.render.formatting import format_value
 
 CJK_FONTS = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "DejaVu Sans"]
@@ -387,5 +388,5 @@ def briefing_docx(b: Briefing, records: Records, lang: str = "zh") -> bytes:
     picture.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
     picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
     picture.add_run().add_picture(io.BytesIO(static_map_png(records, b.code)), width=Mm(150))
-    doc.add_paragraph(t("source_gazetteer", lang))
+    doc.add_paragraph(source_credit(b.place_source, lang))
     return save_official(doc)

@@ -12,6 +12,7 @@ from hehu.figures import areas
 from hehu.figures.cache import PageRecords, default_period_key
 from hehu.figures.places import GAP_FIGURES
 from hehu.records import vocab
+from hehu.records.gazetteer import source_credit
 from widgets.kit.common import (
     error_box,
     failure_page,
@@ -129,7 +130,7 @@ class OverviewView(w.VBox):
                 self.summary,
                 self.map_widget,
                 w.HTML(
-                    f'<div class="hehu-foot">{html_text(note)}{html_text(i18n.t("map_note", lang))} {html_text(i18n.t("source_gazetteer", lang))}</div>'
+                    f'<div class="hehu-foot">{html_text(note)}{html_text(i18n.t("map_note", lang))} {html_text(source_credit(state.records.place_source, lang))}</div>'
                 ),
                 w.HTML(f'<div class="hehu-section">{html_text(i18n.t("table_title", lang))}</div>'),
                 sort_controls,
