@@ -129,6 +129,20 @@ TEXT: dict[str, tuple[str, str]] = {
     # Under maps and briefings: the source the gazetteer names (hehu.records.gazetteer), else this.
     "source_gazetteer_of": ("地名与代码：{source}", "Places and codes: {source}"),
     "source_gazetteer_none": ("区划：导入的地名表", "Places: the imported gazetteer"),
+    # A page whose records are not there yet (widgets.kit.common.empty_notice).
+    "empty_work": (
+        "尚无工作记录（家庭、结对、课程、走访、维权事项、普法活动、视察）：导入登记表后，这里会显示统计。",
+        "No work records yet (households, pairings, courses, visits, cases, legal events, inspections): figures appear here once registers are imported.",
+    ),
+    "empty_topic": (
+        "尚无{what}记录：导入相关登记表后，这里会显示统计。",
+        "No records of {what} yet: figures appear here once the registers are imported.",
+    ),
+    "no_inspections": ("尚无视察记录", "No inspections recorded yet"),
+    "empty_work_cli": (
+        "提示：数据库中尚无工作记录（家庭、结对、课程、走访、维权事项、普法活动、视察），各项数字均为 0；请用 hehu import 导入登记表。",
+        "Note: no work records in the database yet (households, pairings, courses, visits, cases, legal events, inspections): every figure is 0. Import registers with hehu import.",
+    ),
 }
 
 

@@ -1,1 +1,15 @@
 """The `hehu` command."""
+
+from __future__ import annotations
+
+import sys
+
+
+def say_if_nothing_recorded(store) -> None:
+    """One line on stderr, in Chinese and English, when the store holds no work records yet:
+    every figure a command prints or writes is then 0, and the user should know why."""
+    from hehu.i18n import t
+    from hehu.records.schema import WORK_KINDS
+
+    if not store.has_records(WORK_KINDS):
+        print(f"{t('empty_work_cli')} / {t('empty_work_cli', 'en')}", file=sys.stderr)

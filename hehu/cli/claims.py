@@ -6,6 +6,7 @@ import argparse
 import json
 from collections.abc import Callable
 
+from hehu.cli import say_if_nothing_recorded
 from hehu.records import vocab
 
 # Exit codes: 0 every row was checked (whatever the statuses), 1 some rows of the file could
@@ -49,6 +50,7 @@ def cmd_check_claims(args: argparse.Namespace) -> int:
     table = read_claims_table(args.file)  # file errors fail before the database is touched
     records = PageRecords(open_store(args.db, create=False))
     results = check_claims(records, table)
+    say_if_nothing_recorded(records.store)
     if args.json:
         # A JSON array with one claim per line: readable, and json.loads takes it whole.
         lines = [json.dumps(r.as_dict(), ensure_ascii=False) for r in results]

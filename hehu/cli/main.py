@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hehu.cli import say_if_nothing_recorded
 from hehu.disclosure import DEFAULT_ROLE, ROLES
 from hehu.errors import HehuError
 
@@ -161,6 +162,7 @@ def cmd_metrics(args) -> int:
     period = Period.of(args.start, args.end)  # bad dates fail before the database is touched
     store = open_store(args.db, create=False)
     values = place_metrics(load_records(store), args.place, period)
+    say_if_nothing_recorded(store)
     if args.json:
         print(json.dumps(values, ensure_ascii=False))
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from hehu.cli import say_if_nothing_recorded
 from hehu.errors import HehuError
 
 
@@ -47,6 +48,7 @@ def cmd_briefing(args) -> int:
     name = f"hehu-briefing-{codes[0]}{'-etc' if len(codes) > 1 else ''}.{args.format}"
     out = Path(args.out or name)
     out.write_bytes(data)
+    say_if_nothing_recorded(store)
     print(f"已生成 {out}（{len(data) // 1024} KB） / written", file=sys.stderr)
     print(out)
     return 0

@@ -352,6 +352,14 @@ RECORD_TABLES: dict[str, sa.Table] = {
     "recommendation_update": recommendation_update,
 }
 
+# Kinds that record work done, which the figures count; the others describe places,
+# organisations, targets and reports (and deliberations, which no figure counts yet). With
+# none of them a page has nothing but zeros to show.
+WORK_KINDS = (
+    "household", "person", "pairing", "contact", "course", "visit", "screening", "case", "event",
+    "inspection", "recommendation", "finding",
+)  # fmt: skip
+
 # Multi-valued fields and the vocabulary each of their keys must come from.
 MULTI_VALUED: dict[tuple[str, str], dict] = {
     ("household", "categories"): vocab.CATEGORIES,

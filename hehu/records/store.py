@@ -178,6 +178,17 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
+    def has_records(self, kinds: Iterable[str]) -> bool:
+        """Whether any record of these kinds is stored (no rows are read)."""
+        with self.engine.connect() as conn:
+            return any(
+                conn.execute(
+                    sa.select(sa.literal(1)).select_from(RECORD_TABLES[k]).limit(1)
+                ).first()
+                is not None
+                for k in kinds
+            )
+
     # -- writes -----------------------------------------------------------------------------
     def audit(self, action: str, what: str, places: str = "", actor: str = "system") -> None:
         """Append one entry to the audit log (exports, briefings: things that change no record)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from urllib.parse import parse_qs
 
 import ipywidgets as w
@@ -52,6 +53,15 @@ def page_records(store: Store) -> Records:
 def error_box(message: str) -> w.HTML:
     """A readable error in the page instead of a traceback."""
     return w.HTML(f'<div class="hehu-error" data-hehu="error">{html_text(message)}</div>')
+
+
+def empty_notice(store: Store, kinds: Sequence[str], lang: str, what: str = "") -> list[w.Widget]:
+    """A note that nothing of `what` (else no work at all) is recorded yet, when none of `kinds`
+    has a record; [] when some has. Pages put it first, above their zeros."""
+    if store.has_records(kinds):
+        return []
+    text = i18n.t("empty_topic", lang, what=what) if what else i18n.t("empty_work", lang)
+    return [w.HTML(f'<div class="hehu-empty" data-hehu="empty">{html_text(text)}</div>')]
 
 
 def page_shell(

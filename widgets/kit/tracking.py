@@ -29,6 +29,7 @@ from hehu.records import vocab
 from hehu.records.store import Store
 from hehu.render.spreadsheet import log_export
 from widgets.kit.common import (
+    empty_notice,
     error_box,
     failure_page,
     html_text,
@@ -41,6 +42,14 @@ from widgets.kit.common import (
 from widgets.kit.pickers import PlacePicker, period_options
 from widgets.kit.tables import note_html
 from widgets.kit.texts import DAY, TRACKING_CSS, tr
+
+# The record kinds each tracking page shows: without any of them it says nothing is recorded.
+PAGE_KINDS = {
+    "pairings": ("person", "pairing"),
+    "courses": ("course",),
+    "visits": ("household", "visit", "screening"),
+    "cases": ("case", "event"),
+}
 
 # --------------------------------------------------------------------------- state
 
@@ -241,7 +250,11 @@ def build_tracking_page(
         store = page_store(db_url)
         records = page_records(store)
         state = make_state(records, lang)
-        notices = apply_params(state, params, lang)
+        what = tr(f"{page}_title", lang)
+        notices = [
+            *empty_notice(store, PAGE_KINDS[page], lang, what if lang != "en" else what.lower()),
+            *apply_params(state, params, lang),
+        ]
         view = make_view(state, store)
         view.refresh()
     except HehuError as exc:

@@ -11,8 +11,10 @@ from hehu.errors import HehuError, UnknownPlace
 from hehu.figures.cache import default_period_key, period_from_key
 from hehu.figures.metrics import Records
 from hehu.oversight.briefing import Briefing, build_briefing
+from hehu.records.schema import WORK_KINDS
 from hehu.render.html import briefing_html
 from widgets.kit.common import (
+    empty_notice,
     error_box,
     failure_page,
     page_language,
@@ -85,7 +87,7 @@ def build_briefing_page(db_url: str | None = None, params: dict | None = None) -
     try:
         records = page_records(page_store(db_url))
         state = BriefingState(records, lang)
-        notice = []
+        notice = empty_notice(records.store, WORK_KINDS, lang)
         code = params.get("place", "").strip()
         if code:
             try:

@@ -16,10 +16,12 @@ from hehu.figures.cache import default_period_key, years_with_records
 from hehu.figures.metrics import Records
 from hehu.figures.places import disclosed_place_figures
 from hehu.oversight.claims import EXAMPLE_CLAIMS, check_claims_file, disclosed_result, status_label
+from hehu.records.schema import WORK_KINDS
 from hehu.render.formatting import format_value
 from hehu.render.html import html_text
 from widgets.kit.charts import Series, column_chart
 from widgets.kit.common import (
+    empty_notice,
     failure_page,
     page_language,
     page_records,
@@ -128,6 +130,7 @@ class ForumView(w.VBox):
                 ],
                 title=i18n.metric_label(m, lang),
                 key=f"forum-{m}",
+                empty_text=i18n.t("no_value", lang),
             )
             for m in TREND_METRICS
         )
@@ -171,9 +174,10 @@ def build_forum_page(db_url: str | None = None, params: dict | None = None) -> w
     title = _t("title", lang)
     try:
         records = page_records(page_store(db_url))
+        notice = empty_notice(records.store, WORK_KINDS, lang)
         view = ForumView(records, lang)
     except HehuError as exc:
         return failure_page(title, lang, exc)
-    page = page_shell(title, i18n.t("app", lang), records, lang, [view])
+    page = page_shell(title, i18n.t("app", lang), records, lang, [*notice, view])
     page.view = view
     return page

@@ -562,7 +562,9 @@ class InspectionsView(w.VBox):
         lang = self.lang
         frame = inspections_frame(self.records, lang)
         if frame.empty:
-            self.inspections.value = f'<div class="hehu-sub">{html_text(t("no_recs", lang))}</div>'
+            self.inspections.value = (
+                f'<div class="hehu-sub">{html_text(i18n.t("no_inspections", lang))}</div>'
+            )
             return
         findings = self.records["finding"]
         headers = ["date", "committee", "col_places", "col_orgs", "summary", "col_findings"]

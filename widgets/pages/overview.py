@@ -13,7 +13,9 @@ from hehu.figures.cache import PageRecords, default_period_key
 from hehu.figures.places import GAP_FIGURES
 from hehu.records import vocab
 from hehu.records.gazetteer import source_credit
+from hehu.records.schema import WORK_KINDS
 from widgets.kit.common import (
+    empty_notice,
     error_box,
     failure_page,
     html_text,
@@ -190,6 +192,7 @@ def build_overview_page(db_url: str | None = None, params: dict | None = None) -
         except UnknownPlace as exc:
             notice.append(error_box(exc.message(lang)))
             area = records.root
+        notice = [*empty_notice(records.store, WORK_KINDS, lang), *notice]
         state = OverviewState(records, lang, area=area)
         if state.is_region:
             name = records.places.loc[records.places["code"] == area, "name"].iloc[0]
