@@ -14,12 +14,12 @@ from pathlib import Path
 from hehu.cli import say_if_nothing_recorded
 from hehu.disclosure import DEFAULT_ROLE, ROLES
 from hehu.errors import HehuError
+from hehu.serve.voila import LOOPBACK
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO_ROOT / "notebooks"
 
 PREHEATED_PAGES = ("overview.ipynb", "briefing.ipynb")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # Kernels of pages that are no longer connected (the browser crashed, a phone dropped the tab,
 # the network went) are shut down after half an hour: long enough for a laptop lid closed
 # during a site visit, short enough that a busy server does not fill up with orphans.
@@ -174,6 +174,7 @@ def cmd_metrics(args) -> int:
 def cmd_serve(args) -> int:
     from hehu.records.demo import load_demo
     from hehu.records.store import open_store
+    from hehu.serve.process import claim_port, die_with_parent, forget_server, record_server
     from hehu.serve.voila import voila_command, voila_environment
 
     if args.ip not in LOOPBACK and not args.token:
@@ -181,6 +182,7 @@ def cmd_serve(args) -> int:
             f"在 {args.ip} 上提供服务必须设置访问口令（--token 或 HEHU_TOKEN），否则同一网络中的任何人都能查看",
             f"serving on {args.ip} needs a token (--token or HEHU_TOKEN)",
         )
+    claim_port(args.ip, args.port)  # a previous server's leftovers stopped; a stranger refused
     store = open_store(args.db)
     if store.count("place") == 0:
         from hehu.records.gazetteer import load_gazetteer
@@ -218,7 +220,8 @@ def cmd_serve(args) -> int:
         f"呵护工作台已启动（角色 role：{args.role}），请在浏览器打开 / open in your browser:\n  {url}\n按 Ctrl+C 停止 / Ctrl+C to stop",
         flush=True,
     )
-    proc = subprocess.Popen(command, env=env)
+    proc = subprocess.Popen(command, env=env, preexec_fn=die_with_parent)
+    record_server(args.port, proc.pid)
     if args.warm_every > 0:
         # Figures for every overview period, computed after each change in a separate process,
         # so that no user waits for them (hehu/warmer.py).
@@ -233,6 +236,8 @@ def cmd_serve(args) -> int:
         proc.terminate()
         proc.wait()
         return 0
+    finally:
+        forget_server(args.port, proc.pid)
 
 
 def cull_options(idle_seconds: int) -> list[str]:

@@ -30,6 +30,26 @@ def voila_environment(env: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def host_check_option(ip: str) -> list[str]:
+    """On a loopback address, the option that refuses a request whose Host is not this machine.
+
+    Voila turns Jupyter's Host check off; without it a web page the user visits can make its own
+    name resolve to 127.0.0.1 (DNS rebinding) and read the pages and widgets of a server that has
+    no token. HEHU_ALLOWED_HOSTS (comma-separated) adds names that may reach it. On another
+    address `hehu serve` requires a token instead.
+    """
+    if ip not in LOOPBACK:
+        return []
+    names = ["localhost"] + [
+        name.strip() for name in os.environ.get("HEHU_ALLOWED_HOSTS", "").split(",") if name.strip()
+    ]
+    settings = {"allow_remote_access": False, "local_hostnames": names}
+    return [f"--Voila.tornado_settings={settings!r}"]
+
+
 def voila_command(notebook_dir: Path | str, port: int, ip: str) -> list[str]:
     """The command that serves ``notebook_dir`` with Voila on ``ip:port`` the way Hehu needs."""
     return [
@@ -40,6 +60,10 @@ def voila_command(notebook_dir: Path | str, port: int, ip: str) -> list[str]:
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={ip}",
+        # That port or none: Voila would otherwise move to the next one, away from the
+        # address `hehu serve` printed (hehu/serve/process.py).
+        "--Voila.port_retries=0",
         TEMPLATE_OPTION,
         XSRF_OPTION,
+        *host_check_option(ip),
     ]

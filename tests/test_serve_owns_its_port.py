@@ -1,0 +1,160 @@
+"""`hehu serve` owns its port and answers only to this machine's names.
+
+Tried as an attacker and a careless user would: start it on a port another program holds; kill a
+staff server with SIGKILL and start a deputy one on the same port (the old server must not
+answer); send a request whose Host or Origin is a foreign site (DNS rebinding) to a server with no
+token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import psutil
+import pytest
+from conftest import free_port
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+from hehu.records.gazetteer import load_gazetteer
+from hehu.records.store import open_store
+from hehu.serve.process import pid_file
+
+START_TIMEOUT = 90
+
+
+@pytest.fixture
+def gazetteer_db(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'places.sqlite'}"
+    load_gazetteer(open_store(url))
+    return url
+
+
+def serve(db: str, port: int, role: str, home, log) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hehu.cli.main", "serve", "--db", db, "--port", str(port),
+         "--role", role, "--no-preheat", "--warm-every", "0"],
+        stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "HEHU_HOME": str(home)},
+    )  # fmt: skip
+
+
+def get(url: str, host: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def wait_until_answering(port: int, proc: subprocess.Popen, log_path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log_path.read_text(errors="replace")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/tree", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"no answer on {port}:\n{log_path.read_text(errors='replace')}")
+
+
+def test_a_port_another_program_holds_is_refused_in_one_line(gazetteer_db, tmp_path):
+    port = free_port()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        proc = subprocess.run(
+            [sys.executable, "-m", "hehu.cli.main", "serve", "--db", gazetteer_db,
+             "--port", str(port)],
+            capture_output=True, text=True, timeout=60,
+            env={**os.environ, "HEHU_HOME": str(tmp_path / "home")},
+        )  # fmt: skip
+        assert proc.returncode == 2
+        assert f"端口 {port} 已被其他程序占用" in proc.stderr
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+        # nothing moved to the next port either
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", port + 1)) != 0
+
+
+def test_after_a_sigkill_the_old_server_never_answers_the_new_ones_address(
+    gazetteer_db, tmp_path, monkeypatch
+):
+    port, home = free_port(), tmp_path / "home"
+    monkeypatch.setenv("HEHU_HOME", str(home))  # where pid_file looks
+    first_log = tmp_path / "staff.log"
+    staff = serve(gazetteer_db, port, "staff", home, first_log.open("wb"))
+    wait_until_answering(port, staff, first_log)
+    status, _page = get(f"http://127.0.0.1:{port}/voila/render/audit.ipynb")
+    assert status == 200
+    voila = psutil.Process(int(re.search(r'"pid": (\d+)', pid_file(port).read_text())[1]))
+    tree = [voila, *voila.children(recursive=True)]
+    assert any("ipykernel" in " ".join(p.cmdline()) for p in tree)  # a kernel was started
+
+    staff.send_signal(signal.SIGKILL)  # no chance to clean up
+    staff.wait()
+    second_log = tmp_path / "deputy.log"
+    deputy = serve(gazetteer_db, port, "deputy", home, second_log.open("wb"))
+    try:
+        wait_until_answering(port, deputy, second_log)
+        # every process of the killed server is gone: Voila and its kernels
+        _gone, alive = psutil.wait_procs(tree, timeout=20)
+        assert alive == []
+        status, _page = get(f"http://127.0.0.1:{port}/voila/render/audit.ipynb")
+        assert status == 200
+        # the page was served by the new server's Voila, whose kernels are the deputy's
+        listening = {
+            c.pid
+            for c in psutil.net_connections("tcp")
+            if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+        }
+        new_voila = [p for p in psutil.Process(deputy.pid).children() if "voila" in p.cmdline()[2]]
+        assert listening == {new_voila[0].pid}
+        kernels = new_voila[0].children(recursive=True)
+        assert kernels and {k.environ().get("HEHU_ROLE") for k in kernels} == {"deputy"}
+    finally:
+        deputy.send_signal(signal.SIGTERM)
+        deputy.wait(timeout=30)
+    assert not pid_file(port).exists()
+
+
+def test_a_foreign_host_or_origin_is_refused_without_a_token(voila_server, gazetteer_db):
+    site = voila_server({"HEHU_DB": gazetteer_db, "HEHU_ROLE": "staff"})
+    port = site.rsplit(":", 1)[1]
+    assert get(f"{site}/voila/tree")[0] == 200
+    assert get(f"{site}/voila/tree", host=f"localhost:{port}")[0] == 200
+    # a DNS-rebinding page: its own name now resolves to 127.0.0.1
+    assert get(f"{site}/voila/tree", host=f"evil.example:{port}")[0] == 403
+    assert get(f"{site}/voila/render/audit.ipynb", host="evil.example")[0] == 403
+
+    status, page = get(f"{site}/voila/render/audit.ipynb")
+    kernel = re.search(r'"kernelId": "([0-9a-f-]+)"', page)[1]
+
+    async def open_channels(origin: str, host: str) -> str:
+        request = HTTPRequest(
+            f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels",
+            headers={"Origin": origin, "Host": host},
+        )
+        try:
+            connection = await websocket_connect(request)
+        except Exception as exc:  # noqa: BLE001 - the refusal is what is looked at
+            return str(exc)
+        connection.close()
+        return "open"
+
+    assert asyncio.run(open_channels(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")) == "open"
+    assert "403" in asyncio.run(open_channels("http://evil.example", f"127.0.0.1:{port}"))
+    assert "403" in asyncio.run(
+        open_channels(f"http://evil.example:{port}", f"evil.example:{port}")
+    )
