@@ -218,3 +218,17 @@ def test_commands(db, databases, tmp_path, capsys, monkeypatch):
     assert credit in out_html.read_text(encoding="utf-8")
     with zipfile.ZipFile(out_docx) as docx:
         assert credit in docx.read("word/document.xml").decode("utf-8")
+
+
+def test_no_campaign_question_before_any_event_is_recorded(databases):
+    from hehu.figures.metrics import Period, load_records
+    from hehu.oversight.briefing import build_briefing, questions_to_ask
+
+    def campaign_questions(db: str) -> list[str]:
+        records = load_records(open_store(databases[db], create=False))
+        briefing = build_briefing(records, records.root, Period.year(2022), "deputy")
+        return [zh for zh, _en in questions_to_ask(briefing) if "普法活动记录" in zh]
+
+    assert campaign_questions("gazetteer") == []  # nothing imported: nothing to ask about
+    assert campaign_questions("courses") == []
+    assert len(campaign_questions("events")) >= 1  # events recorded, some towns held none

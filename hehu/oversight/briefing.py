@@ -184,7 +184,13 @@ def _is_number(value) -> bool:
 def _towns_without_campaign_event(
     records: Records, events_in: pd.DataFrame, under: set[str]
 ) -> dict[str, list[str]]:
-    """For the three named campaign days, the townships under a place that held no event."""
+    """For the three named campaign days, the townships under a place that held no event.
+
+    None while no event at all is recorded: with the events register not yet imported, "no
+    event" says nothing about the towns, and sixteen names would only be noise.
+    """
+    if records["event"].empty:
+        return {}
     places = records.places.set_index("code")
     townships = places[places["level"].isin(vocab.TOWNSHIP_LEVELS) & places.index.isin(under)]
     anc = records.ancestors
