@@ -416,9 +416,12 @@ def test_briefing_prints_whole(site, page, artifacts_dir):
     assert bottom <= height + 1, (bottom, height)
     shoot_tall(page, artifacts_dir / "print_briefing.png", max_height=6000)
 
-    pdf = page.pdf(format="A4", print_background=True)
+    # the page's own CSS decides the paper, as a browser's print dialog would
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     (artifacts_dir / "briefing.pdf").write_bytes(pdf)
     assert pdf.startswith(b"%PDF")
+    box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert box and abs(float(box[1]) - 595.3) < 2 and abs(float(box[2]) - 841.9) < 2  # A4 in pt
     pages = len(re.findall(rb"/Type\s*/Page\b", pdf))
     # Break-avoid rules only add pages: fewer than the content needs means it was cut off.
     assert pages >= max(2, math.floor(height / A4_CSS_PX[1])), (pages, height)
