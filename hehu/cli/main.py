@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hehu.cli import say_if_nothing_recorded
 from hehu.disclosure import DEFAULT_ROLE, ROLES
-from hehu.errors import HehuError
+from hehu.errors import HehuError, shown_url
 from hehu.serve.voila import LOOPBACK
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -137,7 +137,7 @@ def cmd_init(args) -> int:
 
     store = open_store(args.db)
     n = load_gazetteer(store, args.gazetteer or LIANSHUI_GAZETTEER)
-    print(f"已创建数据库 {store.url}，载入 {n} 个地点 / created, {n} places")
+    print(f"已创建数据库 {shown_url(store.url)}，载入 {n} 个地点 / created, {n} places")
     return 0
 
 
@@ -150,7 +150,7 @@ def cmd_demo(args) -> int:
         store, args.seed or DEFAULT_SEED, progress=lambda m: print(m, file=sys.stderr)
     )
     total = sum(counts.values())
-    print(f"已载入示例数据 {total} 条记录 / demo loaded: {total} records ({store.url})")
+    print(f"已载入示例数据 {total} 条记录 / demo loaded: {total} records ({shown_url(store.url)})")
     return 0
 
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 
-from hehu.errors import HehuError
+from hehu.errors import HehuError, shown_url
 from hehu.records.store import open_store
 
 
@@ -33,7 +33,11 @@ def warm_once(db_url: str, timeout: float = 3600) -> bool:
         env={**os.environ, "HEHU_DB": db_url},
     )
     if done.returncode != 0:
-        print(f"hehu warm 失败 / failed: {done.stderr.strip()[-500:]}", file=sys.stderr, flush=True)
+        print(
+            f"hehu warm 失败 / failed: {shown_url(done.stderr.strip()[-500:])}",
+            file=sys.stderr,
+            flush=True,
+        )
     return done.returncode == 0
 
 
@@ -54,7 +58,7 @@ def run_warmer(db_url: str, every: float, stop: threading.Event) -> None:
         except (HehuError, OSError, subprocess.SubprocessError) as exc:
             # A database that is briefly unreachable must not stop the server: try again later.
             failures += 1
-            print(f"hehu warmer: {exc}", file=sys.stderr, flush=True)
+            print(f"hehu warmer: {shown_url(exc)}", file=sys.stderr, flush=True)
         stop.wait(min(every * 2**failures, max(every, 3600.0)))
 
 

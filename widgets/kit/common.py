@@ -10,6 +10,7 @@ import ipywidgets as w
 
 from hehu import i18n
 from hehu.disclosure import current_role
+from hehu.errors import StoreUnavailable, shown_url
 from hehu.figures.cache import PageRecords
 from hehu.figures.metrics import Records
 from hehu.records.store import Store, open_store
@@ -82,6 +83,13 @@ def page_shell(
 
 
 def failure_page(title: str, lang: str, exc: Exception) -> w.VBox:
-    """A page that only says, in the user's language, what went wrong."""
-    message = exc.message(lang) if hasattr(exc, "message") else str(exc)
+    """A page that only says, in the user's language, what went wrong and what to do.
+
+    Never the database's address (nor its password): a deputy can do nothing with it, and
+    whoever reads over their shoulder must not see it. The command line shows it, masked.
+    """
+    if isinstance(exc, StoreUnavailable):
+        message = i18n.t("store_unavailable", lang)
+    else:
+        message = shown_url(exc.message(lang) if hasattr(exc, "message") else str(exc))
     return page_shell(title, "", None, lang, [error_box(message)])
