@@ -146,3 +146,42 @@ def test_the_audit_log_is_append_only(db_url):
     with pytest.raises(sa.exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM audit_log"))
     assert store.read("audit_log")["actor"].tolist() == ["system"]
+
+
+def test_no_insert_may_overwrite_an_audit_entry(db_url):
+    store = open_store(db_url)
+    store.audit("export", "the real entry", places=C)
+    entry = store.read("audit_log").iloc[0]
+    overwrite = (
+        "INSERT OR REPLACE INTO audit_log (id, at, actor, action, what, places) "
+        "VALUES (:id, :at, 'forger', 'export', 'nothing happened', '')"
+        if store.engine.dialect.name == "sqlite"
+        else "INSERT INTO audit_log (id, at, actor, action, what, places) "
+        "VALUES (:id, :at, 'forger', 'export', 'nothing happened', '') "
+        "ON CONFLICT (id) DO UPDATE SET what = EXCLUDED.what, actor = EXCLUDED.actor"
+    )
+    plain = (
+        "INSERT INTO audit_log (id, at, actor, action, what, places) "
+        "VALUES (:id, :at, 'forger', 'export', 'nothing happened', '')"
+    )
+    for sql in (overwrite, plain):
+        with pytest.raises(sa.exc.DBAPIError), store.engine.begin() as conn:
+            conn.execute(sa.text(sql), {"id": int(entry["id"]), "at": entry["at"]})
+    log = store.read("audit_log")
+    assert log["what"].tolist() == ["the real entry"] and log["actor"].tolist() == ["system"]
+    store.audit("export", "a later entry")  # new entries still go in
+    assert len(store.read("audit_log")) == 2
+
+
+def test_a_version_5_database_gets_the_overwrite_trigger(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    store = open_store(url)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER audit_log_no_overwrite")
+        conn.exec_driver_sql("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    store.engine.dispose()
+    reopened = open_store(url)
+    assert reopened.schema_version() == SCHEMA_VERSION == 6
+    with reopened.engine.connect() as conn:
+        names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        assert "audit_log_no_overwrite" in set(names.scalars())

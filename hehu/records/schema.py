@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from hehu.records import vocab
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _log = logging.getLogger(__name__)
 metadata = sa.MetaData()
@@ -379,13 +379,24 @@ def _migrate_2_to_3(conn: sa.Connection) -> None:
 
 
 def make_audit_log_append_only(conn: sa.Connection) -> None:
-    """Triggers that refuse UPDATE and DELETE on the audit log, whoever connects."""
+    """Triggers that refuse UPDATE, DELETE and an insert over an existing entry, whoever connects.
+
+    SQLite's INSERT OR REPLACE deletes the entry it replaces without firing a DELETE trigger
+    (unless recursive triggers are on), so an insert naming an id already taken is refused
+    before it happens. On PostgreSQL, ON CONFLICT DO UPDATE fires the UPDATE trigger, and the
+    same insert trigger refuses the rest.
+    """
     if conn.dialect.name == "sqlite":
         for verb in ("UPDATE", "DELETE"):
             conn.exec_driver_sql(
                 f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
                 "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
             )
+        conn.exec_driver_sql(
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_overwrite BEFORE INSERT ON audit_log "
+            "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+        )
     elif conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
             "CREATE OR REPLACE FUNCTION hehu_audit_log_append_only() RETURNS trigger AS $$ "
@@ -395,6 +406,17 @@ def make_audit_log_append_only(conn: sa.Connection) -> None:
         conn.exec_driver_sql(
             "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
             "FOR EACH ROW EXECUTE FUNCTION hehu_audit_log_append_only()"
+        )
+        conn.exec_driver_sql(
+            "CREATE OR REPLACE FUNCTION hehu_audit_log_no_overwrite() RETURNS trigger AS $$ "
+            "BEGIN IF EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) THEN "
+            "RAISE EXCEPTION 'audit_log is append-only'; END IF; RETURN NEW; END; $$ "
+            "LANGUAGE plpgsql"
+        )
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_log_no_overwrite ON audit_log")
+        conn.exec_driver_sql(
+            "CREATE TRIGGER audit_log_no_overwrite BEFORE INSERT ON audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION hehu_audit_log_no_overwrite()"
         )
 
 
@@ -444,4 +466,5 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     3: _migrate_2_to_3,
     4: make_audit_log_append_only,
     5: _migrate_4_to_5,
+    6: make_audit_log_append_only,  # now also refuses an insert over an existing entry
 }
