@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -37,10 +38,53 @@ _log = logging.getLogger(__name__)
 
 
 def hehu_home() -> Path:
-    """The folder for local state (database, pseudonymisation key): $HEHU_HOME or ~/.hehu."""
+    """The folder for local state (database, pseudonymisation key): $HEHU_HOME or ~/.hehu.
+
+    Created owner-only (0700): on a shared office PC no other account may read the records.
+    """
     home = Path(os.environ.get("HEHU_HOME") or Path.home() / ".hehu")
-    home.mkdir(parents=True, exist_ok=True)
+    private_folder(home)
     return home
+
+
+_WARNED: set[str] = set()
+
+
+def warn_if_readable_by_others(path: Path) -> None:
+    """One line on stderr (once a process) if others may read or enter ``path``."""
+    try:
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        return
+    if mode & 0o077 and str(path) not in _WARNED:
+        _WARNED.add(str(path))
+        wanted = "700" if path.is_dir() else "600"
+        print(
+            f"提醒：{path} 的权限为 {mode:o}，本机其他账户可以读取；建议执行 chmod {wanted} {path}"
+            f" / warning: {path} is readable by other accounts (mode {mode:o})",
+            file=sys.stderr,
+        )
+
+
+def private_folder(path: Path) -> Path:
+    """Create a folder owner-only (0700); an existing one keeps its mode, with a warning if loose."""
+    if path.is_dir():
+        warn_if_readable_by_others(path)
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)  # mkdir's mode is cut by the umask; this is not
+    return path
+
+
+def _private_file(path: Path) -> None:
+    """Create an empty file owner-only (0600) if missing, else warn if others may read it.
+
+    SQLite gives its -wal and -shm files the database file's mode, so they follow it.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        warn_if_readable_by_others(path)
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -492,7 +536,10 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
         if not path.exists():
             raise StoreUnavailable(url, "文件不存在，请先运行 hehu init")
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.parent.is_dir():
+            private_folder(path.parent)
+        _private_file(path)
     try:
         engine = _make_engine(url)
         with engine.begin() as conn:
