@@ -31,7 +31,7 @@ def hehu(*args: str, home: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_home_database_and_wal_are_owner_only(tmp_path):
+def test_home_and_database_are_owner_only(tmp_path):
     home = tmp_path / "home"
     done = hehu("demo", home=home)  # creates the home and the database
     assert done.returncode == 0, done.stderr
@@ -41,10 +41,24 @@ def test_home_database_and_wal_are_owner_only(tmp_path):
     for companion in (home / "hehu.sqlite-wal", home / "hehu.sqlite-shm"):
         if companion.exists():
             assert mode(companion) == 0o600, companion
-    # (the pseudonymisation key is made by the first import: tests/test_import_files.py)
-    wal = home / "hehu.sqlite-wal"
-    assert wal.exists()  # WAL mode: the demo's writes went through it
     assert "提醒" not in done.stderr  # nothing loose to warn about
+    # (the pseudonymisation key is made by the first import: tests/test_import_files.py)
+
+
+def test_the_wal_of_an_open_database_is_owner_only(tmp_path):
+    from hehu.records.gazetteer import load_gazetteer
+    from hehu.records.store import open_store
+
+    old = os.umask(0o022)
+    try:
+        store = open_store(f"sqlite:///{tmp_path / 'db' / 'hehu.sqlite'}")
+        load_gazetteer(store)
+        with store.engine.connect():  # while a connection is open the WAL stays on disk
+            wal = tmp_path / "db" / "hehu.sqlite-wal"
+            assert wal.exists() and mode(wal) == 0o600
+        assert mode(tmp_path / "db") == 0o700  # a folder it had to create
+    finally:
+        os.umask(old)
 
 
 def test_a_database_readable_by_others_is_pointed_out(tmp_path):
