@@ -95,6 +95,9 @@ c.Spawner.args = [
     "--MappingKernelManager.cull_busy=False",
     # Hehu's Voila template: nothing fetched from outside the server (hehu/serve/voila.py).
     TEMPLATE_OPTION,
+    # A page fetched without a browser (a script, a link preview) gives its kernel back within
+    # minutes instead of holding it for the 30 above (hehu/serve/kernels.py).
+    "--ServerApp.kernel_manager_class=hehu.serve.kernels.PageKernelManager",
 ]
 # The figure warmer (hehu/warmer.py): after every change of the records it computes the
 # overview's figures in the background, so that no deputy's page waits for them. A service the hub

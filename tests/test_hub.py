@@ -139,6 +139,7 @@ def test_hub_config_spawns_voila_pages_with_the_group_roles(monkeypatch):
     # and Hehu's Voila template, with nothing fetched from outside the server.
     assert c.Spawner.environment == {"HEHU_TILES": "osm", "JUPYTER_PATH": str(JUPYTER_DATA)}
     assert TEMPLATE_OPTION in c.Spawner.args
+    assert "--ServerApp.kernel_manager_class=hehu.serve.kernels.PageKernelManager" in c.Spawner.args
     assert set(c.JupyterHub.load_groups) == {f"hehu-{r}" for r in hub.ROLE_ORDER}
     assert c.Authenticator.manage_groups is False
     assert c.Authenticator.allow_all is False

@@ -39,13 +39,19 @@ def gazetteer_db(tmp_path) -> str:
     return url
 
 
-def serve(db: str, port: int, role: str, home, log) -> subprocess.Popen:
+def serve(db: str, port: int, role: str, home, log, *extra: str, **env) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "hehu.cli.main", "serve", "--db", db, "--port", str(port),
-         "--role", role, "--no-preheat", "--warm-every", "0"],
+         "--role", role, "--no-preheat", "--warm-every", "0", *extra],
         stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "HEHU_HOME": str(home)},
+        env={**os.environ, "HEHU_HOME": str(home), **env},
     )  # fmt: skip
+
+
+def kernels_of(server: subprocess.Popen) -> list[psutil.Process]:
+    """The kernels of the Voila a `hehu serve` started."""
+    voila = [p for p in psutil.Process(server.pid).children() if "voila" in " ".join(p.cmdline())]
+    return [k for k in voila[0].children(recursive=True) if "ipykernel" in " ".join(k.cmdline())]
 
 
 def get(url: str, host: str | None = None) -> tuple[int, str]:
@@ -158,3 +164,25 @@ def test_a_foreign_host_or_origin_is_refused_without_a_token(voila_server, gazet
     assert "403" in asyncio.run(
         open_channels(f"http://evil.example:{port}", f"evil.example:{port}")
     )
+
+
+def test_a_page_no_browser_opened_gives_its_kernel_back_within_minutes(gazetteer_db, tmp_path):
+    port, log_path = free_port(), tmp_path / "serve.log"
+    server = serve(
+        gazetteer_db, port, "deputy", tmp_path / "home", log_path.open("wb"),
+        "--cull-idle", "30", HEHU_NEVER_OPENED_SECONDS="5",
+    )  # fmt: skip
+    try:
+        wait_until_answering(port, server, log_path)
+        # a script, a link preview, a crawler: the page is fetched, no browser runs it
+        for _ in range(3):
+            assert get(f"http://127.0.0.1:{port}/voila/render/audit.ipynb")[0] == 200
+        assert len(kernels_of(server)) == 3
+        deadline = time.monotonic() + 60  # 5 s unopened, checked every 10 s
+        while kernels_of(server) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert kernels_of(server) == [], log_path.read_text(errors="replace")[-2000:]
+        assert "no browser opened its page" in log_path.read_text(errors="replace")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)

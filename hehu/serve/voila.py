@@ -30,6 +30,10 @@ def voila_environment(env: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+# Kernels of pages no browser opened are given back within minutes (hehu/serve/kernels.py).
+KERNEL_MANAGER_OPTION = (
+    "--VoilaConfiguration.multi_kernel_manager_class=hehu.serve.kernels.PageKernelManager"
+)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -65,5 +69,6 @@ def voila_command(notebook_dir: Path | str, port: int, ip: str) -> list[str]:
         "--Voila.port_retries=0",
         TEMPLATE_OPTION,
         XSRF_OPTION,
+        KERNEL_MANAGER_OPTION,
         *host_check_option(ip),
     ]
