@@ -3,17 +3,35 @@
 Files are read with python-calamine (several times faster), else openpyxl or xlrd; a CSV in
 UTF-8 or GBK with its delimiter sniffed. Merged cells are filled. An upload from the import page
 is checked for size and for content that matches its name before it is kept.
+
+Before any reader sees a file, `check_spreadsheet` measures what it would unpack to, because a
+reader allocates the whole rectangle from A1 to the farthest cell: a 2 KB .xlsx with one cell at
+XFD1048576 asks python-calamine for 17 billion cells and the process aborts (no exception to
+catch). A zip (.xlsx, .xlsm, .ods) is refused when it unpacks to more than MAX_UNPACKED_BYTES,
+when a part is compressed more than MAX_ZIP_RATIO times, when a sheet's farthest cell makes a
+rectangle of more than MAX_CELLS cells or MAX_COLUMNS columns, or when it declares more than
+MAX_CELLS shared strings. The farthest cell is found from the cells' own positions (the r="…" of
+each cell, streamed), not from the sheet's <dimension>, which may be missing or wrong; a cell
+without a position is refused (every spreadsheet program writes one). An .ods is parsed with
+expat to add up its repeated rows and columns. Every file is refused above MAX_FILE_BYTES.
+Each limit can be changed by an environment variable (HEHU_MAX_FILE_MB, HEHU_MAX_UNPACKED_MB,
+HEHU_MAX_ZIP_RATIO, HEHU_MAX_CELLS, HEHU_MAX_COLUMNS).
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import csv
 import datetime as dt
 import io
 import os
 import re
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers import expat
 
 from hehu.errors import HehuError
 from hehu.importing.cells import is_blank
@@ -36,6 +54,8 @@ def read_workbook(path: str | Path) -> list[RawSheet]:
     suffix = path.suffix.lower()
     if not path.exists():
         raise HehuError(f"文件不存在：{path}", f"no such file: {path}")
+    if suffix in SUPPORTED_SUFFIXES:
+        check_file_size(path.name, path.stat().st_size)
     if suffix in (".csv", ".txt"):
         return [RawSheet(path.stem, read_csv_rows(path.read_bytes()))]
     if suffix not in SUPPORTED_SUFFIXES:
@@ -43,6 +63,7 @@ def read_workbook(path: str | Path) -> list[RawSheet]:
             f"不支持的文件类型：{path.suffix}（可导入 .xlsx、.xls、.csv）",
             f"unsupported file type: {path.suffix}",
         )
+    check_spreadsheet(path, path.name)  # before a reader allocates what the file claims
     try:
         return _read_calamine(path)
     except Exception as calamine_error:  # noqa: BLE001 - any reader failure falls back
@@ -151,7 +172,405 @@ def read_csv_rows(data: bytes) -> list[list]:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
     except csv.Error:
         delimiter = ","
-    return [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [list(r) for r in reader]
+    except csv.Error as exc:  # a giant cell, or a quote never closed that swallows the rest
+        limit = csv.field_size_limit()
+        raise HehuError(
+            f"CSV 文件第 {reader.line_num} 行无法读取：有一格超过 {limit} 个字符，或引号未配对；"
+            "请用 Excel 打开检查后另存为 .xlsx 再导入",
+            f"CSV line {reader.line_num} cannot be read: a cell over {limit} characters "
+            f"or an unclosed quote ({exc})",
+        ) from None
+
+
+# ===================================================================================== limits
+
+
+def _limit(name: str, default: float) -> float:
+    """A limit from the environment variable `name` (a number), else `default`."""
+    try:
+        return float(os.environ.get(name) or default)
+    except ValueError:
+        return default
+
+
+MB = 1024 * 1024
+MAX_FILE_BYTES = int(_limit("HEHU_MAX_FILE_MB", 200) * MB)  # any register file, on disk
+MAX_UNPACKED_BYTES = int(_limit("HEHU_MAX_UNPACKED_MB", 500) * MB)  # a zip's parts, unpacked
+MAX_ZIP_RATIO = _limit("HEHU_MAX_ZIP_RATIO", 100)  # of a part over RATIO_FLOOR unpacked
+RATIO_FLOOR = MB  # small parts may compress well without harm
+MAX_CELLS = int(_limit("HEHU_MAX_CELLS", 5_000_000))  # from A1 to a sheet's farthest cell
+MAX_COLUMNS = int(_limit("HEHU_MAX_COLUMNS", 500))
+MAX_ZIP_PARTS = 10_000
+MAX_TAG_BYTES = 16 * MB  # no tag or text of a real sheet comes near (a cell holds 32,767 chars)
+_CHUNK = 4 * MB
+_SPLIT_HINT = "请删除多余的行列或拆分成几个文件后再导入"
+_RESAVE_HINT = "请用 Excel 打开后另存为 .xlsx 再导入"
+
+
+def _mb(size: float) -> str:
+    return f"{size / MB:.0f} MB" if size >= 10 * MB else f"{size / MB:.1f} MB"
+
+
+def check_file_size(name: str, size: int) -> None:
+    """Refuse a register file over MAX_FILE_BYTES."""
+    if size > MAX_FILE_BYTES:
+        raise HehuError(
+            f"文件 {name} 过大：{_mb(size)}，上限 {_mb(MAX_FILE_BYTES)}；{_SPLIT_HINT}",
+            f"{name} is too large: {_mb(size)}, limit {_mb(MAX_FILE_BYTES)}",
+        )
+
+
+def check_spreadsheet(source: str | Path | bytes, name: str) -> None:
+    """Refuse a spreadsheet that would unpack to more than the limits (see the module's doc).
+
+    `source` is a path or the file's bytes (an upload); `name` is the file name said in the
+    message. A CSV needs no check beyond its size; an .xls cannot hold more than 65,536 rows of
+    256 columns and is only held to MAX_FILE_BYTES.
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".ods"):
+        return
+    try:
+        book = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise HehuError(
+            f"无法读取文件 {name}：文件已损坏（{exc}）；{_RESAVE_HINT}",
+            f"{name} is damaged and cannot be opened ({exc})",
+        ) from None
+    with book:
+        _check_zip(book, name, ods=suffix == ".ods")
+
+
+def _refuse(name: str, zh: str, en: str, hint: str = _SPLIT_HINT) -> HehuError:
+    return HehuError(f"文件 {name} 已拒绝：{zh}；{hint}", f"{name} refused: {en}")
+
+
+def _check_zip(book: zipfile.ZipFile, name: str, *, ods: bool) -> None:
+    parts = book.infolist()
+    if len(parts) > MAX_ZIP_PARTS:
+        raise _refuse(name, f"压缩包内有 {len(parts)} 个部件", f"{len(parts)} parts in the zip")
+    declared = sum(p.file_size for p in parts)
+    if declared > MAX_UNPACKED_BYTES:
+        raise _refuse(
+            name,
+            f"解压后有 {_mb(declared)}，超过上限 {_mb(MAX_UNPACKED_BYTES)}",
+            f"unpacks to {_mb(declared)}, limit {_mb(MAX_UNPACKED_BYTES)}",
+        )
+    sheets = set() if ods else _related_parts(book)
+    unpacked = 0
+    for part in parts:
+        if part.is_dir():
+            continue
+        scan: _XlsxScan | _OdsScan | None = None
+        if ods:
+            scan = _OdsScan(name, part.filename) if part.filename == "content.xml" else None
+        elif part.filename.lower().endswith(".xml") or part.filename in sheets:
+            scan = _XlsxScan(name, part.filename)
+        size = 0
+        for chunk in _unpack(book, part, name, MAX_UNPACKED_BYTES - unpacked):
+            size += len(chunk)
+            if size > RATIO_FLOOR and size > MAX_ZIP_RATIO * max(part.compress_size, 1):
+                ratio = size / max(part.compress_size, 1)
+                raise _refuse(
+                    name,
+                    f"部件 {part.filename} 的压缩比超过 {ratio:.0f} 倍（上限 {MAX_ZIP_RATIO:.0f} 倍），"
+                    "疑似压缩炸弹",
+                    f"part {part.filename} is compressed over {ratio:.0f} times "
+                    f"(limit {MAX_ZIP_RATIO:.0f})",
+                )
+            if scan is not None:
+                scan.feed(chunk)
+        unpacked += size
+        if scan is not None:
+            scan.close()
+
+
+def _related_parts(book: zipfile.ZipFile) -> set[str]:
+    """The parts the workbook's relationships point at (its sheets, whatever they are named)."""
+    try:
+        rels = book.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return set()
+    if len(rels) > MB:
+        return set()
+    targets = re.findall(rb"""\bTarget\s*=\s*["']([^"']+)["']""", rels)
+    return {
+        t.decode(errors="replace").lstrip("/")
+        if t.startswith(b"/")
+        else "xl/" + t.decode(errors="replace")
+        for t in targets
+    }
+
+
+def _unpack(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, room: int) -> Iterator[bytes]:
+    """A part's bytes as unpacked, chunk by chunk, whatever size its header claims.
+
+    A header may understate the size: the part is read with the claim lifted and the bytes
+    actually unpacked are counted, and refused past `room`.
+    """
+    probe = copy.copy(part)
+    probe.file_size = 1 << 62  # read to the end of the compressed data, not to the claim
+    seen = 0
+    try:
+        with book.open(probe) as stream:
+            while chunk := stream.read(_CHUNK):
+                seen += len(chunk)
+                if seen > room:
+                    raise _refuse(
+                        name,
+                        f"解压后超过上限 {_mb(MAX_UNPACKED_BYTES)}",
+                        f"unpacks to more than {_mb(MAX_UNPACKED_BYTES)}",
+                    )
+                yield chunk
+    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as exc:
+        raise HehuError(
+            f"无法读取文件 {name}：文件已损坏（{part.filename}：{exc}）；{_RESAVE_HINT}",
+            f"{name} is damaged ({part.filename}: {exc})",
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - zlib.error and the like: a damaged part
+        if isinstance(exc, HehuError):
+            raise
+        raise HehuError(
+            f"无法读取文件 {name}：文件已损坏（{part.filename}）；{_RESAVE_HINT}",
+            f"{name} is damaged ({part.filename}: {exc})",
+        ) from None
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters.upper():
+        number = number * 26 + ch - 64
+    return number
+
+
+def _column_letters(number: int) -> str:
+    text = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        text = chr(65 + rest) + text
+    return text
+
+
+def _above(value: str, letters: bool = False) -> str:
+    """A regex of the numbers (or column letters, either case) greater than `value`."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if letters else "0123456789"
+
+    def span(low: str) -> str:  # the characters from `low` to the last, in either case
+        high = alphabet[-1]
+        return f"[{low}-{high}{low.lower()}-{high.lower()}]" if letters else f"[{low}-{high}]"
+
+    def same(ch: str) -> str:
+        return f"[{ch}{ch.lower()}]" if letters else ch
+
+    any_ = span(alphabet[0])
+    options = [f"{span(alphabet[0] if letters else '1')}{any_}{{{len(value)},}}"]
+    for i, ch in enumerate(value):
+        if ch != alphabet[-1]:
+            nxt = alphabet[alphabet.index(ch) + 1]
+            head = "".join(map(same, value[:i]))
+            options.append(f"{head}{span(nxt)}{any_}{{{len(value) - i - 1}}}")
+    return "|".join(options)
+
+
+# A cell's position: r="B12" (any quotes and spaces; a $ or leading zeros as a reader allows).
+# The name is matched without the space before it, so the regexes search for a literal "r".
+_ATTR = r"""r\s*=\s*["']\$?"""
+_CELL_REF = re.compile(_ATTR.encode() + rb"""([A-Za-z]+)\$?0*([0-9]+)["']""")
+# A cell tag that does not begin with its position (one pass each; rare, then checked exactly)
+_ODD_CELL_TAGS = (re.compile(rb"<c(?! r=)[\s/>]"), re.compile(rb":c(?! r=)[\s/>]"))
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?:\s[^>]*)?/?>")
+_HAS_R = re.compile(rb"\sr\s*=")
+EXACT_AFTER = 2000  # regexes remade on one part before every position is read instead
+
+
+class _XlsxScan:
+    """The farthest cell of one XML part of an .xlsx, from the positions of its cells, streamed.
+
+    The last positions of each chunk set the maximum (rows come in order); one regex matching
+    only positions beyond it then runs over the chunk at C speed, and is remade on each of the
+    rare positions it finds. Shared strings are held to MAX_CELLS by their declared count.
+    """
+
+    def __init__(self, name: str, part: str):
+        self.name, self.part = name, part
+        self.rows = self.columns = 0
+        self.tail = b""
+        self.first = True
+        self.beyond: re.Pattern | None = None
+        self.remade = 0
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.tail + chunk
+        cut = data.rfind(b">") + 1  # a position never holds ">": none is cut in two
+        if cut == 0 and len(data) > MAX_TAG_BYTES:
+            raise _refuse(
+                self.name, f"{self.part} 中有超长的标记", f"an overlong tag in {self.part}"
+            )
+        data, self.tail = data[:cut], data[cut:]
+        if self.first:
+            self.first = False
+            self._declared(data[:4096])
+        self._positions_have_cells(data)
+        if self.remade > EXACT_AFTER:  # positions out of order on purpose: read them all
+            self._reach_all(data)
+            return
+        self._reach_all(data[-4096:])  # rows come in order: the last are the farthest
+        position = 0
+        while match := self._beyond().search(data, position):
+            self._reach_all(match[0])
+            position = match.end()
+
+    def _reach_all(self, data: bytes) -> None:
+        for letters, row in _CELL_REF.findall(data):
+            self._reach(int(row), _column_number(letters))
+
+    def close(self) -> None:
+        self.feed(b">")
+
+    def _declared(self, head: bytes) -> None:
+        """Shared strings: a reader makes room for as many as the part declares."""
+        for m in re.finditer(rb"""\b(?:uniqueCount|count)\s*=\s*["']0*([0-9]{1,30})["']""", head):
+            if b"sst" in head[: m.start()] and int(m[1]) > MAX_CELLS:
+                raise _refuse(
+                    self.name,
+                    f"声明了 {int(m[1]):,} 个共享字符串，超过上限 {MAX_CELLS:,}",
+                    f"{int(m[1]):,} shared strings declared, limit {MAX_CELLS:,}",
+                )
+
+    def _positions_have_cells(self, data: bytes) -> None:
+        """Refuse a cell whose position is only implied by its place (no r="…").
+
+        Every program people use writes the position; a reader would place such cells one
+        after another, so a row of them could reach any column unseen. Cheap when every
+        cell tag starts with r=, as every common writer has it.
+        """
+        if not any(odd.search(data) for odd in _ODD_CELL_TAGS):
+            return
+        for m in _CELL_TAG.finditer(data):
+            if not _HAS_R.search(m[0]):
+                raise _refuse(
+                    self.name,
+                    f"{self.part} 中有未标明位置的单元格",
+                    f"a cell without a position in {self.part}",
+                    _RESAVE_HINT,
+                )
+
+    def _reach(self, row: int, column: int) -> None:
+        if row <= self.rows and column <= self.columns:
+            return
+        self.rows, self.columns = max(self.rows, row), max(self.columns, column)
+        self.beyond = None
+        if self.columns > MAX_COLUMNS:
+            raise _refuse(
+                self.name,
+                f"工作表用到第 {_column_letters(self.columns)} 列（{self.columns} 列），"
+                f"超过上限 {MAX_COLUMNS} 列",
+                f"a sheet reaches column {self.columns}, limit {MAX_COLUMNS}",
+            )
+        if self.rows * self.columns > MAX_CELLS:
+            raise _refuse(
+                self.name,
+                f"工作表从 A1 到 {_column_letters(self.columns)}{self.rows} 共 "
+                f"{self.rows * self.columns:,} 格，超过上限 {MAX_CELLS:,} 格",
+                f"a sheet spans {self.rows * self.columns:,} cells, limit {MAX_CELLS:,}",
+            )
+
+    def _beyond(self) -> re.Pattern:
+        """A regex of the positions beyond the farthest row or column seen so far."""
+        if self.beyond is None:
+            self.remade += 1
+            rows = _above(str(self.rows))
+            letters = (
+                _above(_column_letters(self.columns), letters=True) if self.columns else "[A-Za-z]+"
+            )
+            pattern = _ATTR + rf"""(?:(?:{letters})\$?0*[0-9]+|[A-Za-z]+\$?0*(?:{rows}))["']"""
+            self.beyond = re.compile(pattern.encode())
+        return self.beyond
+
+
+class _OdsScan:
+    """The farthest cell with something in it of an .ods content.xml, repeats added up (expat)."""
+
+    def __init__(self, name: str, part: str):
+        self.name, self.part = name, part
+        self.parser = expat.ParserCreate()
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.buffer_text = True
+        self.row = self.column = 0  # next position
+        self.row_repeat = 1
+        self.cell: tuple[int, bool] | None = None  # (repeat, has content)
+        self.row_reach = self.column_reach = 0  # within the table
+
+    def feed(self, chunk: bytes) -> None:
+        try:
+            self.parser.Parse(chunk, False)
+        except expat.ExpatError as exc:
+            raise HehuError(
+                f"无法读取文件 {self.name}：文件已损坏（{self.part}：{exc}）；{_RESAVE_HINT}",
+                f"{self.name} is damaged ({self.part}: {exc})",
+            ) from None
+
+    def close(self) -> None:
+        with contextlib.suppress(expat.ExpatError):  # the reader says what is wrong with it
+            self.parser.Parse(b"", True)
+
+    @staticmethod
+    def _repeat(attrs: dict, key: str) -> int:
+        for name, value in attrs.items():
+            if name.endswith(key):
+                try:
+                    return max(int(value), 1)
+                except ValueError:
+                    return 1
+        return 1
+
+    def _start(self, tag: str, attrs: dict) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local == "table":
+            self.row = self.row_reach = self.column_reach = 0
+        elif local == "table-row":
+            self.column, self.row_repeat = 0, self._repeat(attrs, "number-rows-repeated")
+            self.row_filled = False
+        elif local in ("table-cell", "covered-table-cell"):
+            valued = any(n.endswith(":value-type") for n in attrs)
+            self.cell = (self._repeat(attrs, "number-columns-repeated"), valued)
+        elif self.cell is not None and local == "p":
+            self.cell = (self.cell[0], True)
+
+    def _end(self, tag: str) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local in ("table-cell", "covered-table-cell") and self.cell is not None:
+            repeat, valued = self.cell
+            self.column += repeat
+            if valued:
+                self.column_reach = max(self.column_reach, self.column)
+                self.row_filled = True
+            self.cell = None
+        elif local == "table-row":
+            self.row += self.row_repeat
+            if self.row_filled:
+                self.row_reach = self.row
+                self._check()
+
+    def _check(self) -> None:
+        rows, columns = self.row_reach, self.column_reach
+        if columns > MAX_COLUMNS:
+            raise _refuse(
+                self.name,
+                f"工作表用到第 {columns} 列，超过上限 {MAX_COLUMNS} 列",
+                f"a sheet reaches column {columns}, limit {MAX_COLUMNS}",
+            )
+        if rows * columns > MAX_CELLS:
+            raise _refuse(
+                self.name,
+                f"工作表展开后有 {rows:,} 行 × {columns} 列 = {rows * columns:,} 格，"
+                f"超过上限 {MAX_CELLS:,} 格",
+                f"a sheet spans {rows * columns:,} cells, limit {MAX_CELLS:,}",
+            )
 
 
 # ===================================================================================== uploads
@@ -198,6 +617,7 @@ def check_upload(file_name: str, content: bytes) -> str:
             f"文件内容与扩展名 {suffix} 不符，已拒绝：请用 Excel 另存为正确格式后再导入",
             f"the file's content does not match its {suffix} name; refused",
         )
+    check_spreadsheet(content, name)  # what it unpacks to, before it is kept or read
     return suffix
 
 

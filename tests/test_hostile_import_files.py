@@ -1,0 +1,309 @@
+"""Spreadsheet bombs: small files that unpack to billions of cells are refused before any reader.
+
+Each bomb is written here by hand with zipfile, and imported by `python -m hehu.cli import` in a
+subprocess capped at 1.5 GB of address space and two minutes: a reader that tried to allocate
+what the file claims would abort the process (exit -6, no exception to catch). The import must
+end with exit status 2, one Chinese line on stderr naming the limit, no traceback, and the
+database as it was. The same check runs on an upload from the import page.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+from test_import_support import org_rows, snapshot, write_book
+
+from hehu.errors import HehuError
+from hehu.importing import import_file, workbook
+from hehu.records.store import open_store
+
+pytest_plugins = ["test_import_support"]  # fixtures: home, db_url, store
+REPO = Path(__file__).resolve().parents[1]
+MEMORY_CAP = 1536 * 1024 * 1024
+TIMEOUT = 120
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    "</Types>"
+)
+ROOT_RELS = (
+    f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS}">'
+    f'<Relationship Id="rId1" Type="{DOC_RELS}/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+WORKBOOK = (
+    f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{DOC_RELS}">'
+    '<sheets><sheet name="组织" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS}">'
+    f'<Relationship Id="rId1" Type="{DOC_RELS}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{DOC_RELS}/sharedStrings" Target="sharedStrings.xml"/>'
+    "</Relationships>"
+)
+EMPTY_STRINGS = (
+    f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="0" uniqueCount="0"/>'
+)
+# A real header and row, so that without the bomb cell the file would import.
+HEADER = "".join(
+    f'<row r="{r}">'
+    + "".join(
+        f'<c r="{c}{r}" t="inlineStr"><is><t>{v}</t></is></c>'
+        for c, v in zip("ABC", row, strict=True)
+    )
+    + "</row>"
+    for r, row in ((1, ("组织名称", "类型", "所在地")), (2, ("新妇联", "妇联", "高沟镇")))
+)
+
+
+def sheet_xml(rows: str, dimension: str | None = None, open_tag: str = "") -> str:
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>{open_tag or f"<worksheet xmlns={chr(34)}{MAIN}{chr(34)}>"}'
+        f"{dim}<sheetData>{HEADER}{rows}</sheetData></worksheet>"
+    )
+
+
+def write_xlsx(path: Path, sheet: str, strings: str = EMPTY_STRINGS) -> Path:
+    """A minimal valid .xlsx: content types, relationships, workbook, one sheet, shared strings."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
+        book.writestr("[Content_Types].xml", CONTENT_TYPES)
+        book.writestr("_rels/.rels", ROOT_RELS)
+        book.writestr("xl/workbook.xml", WORKBOOK)
+        book.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        book.writestr("xl/worksheets/sheet1.xml", sheet)
+        book.writestr("xl/sharedStrings.xml", strings)
+    return path
+
+
+def corner(tmp_path, dimension=True) -> Path:
+    """One cell at XFD1048576, the last cell of a sheet: 17 billion cells from A1."""
+    cell = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    return write_xlsx(
+        tmp_path / "corner.xlsx", sheet_xml(cell, "A1:XFD1048576" if dimension else None)
+    )
+
+
+def tall(tmp_path) -> Path:
+    """Eleven columns down to the last row: 11.5 million cells."""
+    cell = '<row r="1048576"><c r="K1048576"><v>1</v></c></row>'
+    return write_xlsx(tmp_path / "tall.xlsx", sheet_xml(cell))
+
+
+def disguised(tmp_path) -> Path:
+    """The corner cell written as a hostile writer may: prefix, spaces, single quotes, lower case."""
+    cell = "<x:row r='1048576'><x:c  r = 'xfd1048576'><x:v>1</x:v></x:c></x:row>"
+    xml = sheet_xml(cell, open_tag=f'<x:worksheet xmlns:x="{MAIN}" xmlns="{MAIN}">')
+    xml = xml.replace("</worksheet>", "</x:worksheet>")
+    return write_xlsx(tmp_path / "disguised.xlsx", xml)
+
+
+def unplaced(tmp_path) -> Path:
+    """16,384 cells without a position in the last row: a reader places them one after another."""
+    cells = '<row r="1048576">' + "<c><v>1</v></c>" * 16384 + "</row>"
+    return write_xlsx(tmp_path / "unplaced.xlsx", sheet_xml(cells))
+
+
+def declared_strings(tmp_path) -> Path:
+    """Shared strings declaring two billion entries (a reader makes room for them first)."""
+    strings = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}" count="2000000000" '
+        'uniqueCount="2000000000"><si><t>a</t></si></sst>'
+    )
+    return write_xlsx(tmp_path / "strings.xlsx", sheet_xml(""), strings)
+
+
+def strings_bomb(tmp_path) -> Path:
+    """A shared-strings part of half a megabyte that unpacks to 400 MB of strings."""
+    path = write_xlsx(tmp_path / "sst_bomb.xlsx", sheet_xml(""), "")
+    with zipfile.ZipFile(path) as src:
+        parts = {n: src.read(n) for n in src.namelist() if n != "xl/sharedStrings.xml"}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+        with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as out:
+            out.write(f'<?xml version="1.0"?><sst xmlns="{MAIN}">'.encode())
+            block = b"<si><t>" + b"a" * 1000 + b"</t></si>"
+            for _ in range(400_000):
+                out.write(block)
+            out.write(b"</sst>")
+    return path
+
+
+def ods_bomb(tmp_path) -> Path:
+    """An .ods whose one row, a value in 10,000 columns, is repeated 9,000 times: 90 million cells
+    (under the reader's own limit of 100 million)."""
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns}><office:body>'
+        '<office:spreadsheet><table:table table:name="组织"><table:table-row>'
+        '<table:table-cell office:value-type="string"><text:p>组织名称</text:p></table:table-cell>'
+        '</table:table-row><table:table-row table:number-rows-repeated="9000">'
+        '<table:table-cell office:value-type="float" office:value="1" '
+        'table:number-columns-repeated="10000"/></table:table-row></table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    path = tmp_path / "bomb.ods"
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        book.writestr("META-INF/manifest.xml", MANIFEST)
+        book.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return path
+
+
+MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" '
+    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+
+
+def run_capped(args: list[str], env: dict) -> tuple[int, str, int]:
+    """Run `python -m hehu.cli ARGS` under the memory cap: (exit status, stderr, peak RSS KB)."""
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hehu.cli", *args],
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=cap,
+    )
+    err: list[bytes] = []
+    reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)
+    reader.start()
+    timer = threading.Timer(TIMEOUT, proc.kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    reader.join(10)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, b"".join(err).decode(errors="replace"), usage.ru_maxrss
+
+
+@pytest.fixture
+def private_db(db_url, home, tmp_path):
+    """The fresh store with one organisation in it, readable by its owner only."""
+    os.chmod(db_url.removeprefix("sqlite:///"), 0o600)
+    store = open_store(db_url)
+    import_file(store, write_book(tmp_path / "orgs.xlsx", {"组织": org_rows()}))
+    before = snapshot(store)
+    store.engine.dispose()
+    return db_url, before
+
+
+BOMBS = {
+    "corner cell with its dimension": (corner, "工作表用到第 XFD 列（16384 列），超过上限 500 列"),
+    "corner cell, no dimension": (
+        lambda p: corner(p, dimension=False),
+        "工作表用到第 XFD 列（16384 列），超过上限 500 列",
+    ),
+    "tall": (tall, "共 11,534,336 格，超过上限 5,000,000 格"),
+    "disguised positions": (disguised, "超过上限 500 列"),
+    "cells without a position": (unplaced, "中有未标明位置的单元格"),
+    "declared shared strings": (declared_strings, "个共享字符串，超过上限 5,000,000"),
+    "shared-strings bomb": (strings_bomb, "疑似压缩炸弹"),
+    "ods repeats": (ods_bomb, "工作表用到第 10000 列，超过上限 500 列"),
+}
+
+
+@pytest.mark.parametrize("bomb", list(BOMBS))
+def test_a_spreadsheet_bomb_is_refused_in_one_line(bomb, private_db, home, tmp_path):
+    url, before = private_db
+    make, fragment = BOMBS[bomb]
+    path = make(tmp_path)
+    assert path.stat().st_size < 4 * 1024 * 1024  # small files, all of them
+    status, err, peak_kb = run_capped(["import", str(path), "--db", url], {"HEHU_HOME": str(home)})
+    lines = [line for line in err.splitlines() if line and not line.startswith("[")]
+    assert status == 2, err[-3000:]
+    assert "Traceback" not in err and "panicked" not in err
+    assert len(lines) == 1 and lines[0].startswith("错误："), lines
+    assert fragment in lines[0] and path.name in lines[0], lines[0]
+    assert peak_kb * 1024 < MEMORY_CAP / 2
+    assert snapshot(open_store(url)) == before
+
+
+def test_an_upload_bomb_is_refused_before_it_is_kept(home, tmp_path):
+    path = corner(tmp_path)
+    with pytest.raises(HehuError, match="超过上限 500 列") as caught:
+        workbook.save_upload("组织.xlsx", path.read_bytes())
+    assert "\n" not in caught.value.zh
+    assert not list((home / "imports").glob("*.xlsx"))
+
+
+def test_the_import_page_says_the_bomb_in_one_line(db_url, home, tmp_path, monkeypatch):
+    from widgets.pages.imports import ImportSession
+
+    session = ImportSession(open_store(db_url), actor="voila:staff")
+    session.set_file("组织.xlsx", corner(tmp_path).read_bytes())
+    assert session.run(dry_run=True) is None
+    assert session.status == "failed" and "超过上限 500 列" in session.error
+    assert "\n" not in session.error
+
+
+def test_a_damaged_zip_is_one_line(tmp_path):
+    path = corner(tmp_path)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"xl/worksheets/sheet1.xml") + 30
+    data[start : start + 40] = bytes(40)  # the sheet's deflated bytes broken
+    with pytest.raises(HehuError, match="无法读取文件") as caught:
+        workbook.check_spreadsheet(bytes(data), "坏.xlsx")
+    assert "\n" not in caught.value.zh
+
+
+def test_a_real_register_passes_the_check(tmp_path):
+    rows = [["组织名称", "类型", "层级", "所在地"]]
+    rows += [[f"妇联{i}", "妇联", "村级", "高沟镇"] for i in range(3000)]
+    path = write_book(tmp_path / "real.xlsx", {"组织": rows})
+    workbook.check_spreadsheet(path, path.name)  # no exception
+    workbook.check_spreadsheet(path.read_bytes(), path.name)
+
+
+def test_a_giant_csv_cell_is_one_line(tmp_path):
+    path = tmp_path / "巨.csv"
+    path.write_text("组织名称,类型\n" + "x" * (1 << 20) + ",妇联\n", encoding="utf-8")
+    with pytest.raises(HehuError, match="CSV 文件第 2 行无法读取") as caught:
+        workbook.read_workbook(path)
+    assert "\n" not in caught.value.zh
+
+
+def test_an_unclosed_quote_is_one_line(tmp_path):
+    path = tmp_path / "引号.csv"
+    path.write_text('组织名称,类型\n"妇联,妇联\n' + "其他,协会\n" * 30000, encoding="utf-8")
+    with pytest.raises(HehuError, match="引号未配对"):
+        workbook.read_workbook(path)
+
+
+def test_limits_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HEHU_MAX_CELLS", "1000")
+    assert workbook._limit("HEHU_MAX_CELLS", 5) == 1000
+    monkeypatch.setenv("HEHU_MAX_CELLS", "lots")
+    assert workbook._limit("HEHU_MAX_CELLS", 5) == 5
