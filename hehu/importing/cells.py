@@ -23,6 +23,21 @@ EMPTY_MARKERS = frozenset(
 )
 _LONGEST_EMPTY_MARKER = max(map(len, EMPTY_MARKERS))
 _WS = re.compile(r"\s+")
+# What nobody types into a register and no spreadsheet can hold: control characters (but tab
+# and line breaks), zero-width and direction marks, lone surrogates. Copied from other systems
+# they are invisible; left in, a name breaks the Excel export and a template.
+CONTROL_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\ufff9-\ufffb\ufffe\uffff\ud800-\udfff]"
+)
+# The largest whole number a register may give: no count of a county comes near, and a larger
+# one is a slip (a phone or ID number in the wrong column) that the store could not hold.
+MAX_WHOLE_NUMBER = 10**9
+
+
+def strip_controls(text: str) -> str:
+    """The text without the invisible characters of `CONTROL_CHARS`."""
+    return CONTROL_CHARS.sub("", text)
 
 
 def fold(text: str) -> str:
@@ -156,6 +171,8 @@ def parse_number(value) -> float:
 def parse_int(value) -> int:
     """A whole number from a cell (see `parse_number`); 12.0 is 12, 12.5 is an error."""
     number = parse_number(value)
+    if abs(number) > MAX_WHOLE_NUMBER:
+        raise ValueError(f"数值过大（超过 {MAX_WHOLE_NUMBER:,}），请核对")
     if not float(number).is_integer():
         raise ValueError(f"“{value}”应为整数")
     return int(number)

@@ -21,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from hehu.importing.cells import CONTROL_CHARS, MAX_WHOLE_NUMBER, strip_controls
 from hehu.importing.kinds import KIND_SPECS, Field, KindSpec
 from hehu.importing.resolve import place_choices
 from hehu.records.gazetteer import read_gazetteer
@@ -58,8 +59,14 @@ def _plain(value):
 
 
 def set_safe_value(cell, value) -> None:
-    """Put a value in an openpyxl cell; text that looks like a formula stays text (quote prefix)."""
+    """Put a value in an openpyxl cell; text that looks like a formula stays text (quote prefix).
+
+    Control characters are dropped: no spreadsheet can hold them, and one in a stored name
+    would otherwise stop the whole export.
+    """
     value = _plain(value)
+    if isinstance(value, str) and CONTROL_CHARS.search(value):
+        value = strip_controls(value)
     cell.value = value
     if needs_escape(value):
         cell.data_type = "s"  # openpyxl would otherwise write it as a formula
@@ -123,7 +130,8 @@ def export_frame(frame: pd.DataFrame, path: str | Path, sheet: str = "数据") -
 
 
 def sheet_title(name: str) -> str:
-    """An Excel-legal sheet title (31 characters, none of []:*?/\\)."""
+    """An Excel-legal sheet title (31 characters, none of []:*?/\\ nor control characters)."""
+    name = strip_controls(str(name))
     for ch in "[]:*?/\\":
         name = name.replace(ch, "_")
     return name[:31] or "Sheet"
@@ -218,7 +226,7 @@ def _write_column(data, col: int, field: Field, choice_range, places, orgs) -> N
         for row in range(2, TEMPLATE_ROWS + 2):
             data.cell(row=row, column=col).number_format = "yyyy-mm-dd"
     elif field.parse in ("int", "year"):
-        low, high = (1900, 2100) if field.parse == "year" else (0, 10**9)
+        low, high = (1900, 2100) if field.parse == "year" else (0, MAX_WHOLE_NUMBER)
         validation = DataValidation(
             type="whole", operator="between", formula1=str(low), formula2=str(high)
         )

@@ -29,12 +29,12 @@ import os
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
 from hehu.errors import HehuError
-from hehu.importing.cells import is_blank
+from hehu.importing.cells import CONTROL_CHARS, is_blank, strip_controls
 from hehu.records.store import hehu_home
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt")
@@ -42,14 +42,38 @@ SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt")
 
 @dataclass
 class RawSheet:
-    """A sheet as read: cell values by row, index 0 being Excel's row 1."""
+    """A sheet as read: cell values by row, index 0 being Excel's row 1.
+
+    `cleaned` lists the (row, column) indexes of the cells whose invisible control characters
+    were dropped (`cells.CONTROL_CHARS`), so the import can say where.
+    """
 
     name: str
     rows: list[list]
+    cleaned: list[tuple[int, int]] = field(default_factory=list)
 
 
 def read_workbook(path: str | Path) -> list[RawSheet]:
-    """Every sheet of an .xlsx/.xls/.ods file (python-calamine, else openpyxl/xlrd) or a CSV."""
+    """Every sheet of an .xlsx/.xls/.ods file (python-calamine, else openpyxl/xlrd) or a CSV,
+    control characters dropped from its text (see `RawSheet.cleaned`)."""
+    return [_without_controls(sheet) for sheet in _read_any(path)]
+
+
+def _without_controls(sheet: RawSheet) -> RawSheet:
+    """Drop control characters from every text cell (one search over the whole sheet first)."""
+    sheet.name = strip_controls(str(sheet.name))
+    text = "\n".join(v for row in sheet.rows for v in row if type(v) is str)
+    if not CONTROL_CHARS.search(text):
+        return sheet
+    for r, row in enumerate(sheet.rows):
+        for c, value in enumerate(row):
+            if type(value) is str and CONTROL_CHARS.search(value):
+                row[c] = strip_controls(value)
+                sheet.cleaned.append((r, c))
+    return sheet
+
+
+def _read_any(path: str | Path) -> list[RawSheet]:
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
