@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from hehu.clock import local_now, local_today
 from hehu.errors import HehuError
 from hehu.i18n import audit_what
@@ -43,12 +45,21 @@ from hehu.importing.headers import (
     is_complete,
     normalise_header,
 )
-from hehu.importing.kinds import KIND_ORDER, KIND_SPECS, Field, KindSpec, derive_id, resolve_kind
+from hehu.importing.kinds import (
+    CODE_PREFIXES,
+    KIND_ORDER,
+    KIND_SPECS,
+    Field,
+    KindSpec,
+    derive_id,
+    resolve_kind,
+)
 from hehu.importing.report import ImportReport, RowError, SheetResult, write_report_files
 from hehu.importing.resolve import Catalog
 from hehu.importing.rows import RowFailed, builder_for
 from hehu.importing.workbook import RawSheet, read_workbook
 from hehu.records import pseudonym, vocab
+from hehu.records.pseudonym import personal_numbers
 from hehu.records.schema import RECORD_TABLES
 from hehu.records.store import Store
 
@@ -57,6 +68,10 @@ Progress = Callable[[float, str], None]
 PROGRESS_EVERY = 2000
 # Test hook: seconds to sleep inside the write transaction (interrupted-import test).
 PAUSE_ENV = "HEHU_TEST_PAUSE_IN_TRANSACTION"
+
+# Why a cell holding an ID-card or mobile number outside its columns is refused (never echoed).
+PERSONAL_IN_TEXT = "含身份证号/手机号，请删除后再导入"
+CONTROLS_DROPPED = "已删除不可见的控制字符，请核对"
 
 # Parsers whose results depend only on the cell (not on a town column or on rows before), over
 # values that repeat down a register (dates, categories, statuses) and are not personal data.
@@ -135,20 +150,36 @@ class Importer:
         if report.rejected and self.strict:
             report.strict_refused = True
             report.notices.append("严格模式：存在被拒绝的行，未写入任何数据")
-        failure: HehuError | None = None
+        records = None
         if not self.dry_run and not report.strict_refused:
+            records = self._changed_records()
+            # What the transaction will write, said in the report written before it.
+            report.written = {k: len(v) for k, v in records.items() if v}
+            report.committed = True
+        report.finished = local_now()
+        self.progress(0.88, "生成导入报告")
+        folder = Path(report_dir) if report_dir else path.parent
+        # The report is written BEFORE the commit: a report that cannot be written stops the
+        # import with nothing written, never after the rows went in (the user would be told
+        # the import failed when it had not).
+        try:
+            write_report_files(report, folder, path.stem)
+        except Exception as exc:  # noqa: BLE001 - a full disk, a folder not writable, …
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise HehuError(
+                f"无法写入导入报告（{_one_line(reason)}），未写入任何数据",
+                f"cannot write the import report ({_one_line(exc)}); nothing was written",
+            ) from None
+        if records is not None:
             self.progress(0.9, "写入数据库")
             try:
-                self._write(report, path.name)
+                self._write(report, path.name, records)
             except HehuError as exc:  # the transaction rolled back: say so in the report too
-                failure = exc
+                report.written, report.committed = {}, False
                 report.notices.append(f"写入失败，未写入任何数据：{exc.zh}")
-        report.finished = local_now()
-        self.progress(0.97, "生成导入报告")
-        write_report_files(report, Path(report_dir) if report_dir else path.parent, path.stem)
+                _rewrite_report(report, folder, path.stem)
+                raise
         self.progress(1.0, "完成")
-        if failure is not None:
-            raise failure
         return report
 
     # -- sheets ------------------------------------------------------------------------------
@@ -221,6 +252,10 @@ class Importer:
         header_norm = [normalise_header(h) for h in header]
         header_words = set(header_norm) - {""}
         used_columns = sorted({i for idx in columns.values() for i in idx})
+        cleaned: dict[int, list[str]] = {}  # row index -> columns whose control chars went
+        for r, c in raw.cleaned:
+            if r > header_row and c in mapping:
+                cleaned.setdefault(r, []).append(header_label(header[c]))
         labels = {key: header_label(header[idx[0]]) for key, idx in columns.items()}
         for index in range(header_row + 1, len(raw.rows)):
             done[0] += 1
@@ -233,7 +268,9 @@ class Importer:
                 continue
             first = next((t for t in map(cell_text, cells) if t is not None), "")
             if first.startswith(FOOTER_MARKERS):
-                result.skipped.append((index + 1, f"合计或落款行：{first[:12]}"))
+                # The marker only: a signature line goes on with a name and a phone number.
+                marker = next(m for m in FOOTER_MARKERS if first.startswith(m))
+                result.skipped.append((index + 1, f"合计或落款行：{marker.rstrip('：:')}"))
                 continue
             # A header repeated down the sheet (registers pasted page by page); cheap test first.
             if (
@@ -266,6 +303,10 @@ class Importer:
                 report.warnings += [
                     RowError(raw.name, index + 1, col, why)
                     for col, why in self._future_dates(spec, values, labels)
+                ]
+                report.warnings += [
+                    RowError(raw.name, index + 1, col, CONTROLS_DROPPED)
+                    for col in cleaned.get(index, ())
                 ]
 
     # -- rows --------------------------------------------------------------------------------
@@ -344,6 +385,13 @@ class Importer:
 
     def _parse_cell(self, f: Field, value, town):
         kind = f.parse
+        if not f.personal and personal_numbers(cell_text(value) or ""):
+            # An ID-card or mobile number outside the name and ID columns: a code becomes a
+            # keyed pseudonym (as the ID column does), anything else is refused, never echoed.
+            prefix = CODE_PREFIXES.get(f.key)
+            if kind == "text" and prefix:
+                return pseudonym.code_pseudonym(prefix, cell_text(value), self.key())
+            raise ValueError(PERSONAL_IN_TEXT)
         if kind in ("text", "town"):
             return cell_text(value)
         if kind == "name":
@@ -497,8 +545,7 @@ class Importer:
                 out[kind] = changed
         return out
 
-    def _write(self, report: ImportReport, file_name: str) -> None:
-        records = self._changed_records()
+    def _write(self, report: ImportReport, file_name: str, records: dict) -> None:
         places = sorted(
             {r["place_code"] for rows in records.values() for r in rows if r.get("place_code")}
         )
@@ -516,18 +563,44 @@ class Importer:
         pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
         if pause and records:
             records = _pause_inside_transaction(records, pause)
-        written = self.store.write(
-            records,
-            meta_values=meta_values,
-            audit={
-                "action": "import",
-                "what": what,
-                "places": ";".join(places),
-                "actor": self.actor,
-            },
-        )
+        try:
+            written = self.store.write(
+                records,
+                meta_values=meta_values,
+                audit={
+                    "action": "import",
+                    "what": what,
+                    "places": ";".join(places),
+                    "actor": self.actor,
+                },
+            )
+        except HehuError:
+            raise
+        except (SQLAlchemyError, OverflowError, ValueError, TypeError) as exc:
+            # Rolled back: a database that stayed locked, a value the driver cannot take.
+            raise HehuError(
+                f"写入数据库失败，未写入任何数据：{_one_line(getattr(exc, 'orig', None) or exc)}",
+                f"writing to the database failed, nothing was written: {_one_line(exc)}",
+            ) from exc
         report.written = {k: v for k, v in written.items() if v}
         report.committed = True
+
+
+def _one_line(reason) -> str:
+    """The first line of an exception's text (a driver's message may run to a traceback)."""
+    lines = str(reason).strip().splitlines()
+    return lines[0][:200] if lines else type(reason).__name__
+
+
+def _rewrite_report(report: ImportReport, folder: Path, stem: str) -> None:
+    """After a failed write, the report says so; if even that fails, no report says otherwise."""
+    try:
+        write_report_files(report, folder, stem)
+    except Exception:  # noqa: BLE001 - the write's own error is the one to tell
+        for stale in (report.report_path, report.quarantine_path):
+            if stale is not None:
+                stale.unlink(missing_ok=True)
+        report.report_path = report.quarantine_path = None
 
 
 def _pause_inside_transaction(records: dict[str, list[dict]], seconds: float):

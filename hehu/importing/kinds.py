@@ -586,6 +586,14 @@ KIND_SPECS: dict[str, KindSpec] = {
     )
 }
 KIND_ORDER = list(RECORD_TABLES)  # dependency order: a kind only points at kinds before it
+# The code columns (a record's ID, or a reference to one) and the prefix of their IDs. A code
+# that holds an ID-card or mobile number is stored as a keyed pseudonym with this prefix, the
+# same wherever the code is written, so that references still find their record.
+CODE_PREFIXES: dict[str, str] = {
+    "person_id": "P",
+    "household_id": "H",
+    **{spec.id_field: spec.id_prefix for spec in KIND_SPECS.values() if spec.id_field},
+}
 
 
 def resolve_kind(text: str) -> str:
