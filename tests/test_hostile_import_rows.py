@@ -168,8 +168,8 @@ def test_control_characters_are_dropped_said_and_never_reach_an_export(store, tm
     assert report.accepted == 2
     assert sorted(store.read("org")["name"]) == sorted(["帼彤之家", "高沟镇妇联[0m"])
     assert [(w.row, w.column, w.reason) for w in report.warnings] == [
-        (2, "组织名称", "已删除不可见的控制字符，请核对"),
-        (3, "组织名称", "已删除不可见的控制字符，请核对"),
+        (2, "组织名称", "已删除不可见的控制字符"),
+        (3, "组织名称", "已删除不可见的控制字符"),
     ]
     # The template lists the organisations; an export writes what is stored.
     write_template("course", tmp_path / "课程模板.xlsx", store)

@@ -3,6 +3,18 @@
 Names and ID-card numbers become pseudonymous IDs (`hehu.records.pseudonym`) and are dropped; every
 valid row is written in ONE transaction (or nothing, for a dry run or a strict import with
 rejected rows). `import_file` is the entry point.
+
+Personal data outside the name and ID columns: every other cell is searched for an ID-card
+number (valid check character and date of birth) or a mainland mobile number
+(`pseudonym.personal_numbers`). In a code column (`kinds.CODE_PREFIXES`: 对象编号, 家庭编号,
+课程编号, …) the code is pseudonymised, as the ID column is: a keyed hash stands for it, the
+same in every import, so that rows pointing at it still find their record and the number is
+never stored. In any other column (主题, 场所, a count, a category, a place) the row is
+refused, with its row and column and the reason PERSONAL_IN_TEXT, never the cell itself.
+Control characters were dropped as the file was read; an accepted row says where.
+
+The report files are written before the transaction: a report that cannot be written stops
+the import with nothing written, and a failed transaction rewrites the report to say so.
 """
 
 from __future__ import annotations
@@ -71,7 +83,7 @@ PAUSE_ENV = "HEHU_TEST_PAUSE_IN_TRANSACTION"
 
 # Why a cell holding an ID-card or mobile number outside its columns is refused (never echoed).
 PERSONAL_IN_TEXT = "含身份证号/手机号，请删除后再导入"
-CONTROLS_DROPPED = "已删除不可见的控制字符，请核对"
+CONTROLS_DROPPED = "已删除不可见的控制字符"
 
 # Parsers whose results depend only on the cell (not on a town column or on rows before), over
 # values that repeat down a register (dates, categories, statuses) and are not personal data.
