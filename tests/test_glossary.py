@@ -183,13 +183,13 @@ def chinese_left(text: str, allowed: tuple[str, str]) -> list[str]:
 
 
 def test_an_english_pack_and_word_briefing_show_no_chinese_but_names(
-    demo_url, demo_records, allowed
+    demo_db_copy, demo_records, allowed
 ):
     from hehu.figures.metrics import Period
     from hehu.records.store import open_store
     from hehu.render.packs import make_pack
 
-    store = open_store(demo_url, create=False)
+    store = open_store(demo_db_copy, create=False)  # a pack writes to the audit log
     codes = ["320826000000", "320826101000"]
     pack = make_pack(store, demo_records, codes, Period.year(2022), "html", "en")
     assert chinese_left(unescape(TAG.sub(" ", pack.decode("utf-8"))), allowed) == []

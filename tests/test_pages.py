@@ -148,7 +148,7 @@ def test_unknown_place_is_a_message_and_a_picker(demo_url):
 
 def test_a_missing_database_is_a_message_not_a_traceback(tmp_path):
     page = build_overview_page(f"sqlite:///{tmp_path / 'none.sqlite'}", params={})
-    assert "无法打开数据库" in page.children[1].value
+    assert "暂时无法读取数据" in page.children[1].value  # what to do, not where the file is
 
 
 def test_tiles_are_a_server_setting(demo_records, monkeypatch):
