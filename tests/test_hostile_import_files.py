@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import resource
+import struct
 import subprocess
 import sys
 import threading
@@ -171,6 +172,85 @@ def ods_bomb(tmp_path) -> Path:
     return path
 
 
+def biff_record(kind: int, data: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def biff_workbook(sheets: list[tuple[str, list[tuple[int, int, object]]]]) -> bytes:
+    """A BIFF8 Workbook stream: globals (BOF, code page, one BOUNDSHEET a sheet), then sheets."""
+
+    def bof(kind: int) -> bytes:
+        return biff_record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 6))
+
+    head = bof(0x0005) + biff_record(0x0042, struct.pack("<H", 1200))
+    bodies = []
+    for _, cells in sheets:
+        parts = [bof(0x0010)]
+        for row, col, value in cells:
+            if isinstance(value, str):
+                text = struct.pack("<HHHHB", row, col, 15, len(value), 1) + value.encode(
+                    "utf-16-le"
+                )
+                parts.append(biff_record(0x0204, text))  # LABEL
+            else:
+                parts.append(biff_record(0x0203, struct.pack("<HHHd", row, col, 15, value)))
+        parts.append(biff_record(0x000A))
+        bodies.append(b"".join(parts))
+    names = [name.encode("utf-16-le") for name, _ in sheets]
+    offset = len(head) + sum(12 + len(n) for n in names) + 4
+    bounds = b""
+    for (name, _), raw, body in zip(sheets, names, bodies, strict=True):
+        bounds += biff_record(0x0085, struct.pack("<IHBB", offset, 0, len(name), 1) + raw)
+        offset += len(body)
+    return head + bounds + biff_record(0x000A) + b"".join(bodies)
+
+
+def ole_file(stream: bytes) -> bytes:
+    """A compound document (what an .xls is) holding one stream named Workbook."""
+    sector, end, free, fat_mark, none = 512, 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+    data = stream.ljust(max(4096, -(-len(stream) // sector) * sector), b"\0")
+    n = len(data) // sector
+    n_fat = 1
+    while (n + 1 + n_fat) > 128 * n_fat:
+        n_fat += 1
+    fat = [i + 1 for i in range(n - 1)] + [end, end] + [fat_mark] * n_fat
+    fat += [free] * (128 * n_fat - len(fat))
+
+    def entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+        raw = (name + "\0").encode("utf-16-le") if name else b""
+        return (
+            raw.ljust(64, b"\0")
+            + struct.pack("<HBBIII", len(raw), kind, 1 if kind else 0, none, none, child)
+            + bytes(20 + 16)
+            + struct.pack("<III", start, size, 0)
+        )
+
+    directory = entry("Root Entry", 5, 1, end, 0) + entry("Workbook", 2, none, 0, len(data))
+    directory += entry("", 0, none, 0, 0) * 2
+    difat = list(range(n + 1, n + 1 + n_fat)) + [free] * (109 - n_fat)
+    header = (
+        bytes.fromhex("D0CF11E0A1B11AE1")
+        + bytes(16)
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + bytes(6)
+        + struct.pack("<IIIIIIIII", 0, n_fat, n, 0, 4096, end, 0, end, 0)
+        + struct.pack("<109I", *difat)
+    )
+    return header + data + directory + struct.pack(f"<{len(fat)}I", *fat)
+
+
+XLS_HEADER = [(0, 0, "组织名称"), (0, 1, "类型"), (0, 2, "所在地")]
+XLS_HEADER += [(1, 0, "新妇联"), (1, 1, "妇联"), (1, 2, "高沟镇")]
+
+
+def xls_bomb(tmp_path) -> Path:
+    """Twelve sheets, each with a cell at IV65536, the last cell of an .xls: 5 KB."""
+    sheets = [(f"组织{i}", [*XLS_HEADER, (65535, 255, 1.0)]) for i in range(12)]
+    path = tmp_path / "bomb.xls"
+    path.write_bytes(ole_file(biff_workbook(sheets)))
+    return path
+
+
 MANIFEST = (
     '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
     'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
@@ -232,6 +312,7 @@ BOMBS = {
     "declared shared strings": (declared_strings, "个共享字符串，超过上限 5,000,000"),
     "shared-strings bomb": (strings_bomb, "疑似压缩炸弹"),
     "ods repeats": (ods_bomb, "工作表用到第 10000 列，超过上限 500 列"),
+    "xls corner cells": (xls_bomb, "共 16,777,216 格，超过上限 5,000,000 格"),
 }
 
 
@@ -285,6 +366,16 @@ def test_a_real_register_passes_the_check(tmp_path):
     path = write_book(tmp_path / "real.xlsx", {"组织": rows})
     workbook.check_spreadsheet(path, path.name)  # no exception
     workbook.check_spreadsheet(path.read_bytes(), path.name)
+
+
+def test_a_real_xls_passes_the_check_and_reads(tmp_path):
+    path = tmp_path / "组织.xls"
+    path.write_bytes(ole_file(biff_workbook([("组织", XLS_HEADER)])))
+    workbook.check_spreadsheet(path, path.name)
+    assert workbook.read_workbook(path)[0].rows == [
+        ["组织名称", "类型", "所在地"],
+        ["新妇联", "妇联", "高沟镇"],
+    ]
 
 
 def test_a_giant_csv_cell_is_one_line(tmp_path):

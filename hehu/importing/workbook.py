@@ -13,7 +13,8 @@ rectangle of more than MAX_CELLS cells or MAX_COLUMNS columns, or when it declar
 MAX_CELLS shared strings. The farthest cell is found from the cells' own positions (the r="…" of
 each cell, streamed), not from the sheet's <dimension>, which may be missing or wrong; a cell
 without a position is refused (every spreadsheet program writes one). An .ods is parsed with
-expat to add up its repeated rows and columns. Every file is refused above MAX_FILE_BYTES.
+expat to add up its repeated rows and columns; the records of an .xls are walked for the
+farthest cell of each sheet. Every file is refused above MAX_FILE_BYTES.
 Each limit can be changed by an environment variable (HEHU_MAX_FILE_MB, HEHU_MAX_UNPACKED_MB,
 HEHU_MAX_ZIP_RATIO, HEHU_MAX_CELLS, HEHU_MAX_COLUMNS).
 """
@@ -27,6 +28,7 @@ import datetime as dt
 import io
 import os
 import re
+import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -251,10 +253,12 @@ def check_spreadsheet(source: str | Path | bytes, name: str) -> None:
     """Refuse a spreadsheet that would unpack to more than the limits (see the module's doc).
 
     `source` is a path or the file's bytes (an upload); `name` is the file name said in the
-    message. A CSV needs no check beyond its size; an .xls cannot hold more than 65,536 rows of
-    256 columns and is only held to MAX_FILE_BYTES.
+    message. A CSV needs no check beyond its size.
     """
     suffix = Path(name).suffix.lower()
+    if suffix == ".xls":
+        _check_xls(source if isinstance(source, bytes) else Path(source).read_bytes(), name)
+        return
     if suffix not in (".xlsx", ".xlsm", ".ods"):
         return
     try:
@@ -310,6 +314,57 @@ def _check_zip(book: zipfile.ZipFile, name: str, *, ods: bool) -> None:
         unpacked += size
         if scan is not None:
             scan.close()
+
+
+# BIFF records of an .xls that place a cell: (row, column) are their first two 16-bit words;
+# MULRK and MULBLANK place a run of cells ending at the column in their last word.
+_XLS_CELLS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E})
+_XLS_RUNS = frozenset({0x00BD, 0x00BE})
+_XLS_BOF, _XLS_EOF = 0x0809, 0x000A
+
+
+def _check_xls(data: bytes, name: str) -> None:
+    """Refuse an .xls whose sheets reach more than MAX_CELLS from A1 (a cell at row 65,536,
+    column 256 is 16.7 million cells, a dozen such sheets are more than a reader can hold).
+
+    The records of the Workbook stream are walked (xlrd's compound-document reader finds it);
+    a file that cannot be walked is left to the readers, which say what is wrong with it.
+    """
+    from xlrd import compdoc
+
+    try:
+        doc = compdoc.CompDoc(data, logfile=io.StringIO())
+        mem, base, size = doc.locate_named_stream("Workbook")
+        if mem is None:
+            mem, base, size = doc.locate_named_stream("Book")
+    except Exception:  # noqa: BLE001 - not for this check to say
+        return
+    if mem is None:
+        return
+    unpack = struct.Struct("<HH").unpack_from
+    position, end = base, base + size
+    rows = columns = sheet = 0
+    while position + 4 <= end:
+        kind, length = unpack(mem, position)
+        body = position + 4
+        if kind in _XLS_CELLS and length >= 4:
+            row, column = unpack(mem, body)
+            rows, columns = max(rows, row + 1), max(columns, column + 1)
+        elif kind in _XLS_RUNS and length >= 6:
+            row, _ = unpack(mem, body)
+            (last,) = struct.unpack_from("<H", mem, body + length - 2)
+            rows, columns = max(rows, row + 1), max(columns, last + 1)
+        elif kind == _XLS_BOF:
+            sheet += 1
+            rows = columns = 0
+        elif kind == _XLS_EOF and rows * columns > MAX_CELLS:
+            raise _refuse(
+                name,
+                f"第 {sheet - 1} 个工作表从 A1 到 {_column_letters(columns)}{rows} 共 "
+                f"{rows * columns:,} 格，超过上限 {MAX_CELLS:,} 格",
+                f"sheet {sheet - 1} spans {rows * columns:,} cells, limit {MAX_CELLS:,}",
+            )
+        position = body + length
 
 
 def _related_parts(book: zipfile.ZipFile) -> set[str]:
