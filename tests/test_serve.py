@@ -71,7 +71,11 @@ def test_hehu_serve_preheated_pages_get_their_own_query(demo_db_copy, browser, t
             ("320826101000", "高沟镇"),
         ]:
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/voila/render/briefing.ipynb?place={code}")
+            # the page's content is what is waited for (60 s below), not its load event
+            page.goto(
+                f"http://127.0.0.1:{port}/voila/render/briefing.ipynb?place={code}",
+                wait_until="commit",
+            )
             place = page.locator('[data-hehu="briefing-place"]')
             place.wait_for(timeout=60000)
             assert place.inner_text() == name
