@@ -92,6 +92,8 @@ def _read_any(path: str | Path) -> list[RawSheet]:
     check_spreadsheet(path, path.name)  # before a reader allocates what the file claims
     try:
         return _read_calamine(path)
+    except HehuError:
+        raise  # the file is refused, not unreadable: another reader would do no better
     except Exception as calamine_error:  # noqa: BLE001 - any reader failure falls back
         try:
             if suffix == ".xls":
@@ -115,7 +117,7 @@ def _read_calamine(path: Path) -> list[RawSheet]:
             sheet = book.get_sheet_by_name(meta.name)
             rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
             merged = sheet.merged_cell_ranges or []
-            sheets.append(RawSheet(meta.name, _fill_merged(rows, merged)))
+            sheets.append(RawSheet(meta.name, _fill_merged(rows, merged, meta.name)))
     return sheets
 
 
@@ -132,7 +134,7 @@ def _read_openpyxl(path: Path) -> list[RawSheet]:
             ((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
             for r in sheet.merged_cells.ranges
         ]
-        sheets.append(RawSheet(sheet.title, _fill_merged(rows, merged)))
+        sheets.append(RawSheet(sheet.title, _fill_merged(rows, merged, sheet.title)))
     return sheets
 
 
@@ -156,12 +158,32 @@ def _read_xlrd(path: Path) -> list[RawSheet]:
     return sheets
 
 
-def _fill_merged(rows: list[list], merged) -> list[list]:
+def _fill_merged(rows: list[list], merged, sheet: str = "") -> list[list]:
     """Copy a merged cell's value into every cell of the merge (a village merged over its rows).
 
     Only rows that have something else in them are filled, so a merge running past the last
-    record does not invent rows.
+    record does not invent rows. Merges never overlap in a real sheet, so together they cover
+    no more cells than the sheet has; a file whose merges do (50,000 merges over the same
+    cells, a 50 KB file that took minutes) is refused before any is filled. Each row's count of
+    non-blank cells is kept, so a merge costs its own cells, not the width of every row.
     """
+    width = max(map(len, rows), default=0)
+    covered = 0
+    for (r0, c0), (r1, c1) in merged:
+        if r0 < len(rows) and c0 < width:
+            covered += (min(r1, len(rows) - 1) - r0 + 1) * (min(c1, width - 1) - c0 + 1)
+    if covered > len(rows) * width:
+        raise HehuError(
+            f"工作表“{sheet}”的合并单元格互相重叠，无法读取；请取消合并后再导入",
+            f"the merged cells of sheet {sheet} overlap; unmerge them and import again",
+        )
+    counts: dict[int, int] = {}  # row -> its non-blank cells, counted when first needed
+
+    def count(r: int) -> int:
+        if r not in counts:
+            counts[r] = sum(not is_blank(v) for v in rows[r])
+        return counts[r]
+
     for (r0, c0), (r1, c1) in merged:
         if r0 >= len(rows) or c0 >= len(rows[r0]):
             continue
@@ -170,11 +192,13 @@ def _fill_merged(rows: list[list], merged) -> list[list]:
             continue
         for r in range(r0, min(r1, len(rows) - 1) + 1):
             row = rows[r]
-            if r != r0 and all(is_blank(v) for i, v in enumerate(row) if not c0 <= i <= c1):
-                continue
-            for c in range(c0, min(c1, len(row) - 1) + 1):
+            inside = range(c0, min(c1, len(row) - 1) + 1)
+            if r != r0 and count(r) == sum(not is_blank(row[c]) for c in inside):
+                continue  # nothing else in the row: past the last record
+            for c in inside:
                 if is_blank(row[c]):
                     row[c] = value
+                    counts[r] = count(r) + 1
     return rows
 
 
