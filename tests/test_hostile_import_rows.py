@@ -254,11 +254,6 @@ def test_a_count_too_large_to_store_is_a_row_error(db_url, home, tmp_path, capsy
 # ============================================================ (e) counts of imports at once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs Store.write (hehu/records/store.py) to say what its own transaction inserted "
-    "and updated; the engine counts against what it read before the write",
-)
 def test_two_imports_at_once_count_only_what_their_own_transaction_added(db_url, home, tmp_path):
     os.chmod(db_url.removeprefix("sqlite:///"), 0o600)
     store = open_store(db_url)

@@ -558,20 +558,27 @@ class Importer:
         return out
 
     def _write(self, report: ImportReport, file_name: str, records: dict) -> None:
+        """Write the changed records and the audit entry in one transaction."""
         places = sorted(
             {r["place_code"] for rows in records.values() for r in rows if r.get("place_code")}
         )
         meta_values = {}
         if self._key is not None and not self.store.get_meta(pseudonym.KEY_CHECK_META):
             meta_values[pseudonym.KEY_CHECK_META] = pseudonym.key_check(self._key)
-        what = audit_what(
-            "import",
-            file=file_name,
-            added=report.count("added"),
-            updated=report.count("updated"),
-            unchanged=report.count("unchanged"),
-            rejected=report.rejected,
-        )
+
+        def what(written) -> str:
+            # Counted inside the write's own transaction: an import running at the same moment
+            # may have stored some of these records since this one read the store.
+            _counts_from(report, written)
+            return audit_what(
+                "import",
+                file=file_name,
+                added=report.count("added"),
+                updated=report.count("updated"),
+                unchanged=report.count("unchanged"),
+                rejected=report.rejected,
+            )
+
         pause = float(os.environ.get(PAUSE_ENV, "0") or 0)
         if pause and records:
             records = _pause_inside_transaction(records, pause)
@@ -719,6 +726,17 @@ _DATE_WORDS = {
 
 
 # ===================================================================================== entry points
+
+
+def _counts_from(report: ImportReport, written) -> None:
+    """Added and updated per kind as the write's transaction found them (Store.write's Written).
+
+    Records found unchanged before the write were not written and stay counted as unchanged.
+    """
+    for kind, rows in written.items():
+        counts = report.counts.setdefault(kind, {"added": 0, "updated": 0, "unchanged": 0})
+        counts["added"] = written.added.get(kind, 0)
+        counts["updated"] = rows - counts["added"]
 
 
 def import_file(

@@ -261,10 +261,14 @@ class Store:
         twice changes nothing. Kinds named in `replace` are emptied first, in the same
         transaction. Any broken rule rolls the whole write back.
         """
-        written: dict[str, int] = {}
+        written = Written()
         replace = set(replace)
         try:
             with self.engine.begin() as conn:
+                # First, so that this transaction holds the write lock from its start (SQLite)
+                # or the data-version row (PostgreSQL): a concurrent write waits, and what this
+                # one finds already stored below is what it will really overwrite.
+                _bump_data_version(conn)
                 for kind in reversed(list(RECORD_TABLES)):
                     if kind in replace:
                         conn.execute(RECORD_TABLES[kind].delete())
@@ -273,18 +277,21 @@ class Store:
                         continue
                     rows = [_clean_row(kind, r) for r in records[kind]]
                     if rows:
+                        stored = _count_stored(conn, RECORD_TABLES[kind], rows)
                         _upsert(conn, RECORD_TABLES[kind], rows)
+                        written.added[kind] = len(rows) - stored
                     written[kind] = len(rows)
                 for key, value in (meta_values or {}).items():
                     _upsert(conn, meta, [{"key": key, "value": str(value)}])
-                _bump_data_version(conn)
                 if audit:
+                    what = audit.get("what", "")
                     conn.execute(
                         audit_log.insert().values(
                             at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                             actor=audit.get("actor", "system"),
                             action=audit["action"],
-                            what=audit.get("what", ""),
+                            # a callable says what happened from this transaction's own counts
+                            what=what(written) if callable(what) else what,
                             places=audit.get("places", ""),
                         )
                     )
@@ -429,6 +436,33 @@ def _read_with_pandas(conn: sa.Connection, table: sa.Table) -> pd.DataFrame:
         if isinstance(column.type, sa.Date) and column.name in frame:
             frame[column.name] = pd.to_datetime(frame[column.name])
     return frame
+
+
+class Written(dict):
+    """Rows written per kind, and in `added` how many of them were new (not stored before)."""
+
+    def __init__(self):
+        super().__init__()
+        self.added: dict[str, int] = {}
+
+
+_KEY_CHUNK = 500
+
+
+def _count_stored(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> int:
+    """How many of these rows' primary keys the table already holds (inside the transaction)."""
+    keys = list(table.primary_key.columns)
+    found = 0
+    for start in range(0, len(rows), _KEY_CHUNK):
+        chunk = rows[start : start + _KEY_CHUNK]
+        if len(keys) == 1:
+            condition = keys[0].in_({r[keys[0].name] for r in chunk})
+        else:
+            condition = sa.tuple_(*keys).in_({tuple(r[k.name] for k in keys) for r in chunk})
+        found += conn.execute(
+            sa.select(sa.func.count()).select_from(table).where(condition)
+        ).scalar_one()
+    return found
 
 
 def _bump_data_version(conn: sa.Connection) -> None:
