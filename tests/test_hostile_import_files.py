@@ -66,10 +66,13 @@ HEADER = "".join(
     f'<row r="{r}">'
     + "".join(
         f'<c r="{c}{r}" t="inlineStr"><is><t>{v}</t></is></c>'
-        for c, v in zip("ABC", row, strict=True)
+        for c, v in zip("ABCD", row, strict=True)
     )
     + "</row>"
-    for r, row in ((1, ("组织名称", "类型", "所在地")), (2, ("新妇联", "妇联", "高沟镇")))
+    for r, row in (
+        (1, ("组织名称", "类型", "层级", "所在地")),
+        (2, ("新妇联", "妇联", "镇级", "高沟镇")),
+    )
 )
 
 
@@ -412,8 +415,12 @@ def test_an_unclosed_quote_is_one_line(tmp_path):
         workbook.read_workbook(path)
 
 
-def test_limits_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv("HEHU_MAX_CELLS", "1000")
-    assert workbook._limit("HEHU_MAX_CELLS", 5) == 1000
-    monkeypatch.setenv("HEHU_MAX_CELLS", "lots")
-    assert workbook._limit("HEHU_MAX_CELLS", 5) == 5
+def test_limits_come_from_the_environment(private_db, home, tmp_path):
+    url, before = private_db
+    path = write_xlsx(tmp_path / "窄.xlsx", sheet_xml(""))  # four columns
+    env = {"HEHU_HOME": str(home), "HEHU_MAX_COLUMNS": "3"}
+    status, err, _ = run_capped(["import", str(path), "--db", url], env)
+    assert status == 2 and "工作表用到第 D 列（4 列），超过上限 3 列" in err, err
+    env["HEHU_MAX_COLUMNS"] = "not a number"  # a bad setting keeps the default
+    status, err, _ = run_capped(["import", str(path), "--db", url], env)
+    assert status == 0, err
