@@ -242,6 +242,7 @@ def test_quarantine_keeps_every_rejected_row_and_reimports_once_fixed(store, tmp
     quarantine = report.quarantine_path
     assert quarantine.parent == report.report_path.parent == tmp_path
     assert stat.S_IMODE(quarantine.stat().st_mode) == 0o600  # it holds names and ID numbers
+    assert stat.S_IMODE(report.report_path.stat().st_mode) == 0o600  # it quotes cells too
     book = openpyxl.load_workbook(quarantine)
     sheet = book["高沟镇留守儿童"]
     header = [c.value for c in sheet[1]]

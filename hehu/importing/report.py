@@ -180,6 +180,8 @@ def write_report_files(report: ImportReport, folder: Path, stem: str) -> None:
         },
         report.report_path,
     )
+    # Row errors quote cells of the register: owner-only, like the quarantine file.
+    report.report_path.chmod(0o600)
     rejected = [s for s in report.sheets if s.rejected_rows]
     if not rejected:
         report.quarantine_path = None
