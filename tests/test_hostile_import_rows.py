@@ -263,9 +263,18 @@ def test_two_imports_at_once_count_only_what_their_own_transaction_added(db_url,
     rows += [["2022-05-01", "高沟镇花园村", "高沟镇妇联", f"K{i}", 10] for i in range(50)]
     path = write_book(tmp_path / "课程.xlsx", {"课程": rows})
     env = {**os.environ, "HEHU_HOME": str(home)}
-    command = [sys.executable, "-m", "hehu.cli", "import", str(path), "--db", db_url]
+
+    def command(folder: str) -> list[str]:
+        return [sys.executable, "-m", "hehu.cli", "import", str(path), "--db", db_url,
+                "--report-dir", str(tmp_path / folder)]  # fmt: skip
+
     first = subprocess.Popen(
-        command, cwd=REPO, env={**env, PAUSE_ENV: "4"}, stderr=subprocess.PIPE, text=True
+        command("first"),
+        cwd=REPO,
+        env={**env, PAUSE_ENV: "4"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     inside = threading.Event()
 
@@ -277,7 +286,7 @@ def test_two_imports_at_once_count_only_what_their_own_transaction_added(db_url,
     threading.Thread(target=watch, daemon=True).start()
     assert inside.wait(120)
     # The second import reads the store while the first is inside its transaction.
-    second = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    second = subprocess.run(command("second"), cwd=REPO, env=env, capture_output=True, text=True)
     assert first.wait(120) == 0 and second.returncode == 0, second.stderr
     audit = open_store(db_url).read("audit_log")
     added = [
@@ -286,3 +295,11 @@ def test_two_imports_at_once_count_only_what_their_own_transaction_added(db_url,
         if '"import"' in w and "课程.xlsx" in w
     ]
     assert sorted(added) == [0, 50]
+    # What each says, on the screen and in its report, is what its own transaction did.
+    said = {"first": first.stdout.read(), "second": second.stdout}
+    for folder in ("first", "second"):
+        report_file = next((tmp_path / folder).glob("课程_导入报告_*.xlsx"))
+        summary = dict(openpyxl.load_workbook(report_file)["汇总"].iter_rows(values_only=True))
+        new = summary["新增记录"]
+        assert f"新增 {new}，" in said[folder]
+        assert new == (50 if folder == "first" else 0), (folder, summary)

@@ -174,6 +174,7 @@ class Importer:
         # The report is written BEFORE the commit: a report that cannot be written stops the
         # import with nothing written, never after the rows went in (the user would be told
         # the import failed when it had not).
+        estimated = {kind: dict(counts) for kind, counts in report.counts.items()}
         try:
             write_report_files(report, folder, path.stem)
         except Exception as exc:  # noqa: BLE001 - a full disk, a folder not writable, …
@@ -191,6 +192,8 @@ class Importer:
                 report.notices.append(f"写入失败，未写入任何数据：{exc.zh}")
                 _rewrite_report(report, folder, path.stem)
                 raise
+            if report.counts != estimated:  # another import wrote some of these meanwhile
+                _recount_report(report, folder, path.stem)
         self.progress(1.0, "完成")
         return report
 
@@ -264,10 +267,7 @@ class Importer:
         header_norm = [normalise_header(h) for h in header]
         header_words = set(header_norm) - {""}
         used_columns = sorted({i for idx in columns.values() for i in idx})
-        cleaned: dict[int, list[str]] = {}  # row index -> columns whose control chars went
-        for r, c in raw.cleaned:
-            if r > header_row and c in mapping:
-                cleaned.setdefault(r, []).append(header_label(header[c]))
+        cleaned = _cleaned_columns(raw, header_row, mapping)
         labels = {key: header_label(header[idx[0]]) for key, idx in columns.items()}
         for index in range(header_row + 1, len(raw.rows)):
             done[0] += 1
@@ -605,10 +605,31 @@ class Importer:
         report.committed = True
 
 
+def _cleaned_columns(raw: RawSheet, header_row: int, mapping: dict) -> dict[int, list[str]]:
+    """Row index -> the headers of its read columns whose control characters were dropped."""
+    cleaned: dict[int, list[str]] = {}
+    for r, c in raw.cleaned:
+        if r > header_row and c in mapping:
+            cleaned.setdefault(r, []).append(header_label(raw.rows[header_row][c]))
+    return cleaned
+
+
 def _one_line(reason) -> str:
     """The first line of an exception's text (a driver's message may run to a traceback)."""
     lines = str(reason).strip().splitlines()
     return lines[0][:200] if lines else type(reason).__name__
+
+
+def _recount_report(report: ImportReport, folder: Path, stem: str) -> None:
+    """After the commit, the report says what the transaction itself added and updated; if it
+    cannot be rewritten, the import stands and the summary says the report's counts were the
+    estimate made before the write."""
+    try:
+        write_report_files(report, folder, stem)
+    except Exception:  # noqa: BLE001 - the rows are in; only the report's counts are stale
+        report.notices.append(
+            "导入报告未能更新：报告中的新增、更新数是写入前的估计，实际以本摘要为准"
+        )
 
 
 def _rewrite_report(report: ImportReport, folder: Path, stem: str) -> None:
