@@ -7,7 +7,8 @@ The modules, each importing only the ones above it:
 - `cells`: reading one cell (`parse_number`, `parse_date`, `parse_vocab`, …);
 - `kinds`: the kinds of record, their columns and synonyms (`KIND_SPECS`);
 - `headers`: finding a sheet's header row and kind (`detect_header`, `match_header`);
-- `workbook`: reading .xlsx/.xls/.ods/.csv files into rows; upload checks;
+- `workbook`: reading .xlsx/.xls/.ods/.csv files into rows (control characters dropped), after
+  checking what a file would unpack to (spreadsheet bombs refused); upload checks;
 - `resolve`: places and organisations by code or name (an unknown or ambiguous name is an
   error, never a guess);
 - `templates`: the .xlsx templates, and safe export of frames to xlsx and csv;
