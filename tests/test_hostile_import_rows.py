@@ -303,3 +303,41 @@ def test_two_imports_at_once_count_only_what_their_own_transaction_added(db_url,
         new = summary["新增记录"]
         assert f"新增 {new}，" in said[folder]
         assert new == (50 if folder == "first" else 0), (folder, summary)
+
+
+# ============================================================ (f) a full disk
+
+
+def test_a_full_disk_is_one_line_and_leaves_the_database_as_it_was(db_url, home, tmp_path):
+    # The disk fills while the import writes: the database file may not grow past its size
+    # now (RLIMIT_FSIZE; SIGXFSZ ignored, so the write fails with EFBIG as on a full disk).
+    store = open_store(db_url)
+    with_orgs(store, tmp_path)
+    before = snapshot(store)
+    store.engine.dispose()
+    rows = [["日期", "村居", "组织", "课程编号", "人次", "主题"]]
+    rows += [
+        ["2022-05-01", "高沟镇花园村", "高沟镇妇联", f"K{i}", 10, "自护" * 40] for i in range(3000)
+    ]
+    path = write_book(tmp_path / "课程.xlsx", {"课程": rows})
+    database = Path(db_url.removeprefix("sqlite:///"))
+    limit = database.stat().st_size + 64 * 1024  # room for the report file, not for 3,000 rows
+
+    def full_disk():
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "hehu.cli", "import", str(path), "--db", db_url,
+         "--report-dir", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300, preexec_fn=full_disk,
+        env={**os.environ, "HEHU_HOME": str(home)},
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("错误")]
+    assert len(errors) == 1 and "写入数据库失败，未写入任何数据" in errors[0], done.stderr[-2000:]
+    assert snapshot(open_store(db_url)) == before
