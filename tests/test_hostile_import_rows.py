@@ -104,6 +104,20 @@ def test_an_id_or_phone_typed_as_a_code_becomes_a_pseudonym_and_references_still
     assert again.count("added") == 0 and store.count("person") == 1
 
 
+def test_a_name_typed_into_a_code_beside_the_name_column_is_never_stored(store, tmp_path):
+    # A register that names its people checks every code against the name and ID number it
+    # hashes them from: a code holding the name ("张大山家") is refused, never stored.
+    with_orgs(store, tmp_path)
+    heads = [
+        ["家庭编号", "户主姓名", "户主身份证号", "村居"],
+        ["张大山家", "张大山", HEAD_ID, "高沟镇花园村"],
+    ]
+    report = import_file(store, write_book(tmp_path / "家庭.xlsx", {"家庭": heads}))
+    assert [(e.row, e.column) for e in report.errors] == [(2, "家庭编号")]
+    assert "张大山" not in " ".join(e.reason for e in report.errors)
+    assert store.count("household") == 0 and "张大山" not in stored_text(store)
+
+
 @pytest.mark.parametrize(
     ("column", "value"),
     [
