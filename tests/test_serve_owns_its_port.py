@@ -9,6 +9,7 @@ token.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import re
 import signal
@@ -30,6 +31,12 @@ from hehu.records.store import open_store
 from hehu.serve.process import pid_file
 
 START_TIMEOUT = 90
+
+
+def in_thread(coroutine):
+    """Run a coroutine to its end in a thread of its own (a browser test may own this one's loop)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture
@@ -159,8 +166,8 @@ def test_a_foreign_host_or_origin_is_refused_without_a_token(voila_server, gazet
         connection.close()
         return "open"
 
-    assert asyncio.run(open_channels(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")) == "open"
-    assert "403" in asyncio.run(open_channels("http://evil.example", f"127.0.0.1:{port}"))
+    assert in_thread(open_channels(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")) == "open"
+    assert "403" in in_thread(open_channels("http://evil.example", f"127.0.0.1:{port}"))
     assert "403" in asyncio.run(
         open_channels(f"http://evil.example:{port}", f"evil.example:{port}")
     )

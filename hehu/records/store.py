@@ -268,6 +268,11 @@ class Store:
                 # First, so that this transaction holds the write lock from its start (SQLite)
                 # or the data-version row (PostgreSQL): a concurrent write waits, and what this
                 # one finds already stored below is what it will really overwrite.
+                if conn.dialect.name == "sqlite":
+                    # A write as the first statement: a read first would pin a snapshot, and a
+                    # writer committing meanwhile would make this one fail (SQLITE_BUSY_SNAPSHOT)
+                    # instead of waiting its turn.
+                    conn.exec_driver_sql("UPDATE meta SET value = value WHERE key = 'data_version'")
                 _bump_data_version(conn)
                 for kind in reversed(list(RECORD_TABLES)):
                     if kind in replace:
