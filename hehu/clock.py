@@ -47,7 +47,7 @@ def local_time(stored_utc) -> dt.datetime:
 
 def zone_label(lang: str) -> str:
     """How the zone is named beside a time: 北京时间 for Asia/Shanghai, else the zone's name."""
+    from hehu.i18n import t  # the words live with every other interface text
+
     name = zone().key
-    if name == DEFAULT_ZONE:
-        return "北京时间" if lang == "zh" else "Beijing time"
-    return name
+    return t("beijing_time", lang) if name == DEFAULT_ZONE else name

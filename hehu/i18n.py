@@ -38,6 +38,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "layer_townships": ("镇（街道）", "towns and subdistricts"),
     "layer_regions": ("下级行政区", "places below"),
     "layer_outline": ("行政区界线", "boundary"),
+    "beijing_time": ("北京时间", "Beijing time"),
     "store_unavailable": (
         "暂时无法读取数据：数据库没有响应。请稍后刷新本页；如仍无法打开，请联系系统管理员。",
         "The records cannot be read just now: the database does not answer. Reload the page "
