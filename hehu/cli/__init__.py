@@ -13,3 +13,14 @@ def say_if_nothing_recorded(store) -> None:
 
     if not store.has_records(WORK_KINDS):
         print(f"{t('empty_work_cli')} / {t('empty_work_cli', 'en')}", file=sys.stderr)
+
+
+def ready_store(db: str | None):
+    """The store a server serves: opened (created if need be) with the gazetteer loaded."""
+    from hehu.records.gazetteer import load_gazetteer
+    from hehu.records.store import open_store
+
+    store = open_store(db)
+    if store.count("place") == 0:
+        load_gazetteer(store)
+    return store

@@ -6,12 +6,10 @@ import argparse
 import importlib
 import json
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
-from hehu.cli import say_if_nothing_recorded
+from hehu.cli import ready_store, say_if_nothing_recorded
 from hehu.disclosure import DEFAULT_ROLE, ROLES
 from hehu.errors import HehuError, shown_url
 from hehu.serve.voila import LOOPBACK
@@ -173,21 +171,12 @@ def cmd_metrics(args) -> int:
 
 def cmd_serve(args) -> int:
     from hehu.records.demo import load_demo
-    from hehu.records.store import open_store
-    from hehu.serve.process import claim_port, die_with_parent, forget_server, record_server
+    from hehu.serve.process import claim_port, require_token_off_loopback, run_server
     from hehu.serve.voila import voila_command, voila_environment
 
-    if args.ip not in LOOPBACK and not args.token:
-        raise HehuError(
-            f"在 {args.ip} 上提供服务必须设置访问口令（--token 或 HEHU_TOKEN），否则同一网络中的任何人都能查看",
-            f"serving on {args.ip} needs a token (--token or HEHU_TOKEN)",
-        )
+    require_token_off_loopback(args.ip, args.token)
     claim_port(args.ip, args.port)  # a previous server's leftovers stopped; a stranger refused
-    store = open_store(args.db)
-    if store.count("place") == 0:
-        from hehu.records.gazetteer import load_gazetteer
-
-        load_gazetteer(store)
+    store = ready_store(args.db)
     if args.demo and store.count("course") == 0 and store.count("case") == 0:
         print("首次使用：正在载入示例数据… / first use: loading demo data…", file=sys.stderr)
         load_demo(store)
@@ -220,24 +209,16 @@ def cmd_serve(args) -> int:
         f"呵护工作台已启动（角色 role：{args.role}），请在浏览器打开 / open in your browser:\n  {url}\n按 Ctrl+C 停止 / Ctrl+C to stop",
         flush=True,
     )
-    proc = subprocess.Popen(command, env=env, preexec_fn=die_with_parent)
-    record_server(args.port, proc.pid)
+    after_start = None
     if args.warm_every > 0:
         # Figures for every overview period, computed after each change in a separate process,
         # so that no user waits for them (hehu/warmer.py).
         from hehu.serve.warmer import start_warmer
 
-        start_warmer(store.url, args.warm_every)
-    # A service manager stops us with SIGTERM: pass it on so Voila shuts its kernels down too.
-    signal.signal(signal.SIGTERM, lambda _sig, _frame: proc.terminate())
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait()
-        return 0
-    finally:
-        forget_server(args.port, proc.pid)
+        def after_start():
+            start_warmer(store.url, args.warm_every)
+
+    return run_server(command, env, args.port, after_start)
 
 
 def cull_options(idle_seconds: int) -> list[str]:
@@ -267,6 +248,7 @@ COMMAND_MODULES.append("hehu.cli.claims")  # check-claims
 COMMAND_MODULES.append("hehu.cli.imports")  # template, import
 COMMAND_MODULES.append("hehu.cli.packs")  # briefing
 COMMAND_MODULES.append("hehu.cli.warm")  # warm
+COMMAND_MODULES.append("hehu.cli.lab")  # lab
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,4 +1,4 @@
-"""`hehu serve` owns its port: one server a port, stopped with everything it started.
+"""`hehu serve` and `hehu lab` own their port: one server a port, stopped with everything it started.
 
 Voila, left to itself, moves to the next free port when its own is taken, and outlives a
 `hehu serve` killed with SIGKILL (kernels and all). Then a new `hehu serve --role deputy` would
@@ -20,6 +20,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 from pathlib import Path
 
 import psutil
@@ -115,6 +116,18 @@ def die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+def require_token_off_loopback(ip: str, token: str | None) -> None:
+    """Refuse to serve on an address other machines reach without a token (one rule for both
+    `hehu serve` and `hehu lab`): anyone on the same network could open the pages otherwise."""
+    from hehu.serve.voila import LOOPBACK
+
+    if ip not in LOOPBACK and not token:
+        raise HehuError(
+            f"在 {ip} 上提供服务必须设置访问口令（--token 或 HEHU_TOKEN），否则同一网络中的任何人都能查看",
+            f"serving on {ip} needs a token (--token or HEHU_TOKEN)",
+        )
+
+
 def claim_port(ip: str, port: int) -> None:
     """Stop a previous `hehu serve` of this port; refuse if something else holds it."""
     stop_previous_server(port)
@@ -123,3 +136,22 @@ def claim_port(ip: str, port: int) -> None:
             f"端口 {port} 已被其他程序占用：请用 --port 换一个端口，或先停止占用它的程序",
             f"port {port} is in use: choose another with --port, or stop what holds it",
         )
+
+
+def run_server(command: list[str], env: dict[str, str], port: int, after_start=None) -> int:
+    """Run a server process until it ends, `hehu serve` or `hehu lab`: it dies with us, its pid
+    file lets the next start on this port clean up, and SIGTERM and Ctrl+C stop it cleanly."""
+    proc = subprocess.Popen(command, env=env, preexec_fn=die_with_parent)
+    record_server(port, proc.pid)
+    if after_start is not None:
+        after_start()
+    # A service manager stops us with SIGTERM: pass it on so the server shuts its kernels down too.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: proc.terminate())
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        return 0
+    finally:
+        forget_server(port, proc.pid)
