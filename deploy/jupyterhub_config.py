@@ -5,6 +5,11 @@ in gets their own single-user server showing the Hehu pages with Voila; their He
 the hub's groups (hehu-admin, hehu-staff, hehu-presenter, hehu-deputy; none → deputy), set by
 hehu.serve.hub.pre_spawn_hook before the server starts. No page or URL can change it.
 
+The role also decides what the server offers besides the pages (hehu.serve.hub.spawner_arguments,
+appended to c.Spawner.args below): staff and admin get JupyterLab at /user/NAME/lab as well;
+deputies and presenters get the Voila pages only (JupyterLab and the other notebook frontends
+off, Jupyter's REST API refused by hehu.serve.authorizer, no code sent to a page's kernel).
+
 Needs, in the hub's Python environment: jupyterhub, hehu (pip install -e .), which brings voila.
 Reads from the hub's environment: HEHU_DB (required: the shared PostgreSQL URL), and optionally
 HEHU_LANG (zh|en), HEHU_HOME (the shared folder holding pseudonym.key, for staff and admin only),
@@ -76,10 +81,16 @@ if not GROUPS_FROM_LOGIN:
 # Voila has no hub login of its own: standalone `voila` spawned by the hub would not check who
 # opens it. jupyterhub-singleuser does (only the owner reaches /user/NAME/), and Voila runs inside
 # it as a Jupyter server extension (enabled when voila is pip-installed) at /voila/render/….
+# JupyterLab runs in it too (also pip-installed, a Hehu dependency), but only for staff and admin:
+# pre_spawn_hook adds the options that turn it off, with the rest of Jupyter's API, for deputies
+# and presenters (hehu.serve.hub.spawner_arguments).
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.notebook_dir = NOTEBOOKS
-# Where a user lands after login: the county overview, not JupyterLab.
+# Where a user lands after login: the county overview, for every role; staff and admin reach
+# JupyterLab at /user/NAME/lab.
 c.Spawner.default_url = "/voila/render/overview.ipynb"
+# Everyone's options. pre_spawn_hook appends the role's after these, never removing one: keep
+# the role's own (jpserver_extensions, authorizer_class, allowed_message_types) out of this list.
 c.Spawner.args = [
     # No shell in the browser: a terminal would reach the database credentials directly.
     "--ServerApp.terminals_enabled=False",
@@ -111,7 +122,8 @@ if os.environ.get("HEHU_DB"):
         }
     ]
 
-# The role, database and language: set per user from the hub's groups before each start.
+# The role, database and language, and the role's server options (JupyterLab or the pages only):
+# set per user from the hub's groups before each start.
 c.Spawner.pre_spawn_hook = pre_spawn_hook
 # Server-wide map settings pass through unchanged (never the role: pre_spawn_hook owns that).
 # JUPYTER_PATH: where Voila finds Hehu's template.

@@ -10,7 +10,12 @@ import pytest
 from traitlets.config import Config
 
 from hehu.serve import hub
-from hehu.serve.hub import pre_spawn_hook, role_from_groups, spawner_environment
+from hehu.serve.hub import (
+    pre_spawn_hook,
+    role_from_groups,
+    spawner_arguments,
+    spawner_environment,
+)
 from hehu.serve.voila import JUPYTER_DATA, TEMPLATE_OPTION
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,11 +76,14 @@ def test_spawner_environment_refuses_to_start_without_the_shared_database(db_url
         spawner_environment("li", ["hehu-staff"], db_url)
 
 
-def fake_spawner(name, groups, environment=None):
+def fake_spawner(name, groups, environment=None, args=None):
     """The attributes of a JupyterHub spawner that the hook reads and writes."""
     user = SimpleNamespace(name=name, groups=[SimpleNamespace(name=g) for g in groups])
     return SimpleNamespace(
-        user=user, environment=dict(environment or {}), log=logging.getLogger("test-hub")
+        user=user,
+        environment=dict(environment or {}),
+        args=list(args or []),
+        log=logging.getLogger("test-hub"),
     )
 
 
@@ -112,6 +120,127 @@ def test_pre_spawn_hook_without_a_log_or_database(monkeypatch):
     monkeypatch.setenv("HEHU_DB", PG)
     pre_spawn_hook(spawner)
     assert spawner.environment["HEHU_ROLE"] == "deputy"
+
+
+# --------------------------------------------------------------------------- the server by role
+
+
+def server_config(args: list[str]) -> Config:
+    """The configuration jupyter_server makes of these command-line options."""
+    from jupyter_server.serverapp import ServerApp
+
+    app = ServerApp()
+    app.parse_command_line(args)
+    return app.config
+
+
+@pytest.mark.parametrize("role", ["staff", "admin"])
+def test_staff_and_admin_servers_are_the_configurations_with_jupyterlab(role):
+    # Nothing added: JupyterLab is on as installed, Jupyter's API open to its owner.
+    assert spawner_arguments(role) == []
+
+
+@pytest.mark.parametrize("role", ["deputy", "presenter", "unknown", ""])
+def test_deputies_and_presenters_get_the_pages_only(role):
+    config = server_config(spawner_arguments(role))
+    assert config.ServerApp.jpserver_extensions == {
+        "jupyterlab": False,
+        "notebook": False,
+        "nbclassic": False,
+        "jupyter_lsp": False,
+        "jupyter_server_terminals": False,
+    }
+    assert config.ServerApp.authorizer_class == "hehu.serve.authorizer.PagesOnlyAuthorizer"
+    # The widgets' messages reach the page's kernel; code does not.
+    allowed = config.MappingKernelManager.allowed_message_types
+    assert {"comm_open", "comm_msg", "comm_close", "kernel_info_request"} <= set(allowed)
+    assert not {"execute_request", "inspect_request", "complete_request"} & set(allowed)
+
+
+def test_the_pages_only_authorizer_is_a_jupyter_authorizer():
+    from jupyter_server.auth import Authorizer
+    from traitlets.utils.importstring import import_item
+
+    assert issubclass(import_item(hub.PAGES_ONLY_AUTHORIZER), Authorizer)
+
+
+def handler(method: str, path: str, **path_kwargs):
+    return SimpleNamespace(
+        request=SimpleNamespace(method=method, path=path), path_kwargs=path_kwargs
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_", "action", "resource", "allowed"),
+    [
+        # The page's own kernel: its websocket and its model, by id.
+        (handler("GET", "/api/kernels/k/channels", kernel_id="k"), "execute", "kernels", True),
+        (handler("GET", "/api/kernels/k", kernel_id="k"), "read", "kernels", True),
+        # Everything else of Jupyter's.
+        (handler("GET", "/api/kernels"), "read", "kernels", False),
+        (handler("POST", "/api/kernels"), "write", "kernels", False),
+        (handler("DELETE", "/api/kernels/k", kernel_id="k"), "write", "kernels", False),
+        (handler("POST", "/api/kernels/k/restart", kernel_id="k"), "write", "kernels", False),
+        (handler("GET", "/api/contents"), "read", "contents", False),
+        (handler("PUT", "/api/contents/a.ipynb"), "write", "contents", False),
+        (handler("GET", "/files/a.ipynb"), "read", "contents", False),
+        (handler("GET", "/api/sessions"), "read", "sessions", False),
+        (handler("GET", "/api/kernelspecs"), "read", "kernelspecs", False),
+        (handler("GET", "/api/terminals"), "read", "terminals", False),
+        (handler("GET", "/lsp/status"), "read", "lsp", False),
+        (handler("POST", "/api/shutdown"), "write", "server", False),
+        (handler("GET", "/api/status"), "read", "api", False),
+        (SimpleNamespace(), "execute", "contents", False),
+    ],
+)
+def test_pages_only_authorizer(request_, action, resource, allowed, caplog):
+    from hehu.serve.authorizer import PagesOnlyAuthorizer
+
+    authorizer = PagesOnlyAuthorizer(log=logging.getLogger("test-authorizer"))
+    user = SimpleNamespace(username="li")
+    with caplog.at_level(logging.WARNING, logger="test-authorizer"):
+        assert authorizer.is_authorized(request_, user, action, resource) is allowed
+    assert ("hehu: refused" in caplog.text) is not allowed
+
+
+def test_pre_spawn_hook_appends_the_roles_arguments_to_the_configurations(monkeypatch):
+    c = load_config(monkeypatch)
+    configured = list(c.Spawner.args)
+    monkeypatch.setenv("HEHU_DB", PG)
+    deputy = fake_spawner("li", ["hehu-deputy"], args=configured)
+    pre_spawn_hook(deputy)
+    # Every security option of the configuration stays, in its place; the role's come after.
+    assert deputy.args == configured + spawner_arguments("deputy")
+    assert "--ServerApp.terminals_enabled=False" in deputy.args
+    assert c.Spawner.args == configured  # the configuration itself is not changed
+    staff = fake_spawner("wang", ["hehu-staff"], args=configured)
+    pre_spawn_hook(staff)
+    assert staff.args == configured
+
+
+def test_pre_spawn_hook_may_run_again_on_the_same_spawner(monkeypatch):
+    # A spawner whose start failed is started again as it is: its options are not doubled (the
+    # server refuses a single-valued option given twice).
+    monkeypatch.setenv("HEHU_DB", PG)
+    spawner = fake_spawner("li", ["hehu-deputy"], args=["--ServerApp.terminals_enabled=False"])
+    pre_spawn_hook(spawner)
+    once = list(spawner.args)
+    pre_spawn_hook(spawner)
+    assert spawner.args == once
+    config = server_config(spawner.args)
+    assert config.ServerApp.terminals_enabled is False
+    assert config.ServerApp.authorizer_class == hub.PAGES_ONLY_AUTHORIZER
+    assert config.ServerApp.jpserver_extensions["jupyterlab"] is False
+
+
+def test_pre_spawn_hook_never_replaces_an_authorizer_of_the_configuration(monkeypatch):
+    monkeypatch.setenv("HEHU_DB", PG)
+    theirs = ["--ServerApp.authorizer_class=county.CountyAuthorizer"]
+    with pytest.raises(ValueError, match="county.CountyAuthorizer"):
+        pre_spawn_hook(fake_spawner("li", ["hehu-deputy"], args=theirs))
+    staff = fake_spawner("wang", ["hehu-staff"], args=theirs)
+    pre_spawn_hook(staff)  # staff add no authorizer: theirs stays, alone
+    assert staff.args == theirs
 
 
 def load_config(monkeypatch, **env) -> Config:

@@ -13,7 +13,7 @@ written next to it) and the test config changes only what a test machine cannot 
 
 Everything else is the shipped configuration: jupyterhub-singleuser with Voila inside it, the
 overview as the landing page, terminals off, and hehu.serve.hub.pre_spawn_hook setting each server's
-role from the user's groups. The hub's own environment holds HEHU_ROLE=admin on purpose: it must
+role from the user's groups, and with it JupyterLab for staff or the pages only for deputies. The hub's own environment holds HEHU_ROLE=admin on purpose: it must
 reach nobody. Hehu's database is a SQLite copy of the demo.
 
 Screenshots land in tests/artifacts/hub-*.png, the hub's log in tests/artifacts/hub.log.
@@ -353,26 +353,195 @@ def test_the_hubs_figure_warmer_service_prepares_the_overview(hub):
     assert "Starting managed service hehu-figure-warmer" in hub.log.read_text()
 
 
+def kernel_running(kernel_id: str) -> bool:
+    """Whether a kernel process with this id runs on this machine (servers run as the test's user).
+
+    Read from the processes, not from /api/kernels: a deputy's server refuses to list them.
+    """
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if f"kernel-{kernel_id}.json".encode() in cmdline.read_bytes():
+                return True
+        except OSError:  # the process ended while we looked
+            continue
+    return False
+
+
+def page_kernel(page) -> str:
+    """The id of the kernel Voila started for the page (in the page's Jupyter config)."""
+    return page.evaluate(
+        "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+    )
+
+
 def test_closing_a_page_behind_the_hub_ends_its_kernel(hub, deputy):
     """The page's own shutdown request is accepted behind the hub (the hub sets the _xsrf
     cookie at login), so a deputy's closed pages do not pile up kernels on the server."""
-    api = f"{hub}/user/{DEPUTY}/api/kernels"
-    context = deputy.context
-
-    def kernels() -> set[str]:
-        response = context.request.get(api)
-        assert response.ok, f"{response.status} {response.text()[:200]}"
-        return {k["id"] for k in response.json()}
-
-    before = kernels()
-    page = context.new_page()
+    page = deputy.context.new_page()
     page.goto(f"{hub}/user/{DEPUTY}/voila/render/overview.ipynb")
     page.frame_locator("iframe.hehu-map").locator(MARKERS).first.wait_for(timeout=LOAD_TIMEOUT)
-    opened = kernels() - before
-    assert len(opened) == 1, opened
+    kernel = page_kernel(page)
+    assert kernel_running(kernel), kernel
     page.close(run_before_unload=True)
     deadline = time.monotonic() + 60
-    while opened & kernels():
-        assert time.monotonic() < deadline, f"kernel {opened} still running:\n{hub.log_tail()}"
+    while kernel_running(kernel):
+        assert time.monotonic() < deadline, f"kernel {kernel} still running:\n{hub.log_tail()}"
         time.sleep(0.5)
     assert "403 POST" not in hub.log.read_text()
+
+
+# --------------------------------------------------------------------------- JupyterLab by role
+
+
+def xsrf_headers(page, name: str) -> dict[str, str]:
+    """The header a POST to NAME's server needs (the _xsrf cookie the hub set at login), so
+    that a refusal below is the server's decision, not a missing XSRF token."""
+    cookies = [
+        c for c in page.context.cookies() if c["name"] == "_xsrf"
+        and f"/user/{name}/".startswith(c["path"].rstrip("/") + "/")
+    ]  # fmt: skip
+    assert cookies, page.context.cookies()
+    # The most specific path is the one the browser would send first.
+    return {"X-XSRFToken": max(cookies, key=lambda c: len(c["path"]))["value"]}
+
+
+def test_a_deputy_gets_no_jupyterlab(hub, deputy, artifacts_dir):
+    for path in ("lab", "lab/tree/overview.ipynb", "tree", "notebooks/overview.ipynb"):
+        response = deputy.request.get(f"{hub}/user/{DEPUTY}/{path}")
+        assert response.status == 404, (path, response.status)
+    deputy.goto(f"{hub}/user/{DEPUTY}/lab")
+    expect(deputy.locator("body")).to_contain_text("404")
+    expect(deputy.locator(".jp-LabShell, #jupyter-config-data")).to_have_count(0)
+    deputy.screenshot(path=artifacts_dir / "hub-deputy-lab-404.png")
+
+
+def test_staff_start_a_kernel_of_their_own(hub, staff):
+    """The request refused to a deputy (test_a_deputys_server_refuses_the_jupyter_api), accepted
+    on a staff server: the deputy's 403 is the authorizer's, not a missing XSRF token."""
+    api = f"{hub}/user/{STAFF}/api/kernels"
+    response = staff.request.post(api, headers=xsrf_headers(staff, STAFF), data="{}")
+    assert response.status == 201, (response.status, response.text()[:200])
+    # Left to run: deleted while it still imports, it dies with a long traceback in the log;
+    # never connected, it is shut down within minutes (hehu.serve.kernels), or with the hub.
+    assert response.json()["id"]
+
+
+def test_staff_open_jupyterlab(hub, staff, artifacts_dir):
+    page = staff.context.new_page()
+    try:
+        page.goto(f"{hub}/user/{STAFF}/lab")
+        # The launcher or the file browser listing the pages: JupyterLab has started.
+        page.locator(".jp-Launcher, .jp-DirListing-item").first.wait_for(timeout=LOAD_TIMEOUT * 2)
+        expect(page.locator(".jp-DirListing-item", has_text="overview.ipynb")).to_be_visible(
+            timeout=LOAD_TIMEOUT
+        )
+        page.screenshot(path=artifacts_dir / "hub-staff-lab.png")
+    finally:
+        page.close()
+
+
+# --------------------------------------------------------------------------- a page's kernel
+
+# Sends the kernel an execute_request over its websocket, as a page's own code could, then a
+# kernel_info_request; returns the types of the replies to the first, once the second is
+# answered (the kernel answers its shell requests in order) or the execute_reply came.
+SEND_CODE = """async ([url, code]) => {
+  const ws = new WebSocket(url);
+  await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = () => fail(new Error(url)); });
+  const replies = [];
+  const done = new Promise((resolve) => {
+    ws.onmessage = (event) => {
+      const msg = JSON.parse(event.data);
+      const parent = (msg.parent_header || {}).msg_id;
+      if (parent === "probe-code") replies.push(msg.msg_type);
+      if (msg.msg_type === "execute_reply" && parent === "probe-code") resolve();
+      if (msg.msg_type === "kernel_info_reply" && parent === "probe-info") resolve();
+    };
+  });
+  const send = (id, type, content) => ws.send(JSON.stringify({
+    header: {msg_id: id, msg_type: type, session: "probe", username: "probe",
+             date: new Date().toISOString(), version: "5.3"},
+    parent_header: {}, metadata: {}, content, channel: "shell", buffers: [],
+  }));
+  send("probe-code", "execute_request", {code, silent: false, store_history: false,
+       user_expressions: {}, allow_stdin: false, stop_on_error: true});
+  send("probe-info", "kernel_info_request", {});
+  const late = new Promise((_, fail) => setTimeout(() => fail(new Error("no reply")), 30000));
+  await Promise.race([done, late]);
+  ws.close();
+  return replies;
+}"""
+
+
+def send_code(hub: Hub, context, name: str, marker: Path) -> list[str]:
+    """Open a page of NAME's, send its kernel code that writes ``marker``; the replies' types."""
+    page = context.new_page()
+    try:
+        page.goto(f"{hub}/user/{name}/voila/render/overview.ipynb")
+        page.frame_locator("iframe.hehu-map").locator(MARKERS).first.wait_for(timeout=LOAD_TIMEOUT)
+        ws = f"{hub.replace('http', 'ws', 1)}/user/{name}/api/kernels/{page_kernel(page)}/channels"
+        code = f"open({str(marker)!r}, 'w').write('ran')"
+        return page.evaluate(SEND_CODE, [f"{ws}?session_id=probe", code])
+    finally:
+        page.close()
+
+
+def test_a_deputys_page_kernel_runs_no_code_of_theirs(hub, deputy, staff, tmp_path):
+    """The websocket of a page's kernel takes the widgets' messages, not code: a deputy cannot
+    turn the kernel of their page into a Python prompt (and read the database's password)."""
+    marker = tmp_path / "deputy-ran-code"
+    replies = send_code(hub, deputy.context, DEPUTY, marker)
+    time.sleep(1)  # had it run, the file would be there by now
+    assert "execute_reply" not in replies, replies
+    assert not marker.exists()
+    assert 'Received message of type "execute_request", which is not allowed' in hub.log.read_text(
+        errors="replace"
+    )
+    # The same request on a staff server runs (they have JupyterLab): the probe itself works.
+    marker = tmp_path / "staff-ran-code"
+    assert "execute_reply" in send_code(hub, staff.context, STAFF, marker)
+    assert marker.read_text() == "ran"
+
+
+def test_a_deputys_page_widgets_still_answer(hub, deputy):
+    """Through the pages-only server the widgets still talk to the kernel: a new metric redraws
+    the card (comm messages, allowed)."""
+    page = deputy.context.new_page()
+    try:
+        page.goto(f"{hub}/user/{DEPUTY}/voila/render/overview.ipynb")
+        page.frame_locator("iframe.hehu-map").locator(MARKERS).first.wait_for(timeout=LOAD_TIMEOUT)
+        dropdown = page.locator(".hehu-controls .widget-dropdown").filter(has_text="指标")
+        dropdown.locator("select").first.select_option(label="女童保护课程场次")
+        expect(page.locator('[data-hehu="county-value"] .k')).to_contain_text(
+            "女童保护课程场次", timeout=LOAD_TIMEOUT
+        )
+    finally:
+        page.close()
+
+
+# Last: were it not refused, POST api/shutdown would stop the deputy's server for the tests after.
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "api/kernels"),  # start a kernel of one's own, to run any code in it
+        ("GET", "api/kernels"),
+        ("GET", "api/sessions"),
+        ("POST", "api/sessions"),
+        ("GET", "api/contents"),  # read the notebooks' folder
+        ("GET", "api/contents/overview.ipynb"),
+        ("PUT", "api/contents/mine.ipynb"),  # write a notebook of one's own
+        ("GET", "files/overview.ipynb"),
+        ("GET", "api/kernelspecs"),
+        ("GET", "nbconvert/html/overview.ipynb"),
+        ("POST", "api/shutdown"),
+    ],
+)
+def test_a_deputys_server_refuses_the_jupyter_api(hub, deputy, method, path):
+    response = deputy.request.fetch(
+        f"{hub}/user/{DEPUTY}/{path}",
+        method=method,
+        headers=xsrf_headers(deputy, DEPUTY),
+        data="{}" if method != "GET" else None,
+    )
+    assert response.status == 403, (method, path, response.status, response.text()[:200])
+    assert f"hehu: refused {method} /user/{DEPUTY}/{path}" in hub.log.read_text(errors="replace")

@@ -15,6 +15,12 @@ membership of a group is a grant an administrator made on purpose, so the user h
 were given, and the highest is the one that covers the others. A user in no Hehu group, or only in
 other groups, gets deputy: aggregates only, the least privilege. Being a JupyterHub administrator
 gives no Hehu role by itself.
+
+The role also decides what else the server offers (`spawner_arguments`): staff and admin get
+JupyterLab beside the Voila pages, to explore the records in notebooks; deputies and presenters
+get the pages only: JupyterLab and every other notebook frontend are off,
+hehu.serve.authorizer refuses Jupyter's own API (starting kernels, files, sessions …), and a
+page's kernel takes only the widgets' messages from the browser, never code to run.
 """
 
 from __future__ import annotations
@@ -31,6 +37,33 @@ ROLE_ORDER = ("admin", "staff", "presenter", "deputy")
 # Roles whose servers import registers and so need the shared pseudonymisation key ($HEHU_HOME).
 KEY_ROLES = ("staff", "admin")
 LANGS = ("zh", "en")
+# Roles whose servers offer JupyterLab beside the pages; every other role gets the pages only.
+LAB_ROLES = ("staff", "admin")
+# The Jupyter server extensions that are a notebook frontend or its helpers, turned off for the
+# other roles. Listed whether installed or not (jupyter_server never imports a disabled one, so
+# a missing one costs nothing): the hub cannot know what the user's environment holds, and an
+# extension left out of this list would be on.
+NOTEBOOK_FRONTENDS = (
+    "jupyterlab",
+    "notebook",
+    "nbclassic",
+    "jupyter_lsp",
+    "jupyter_server_terminals",
+)
+PAGES_ONLY_AUTHORIZER = "hehu.serve.authorizer.PagesOnlyAuthorizer"
+# What a page's browser may send the kernel that ran the page, over its websocket: the widgets'
+# messages, the very list standalone Voila allows (voila/app.py). jupyter_server drops any other
+# type unread, execute_request (code of the user's own) first of all. Voila runs the notebook
+# itself on the server, not through the websocket, so the pages are unaffected.
+PAGE_MESSAGES = (
+    "comm_open",
+    "comm_close",
+    "comm_msg",
+    "comm_info_request",
+    "kernel_info_request",
+    "shutdown_request",
+)
+AUTHORIZER_OPTION = "--ServerApp.authorizer_class="
 
 
 def role_from_groups(groups: Iterable[str]) -> str:
@@ -62,8 +95,26 @@ def spawner_environment(
     return env
 
 
+def spawner_arguments(role: str) -> list[str]:
+    """What the role adds to the configuration's c.Spawner.args (the server's command line).
+
+    Staff and admin: nothing; the server is the configuration's, JupyterLab included (pip
+    installed, it is on). Any other role, an unknown one too: no notebook frontend (a dict trait
+    takes one `--ServerApp.jpserver_extensions=NAME=False` per entry), the pages-only authorizer,
+    and only the widgets' messages to a page's kernel (a list trait: one option per item). The
+    landing page is the Voila overview for everyone (c.Spawner.default_url).
+    """
+    if role in LAB_ROLES:
+        return []
+    return [
+        *(f"--ServerApp.jpserver_extensions={name}=False" for name in NOTEBOOK_FRONTENDS),
+        f"{AUTHORIZER_OPTION}{PAGES_ONLY_AUTHORIZER}",
+        *(f"--MappingKernelManager.allowed_message_types={t}" for t in PAGE_MESSAGES),
+    ]
+
+
 def pre_spawn_hook(spawner) -> None:
-    """`c.Spawner.pre_spawn_hook`: set the server's environment from the user's hub groups."""
+    """`c.Spawner.pre_spawn_hook`: the server's environment and options from the user's groups."""
     groups = [group.name for group in spawner.user.groups]
     env = spawner_environment(
         spawner.user.name,
@@ -80,6 +131,20 @@ def pre_spawn_hook(spawner) -> None:
     }
     environment.update(env)
     spawner.environment = environment
+    # Appended: the configuration's own options (terminals off, the culler …) all stay, and the
+    # role's come last, so that they win over an earlier value of the same option. Only those not
+    # there yet: the hook runs again on a spawner restarted after a failure, and a single-valued
+    # option given twice (the authorizer) stops the server at start.
+    args = list(spawner.args or [])
+    added = spawner_arguments(env["HEHU_ROLE"])
+    theirs = {a for a in args if a.startswith(AUTHORIZER_OPTION)} - set(added)
+    if theirs and any(a.startswith(AUTHORIZER_OPTION) for a in added):
+        # Never dropped for ours (and two would stop the server anyway): say why, here.
+        raise ValueError(
+            f"c.Spawner.args sets its own authorizer ({', '.join(sorted(theirs))}); "
+            f"{spawner.user.name}'s server needs {PAGES_ONLY_AUTHORIZER}"
+        )
+    spawner.args = args + [a for a in added if a not in args]
     log = getattr(spawner, "log", None)
     if log is not None:
         log.info("hehu: %s starts as %s (groups %s)", spawner.user.name, env["HEHU_ROLE"], groups)
