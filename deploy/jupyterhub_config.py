@@ -29,6 +29,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from hehu.serve.hub import pre_spawn_hook  # noqa: E402
+from hehu.serve.lab import LAB_OPTIONS  # noqa: E402
 from hehu.serve.voila import TEMPLATE_OPTION, voila_environment  # noqa: E402
 
 NOTEBOOKS = os.environ.get("HEHU_NOTEBOOKS", str(REPO / "notebooks"))
@@ -109,6 +110,9 @@ c.Spawner.args = [
     # A page fetched without a browser (a script, a link preview) gives its kernel back within
     # minutes instead of holding it for the 30 above (hehu/serve/kernels.py).
     "--ServerApp.kernel_manager_class=hehu.serve.kernels.PageKernelManager",
+    # Staff's JupyterLab as `hehu lab` serves it: menus in Chinese, no news, update check or
+    # PyPI search (hehu/serve/lab.py). Unused where the role's options turn JupyterLab off.
+    *LAB_OPTIONS,
 ]
 # The figure warmer (hehu/warmer.py): after every change of the records it computes the
 # overview's figures in the background, so that no deputy's page waits for them. A service the hub

@@ -168,9 +168,7 @@ def test_a_foreign_host_or_origin_is_refused_without_a_token(voila_server, gazet
 
     assert in_thread(open_channels(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")) == "open"
     assert "403" in in_thread(open_channels("http://evil.example", f"127.0.0.1:{port}"))
-    assert "403" in in_thread(
-        open_channels(f"http://evil.example:{port}", f"evil.example:{port}")
-    )
+    assert "403" in in_thread(open_channels(f"http://evil.example:{port}", f"evil.example:{port}"))
 
 
 def test_a_page_no_browser_opened_gives_its_kernel_back_within_minutes(gazetteer_db, tmp_path):

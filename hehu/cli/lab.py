@@ -57,6 +57,8 @@ def lab_folder(folder: str | None) -> Path:
 
 def lab_command(root: Path, ip: str, port: int, token: str) -> list[str]:
     """The JupyterLab command: this port or none, a token, nothing fetched from outside."""
+    from hehu.serve.lab import LAB_OPTIONS
+
     command = [
         sys.executable,
         "-m",
@@ -67,11 +69,7 @@ def lab_command(root: Path, ip: str, port: int, token: str) -> list[str]:
         "--ServerApp.port_retries=0",  # the printed address is the served one (serve/process.py)
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root}",
-        # No news or update checks: they ask jupyterlab.github.io and pypi.org, which a county
-        # intranet cannot reach, and a staff member has nothing to do with them.
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",
+        *LAB_OPTIONS,  # Chinese menus; no news, update check or PyPI search (hehu/serve/lab.py)
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # a container or CI runs as root; Jupyter refuses otherwise
