@@ -202,3 +202,21 @@ def test_a_page_in_a_notebook_has_the_servers_role(monkeypatch, demo_url):
     assert "妇联工作人员" in _texts(hx.page(wb, "briefing", place="高沟镇"))
     with pytest.raises(HehuError, match="没有这个页面"):
         hx.page(wb, "secrets")
+
+
+def test_the_readmes_ten_lines_run(monkeypatch, demo_db_copy, tmp_path):
+    """The API as the README shows it, run as written on a copy of the demo."""
+    import re
+    from pathlib import Path
+
+    import pandas as pd
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Exploring the records", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)[1]
+    assert len(code.strip().splitlines()) == 10
+    monkeypatch.setenv("HEHU_ROLE", "staff")
+    monkeypatch.setenv("HEHU_DB", demo_db_copy)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md", "exec"), {"frame": pd.DataFrame({"课程": ["=1+1"]})})  # noqa: S102
+    assert (tmp_path / "结果.xlsx").exists()
