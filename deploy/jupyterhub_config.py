@@ -90,6 +90,9 @@ c.Spawner.notebook_dir = NOTEBOOKS
 # Where a user lands after login: the county overview, for every role; staff and admin reach
 # JupyterLab at /user/NAME/lab.
 c.Spawner.default_url = "/voila/render/overview.ipynb"
+# A user's own ~/.jupyter config files are not read: nothing in a home folder may change how the
+# server starts (its authorizer, its extensions, its message filter).
+c.Spawner.disable_user_config = True
 # Everyone's options. pre_spawn_hook appends the role's after these, never removing one: keep
 # the role's own (jpserver_extensions, authorizer_class, allowed_message_types) out of this list.
 c.Spawner.args = [

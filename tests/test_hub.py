@@ -16,6 +16,7 @@ from hehu.serve.hub import (
     spawner_arguments,
     spawner_environment,
 )
+from hehu.serve.lab import LAB_OPTIONS
 from hehu.serve.voila import JUPYTER_DATA, TEMPLATE_OPTION
 
 REPO = Path(__file__).resolve().parents[1]
@@ -272,6 +273,10 @@ def test_hub_config_spawns_voila_pages_with_the_group_roles(monkeypatch):
     assert set(c.JupyterHub.load_groups) == {f"hehu-{r}" for r in hub.ROLE_ORDER}
     assert c.Authenticator.manage_groups is False
     assert c.Authenticator.allow_all is False
+    # nothing in a user's home folder may change how their server starts
+    assert c.Spawner.disable_user_config is True
+    # staff's JupyterLab as `hehu lab` serves it: Chinese menus, nothing asked of the internet
+    assert set(LAB_OPTIONS) <= set(c.Spawner.args)
 
 
 def test_hub_config_can_take_groups_from_the_login(monkeypatch):
