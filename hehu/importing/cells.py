@@ -12,6 +12,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
@@ -120,43 +121,129 @@ def chinese_numeral(text: str) -> int | None:
     return total + section + (digit or 0)
 
 
-def parse_number_with_percent(value) -> tuple[float, bool]:
-    """A number from a cell and whether it was written as a percentage: 85% is (85.0, True).
+@dataclass(frozen=True)
+class Figure:
+    """A figure as a report writes it: 90% is (90.0, percent), 七成 is (70.0, percent), 两百余 is
+    (200.0, approximate), 1.8万 is 18000.0 written to the nearest `step` of 1000."""
 
-    Reads 1,200 / １２ / 18人次 / 85% / 十八 / 1.8万; raises ValueError (in Chinese).
+    value: float
+    percent: bool = False
+    approximate: bool = False  # 余, 多, 约, 近, 以上, 左右: at least, or about, the value
+    step: float = 1.0  # the place value of the last digit written (1.8万 → 1000, 两百 → 100)
+    rounded: bool = False  # written to a round place (1.8万, 七成, 两百余, 约8000): not exact
+
+
+# Words around a figure that make it approximate: 约8000, 两百余, 90%以上.
+_APPROX_PREFIXES = ("大约", "超过", "约", "近", "逾", "超")
+_APPROX_SUFFIXES = ("以上", "左右", "余", "多")
+_MULTIPLIERS = {"万": 10**4, "亿": 10**8}
+_ARABIC = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_ARABIC_TIMES = re.compile(r"([+-]?\d+(?:\.(\d+))?)([万亿])")
+# A figure inside running text (a work report's sentence), for the claim extractor: 90,
+# 1,200, 1.8万, 两百余, 九十, 七成, 百分之九十, 90%. Full-width digits are folded before.
+FIGURE_IN_TEXT = re.compile(
+    r"(?P<pre>大约|超过|约|近|逾)?"
+    r"(?P<num>百分之(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)"
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?[万亿]?"
+    r"|\d+(?:\.\d+)?[万亿]?"
+    r"|[零〇一二两三四五六七八九十百千万亿]+)"
+    r"(?P<approx>余|多)?(?P<pct>%|成)?"
+)
+
+
+def _numeral_step(text: str) -> float:
+    """The place value of the last digit of a Chinese numeral: 两百 100, 三千二百 100, 一百零五 1."""
+    if text[-1] in _CN_UNITS:
+        return float(_CN_UNITS[text[-1]])
+    return 1.0
+
+
+def _whole_step(digits: str) -> float:
+    """The place value of the last non-zero digit of a whole number: 8000 → 1000."""
+    stripped = digits.rstrip("0")
+    return float(10 ** (len(digits) - len(stripped))) if stripped else 1.0
+
+
+def read_figure(value, *, hedged: bool = False) -> Figure:
+    """A figure as written in a cell or a report: 1,200 / １２ / 18人次 / 85% / 十八 / 1.8万 /
+    1.2亿 / 两百余 / 七成 / 百分之九十. Raises ValueError (in Chinese).
+
+    A hedge before the figure (约8000, 近百) is read only when `hedged`: in a report's sentence
+    it marks an approximate figure; in a register or claims file cell a figure is exact.
     """
     if isinstance(value, bool):
         raise ValueError("应为数字")
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError("应为数字")
-        return float(value), False
+        return Figure(float(value))
     text = cell_text(value)
     if text is None:
         raise ValueError("为空")
     text = _WS.sub("", text)
-    percent = text.endswith("%")
-    if percent:
-        text = text[:-1]
-    for suffix in _UNIT_SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)]
+    approximate, percent, tenths, scaled = False, False, False, False
+    for prefix in _APPROX_PREFIXES if hedged else ():
+        if text.startswith(prefix) and len(text) > len(prefix):
+            text, approximate = text[len(prefix) :], True
             break
-    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
-        text = text.replace(",", "")
-    if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
-        number = float(text)
-    elif re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)万", text):
-        # "1.8万" as reports write it; Decimal so 1.1万 is 11000, not 11000.000000000002
-        number = float(Decimal(text[:-1]) * 10000)
-    else:
-        numeral = chinese_numeral(text)
-        if numeral is None:
+    if text.startswith("百分之") and len(text) > 3:
+        text, percent = text[3:], True
+    changed = True
+    while changed and len(text) > 1:  # 90%以上, 两百余人次, 1,200余人: peel what follows
+        changed = False
+        for suffix in _APPROX_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text, approximate, changed = text[: -len(suffix)], True, True
+        if not percent and text.endswith("%"):
+            text, percent, changed = text[:-1], True, True
+        if not percent and text.endswith("成") and len(text) > 1:
+            text, percent, tenths, changed = text[:-1], True, True, True
+        for suffix in _UNIT_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text, changed = text[: -len(suffix)], True
+                approximate = approximate or suffix.startswith(("余", "多"))
+                break
+    number, step = _plain_figure(text, value)
+    scaled = text[-1] in _MULTIPLIERS
+    if tenths:  # 七成 is 70%, to the nearest 10 points
+        if not 0 <= number <= 10:
             raise ValueError(f"“{value}”不是数字")
-        number = float(numeral)
+        number, step, scaled = number * 10, 10.0, True
     if not math.isfinite(number):
         raise ValueError(f"“{value}”不是数字")
-    return number, percent
+    if approximate and step == 1.0 and float(number).is_integer():
+        step = _whole_step(str(int(number)))
+    return Figure(number, percent, approximate, step, rounded=approximate or scaled)
+
+
+def _plain_figure(text: str, shown) -> tuple[float, float]:
+    """A bare figure (no unit, percent or 余): its value and the place value of its last digit."""
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
+        text = text.replace(",", "")
+    if _ARABIC.fullmatch(text):
+        decimals = len(text.split(".")[1]) if "." in text and "e" not in text.lower() else 0
+        return float(text), 10.0**-decimals
+    if match := _ARABIC_TIMES.fullmatch(text.replace(",", "")):
+        # "1.8万" as reports write it; Decimal so 1.1万 is 11000, not 11000.000000000002
+        times = _MULTIPLIERS[match[3]]
+        decimals = len(match[2] or "")
+        return float(Decimal(match[1]) * times), float(Decimal(times) / 10**decimals)
+    if text.endswith("亿") and (numeral := chinese_numeral(text[:-1])) is not None:
+        return float(numeral) * 10**8, 10.0**8
+    numeral = chinese_numeral(text)
+    if numeral is None:
+        raise ValueError(f"“{shown}”不是数字")
+    return float(numeral), _numeral_step(text)
+
+
+def parse_number_with_percent(value) -> tuple[float, bool]:
+    """A number from a cell and whether it was written as a percentage: 85% is (85.0, True).
+
+    Reads 1,200 / １２ / 18人次 / 85% / 十八 / 1.8万 / 两百余 / 七成 / 百分之九十 (see `read_figure`);
+    raises ValueError (in Chinese).
+    """
+    figure = read_figure(value)
+    return figure.value, figure.percent
 
 
 def parse_number(value) -> float:

@@ -190,6 +190,43 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "recommendations_overdue": ("逾期意见建议", "overdue recommendations", "number"),
 }
 
+# How a work report writes each metric's figures, for the claim extractor
+# (hehu/oversight/claims/extract.py): (metric, units, nouns, cues, not_cues), each a "|"-list.
+# A figure is read as the metric of the first row whose unit it carries, one of whose nouns
+# stands next to it ("12个镇", "困难家庭27户"; no nouns: any), one of whose cues is in its
+# clause ("走访", "接访"; no cues: any) and none of whose not_cues is. Unit "%" is a rate
+# (90%, 七成, 百分之九十). Most specific rows first.
+METRIC_WORDS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("resolution_rate", "%", "化解率|调解成功率|成功率|办结率", "", ""),
+    ("must_visit_coverage", "%", "覆盖率", "必访", ""),
+    ("towns", "个", "镇|乡镇", "走访|深入|调研|视察|蹲点", ""),
+    ("subdistricts", "个", "街道", "走访|深入|调研|视察|蹲点", ""),
+    ("key_villages_with_course", "个", "重点帮促村", "课程|开课", ""),
+    ("key_villages", "个", "重点帮促村", "走访|深入|调研|视察|蹲点", ""),
+    (
+        "stations",
+        "个|家|处|所",
+        "维权阵地|维权站|工作室|调解室|阵地",
+        "建成|建立|打造|成立|共有|现有",
+        "新建|其中",
+    ),
+    ("recommendations_open", "条|件", "", "未办结|尚未办结|正在办理", ""),
+    ("recommendations_overdue", "条|件", "", "逾期", ""),
+    ("cases_received", "起|件", "", "接访|受理|接待|收到", ""),
+    ("cases_resolved", "起|件", "", "化解|调处|调解成功|办结|转介", ""),
+    ("left_behind_children_paired", "名|个|人", "留守儿童", "结对", ""),
+    ("left_behind_children", "名|个|人", "留守儿童", "登记|在册|摸排|建档|排查|共有|现有", ""),
+    ("households_screened", "户|个", "家庭|户", "排查", "发现|其中"),
+    ("households_visited", "户|家", "家庭|户", "走访|入户|慰问|探访|家访", ""),
+    ("households_must_visit", "户", "必访家庭|必访户", "摸排|梳理|确定|列为|共有", ""),
+    ("legal_lectures", "场|场次|次|期", "宣讲|讲座|宣讲活动", "普法|法治|法律|守护花开", ""),
+    ("legal_events", "场|场次|次|期", "活动|宣传", "普法|法治|法律|宣传", "宣讲|讲座"),
+    ("course_sessions", "场|场次|节|堂|期|次", "课程|课", "", ""),
+    ("course_sessions", "场|场次|节|堂|期|次", "活动|讲座", "女童保护|防性侵|自护", ""),
+    ("legal_audience", "人次|人", "", "普法|法治|宣讲|受众|守护花开|讲座", ""),
+    ("course_attendance", "人次|人", "", "课程|受教育|参训|听课|授课|女童保护", ""),
+)
+
 LAPSE_DAYS_DEFAULT = 90
 # How long open cases have been open: (from day, to day, label).
 OPEN_CASE_AGE_BANDS = [(0, 30, "0–30 天"), (31, 90, "31–90 天"), (91, 100000, "90 天以上")]

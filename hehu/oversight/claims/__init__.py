@@ -13,7 +13,8 @@ unambiguous name), the period, the claimed value and a tolerance. Each claim get
 
 Values may be written as in a report: ``90``, ``18,000``, ``1.8万``, ``90起``; rates as ``0.95``
 or ``95%``. A tolerance written ``5%`` means 5 % of the claimed value (for a rate: 5 percentage
-points). `records_behind` gives the aggregated records a computed value rests on.
+points). `extract_claims` proposes claims from a report's pasted text (its figures, metrics,
+places and periods) for the user to confirm. `records_behind` gives the aggregated records a computed value rests on.
 """
 
 from hehu.oversight.claims.behind import (
@@ -30,6 +31,14 @@ from hehu.oversight.claims.check import (
     check_claims_file,
     disclosed_result,
     results_frame,
+)
+from hehu.oversight.claims.extract import (
+    CLAIM_COLUMNS,
+    ProposedClaim,
+    claims_table,
+    extract_claims,
+    read_report_file,
+    report_text,
 )
 from hehu.oversight.claims.model import (
     EXAMPLE_CLAIMS,
@@ -80,4 +89,10 @@ __all__ = [
     "records_behind",
     "BEHIND_FIGURES",
     "disclosed_behind",
+    "CLAIM_COLUMNS",
+    "ProposedClaim",
+    "extract_claims",
+    "claims_table",
+    "read_report_file",
+    "report_text",
 ]
