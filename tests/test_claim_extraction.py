@@ -342,3 +342,39 @@ def test_hostile_input_gives_one_chinese_line_and_exit_2(demo_url, tmp_path, kin
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert proc.stderr.startswith("错误：") and proc.stderr.count("\n") == 1, proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_claims_page_proposes_from_a_pasted_paragraph_and_checks_the_confirmed(
+    demo_url, monkeypatch
+):
+    from widgets.pages.claims import build_claims_page
+
+    monkeypatch.setenv("HEHU_ROLE", "presenter")
+    view = build_claims_page(demo_url, params={}).view
+    paste = view.paste
+    paste.extract_button.click()  # nothing pasted: said so, nothing proposed
+    assert "请先粘贴" in paste.message.value and paste.check_button.disabled
+    paste.text.value = SOURCE["traditional"].read_text(encoding="utf-8")
+    paste.report_date.value = "2022-11-11"
+    paste.extract_button.click()
+    rows = paste.rows.children
+    assert len(rows) == 9 and "找到 9 个数字" in paste.message.value
+    assert [r.metric.value for r in rows][:2] == ["cases_received", "legal_lectures"]
+    assert rows[0].place.value == "涟水县" and rows[0].end.value == "2022-11-10"
+    assert rows[2].kind.value == "average" and rows[3].value.value == "1.8万人次"
+    # The user leaves the towns out and corrects a figure: 90 cases claimed as 95.
+    rows[4].use.value = False
+    rows[0].value.value = "95"
+    paste.check_button.click()
+    results = view.results
+    assert len(results) == 10 and results[0].document == "粘贴的报告段落"
+    assert [r.status for r in results].count("matched") == 9
+    assert results[0].status == "not_supported" and results[0].computed == 90
+    assert "towns" not in {r.metric for r in results}
+    # A wrong field is said in the page, and nothing is checked.
+    rows[1].start.value = "2022-02-30"
+    paste.check_button.click()
+    assert "2022-02-30" in paste.message.value and len(view.results) == 10

@@ -1,7 +1,7 @@
 """The figure-check page (报告数据核对): a work report's figures against the records.
 
 The shipped example (the 2022 report) is checked when the page opens; an uploaded CSV or xlsx
-replaces it. Each claim shows a colour and a word for its status, and one click opens the
+replaces it, and so do the claims proposed from a pasted paragraph once the user confirms them. Each claim shows a colour and a word for its status, and one click opens the
 aggregated records behind it (pseudonymous rows too, for staff only).
 """
 
@@ -26,6 +26,7 @@ from hehu.oversight.claims import (
     status_label,
 )
 from hehu.records import vocab
+from widgets.kit.claim_paste import ClaimPaste
 from widgets.kit.common import (
     error_box,
     failure_page,
@@ -297,6 +298,8 @@ class ClaimsView(w.VBox):
         self.summary = w.HTML()
         self.table = w.HTML(layout=w.Layout(width="100%"))
         self.drilldown = w.Accordion(layout=w.Layout(width="100%"))
+        # Or a paragraph pasted: its figures proposed, confirmed, then checked like a file.
+        self.paste = ClaimPaste(records, self.check, lang)
         controls = w.HBox([self.example_button, self.upload], layout=w.Layout(flex_flow="row wrap"))
         controls.add_class("hehu-controls")
         super().__init__(
@@ -304,6 +307,7 @@ class ClaimsView(w.VBox):
                 w.HTML(CSS),
                 controls,
                 w.HTML(f'<div class="hehu-sub">{html_text(t("upload_hint", lang))}</div>'),
+                self.paste,
                 self.message,
                 self.summary,
                 self.table,
