@@ -171,6 +171,10 @@ AUDIT_TEXT: dict[str, tuple[str, str]] = {
         "生成简报（{format}，期间 {period}）",
         "briefing made ({format}, period {period})",
     ),
+    "law_check": (
+        "生成执法检查报告草稿（{format}，期间 {period}，角色 {role}）",
+        "law-enforcement inspection draft made ({format}, period {period}, role {role})",
+    ),
 }
 _AUDIT_MARK = "§"
 

@@ -249,6 +249,7 @@ COMMAND_MODULES.append("hehu.cli.imports")  # template, import
 COMMAND_MODULES.append("hehu.cli.packs")  # briefing
 COMMAND_MODULES.append("hehu.cli.warm")  # warm
 COMMAND_MODULES.append("hehu.cli.lab")  # lab
+COMMAND_MODULES.append("hehu.cli.law_check")  # law-check
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -254,7 +254,7 @@ def _page_number(paragraph, odd: bool) -> None:
     run(" —")
 
 
-def _fit_table(table, widths_mm: list[float]) -> None:
+def fit_table(table, widths_mm: list[float]) -> None:
     """Fixed column widths that fill the text block, and the table's text style on every cell."""
     from docx.shared import Mm
 
@@ -353,7 +353,7 @@ def briefing_docx(b: Briefing, records: Records, lang: str = "zh") -> bytes:
         cells[1].text = str(format_value(b.metrics.get(m), m))
         target = b.targets.get(m)
         cells[2].text = f"{format_value(target[0], m)}（{target[1]}）" if target else ""
-    _fit_table(table, [60, 36, 60])
+    fit_table(table, [60, 36, 60])
     if len(b.key_villages):
         doc.add_heading(t("key_villages_here", lang), level=2)
         kv = doc.add_table(rows=1, cols=4)
@@ -372,7 +372,7 @@ def briefing_docx(b: Briefing, records: Records, lang: str = "zh") -> bytes:
             cells[1].text = r["town"] or ""
             cells[2].text = str(r["course_sessions"])
             cells[3].text = str(format_value(r["unpaired_left_behind"], "left_behind_children"))
-        _fit_table(kv, [40, 40, 32, 44])
+        fit_table(kv, [40, 40, 32, 44])
     doc.add_heading(t("recommendations", lang), level=2)
     if b.recommendations.empty:
         doc.add_paragraph(t("none", lang))
