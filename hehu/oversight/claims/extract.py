@@ -357,6 +357,11 @@ class _PlaceIndex:
     parents: dict[str, str]
     root: str
     labels: dict[str, str] = field(default_factory=dict)
+    pattern: re.Pattern | None = None  # every name, longest first: one scan a sentence
+
+    def __post_init__(self):
+        if self.names and self.pattern is None:
+            self.pattern = re.compile("|".join(re.escape(name) for name, _ in self.names))
 
     def label(self, code: str) -> str:
         """A place's name as people write it (the code when unknown)."""
@@ -383,10 +388,11 @@ class _PlaceIndex:
     def mentions(self, sentence: str) -> list[tuple[int, int, str]]:
         """Places named in a sentence: (start, end, code), in order; "全县" is the county."""
         found: list[tuple[int, int, list[str]]] = []
-        for name, codes in self.names:
-            for match in re.finditer(re.escape(name), sentence):
-                if not any(a < match.end() and match.start() < b for a, b, _ in found):
-                    found.append((match.start(), match.end(), codes))
+        if self.pattern is not None:
+            codes_of = dict(self.names)
+            found = [
+                (m.start(), m.end(), codes_of[m.group(0)]) for m in self.pattern.finditer(sentence)
+            ]
         for match in _ROOT_WORDS.finditer(sentence):
             if not any(a < match.end() and match.start() < b for a, b, _ in found):
                 found.append((match.start(), match.end(), [self.root]))
