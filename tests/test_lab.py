@@ -48,11 +48,14 @@ def test_lab_refuses_an_open_address_without_a_token(tmp_path):
 
 
 def test_the_lab_command_has_a_token_one_port_and_no_outside_checks(tmp_path):
-    command = lab_command(tmp_path, "127.0.0.1", 8123, "secret-token")
+    command = lab_command(tmp_path, "127.0.0.1", 8123, "secret-token", tmp_path / "state")
     assert "--IdentityProvider.token=secret-token" in command
     assert "--ServerApp.port=8123" in command and "--ServerApp.port_retries=0" in command
     assert "--LabApp.news_url=None" in command
     assert "--LabApp.extension_manager=readonly" in command
+    # its workspaces and settings are Hehu's own, not those of another JupyterLab on the machine
+    assert f"--LabApp.workspaces_dir={tmp_path / 'state' / 'workspaces'}" in command
+    assert f"--LabApp.user_settings_dir={tmp_path / 'state' / 'settings'}" in command
 
 
 def test_the_lab_folder_is_private_and_keeps_a_staff_members_edits(tmp_path):
@@ -128,6 +131,21 @@ def test_lab_prints_its_address_and_role_and_answers_only_with_its_token(lab):
     )
 
 
+def accept_the_kernel_choice(page, artifacts_dir) -> None:
+    """Accept the one dialog a user may meet here, and fail on any other (with a screenshot).
+
+    On a loaded machine JupyterLab can ask which kernel to start before it has read the kernel
+    specs; what it proposes is the notebook's own (Python 3), which a user accepts.
+    """
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() == 0:
+        return
+    text = dialog.first.inner_text()
+    page.screenshot(path=str(artifacts_dir / "lab-dialog.png"))
+    assert "内核" in text or "Kernel" in text, text
+    dialog.first.locator(".jp-mod-accept").first.click()
+
+
 @pytest.mark.browser
 def test_staff_run_an_example_in_jupyterlab_offline(lab, page, artifacts_dir):
     address, port, log = lab
@@ -149,6 +167,7 @@ def test_staff_run_an_example_in_jupyterlab_offline(lab, page, artifacts_dir):
     # Shift+Enter). Keys pressed while the notebook still connects to its new kernel can be
     # lost, so the run is asked again until a cell has run (its prompt reads [1]).
     for _attempt in range(4):
+        accept_the_kernel_choice(page, artifacts_dir)
         page.locator(".jp-Notebook .jp-Cell").first.click()
         page.keyboard.press("Escape")
         page.keyboard.press("Control+a")

@@ -55,8 +55,9 @@ def lab_folder(folder: str | None) -> Path:
     return root
 
 
-def lab_command(root: Path, ip: str, port: int, token: str) -> list[str]:
-    """The JupyterLab command: this port or none, a token, nothing fetched from outside."""
+def lab_command(root: Path, ip: str, port: int, token: str, state: Path) -> list[str]:
+    """The JupyterLab command: this port or none, a token, nothing fetched from outside, its
+    workspaces and settings in ``state`` (Hehu's own, apart from any other JupyterLab)."""
     from hehu.serve.lab import LAB_OPTIONS
 
     command = [
@@ -69,6 +70,8 @@ def lab_command(root: Path, ip: str, port: int, token: str) -> list[str]:
         "--ServerApp.port_retries=0",  # the printed address is the served one (serve/process.py)
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root}",
+        f"--LabApp.workspaces_dir={state / 'workspaces'}",
+        f"--LabApp.user_settings_dir={state / 'settings'}",
         *LAB_OPTIONS,  # Chinese menus; no news, update check or PyPI search (hehu/serve/lab.py)
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -86,7 +89,10 @@ def cmd_lab(args) -> int:
     require_token_off_loopback(args.ip, args.token)
     claim_port(args.ip, args.port)
     store = ready_store(args.db)
+    from hehu.records.store import hehu_home, private_folder
+
     root = lab_folder(args.dir)
+    state = private_folder(hehu_home() / "jupyterlab")
     token = args.token or secrets.token_urlsafe(24)
     # The role travels to every kernel in the environment, as for `hehu serve`; JUPYTER_PATH lets
     # a staff member open the Voila pages from the lab too.
@@ -98,4 +104,4 @@ def cmd_lab(args) -> int:
         f"请在浏览器打开 / open in your browser:\n  {url}\n按 Ctrl+C 停止 / Ctrl+C to stop",
         flush=True,
     )
-    return run_server(lab_command(root, args.ip, args.port, token), env, args.port)
+    return run_server(lab_command(root, args.ip, args.port, token, state), env, args.port)
