@@ -19,18 +19,9 @@ from hehu.records.demo import REPORT_CLAIMS
 from hehu.records.gazetteer import load_gazetteer, root_code
 from hehu.records.schema import RECORD_TABLES, WORK_KINDS
 from hehu.records.store import open_store
+from widgets import explore
 from widgets.kit.tracking import PAGE_KINDS
-from widgets.pages.audit import build_audit_page
-from widgets.pages.briefing import build_briefing_page
-from widgets.pages.cases import build_cases_page
-from widgets.pages.claims import build_claims_page
-from widgets.pages.courses import build_courses_page
-from widgets.pages.forum import build_forum_page
 from widgets.pages.imports import build_import_page
-from widgets.pages.inspections import build_inspections_page
-from widgets.pages.overview import build_overview_page
-from widgets.pages.pairings import build_pairings_page
-from widgets.pages.visits import build_visits_page
 
 # Each database: the record kinds kept from the demo (None: a gazetteer and nothing else).
 # A kind keeps what it points at (a pairing its person, household and organisation).
@@ -50,19 +41,8 @@ KEPT: dict[str, set[str] | None] = {
     "demo": set(RECORD_TABLES),
 }
 
-PAGES = {
-    "overview": build_overview_page,
-    "briefing": build_briefing_page,
-    "pairings": build_pairings_page,
-    "courses": build_courses_page,
-    "visits": build_visits_page,
-    "cases": build_cases_page,
-    "claims": build_claims_page,
-    "forum": build_forum_page,
-    "inspections": build_inspections_page,
-    "audit": build_audit_page,
-    "import": lambda url, params: build_import_page(),
-}
+# Every page a notebook can show (the one table of them), and the import page, which takes none.
+PAGES = {**explore.PAGES, "import": lambda url, params: build_import_page()}
 # Staff see the same as deputies on these (the forum is always drawn for a presenter, the
 # overview differs by a legend): built for deputies only, which keeps this file quick.
 DEPUTY_ONLY = {"overview", "forum"}
