@@ -191,6 +191,24 @@ def _sums_over_time(n_rows: int, counts: list[str], rules: Rules, periods: Perio
     return out
 
 
+def every_count_hidden(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """The mask of a period no page offers, for aggregate-only roles: every count, and every
+    rate or figure made of one, hidden as a complement ("*").
+
+    Cells are protected across the periods a role can choose. A period outside them (any
+    start and end typed on the command line, in a claims file or in a pasted report) could be
+    subtracted from another such period to give a hidden cell back (January 2021 to November
+    2022 minus January to November 2022 is 2021, hidden), so none of its counts is shown.
+    """
+    hidden = pd.DataFrame(0, index=frame.index, columns=frame.columns, dtype="int8")
+    counts = [column for column in rules.counts if column in frame.columns]
+    hidden[counts] = SHOWN_AS_COMPLEMENT
+    for column, sources in rules.rates.items():
+        if column in frame.columns and set(sources) & set(counts):
+            hidden[column] = SHOWN_AS_COMPLEMENT
+    return hidden
+
+
 def shown_frame(
     frame: pd.DataFrame, hidden: pd.DataFrame, rules: Rules, role: str | None = None
 ) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from hehu.disclosure import (
     Periods,
     Rules,
     disclose,
+    every_count_hidden,
     hidden_cells,
     sees_exact_counts,
     shown_frame,
@@ -325,9 +326,13 @@ def disclosed_place_figures(records: Records, period_key: str, role: str) -> pd.
     if sees_exact_counts(role):
         shown = frame.astype(object)
     else:
-        keys = period_family(records, period_key)
-        hidden = place_hidden_cells(records, keys)[keys.index(period_key)]
-        shown = shown_frame(frame, hidden, rules_for(records, frame), role)
+        rules = rules_for(records, frame)
+        offered = choosable_periods(records)
+        if period_key in offered:
+            hidden = place_hidden_cells(records, offered)[offered.index(period_key)]
+        else:
+            hidden = every_count_hidden(frame, rules)
+        shown = shown_frame(frame, hidden, rules, role)
     records._cache[cache_key] = shown
     return shown
 
@@ -372,7 +377,8 @@ def _prepared(records: Records, period_key: str) -> pd.DataFrame:
 
 def period_family(records: Records, period_key: str) -> list[str]:
     """The periods disclosed together: every period a page offers, and this one if it is
-    not among them (a period asked for on the command line)."""
+    not among them (its counts are then all hidden from aggregate-only roles, see
+    `disclosure.every_count_hidden`; the others' cells do not depend on it)."""
     keys = choosable_periods(records)
     return keys if period_key in keys else [*keys, period_key]
 
@@ -391,7 +397,12 @@ def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.
             k: station_cases(records, period_from_key(k)).to_frame("cases_received")
             for k in period_family(records, period_key)
         }
-        shown = disclose(frames, period_key, Rules(counts=("cases_received",)), role)
+        rules = Rules(counts=("cases_received",))
+        if sees_exact_counts(role) or period_key in choosable_periods(records):
+            shown = disclose(frames, period_key, rules, role)
+        else:  # a period no page offers: see disclosed_place_figures
+            frame = frames[period_key]
+            shown = shown_frame(frame, every_count_hidden(frame, rules), rules, role)
         records._cache[cache_key] = shown["cases_received"]
     return records._cache[cache_key]
 
