@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hehu.importing.cells import read_figure
+from hehu.importing.cells import chinese_numeral, read_figure
 from hehu.oversight.claims import (
     CLAIM_COLUMNS,
     EXAMPLE_CLAIMS,
@@ -99,13 +99,30 @@ def test_every_number_form_is_read_by_the_one_reader(
     figure = read_figure(written, hedged=True)
     assert (figure.value, figure.percent, figure.approximate) == (value, percent, approximate)
     assert (figure.step, figure.rounded) == (step, rounded)
-    # The claims file reads the same forms through the same reader, but for a hedge (约8000):
-    # a cell's figure is exact.
-    if written.startswith("约"):
+    # The claims file reads the same forms through the same reader, but for a hedge (约8000,
+    # 90%以上, 七成): a cell's figure is exact.
+    if written.startswith("约") or written in ("七成", "90%以上"):
         with pytest.raises(ValueError):
             parse_number(written)
     else:
         assert parse_number(written) == (value, percent)
+
+
+@pytest.mark.parametrize(
+    ("written", "value", "step"),
+    [("百分之九十五点五", 95.5, 0.1), ("一百二十点五", 120.5, 0.1), ("三点一四", 3.14, 0.01)],
+)
+def test_chinese_decimals_are_read(written, value, step):
+    figure = read_figure(written, hedged=True)
+    assert (figure.value, figure.step) == (pytest.approx(value), pytest.approx(step))
+    assert chinese_numeral(written.removeprefix("百分之")) == pytest.approx(value)
+
+
+def test_a_rate_with_a_chinese_decimal_is_proposed_whole(places):
+    (claim,) = extract_claims(
+        "2022年，全县婚姻家庭纠纷化解率达百分之九十五点五。", places, dt.date(2022, 11, 11)
+    )
+    assert claim.value == pytest.approx(0.955) and claim.written == "百分之九十五点五"
 
 
 @pytest.mark.parametrize("bad", ["十四五", "八成五成", "成", "一二三万亿x", "12成"])

@@ -382,3 +382,11 @@ def test_every_place_resolves_by_its_display_name(places):
     frame = frame.astype(object).where(pd.notna(frame), None)
     for code, name in zip(sorted(frame["code"]), place_choices(frame), strict=True):
         assert places.resolve(name) == code
+
+
+@pytest.mark.parametrize("written", ["30左右", "30以上", "七成", "90%以上", "约30"])
+def test_a_register_figure_is_exact_no_hedge_is_read(written):
+    # In a register a figure is exact: a hedge is read only in a report's sentence (hedged=True).
+    for parse in (parse_int, parse_number):
+        with pytest.raises(ValueError, match="不是数字"):
+            parse(written)

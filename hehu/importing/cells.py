@@ -98,8 +98,15 @@ _UNIT_SUFFIXES = (
 )  # fmt: skip
 
 
-def chinese_numeral(text: str) -> int | None:
-    """The value of a Chinese numeral such as 十八, 二十一, 一百零五 or 二〇二二; None if not one."""
+def chinese_numeral(text: str) -> int | float | None:
+    """The value of a Chinese numeral such as 十八, 二十一, 一百零五, 两百, 二〇二二 or 九十五点五
+    (95.5: the digits after 点 are read one by one); None if not one."""
+    if "点" in text:
+        whole, _, fraction = text.partition("点")
+        integer = chinese_numeral(whole) if whole else None
+        if integer is None or not fraction or any(ch not in _CN_DIGITS for ch in fraction):
+            return None
+        return float(f"{integer}." + "".join(str(_CN_DIGITS[ch]) for ch in fraction))
     if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
         return None
     if not any(ch in _CN_UNITS for ch in text):  # digit by digit: 二〇二二
@@ -131,28 +138,38 @@ class Figure:
     approximate: bool = False  # 余, 多, 约, 近, 以上, 左右: at least, or about, the value
     step: float = 1.0  # the place value of the last digit written (1.8万 → 1000, 两百 → 100)
     rounded: bool = False  # written to a round place (1.8万, 七成, 两百余, 约8000): not exact
+    hedge: str = ""  # how a hedge bounds the value: "more" (90余), "less" (近50), "about" (约)
 
 
-# Words around a figure that make it approximate: 约8000, 两百余, 90%以上.
-_APPROX_PREFIXES = ("大约", "超过", "约", "近", "逾", "超")
-_APPROX_SUFFIXES = ("以上", "左右", "余", "多")
+# Words around a figure that hedge it, in a report's sentence (never in a register's cell):
+# (word, sense). "more": at least the value (90余, 超过90, 90%以上); "less": just under it (近50,
+# 将近50); "about": either side (约8000, 30左右). The one list: FIGURE_IN_TEXT is built from it.
+HEDGE_PREFIXES = {"大约": "about", "将近": "less", "超过": "more", "约": "about", "近": "less",
+                  "逾": "more", "超": "more"}  # fmt: skip
+HEDGE_SUFFIXES = {"以上": "more", "左右": "about", "余": "more", "多": "more"}
+_APPROX_PREFIXES = tuple(sorted(HEDGE_PREFIXES, key=len, reverse=True))
+_APPROX_SUFFIXES = tuple(HEDGE_SUFFIXES)
 _MULTIPLIERS = {"万": 10**4, "亿": 10**8}
 _ARABIC = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _ARABIC_TIMES = re.compile(r"([+-]?\d+(?:\.(\d+))?)([万亿])")
+_CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 # A figure inside running text (a work report's sentence), for the claim extractor: 90,
-# 1,200, 1.8万, 两百余, 九十, 七成, 百分之九十, 90%. Full-width digits are folded before.
+# 1,200, 1.8万, 两百余, 九十, 九十五点五, 七成, 百分之九十, 90%. Full-width digits are folded before.
 FIGURE_IN_TEXT = re.compile(
-    r"(?P<pre>大约|超过|约|近|逾)?"
-    r"(?P<num>百分之(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)"
+    r"(?P<pre>" + "|".join(_APPROX_PREFIXES) + r")?"
+    r"(?P<num>百分之(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+(?:点[零〇一二三四五六七八九]+)?)"
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?[万亿]?"
     r"|\d+(?:\.\d+)?[万亿]?"
-    r"|[零〇一二两三四五六七八九十百千万亿]+)"
+    r"|[" + _CN_NUM + r"]+(?:点[零〇一二三四五六七八九]+)?)"
     r"(?P<approx>余|多)?(?P<pct>%|成)?"
 )
 
 
 def _numeral_step(text: str) -> float:
-    """The place value of the last digit of a Chinese numeral: 两百 100, 三千二百 100, 一百零五 1."""
+    """The place value of the last digit of a Chinese numeral: 两百 100, 三千二百 100, 一百零五 1,
+    九十五点五 0.1."""
+    if "点" in text:
+        return 10.0 ** -len(text.partition("点")[2])
     if text[-1] in _CN_UNITS:
         return float(_CN_UNITS[text[-1]])
     return 1.0
@@ -181,27 +198,30 @@ def read_figure(value, *, hedged: bool = False) -> Figure:
     if text is None:
         raise ValueError("为空")
     text = _WS.sub("", text)
-    approximate, percent, tenths, scaled = False, False, False, False
+    approximate, percent, tenths, scaled, hedge = False, False, False, False, ""
     for prefix in _APPROX_PREFIXES if hedged else ():
         if text.startswith(prefix) and len(text) > len(prefix):
-            text, approximate = text[len(prefix) :], True
+            text, approximate, hedge = text[len(prefix) :], True, HEDGE_PREFIXES[prefix]
             break
     if text.startswith("百分之") and len(text) > 3:
         text, percent = text[3:], True
     changed = True
     while changed and len(text) > 1:  # 90%以上, 两百余人次, 1,200余人: peel what follows
         changed = False
-        for suffix in _APPROX_SUFFIXES:
+        # In a register a figure is exact: 30以上, 30左右, 七成 are refused there (not numbers).
+        for suffix in _APPROX_SUFFIXES if hedged else ():
             if text.endswith(suffix) and len(text) > len(suffix):
                 text, approximate, changed = text[: -len(suffix)], True, True
+                hedge = hedge or HEDGE_SUFFIXES[suffix]
         if not percent and text.endswith("%"):
             text, percent, changed = text[:-1], True, True
-        if not percent and text.endswith("成") and len(text) > 1:
+        if hedged and not percent and text.endswith("成") and len(text) > 1:
             text, percent, tenths, changed = text[:-1], True, True, True
         for suffix in _UNIT_SUFFIXES:
             if text.endswith(suffix) and len(text) > len(suffix):
                 text, changed = text[: -len(suffix)], True
-                approximate = approximate or suffix.startswith(("余", "多"))
+                if suffix.startswith(("余", "多")):
+                    approximate, hedge = True, hedge or "more"
                 break
     number, step = _plain_figure(text, value)
     scaled = text[-1] in _MULTIPLIERS
@@ -213,7 +233,7 @@ def read_figure(value, *, hedged: bool = False) -> Figure:
         raise ValueError(f"“{value}”不是数字")
     if approximate and step == 1.0 and float(number).is_integer():
         step = _whole_step(str(int(number)))
-    return Figure(number, percent, approximate, step, rounded=approximate or scaled)
+    return Figure(number, percent, approximate, step, rounded=approximate or scaled, hedge=hedge)
 
 
 def _plain_figure(text: str, shown) -> tuple[float, float]:
