@@ -28,7 +28,7 @@ import pandas as pd
 from hehu.disclosure import current_role, sees_person_rows
 from hehu.errors import HehuError, UnknownPlace
 from hehu.figures import tracking
-from hehu.figures.cache import default_period_key, period_from_key
+from hehu.figures.cache import period_from_key
 from hehu.figures.metrics import Period, Records, load_records, metrics_by_place, place_metrics
 from hehu.i18n import audit_what, join_list
 from hehu.importing.kinds import KIND_SPECS
@@ -81,6 +81,7 @@ _PLACE_THROUGH = {
     "visit": ("household_id", "household"),
     "screening": ("household_id", "household"),
     "pairing": ("person_id", "person"),
+    "recommendation_update": ("rec_id", "recommendation"),
 }
 # The date a record of a kind is dated by (kinds not listed are not dated: all are kept).
 _DATE_OF = {
@@ -95,13 +96,14 @@ _DATE_OF = {
 }
 
 
-def period_of(period: str | Period | None, records: Records | None = None) -> Period:
-    """期间：'2022'、'2022-03-01:2022-05-31'、'all'，或 Period；None 为页面的默认期间。
-    A period from a page's period key ('2022', 'start:end', 'all'); None: the pages' default."""
+def period_of(period: str | Period | None) -> Period:
+    """期间：'2022'、'2022-03-01:2022-05-31'、'all'，或 Period；None 为全部时间（与 `hehu metrics` 相同）。
+    A period from a page's period key ('2022', 'start:end', 'all'); None: all time, as on the
+    command line."""
     if isinstance(period, Period):
         return period
     if period is None:
-        return period_from_key(default_period_key(records)) if records is not None else Period()
+        return Period()
     try:
         return period_from_key(str(period).strip())
     except ValueError as exc:
@@ -146,6 +148,11 @@ class Workbench:
     def places(self, level: str | None = None, under: str | None = None, labels=None):
         """地名表（可按级别、上级筛选） / the gazetteer, optionally one level under a place."""
         frame = self.data.places
+        if level is not None and level not in vocab.LEVELS:
+            raise HehuError(
+                f"没有这个级别：{level}（可用：{'、'.join(vocab.LEVELS)}）",
+                f"no such level: {level}",
+            )
         if under is not None:
             frame = frame[frame["code"].isin(codes_under(frame, self.place(under)))]
         if level is not None:
@@ -157,7 +164,9 @@ class Workbench:
 
         kind：place, org, household, person, pairing, contact, course, visit, screening, case,
         event, deliberation, target, claim, inspection, recommendation。labels="zh" 给出中文列名和
-        词表标签（"en" 为英文标签）。Records of a household or person carry its place_code."""
+        词表标签（"en" 为英文标签）。无日期的记录（地点、组织、家庭、对象、意见建议）不按期间筛选。
+        Records of a household or person carry its place_code; kinds with no date are kept
+        whole whatever the period."""
         if kind not in RECORD_TABLES:
             raise HehuError(
                 f"没有这类记录：{kind}（可用：{'、'.join(RECORD_TABLES)}）",
@@ -177,7 +186,7 @@ class Workbench:
         if place is not None:
             frame = self._in_place(frame, kind, self.place(place))
         if period is not None:
-            frame = _in_period(frame, kind, period_of(period, data))
+            frame = _in_period(frame, kind, period_of(period))
         return _labelled(frame.reset_index(drop=True), kind, labels)
 
     def _in_place(self, frame: pd.DataFrame, kind: str, code: str) -> pd.DataFrame:
@@ -193,12 +202,12 @@ class Workbench:
         """一个地点一个期间的全部指标，与 `hehu metrics` 相同 / every metric, as `hehu metrics`."""
         data = self.data
         code = self.place(place) if place is not None else None
-        return place_metrics(data, code, period_of(period, data))
+        return place_metrics(data, code, period_of(period))
 
     def metrics_table(self, period=None, level=None, under=None, labels=None) -> pd.DataFrame:
         """每个地点一行、每个指标一列 / one row a place, one column a metric."""
         data = self.data
-        figures = metrics_by_place(data, period_of(period, data))
+        figures = metrics_by_place(data, period_of(period))
         places = self.places(level=level, under=under)[["code", "name", "level"]]
         table = places.merge(figures, left_on="code", right_index=True, how="left")
         if labels in ("zh", "en"):
@@ -219,7 +228,7 @@ class Workbench:
             )
         data = self.data
         code = self.place(place) if place is not None else data.root
-        return TRACKING_TABLES[table].compute(data, period_of(period, data), code)
+        return TRACKING_TABLES[table].compute(data, period_of(period), code)
 
     def to_excel(self, frame: pd.DataFrame, path, what: str, sheet: str = "数据") -> Path:
         """导出为 Excel：公式样文本按文本保存，并写入操作日志 / an .xlsx export, escaped and audited."""
@@ -228,9 +237,15 @@ class Workbench:
             raise HehuError(
                 f"导出文件应以 .xlsx 结尾：{path.name}", f"export to .xlsx: {path.name}"
             )
+        if not isinstance(frame, pd.DataFrame):
+            raise HehuError("导出的应是一张表（pandas DataFrame）", "export a pandas DataFrame")
         note = f"呵护 Hehu · {what} · 由笔记本导出（妇联工作人员，假名编号）"
         payload = frame_to_xlsx_bytes(frame, sheet=sheet, note=note)
-        path.write_bytes(payload)
+        try:
+            path.write_bytes(payload)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise HehuError(f"无法写入 {path}：{reason}", f"cannot write {path}: {reason}") from exc
         # The audit entry a page's export writes, by the server's role; the file name says where.
         entry = audit_what("export", table=f"{what} → {path.name}", rows=len(frame))
         log_export(self.store, entry, actor=current_role())

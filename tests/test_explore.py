@@ -3,6 +3,8 @@ Chinese, exports escaped and audited, pages and maps built for a notebook."""
 
 from __future__ import annotations
 
+import json
+
 import ipywidgets as w
 import pytest
 from openpyxl import load_workbook
@@ -63,6 +65,27 @@ def test_an_ambiguous_or_unknown_place_says_which(wb):
     )
     with pytest.raises(UnknownPlace):
         wb.place("不存在的镇")
+
+
+def test_no_period_is_all_time_as_on_the_command_line(wb, demo_url, capsys):
+    from hehu.cli.main import main
+
+    assert main(["metrics", "--db", demo_url, "--json"]) == 0
+    command_line = json.loads(capsys.readouterr().out)
+    assert wb.metrics() == command_line
+    assert command_line["course_sessions"] == 400  # 200 in each of 2021 and 2022
+    assert len(wb.records("course")) == len(wb.records("course", period="all")) == 400
+
+
+def test_odd_arguments_are_one_chinese_line(wb, tmp_path):
+    with pytest.raises(HehuError, match="没有这个级别：towns"):
+        wb.metrics_table(level="towns")
+    with pytest.raises(HehuError, match="无法写入"):
+        wb.to_excel(wb.records("org"), tmp_path / "no" / "such" / "组织.xlsx", what="组织")
+    with pytest.raises(HehuError, match="DataFrame"):
+        wb.to_excel([1, 2], tmp_path / "x.xlsx", what="x")
+    updates = wb.records("recommendation_update", place="高沟镇")  # through its recommendation
+    assert "place_code" in updates
 
 
 def test_periods_as_the_pages_write_them():

@@ -47,6 +47,19 @@ def test_lab_refuses_an_open_address_without_a_token(tmp_path):
     assert done.stdout == "" and not db.exists()  # refused before anything is opened
 
 
+def test_a_bad_port_or_folder_is_one_line(tmp_path):
+    done = hehu("lab", "--port", "99999", home=tmp_path)
+    assert done.returncode == 2 and "端口应为 1–65535 的整数：99999" in done.stderr
+    assert "Traceback" not in done.stderr
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    done = hehu("lab", "--db", str(tmp_path / "h.sqlite"), "--dir", str(afile), home=tmp_path)
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        f"错误：{afile} 是一个文件，不是文件夹：请用 --dir 指定文件夹",
+    )
+
+
 def test_the_lab_command_has_a_token_one_port_and_no_outside_checks(tmp_path):
     command = lab_command(tmp_path, "127.0.0.1", 8123, "secret-token", tmp_path / "state")
     assert "--IdentityProvider.token=secret-token" in command

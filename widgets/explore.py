@@ -71,7 +71,7 @@ def figure_map(
         records,
         lang,
         area=workbench.place(area) if area is not None else records.root,
-        period_key=period_choice_key(period_of(period, records)),
+        period_key=period_choice_key(period_of(period)),
     )
     state.metric = metric
     return state.build_map()
@@ -87,5 +87,5 @@ def page(workbench: Workbench, name: str, place=None, period=None, lang: str = "
     if place is not None:
         params["place"] = workbench.place(place)
     if period is not None:
-        params["period"] = period_choice_key(period_of(period, workbench.data))
+        params["period"] = period_choice_key(period_of(period))
     return PAGES[name](workbench.store.url, params)

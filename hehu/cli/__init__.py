@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 
@@ -24,3 +25,14 @@ def ready_store(db: str | None):
     if store.count("place") == 0:
         load_gazetteer(store)
     return store
+
+
+def port_number(text: str) -> int:
+    """A TCP port from the command line (1–65535), else argparse's one-line error."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 1–65535 的整数：{text} / a port is 1–65535")
+    return port

@@ -22,12 +22,14 @@ LAB_ROLE = "staff"
 
 def add_commands(subparsers, add_db, commands) -> None:
     """Add `lab` to the command line."""
+    from hehu.cli import port_number
+
     p = subparsers.add_parser(
         "lab",
         help="在 JupyterLab 中查询记录（妇联工作人员角色，本机） / explore the records in JupyterLab",
     )
     add_db(p)
-    p.add_argument("--port", type=int, default=8888, help="端口 / port (default 8888)")
+    p.add_argument("--port", type=port_number, default=8888, help="端口 / port (default 8888)")
     p.add_argument("--ip", default="127.0.0.1", help="监听地址（默认本机） / address to listen on")
     p.add_argument(
         "--token",
@@ -44,9 +46,15 @@ def add_commands(subparsers, add_db, commands) -> None:
 
 def lab_folder(folder: str | None) -> Path:
     """The lab's folder, owner-only, holding a copy of each example notebook it does not have yet."""
+    from hehu.errors import HehuError
     from hehu.records.store import hehu_home, private_folder
 
-    root = private_folder(Path(folder) if folder else hehu_home() / "lab")
+    path = Path(folder) if folder else hehu_home() / "lab"
+    if path.exists() and not path.is_dir():
+        raise HehuError(
+            f"{path} 是一个文件，不是文件夹：请用 --dir 指定文件夹", f"{path} is not a folder"
+        )
+    root = private_folder(path)
     examples = root / EXAMPLES_FOLDER
     examples.mkdir(exist_ok=True)
     for notebook in sorted(EXAMPLES.glob("*.ipynb")):

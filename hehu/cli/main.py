@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from hehu.cli import ready_store, say_if_nothing_recorded
+from hehu.cli import port_number, ready_store, say_if_nothing_recorded
 from hehu.disclosure import DEFAULT_ROLE, ROLES
 from hehu.errors import HehuError, shown_url
 from hehu.serve.voila import LOOPBACK
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="启动 Voila 工作台 / start the Voila workbench")
     _add_db(p)
-    p.add_argument("--port", type=int, default=8866, help="端口 / port (default 8866)")
+    p.add_argument("--port", type=port_number, default=8866, help="端口 / port (default 8866)")
     p.add_argument("--ip", default="127.0.0.1", help="监听地址 / address to listen on")
     p.add_argument(
         "--demo",
