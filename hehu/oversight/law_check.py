@@ -25,6 +25,7 @@ from hehu.errors import HehuError
 from hehu.figures.cache import period_choice_key
 from hehu.figures.metrics import Period, Records, place_metrics
 from hehu.figures.places import disclosed_place_figures
+from hehu.importing.cells import chinese_numeral
 from hehu.records import vocab
 from hehu.records.schema import RECORD_TABLES
 
@@ -71,22 +72,7 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 _ID = re.compile(r"^[A-Za-z0-9-]+$")
-_CITATION = re.compile(r"^第(?P<number>[零一二三四五六七八九十百]+)(?P<unit>[条章])")
-_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
-
-
-def chinese_number(text: str) -> int:
-    """A number written in Chinese numerals up to 999: 十六 16, 一百零六 106, 二十 20."""
-    total, digit = 0, 0
-    for char in text:
-        if char in _DIGITS:
-            digit = _DIGITS[char]
-        else:
-            total += (digit or 1) * (100 if char == "百" else 10)
-            digit = 0
-    return total + digit
-
-
+_CITATION = re.compile(r"^第(?P<number>[零〇一二两三四五六七八九十百千]+)(?P<unit>[条章])")
 DUTY_FIELDS = ("id", "law", "article_checked", "chapter", "duty", "duty_en", "body", "question")
 
 
@@ -146,8 +132,11 @@ class Duty:
         found = _CITATION.match(self.citation)
         if not found:
             return self.citation
+        number = chinese_numeral(found["number"])
+        if number is None:
+            return self.citation
         unit = "Article" if found["unit"] == "条" else "Chapter"
-        return f"{unit} {chinese_number(found['number'])}"
+        return f"{unit} {number}"
 
     def body_label(self, lang: str = "zh") -> str:
         """The bodies responsible, in a language."""
