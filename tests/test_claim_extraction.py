@@ -138,7 +138,7 @@ def test_what_is_no_figure_is_refused(bad):
         ("2022年，全县开展女童保护课程1.8万场。", "course_sessions", 18000, "场"),
         ("2022年，全县排查风险隐患家庭1,200户。", "households_screened", 1200, "户"),
         ("2022年，全县受理维权事项九十起。", "cases_received", 90, "起"),
-        ("2022年，全县走访困难家庭两百余户。", "households_visited", 200, "户"),
+        ("2022年，全县走访困难家庭两百余户。", "households_visited", 250, "户"),  # 250 ± 50
         ("2022年，全县必访覆盖率达七成。", "must_visit_coverage", 0.7, "%"),
         ("2022年，全县化解率达百分之九十。", "resolution_rate", 0.9, "%"),
         ("2022年，全县化解率达90%。", "resolution_rate", 0.9, "%"),
@@ -154,6 +154,28 @@ def test_every_number_form_in_a_sentence(places, sentence, metric, value, unit):
         dt.date(2022, 1, 1),
         dt.date(2022, 12, 31),
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value", "tolerance"),
+    [
+        ("2022年，全县共接访维权事项90余起。", 95, 5),
+        ("2022年，全县共接访维权事项90多起。", 95, 5),
+        ("2022年，全县共接访维权事项超过90起。", 95, 5),
+        ("2022年，全县共接访维权事项超90起。", 95, 5),
+        ("2022年，全县共接访维权事项逾90起。", 95, 5),
+        ("2022年，全县共接访维权事项近50起。", 45, 5),
+        ("2022年，全县共接访维权事项将近50起。", 45, 5),
+        ("2022年，全县共接访维权事项约90起。", 90, 5),
+        ("2022年，全县开展女童保护课程1.5万余场。", 15500, 500),
+        ("2022年，全县化解率达90%以上。", 0.95, 0.05),
+    ],
+)
+def test_a_hedged_figure_is_claimed_as_the_range_it_allows(places, sentence, value, tolerance):
+    # 90余起 is "more than 90": 96 records support it (95 ± 5 is 90 to 100); 近50 is 40 to 50.
+    (claim,) = extract_claims(sentence, places, dt.date(2023, 3, 1))
+    assert (claim.value, claim.tolerance) == (pytest.approx(value), pytest.approx(tolerance))
+    assert claim.hedge in ("more", "less", "about")
 
 
 def test_what_is_not_a_counted_figure_is_not_proposed(places):
@@ -395,3 +417,26 @@ def test_claims_page_proposes_from_a_pasted_paragraph_and_checks_the_confirmed(
     rows[1].start.value = "2022-02-30"
     paste.check_button.click()
     assert "2022-02-30" in paste.message.value and len(view.results) == 10
+
+
+# --------------------------------------------------------------------------- the paste box
+
+
+def test_an_edited_row_is_read_as_the_claims_file_reads_it(places):
+    from widgets.kit.claim_paste import ProposalRow
+
+    (proposal,) = extract_claims("2022年，全县开展女童保护课程1.8万场。", places, dt.date(2023, 3, 1))
+    row = ProposalRow(proposal, "涟水县", "zh")
+    assert row.confirmed().tolerance == 500  # 1.8万: to the nearest thousand
+    row.value.value = "18,000"  # the user writes the exact figure: no tolerance is kept
+    assert (row.confirmed().value, row.confirmed().tolerance) == (18000, 0)
+    row.value.value = "90余"
+    assert (row.confirmed().value, row.confirmed().tolerance) == (95, 5)
+    row.metric.value = "resolution_rate"  # a rate: 95, 95% and 0.95 are all 0.95, never 9500%
+    for typed in ("95", "95%", "0.95", "百分之九十五"):
+        row.value.value = typed
+        claim = row.confirmed()
+        assert claim.value == pytest.approx(0.95) and claim.tolerance == 0, typed
+        assert list(claims_table([claim])["数值"]) == ["95%"]
+    row.value.value = "九成"
+    assert (row.confirmed().value, row.confirmed().tolerance) == (0.9, 0.05)

@@ -17,7 +17,7 @@ from hehu.errors import HehuError
 from hehu.figures.metrics import Records
 from hehu.importing.cells import parse_date, read_figure
 from hehu.oversight.claims import ProposedClaim, claims_table, extract_claims
-from hehu.oversight.claims.extract import CONFIDENCES, MAX_TEXT_BYTES
+from hehu.oversight.claims.extract import CONFIDENCES, MAX_TEXT_BYTES, claim_figure
 from hehu.records import vocab
 from widgets.kit.common import error_box, html_text
 
@@ -98,10 +98,21 @@ class ProposalRow(w.VBox):
             start, end = parse_date(self.start.value), parse_date(self.end.value)
         except ValueError as exc:
             raise HehuError(f"“{self.proposal.written}”：{exc}") from None
+        is_rate = vocab.METRICS[self.metric.value][2] == "rate"
+        if figure.percent and not is_rate:
+            raise HehuError(
+                f"“{self.value.value}”是百分数，但该指标不是比率",
+                f"{self.value.value!r} is a percentage but the metric is not a rate",
+            )
+        # The edited figure as the extractor reads one: a rate as a fraction (95% or a bare 95
+        # is 0.95), the tolerance from how round the figure is written, a hedge as a bound.
+        value, tolerance = claim_figure(figure, is_rate)
         return replace(
             self.proposal,
             metric=self.metric.value,
-            value=figure.value / 100 if figure.percent else figure.value,
+            value=value,
+            tolerance=tolerance,
+            hedge=figure.hedge,
             place_code=self.place.value.strip(),  # a code or a name: the check resolves it
             start=start,
             end=end,
@@ -157,7 +168,8 @@ class ClaimPaste(w.VBox):
         if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
             return self._say(t("too_long", self.lang), error=True)
         try:
-            date = parse_date(self.report_date.value) if self.report_date.value.strip() else None
+            typed = self.report_date.value.strip()
+            date = parse_date(typed) if typed else local_today()  # as the hint says
         except ValueError as exc:
             return self._say(f"{t('report_date', self.lang)}：{exc}", error=True)
         proposals = extract_claims(text, self.records.places, date)

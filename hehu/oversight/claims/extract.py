@@ -23,8 +23,9 @@ import pandas as pd
 
 from hehu.clock import local_today
 from hehu.errors import HehuError
-from hehu.importing.cells import CONTROL_CHARS, FIGURE_IN_TEXT, read_figure
+from hehu.importing.cells import CONTROL_CHARS, FIGURE_IN_TEXT, Figure, read_figure
 from hehu.oversight.claims.model import plain_number
+from hehu.oversight.claims.reading import reads_as_percent
 from hehu.records import vocab
 
 # The claims file's columns (data/claims/lianshui_2022_report.csv), as `hehu check-claims` reads.
@@ -138,7 +139,7 @@ class ProposedClaim:
     why: str  # how metric, place and period were read, in Chinese
     confidence: str = "high"  # high, medium (check it), low (no metric)
     tolerance: float = 0.0  # half the last written place of a rounded figure (1.8万 → 500)
-    approximate: bool = False  # 余, 多, 约, 以上
+    hedge: str = ""  # "more" (90余, 超过90: value 95 ± 5), "less" (近50: 45 ± 5), "about" (约)
 
     def periods(self) -> list[tuple[dt.date, dt.date]]:
         """The periods checked: the whole span, or each calendar year of it for an average."""
@@ -162,6 +163,7 @@ class ProposedClaim:
             "end": self.end.isoformat(),
             "kind": self.kind,
             "tolerance": plain_number(self.tolerance),
+            "hedge": self.hedge,
             "confidence": self.confidence,
             "why": self.why,
             "sentence": self.sentence,
@@ -242,10 +244,17 @@ def _sentence_claims(sentence: str, context: _Context) -> list[ProposedClaim]:
         place, why_place = _place_of(match.start(), mentions, context)
         period, why_period = _period_of(match.start(), spans, context)
         average = bool(_AVERAGE.search(sentence[: match.start()]))
-        step = figure.step / 100 if figure.percent else figure.step
+        is_rate = metric is not None and vocab.METRICS[metric][2] == "rate"
+        value, tolerance = claim_figure(figure, is_rate)
+        times, sign = (100, "%") if figure.percent or is_rate else (1, "")
+        why_hedge = _HEDGE_WHY.get(figure.hedge, "").format(
+            written=written,
+            value=f"{plain_number(round(value * times, 6))}{sign}",
+            tolerance=f"{plain_number(round(tolerance * times, 6))}{sign}",
+        )
         proposals.append(
             ProposedClaim(
-                value=figure.value / 100 if figure.percent else figure.value,
+                value=value,
                 unit=unit,
                 written=written,
                 metric=metric,
@@ -257,10 +266,11 @@ def _sentence_claims(sentence: str, context: _Context) -> list[ProposedClaim]:
                 why="；".join(
                     [why_metric, why_place, why_period]
                     + (["年均：按年逐年核对"] if average else [])
+                    + ([why_hedge] if why_hedge else [])
                 ),
                 confidence=confidence if metric else "low",
-                tolerance=round(step / 2, 6) if figure.rounded else 0.0,
-                approximate=figure.approximate,
+                tolerance=tolerance,
+                hedge=figure.hedge,
             )
         )
     if dated := [s for s in spans if s.start is not None]:
@@ -268,6 +278,30 @@ def _sentence_claims(sentence: str, context: _Context) -> list[ProposedClaim]:
     if mentions:
         context.place = mentions[-1][2]
     return proposals
+
+
+_HEDGE_WHY = {
+    "more": "“{written}”是“多于”：按 {value} ± {tolerance} 核对",
+    "less": "“{written}”是“不足”：按 {value} ± {tolerance} 核对",
+}
+
+
+def claim_figure(figure: Figure, is_rate: bool = False) -> tuple[float, float]:
+    """A claim's value and tolerance from a figure as written (a rate as a fraction).
+
+    A rounded figure is checked to half its last written place (1.8万: 18000 ± 500; 约8000:
+    8000 ± 500). "More than" (90余, 超过90, 90%以上) is the half step above (95 ± 5: 90 to 100);
+    "just under" (近50, 将近50) the half step below (45 ± 5: 40 to 50). For a rate, 95% and a
+    bare 95 are 0.95 (`reading.reads_as_percent`, the claims file's rule)."""
+    value, step = figure.value, figure.step
+    if is_rate and reads_as_percent(value, figure.percent, is_rate) or figure.percent:
+        value, step = value / 100, step / 100
+    half = step / 2
+    if figure.hedge == "more":
+        value += half
+    elif figure.hedge == "less":
+        value -= half
+    return round(value, 9), round(half, 9) if figure.rounded else 0.0
 
 
 def _figure_at(sentence: str, match: re.Match, masked):

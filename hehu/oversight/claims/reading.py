@@ -281,6 +281,12 @@ def parse_claim(records: Records, row: dict) -> Claim:
     )
 
 
+def reads_as_percent(value: float, percent: bool, is_rate: bool) -> bool:
+    """Whether a claimed figure is a percentage: written with % (95%, 七成), or a bare figure
+    over 1 for a rate (95 is 95 %: no rate exceeds 1). 0.95 for a rate is a fraction already."""
+    return percent or (is_rate and value > 1)
+
+
 def _claimed_value(text: str, is_rate: bool) -> float:
     if not text:
         raise ClaimRowError("未填写数值", "no value")
@@ -292,7 +298,7 @@ def _claimed_value(text: str, is_rate: bool) -> float:
         raise ClaimRowError(
             f"“{text}”是百分数，但该指标不是比率", f"{text!r} is a percentage but not a rate"
         )
-    return value / 100 if percent else value
+    return value / 100 if reads_as_percent(value, percent, is_rate) else value
 
 
 def _tolerance(text: str, claimed: float | None, is_rate: bool) -> float:
