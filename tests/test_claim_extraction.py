@@ -440,3 +440,11 @@ def test_an_edited_row_is_read_as_the_claims_file_reads_it(places):
         assert list(claims_table([claim])["数值"]) == ["95%"]
     row.value.value = "九成"
     assert (row.confirmed().value, row.confirmed().tolerance) == (0.9, 0.05)
+
+
+def test_an_unwritable_out_gives_its_reason(demo_url):
+    proc = run("extract-claims", str(SOURCE["simplified"]), "--db", demo_url,
+               "--out", "/nonexistent-dir/x.csv")  # fmt: skip
+    assert proc.returncode == 2
+    assert "无法写入 /nonexistent-dir/x.csv：目录 /nonexistent-dir 不存在" in proc.stderr
+    assert "None" not in proc.stderr

@@ -348,3 +348,22 @@ def test_article_numbers_read_in_english(text, number):
     assert not hasattr(law_check, "chinese_number")
     duty = Duty("x", "妇女权益保障法", f"第{text}条", "", True, "", "", (), (), (), (), "", "")
     assert duty.citation_in("en") == f"Article {number}"
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (["--year", "99999"], "--year 有误"),
+        (["--year", "0"], "--year 有误"),  # not silently all time
+        (["--year", "2022", "--marks", "MARKS"], "检查记录文件"),
+        (["--year", "2022", "--out", "/nonexistent-dir/x.docx"], "无法写入 /nonexistent-dir/x.docx：目录"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_chinese_line(small_store, tmp_path, capsys, extra, says):
+    marks = tmp_path / "marks.json"
+    marks.write_text(json.dumps({"wrp-publicity": {"documents": 5}}), encoding="utf-8")
+    extra = [str(marks) if a == "MARKS" else a for a in extra]
+    code = main(["law-check", "--db", small_store.url, "--place", C, *extra])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("错误：") and says in err and len(err.splitlines()) == 1, err

@@ -82,6 +82,20 @@ def add_extract_command(subparsers, add_db, commands) -> None:
     commands["extract-claims"] = cmd_extract_claims
 
 
+def why_unwritable(path, exc: OSError) -> str:
+    """Why a file could not be written, in Chinese (pandas raises OSError with no strerror)."""
+    from pathlib import Path
+
+    parent = Path(path).expanduser().parent
+    if isinstance(exc, FileNotFoundError) or not parent.is_dir():
+        return f"目录 {parent} 不存在"
+    if isinstance(exc, PermissionError):
+        return "没有写入权限"
+    if isinstance(exc, IsADirectoryError) or Path(path).is_dir():
+        return "这是一个目录"
+    return exc.strerror or str(exc)
+
+
 def cmd_extract_claims(args: argparse.Namespace) -> int:
     """Propose the claims of a report's text; print them, and write them with --out."""
     from pathlib import Path
@@ -112,7 +126,8 @@ def cmd_extract_claims(args: argparse.Namespace) -> int:
             table.to_csv(args.out, index=False, encoding="utf-8-sig")
         except OSError as exc:
             raise HehuError(
-                f"无法写入 {args.out}：{exc.strerror}", f"cannot write {args.out}: {exc}"
+                f"无法写入 {args.out}：{why_unwritable(args.out, exc)}",
+                f"cannot write {args.out}: {exc}",
             ) from None
         print(f"已写入 {len(table)} 条：{args.out}", file=sys.stderr)
     return 0

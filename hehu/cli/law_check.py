@@ -57,24 +57,49 @@ def read_marks(path: str | None) -> dict:
         raise HehuError(
             f"无法读取检查记录文件 {path}（{exc}）", f"cannot read the marks file {path} ({exc})"
         ) from exc
-    if not isinstance(marks, dict) or not all(isinstance(v, dict) for v in marks.values()):
+    def well_formed(mark) -> bool:
+        documents = mark.get("documents", [])
+        return (
+            isinstance(mark.get("findings", ""), str | None)
+            and (
+                isinstance(documents, str)
+                or isinstance(documents, list) and all(isinstance(d, str) for d in documents)
+            )
+        )
+
+    if not isinstance(marks, dict) or not all(
+        isinstance(v, dict) and well_formed(v) for v in marks.values()
+    ):
         raise HehuError(
-            f"检查记录文件 {path} 应为 {{职责编号: {{findings, documents}}}}",
-            f"the marks file {path} must map duty ids to {{findings, documents}}",
+            f"检查记录文件 {path} 应为 {{职责编号: {{\"findings\": 文字, \"documents\": [文字, …]}}}}",
+            f"the marks file {path} must map duty ids to {{findings: text, documents: [text]}}",
         )
     return marks
+
+
+def period_of(args):
+    """The period of --year or --start/--end; HehuError for a year outside 1900—2100."""
+    from hehu.figures.metrics import Period
+    from hehu.importing.cells import parse_year
+
+    if args.year is None:
+        return Period.of(args.start, args.end)
+    try:
+        return Period.year(parse_year(args.year))
+    except ValueError as exc:
+        raise HehuError(f"--year 有误：{exc}", f"bad --year: {args.year}") from None
 
 
 def cmd_law_check(args) -> int:
     """Run the checklist for a place and write the Word draft (or print JSON)."""
     from hehu.figures.cache import PageRecords, period_choice_key
-    from hehu.figures.metrics import Period
+    from hehu.cli.claims import why_unwritable
     from hehu.i18n import audit_what
     from hehu.oversight.law_check import evaluate_checklist
     from hehu.records.store import open_store
     from hehu.render.law_check_word import law_check_docx
 
-    period = Period.year(args.year) if args.year else Period.of(args.start, args.end)
+    period = period_of(args)
     marks = read_marks(args.marks)  # bad input fails before the database is touched
     store = open_store(args.db, create=False)
     records = PageRecords(store)
@@ -84,7 +109,12 @@ def cmd_law_check(args) -> int:
     if args.out or not args.json:
         data = law_check_docx(check, records, args.lang)
         out = Path(args.out or f"hehu-law-check-{args.place}.docx")
-        out.write_bytes(data)
+        try:
+            out.write_bytes(data)
+        except OSError as exc:
+            raise HehuError(
+                f"无法写入 {out}：{why_unwritable(out, exc)}", f"cannot write {out}: {exc}"
+            ) from None
     store.audit(
         "law_check",
         audit_what(
