@@ -448,3 +448,21 @@ def test_an_unwritable_out_gives_its_reason(demo_url):
     assert proc.returncode == 2
     assert "无法写入 /nonexistent-dir/x.csv：目录 /nonexistent-dir 不存在" in proc.stderr
     assert "None" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("sentence", "periods"),
+    [
+        ("截至2022年10月31日，全县共接访维权事项88起。", [("2022-01-01", "2022-10-31")]),
+        ("2022年1月至6月，全县共接访维权事项88起。", [("2022-01-01", "2022-06-30")]),
+        ("2022年前10个月，全县共接访维权事项88起。", [("2022-01-01", "2022-10-31")]),
+        (
+            "2021年和2022年，县妇联分别开展女童保护课程200场、210场。",
+            [("2021-01-01", "2021-12-31"), ("2022-01-01", "2022-12-31")],
+        ),
+    ],
+)
+def test_periods_written_in_other_ways(places, sentence, periods):
+    proposals = extract_claims(sentence, places, dt.date(2022, 11, 11))
+    assert [(p.start.isoformat(), p.end.isoformat()) for p in proposals] == periods
+    assert all(p.metric for p in proposals)  # "10个" of 前10个月 is no figure

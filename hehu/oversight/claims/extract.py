@@ -23,7 +23,13 @@ import pandas as pd
 
 from hehu.clock import local_today
 from hehu.errors import HehuError
-from hehu.importing.cells import CONTROL_CHARS, FIGURE_IN_TEXT, Figure, read_figure
+from hehu.importing.cells import (
+    CONTROL_CHARS,
+    FIGURE_IN_TEXT,
+    Figure,
+    chinese_numeral,
+    read_figure,
+)
 from hehu.oversight.claims.model import plain_number
 from hehu.oversight.claims.reading import reads_as_percent
 from hehu.records import vocab
@@ -235,14 +241,21 @@ def _sentence_claims(sentence: str, context: _Context) -> list[ProposedClaim]:
     mentions = context.places.mentions(sentence)
     masked = [(s.pos, s.pos + len(s.words)) for s in spans] + [(m[0], m[1]) for m in mentions]
     proposals = []
-    for match in FIGURE_IN_TEXT.finditer(sentence):
-        found = _figure_at(sentence, match, masked)
-        if found is None:
-            continue
+    found_all = [
+        (match, found)
+        for match in FIGURE_IN_TEXT.finditer(sentence)
+        if (found := _figure_at(sentence, match, masked)) is not None
+    ]
+    respective = _respective_periods(sentence, spans, [m.start() for m, _ in found_all])
+    for match, found in found_all:
         figure, unit, unit_end, written = found
         metric, why_metric, confidence = _metric_of(sentence, match.start(), unit_end, unit)
         place, why_place = _place_of(match.start(), mentions, context)
-        period, why_period = _period_of(match.start(), spans, context)
+        if match.start() in respective:
+            period = respective[match.start()]
+            why_period = f"期间：“{period.words}”（“分别”依次对应）"
+        else:
+            period, why_period = _period_of(match.start(), spans, context)
         average = bool(_AVERAGE.search(sentence[: match.start()]))
         is_rate = metric is not None and vocab.METRICS[metric][2] == "rate"
         value, tolerance = claim_figure(figure, is_rate)
@@ -475,6 +488,11 @@ def _first_quarters(m, c):
     return dt.date(_year_or(m[1], c), 1, 1), _month_end(_year_or(m[1], c), last)
 
 
+def _first_months(m, c):
+    months = int(m[2]) if m[2].isdigit() else chinese_numeral(m[2].replace("两", "二"))
+    return dt.date(_year_or(m[1], c), 1, 1), _month_end(_year_or(m[1], c), months)
+
+
 def _recent_years(m, c):
     years = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}.get(m[1]) or int(m[1])
     return dt.date(c.report_date.year - years + 1, 1, 1), c.to_date
@@ -488,8 +506,7 @@ def _period_patterns():
     """(pattern, days) in order of precedence; days None only masks (a date is no period)."""
     y = r"(?:(\d{4})年)?"
     return [
-        (r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|(?<!\d)\d{1,2}月\d{1,2}日", None),
-        (r"(?:自|从)?(\d{4})年(?:(\d{1,2})月(?:份)?)?(?:以来|至今)", _since),
+        # 截至…日 before the dates are masked: "截至2022年10月31日" is the year up to that day.
         (
             r"截至" + y + r"(\d{1,2})月(底|末|\d{1,2}日)",
             lambda m, c: (
@@ -499,12 +516,14 @@ def _period_patterns():
                 else dt.date(_year_or(m[1], c), int(m[2]), int(m[3][:-1])),
             ),
         ),
+        (r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|(?<!\d)\d{1,2}月\d{1,2}日", None),
+        (r"(?:自|从)?(\d{4})年(?:(\d{1,2})月(?:份)?)?(?:以来|至今)", _since),
         (
             r"(\d{4})年?\s*[-—–~至到]+\s*(\d{4})年",
             lambda m, c: (dt.date(int(m[1]), 1, 1), dt.date(int(m[2]), 12, 31)),
         ),
         (
-            y + r"(\d{1,2})\s*[-—–~至到]+\s*(\d{1,2})月(?:份)?",
+            y + r"(\d{1,2})月?\s*[-—–~至到]+\s*(\d{1,2})月(?:份)?",
             lambda m, c: (
                 dt.date(_year_or(m[1], c), int(m[2]), 1),
                 _month_end(_year_or(m[1], c), int(m[3])),
@@ -518,6 +537,7 @@ def _period_patterns():
             ),
         ),
         (y + r"前([一二三两1-3])(?:个)?季度", _first_quarters),
+        (y + r"前(\d{1,2}|[一二两三四五六七八九十]{1,2})个月", _first_months),
         (y + r"第?([一二三四1-4])季度", _quarter),
         (r"近([两二三四五2-5])年(?:来|以来)?", _recent_years),
         (r"“?十四五”?(?:以来|期间)", lambda m, c: (dt.date(2021, 1, 1), c.to_date)),
@@ -551,6 +571,25 @@ def _periods_in(sentence: str, context: _Context) -> list[_Span]:
             since = days in (_since, _recent_years) or "以来" in match.group(0)
             taken.append(_Span(start, end, match.group(0), match.start(), since))
     return sorted(taken, key=lambda s: s.pos)
+
+
+_JOINED = re.compile(r"^[和、与及,，]$")
+
+
+def _respective_periods(sentence: str, spans: list[_Span], starts: list[int]) -> dict[int, _Span]:
+    """"2021年和2022年，分别开展…200场、210场": each figure after 分别 with its period, in order,
+    when the periods joined by 和/、/与/及 before it are as many as those figures."""
+    where = sentence.find("分别")
+    if where < 0:
+        return {}
+    group: list[_Span] = []
+    for span in [s for s in spans if s.start is not None and s.pos < where]:
+        gap = sentence[group[-1].pos + len(group[-1].words) : span.pos] if group else ""
+        group = [*group, span] if group and _JOINED.match(gap) else [span]
+    after = [p for p in starts if p > where]
+    if len(group) < 2 or len(after) != len(group):
+        return {}
+    return dict(zip(after, group, strict=True))
 
 
 def _period_of(start: int, spans: list[_Span], context: _Context) -> tuple[_Span, str]:
