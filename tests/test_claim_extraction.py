@@ -466,3 +466,27 @@ def test_periods_written_in_other_ways(places, sentence, periods):
     proposals = extract_claims(sentence, places, dt.date(2022, 11, 11))
     assert [(p.start.isoformat(), p.end.isoformat()) for p in proposals] == periods
     assert all(p.metric for p in proposals)  # "10个" of 前10个月 is no figure
+
+
+def test_a_date_in_the_body_is_no_report_date(places):
+    from hehu.oversight.claims.extract import report_date_in
+
+    body = "2022年5月18日，县人大常委会组织调研。2021年以来，全县共接访维权事项90起。"
+    assert report_date_in(body) is None
+    assert report_date_in("涟水县妇联工作报告\n2022-11-11 11:17:57 来源：涟水县人民政府\n" + body) == (
+        dt.date(2022, 11, 11)
+    )
+    assert report_date_in("发布日期：2022年11月11日\n" + body) == dt.date(2022, 11, 11)
+
+
+def test_the_paste_box_takes_today_when_no_report_date_is_typed(places):
+    from types import SimpleNamespace
+
+    from hehu.clock import local_today
+    from widgets.kit.claim_paste import ClaimPaste
+
+    box = ClaimPaste(SimpleNamespace(places=places), lambda data, name: None)
+    box.text.value = "2022-11-11 来源：涟水县妇联\n今年以来，全县共接访维权事项90起。"
+    box.extract()  # the hint says "空则取今天": today, not the date of a line of the text
+    (row,) = box.rows.children
+    assert row.proposal.end == local_today() - dt.timedelta(days=1)

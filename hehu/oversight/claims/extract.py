@@ -115,9 +115,16 @@ def read_report_file(path: str | Path) -> str:
 _DATED = re.compile(r"(\d{4})(?:-|年)(\d{1,2})(?:-|月)(\d{1,2})")
 
 
+_SENTENCE_MARKS = re.compile(r"[，,。；;！!？?]")
+
+
 def report_date_in(text: str) -> dt.date | None:
-    """The date a report gives in its first lines (a news page's '2022-11-11 11:17:57'), if any."""
+    """The date a report gives in a header line of its first five (a title, a dateline, a news
+    page's '2022-11-11 11:17:57 来源：…'), if any. A line with a sentence's punctuation is the
+    body: "2022年5月18日，县人大常委会…组织调研。" tells when something happened, not the date."""
     for line in simplified(text).splitlines()[:5]:
+        if _SENTENCE_MARKS.search(line):
+            continue
         if match := _DATED.search(line):
             try:
                 return dt.date(*(int(g) for g in match.groups()))
