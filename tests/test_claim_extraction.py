@@ -490,3 +490,20 @@ def test_the_paste_box_takes_today_when_no_report_date_is_typed(places):
     box.extract()  # the hint says "空则取今天": today, not the date of a line of the text
     (row,) = box.rows.children
     assert row.proposal.end == local_today() - dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "proposed"),
+    [
+        ("2022年，全县接访维权事项比去年减少10起。", []),
+        ("2022年，全县接访维权事项90起，较2021年的80起有所增加。", [("90起", 90)]),
+        ("2022年，全县接访维权事项90起，同比增长15%。", [("90起", 90)]),
+        ("2022年，全县接访维权事项90起，比去年增加10起。", [("90起", 90)]),
+        ("2022年，全县较好地完成接访维权事项90起。", [("90起", 90)]),
+        # 百余 is more than 100 (150 ± 50), 近百 just under it (50 ± 50): read, not dropped
+        ("2022年，全县普法宣讲覆盖群众百余人次，走访必访家庭近百户。", [("百余人次", 150), ("近百户", 50)]),
+    ],
+)
+def test_differences_are_no_claims_and_a_hedged_hundred_is_one(places, sentence, proposed):
+    claims = extract_claims(sentence, places, dt.date(2023, 3, 1))
+    assert [(c.written, c.value) for c in claims] == proposed

@@ -324,6 +324,17 @@ def claim_figure(figure: Figure, is_rate: bool = False) -> tuple[float, float]:
     return round(value, 9), round(half, 9) if figure.rounded else 0.0
 
 
+# Words before a figure in its clause that make it a comparison, not a claim of the period.
+_DIFFERENCE = re.compile(
+    r"同比|环比|相比|[比较](?:去年|上年|前年|上半年|同期|\d{4}年)|(?:增长|增加|减少|下降|上升|提高|降低|"
+    r"增幅|降幅)(?:了|达|为)?$"
+)
+
+
+def _clause_before(sentence: str, start: int) -> str:
+    return sentence[max(sentence.rfind(ch, 0, start) for ch in _CLAUSE_SEP) + 1 : start]
+
+
 def _figure_at(sentence: str, match: re.Match, masked):
     """The figure of a number match and its unit, or None when it is no counted figure (a date,
     a name, "一站式", "千家万户", a number with no measure word)."""
@@ -334,8 +345,11 @@ def _figure_at(sentence: str, match: re.Match, masked):
     before, after = sentence[start - 1 : start], sentence[end : end + 1]
     if before == "第" or re.match(r"[0-9A-Za-z.·]", before) or re.match(r"[0-9.·]", after):
         return None
-    if not number[0].isdigit() and not number.startswith("百分之") and number in "一十百千万亿":
-        return None
+    bare = not number[0].isdigit() and not number.startswith("百分之") and number in "一十百千万亿"
+    if bare and not (number in "百千万" and (match["pre"] or match["approx"])):
+        return None  # 一站式, 千家万户; but 百余人次 and 近百户 are figures (more than / under 100)
+    if _DIFFERENCE.search(_clause_before(sentence, start)):
+        return None  # 比去年减少10起, 较2021年的80起, 同比增长15%: a difference or a past figure
     if match["pct"] or number.startswith("百分之"):
         unit, unit_end = "%", end
     else:
