@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from hehu.errors import HehuError
 from hehu.importing.cells import chinese_numeral, read_figure
 from hehu.oversight.claims import (
     CLAIM_COLUMNS,
@@ -507,3 +508,13 @@ def test_the_paste_box_takes_today_when_no_report_date_is_typed(places):
 def test_differences_are_no_claims_and_a_hedged_hundred_is_one(places, sentence, proposed):
     claims = extract_claims(sentence, places, dt.date(2023, 3, 1))
     assert [(c.written, c.value) for c in claims] == proposed
+
+
+def test_a_big5_report_is_refused_not_read_as_gibberish():
+    traditional = SOURCE["traditional"].read_text(encoding="utf-8")
+    with pytest.raises(HehuError, match="编码无法识别"):
+        report_text(traditional.encode("big5", errors="replace"), "big5.txt")
+    # GB18030 (GBK) text in either script is read as before
+    assert report_text(traditional.encode("gb18030"), "t.txt") == traditional
+    simplified_text = SOURCE["simplified"].read_text(encoding="utf-8")
+    assert report_text(simplified_text.encode("gb18030"), "s.txt") == simplified_text

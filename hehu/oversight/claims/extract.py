@@ -93,6 +93,13 @@ def report_text(data: bytes, name: str = "") -> str:
             break
         except UnicodeDecodeError:
             continue
+    if text is not None and encoding == "gb18030" and _odd_share(text) > 0.1:
+        # GB18030 reads almost any bytes: a Big5 file comes out as rare characters, half of
+        # them outside the common set a report is written in (a real report: none).
+        raise HehuError(
+            f"{shown} 的编码无法识别（读出大量生僻字，可能是 Big5）：请另存为 UTF-8 编码的 .txt",
+            f"{shown}: unknown encoding (perhaps Big5): save it as UTF-8 text",
+        )
     controls = len(CONTROL_CHARS.findall(text)) if text is not None else 0
     if text is None or b"\x00" in data or controls > max(2, len(text) // 100):
         raise HehuError(
@@ -100,6 +107,21 @@ def report_text(data: bytes, name: str = "") -> str:
             f"{shown} is not a text file (save it as UTF-8 or GB18030 text)",
         )
     return text
+
+
+def _odd_share(text: str) -> float:
+    """The share of a text's Chinese characters that, in Simplified script, lie outside GB2312
+    (the 6763 common characters); 0 for fewer than 20 Chinese characters."""
+    chinese = [c for c in simplified(text) if "\u3400" <= c <= "\u9fff" or c == "\ufffd"]
+    if len(chinese) < 20:
+        return 0.0
+    odd = 0
+    for char in chinese:
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            odd += 1
+    return odd / len(chinese)
 
 
 def read_report_file(path: str | Path) -> str:
