@@ -185,8 +185,9 @@ def read_figure(value, *, hedged: bool = False) -> Figure:
     """A figure as written in a cell or a report: 1,200 / １２ / 18人次 / 85% / 十八 / 1.8万 /
     1.2亿 / 两百余 / 七成 / 百分之九十. Raises ValueError (in Chinese).
 
-    A hedge before the figure (约8000, 近百) is read only when `hedged`: in a report's sentence
-    it marks an approximate figure; in a register or claims file cell a figure is exact.
+    A hedge (约8000, 近百, 90%以上, 30左右) and 七成 are read only when `hedged`: in a report's
+    sentence they mark an approximate figure (`Figure.hedge` says which way); in a register or
+    claims file cell a figure is exact and "30左右" is no number. 80余名 is read in both, as before.
     """
     if isinstance(value, bool):
         raise ValueError("应为数字")
