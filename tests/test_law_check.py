@@ -363,6 +363,8 @@ def test_bad_arguments_exit_2_with_one_chinese_line(small_store, tmp_path, capsy
     marks = tmp_path / "marks.json"
     marks.write_text(json.dumps({"wrp-publicity": {"documents": 5}}), encoding="utf-8")
     extra = [str(marks) if a == "MARKS" else a for a in extra]
+    if "--out" not in extra:  # were it written after all, never into the working directory
+        extra += ["--out", str(tmp_path / "x.docx")]
     code = main(["law-check", "--db", small_store.url, "--place", C, *extra])
     assert code == 2
     err = capsys.readouterr().err.strip()
