@@ -2,7 +2,9 @@
 nothing asked of the internet.
 
 The settings folder holds `overrides.json`: the zh_CN language pack as the default language
-(English stays one click away under 设置 → 语言) and no question about fetching Jupyter news.
+(English stays one click away under 设置 → 语言), no question about fetching Jupyter news, and
+a notebook's own kernel started without asking (on a busy office PC JupyterLab otherwise asks
+which kernel to start, "选择内核", before it has read the kernels it has).
 The options turn off what would reach outside a county intranet: the news feed, the update
 check and the extension manager's PyPI search.
 """
