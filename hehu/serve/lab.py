@@ -2,9 +2,10 @@
 nothing asked of the internet.
 
 The settings folder holds `overrides.json`: the zh_CN language pack as the default language
-(English stays one click away under 设置 → 语言), no question about fetching Jupyter news, and
-a notebook's own kernel started without asking (on a busy office PC JupyterLab otherwise asks
-which kernel to start, "选择内核", before it has read the kernels it has).
+(English stays one click away under 设置 → 语言) and no question about fetching Jupyter news.
+(Starting a notebook's kernel without asking, `autoStartDefaultKernel`, was tried: on a busy
+machine it raced the notebook's own start, two kernels started and the notebook kept the one
+shut down. JupyterLab may instead ask "选择内核" on a busy machine; 选择 answers it.)
 The options turn off what would reach outside a county intranet: the news feed, the update
 check and the extension manager's PyPI search.
 """
