@@ -21,9 +21,9 @@ from hehu.figures.metrics import Period, load_records, place_metrics
 from hehu.i18n import audit_text, metric_label
 from hehu.oversight import law_check
 from hehu.oversight.law_check import (
-    Duty,
     BODIES,
     BadChecklist,
+    Duty,
     evaluate_checklist,
     load_checklist,
     parse_checklist,
@@ -234,30 +234,27 @@ def test_the_word_draft_in_english_names_the_laws_in_english(records):
     assert "cases received: " + HIDDEN_SMALL in text
 
 
-def _east_asian_font(paragraph, run) -> str | None:
+def _run_property(paragraph, run, tag: str, attribute: str) -> str | None:
+    """A run's property as Word resolves it: the run's own, else its style's, else the base's."""
     chain = [run._r.rPr]
     style = paragraph.style
     while style is not None:
         chain.append(style.element.rPr)
         style = style.base_style
     for rpr in chain:
-        fonts = None if rpr is None else rpr.find(qn("w:rFonts"))
-        if fonts is not None and fonts.get(qn("w:eastAsia")) is not None:
-            return fonts.get(qn("w:eastAsia"))
+        element = None if rpr is None else rpr.find(qn(tag))
+        if element is not None and element.get(qn(attribute)) is not None:
+            return element.get(qn(attribute))
     return None
+
+
+def _east_asian_font(paragraph, run) -> str | None:
+    return _run_property(paragraph, run, "w:rFonts", "w:eastAsia")
 
 
 def _size(paragraph, run):
-    chain = [run._r.rPr]
-    style = paragraph.style
-    while style is not None:
-        chain.append(style.element.rPr)
-        style = style.base_style
-    for rpr in chain:
-        sz = None if rpr is None else rpr.find(qn("w:sz"))
-        if sz is not None:
-            return Pt(int(sz.get(qn("w:val"))) / 2)
-    return None
+    half_points = _run_property(paragraph, run, "w:sz", "w:val")
+    return None if half_points is None else Pt(int(half_points) / 2)
 
 
 def test_the_word_draft_is_a4_in_the_official_fonts(records):
@@ -356,7 +353,10 @@ def test_article_numbers_read_in_english(text, number):
         (["--year", "99999"], "--year 有误"),
         (["--year", "0"], "--year 有误"),  # not silently all time
         (["--year", "2022", "--marks", "MARKS"], "检查记录文件"),
-        (["--year", "2022", "--out", "/nonexistent-dir/x.docx"], "无法写入 /nonexistent-dir/x.docx：目录"),
+        (
+            ["--year", "2022", "--out", "/nonexistent-dir/x.docx"],
+            "无法写入 /nonexistent-dir/x.docx：目录",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_with_one_chinese_line(small_store, tmp_path, capsys, extra, says):

@@ -92,8 +92,8 @@ def period_of(args):
 
 def cmd_law_check(args) -> int:
     """Run the checklist for a place and write the Word draft (or print JSON)."""
-    from hehu.figures.cache import PageRecords, period_choice_key
     from hehu.cli.claims import why_unwritable
+    from hehu.figures.cache import PageRecords, period_choice_key
     from hehu.i18n import audit_what
     from hehu.oversight.law_check import evaluate_checklist
     from hehu.records.store import open_store
