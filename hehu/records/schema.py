@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from hehu.records import vocab
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _log = logging.getLogger(__name__)
 metadata = sa.MetaData()
@@ -72,6 +72,8 @@ org = sa.Table(
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("level", sa.String(16), nullable=False),
     _place_fk(),
+    # Version 7: the body a station or studio is run by (小雨滴工作室: 检察院).
+    sa.Column("host_org_id", sa.String(64), sa.ForeignKey("org.org_id")),
     _in("kind", vocab.ORG_KINDS),
     _in("level", vocab.ORG_LEVELS),
 )
@@ -163,6 +165,8 @@ screening = sa.Table(
     sa.Column("risk_categories", sa.Text, nullable=False, default=""),
     sa.Column("risk_level", sa.String(8), nullable=False),
     sa.Column("follow_up_due", sa.Date),
+    # Version 7: the body that screened (妇联, 公安, 司法); empty on older records.
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id")),
     _in("risk_level", vocab.RISK_LEVELS),
     _date_order("date", "follow_up_due"),
 )
@@ -196,8 +200,16 @@ event = sa.Table(
     sa.Column("campaign", sa.String(32), nullable=False),
     sa.Column("format", sa.String(16), nullable=False),
     sa.Column("audience", sa.Integer),
+    # Version 7: the laws publicised (';'-separated keys of vocab.LAWS), the channel, and the
+    # WeChat column by name (法驻幸福家, 帼彤公益说法) when the channel is one.
+    sa.Column("laws", sa.Text, nullable=False, default="", server_default=""),
+    sa.Column(
+        "channel", sa.String(16), nullable=False, default="on_site", server_default="on_site"
+    ),
+    sa.Column("column_name", sa.Text),
     _in("campaign", vocab.CAMPAIGNS),
     _in("format", vocab.EVENT_FORMATS),
+    _in("channel", vocab.EVENT_CHANNELS),
     sa.CheckConstraint("audience IS NULL OR audience >= 0", name="ck_event_audience"),
 )
 
@@ -210,9 +222,49 @@ deliberation = sa.Table(
     sa.Column("brand", sa.Text, nullable=False),
     sa.Column("topic", sa.Text),
     sa.Column("participants", sa.Integer),
+    # Version 7: disputes the meeting resolved (化解矛盾纠纷).
+    sa.Column("disputes_resolved", sa.Integer),
     sa.CheckConstraint(
         "participants IS NULL OR participants >= 0", name="ck_deliberation_participants"
     ),
+    sa.CheckConstraint(
+        "disputes_resolved IS NULL OR disputes_resolved >= 0", name="ck_deliberation_disputes"
+    ),
+)
+
+# Added in schema version 7: a protection measure of police, procuratorate or court, one row
+# per measure (a 告诫书, a 保护令 application, a 强制报告), counted like people.
+protection_measure = sa.Table(
+    "protection_measure",
+    metadata,
+    sa.Column("measure_id", sa.String(64), primary_key=True),
+    sa.Column("date", sa.Date, nullable=False),  # issued, applied for or received
+    _place_fk(),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.Column("measure", sa.String(24), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("outcome_date", sa.Date),
+    _in("measure", vocab.MEASURES),
+    _in("outcome", vocab.MEASURE_OUTCOMES),
+    _date_order("date", "outcome_date"),
+)
+
+# Added in schema version 7: a case passed from one body to another (the "1+N" one-stop
+# mechanism: the Federation receives, police, court or justice bureau act).
+referral = sa.Table(
+    "referral",
+    metadata,
+    sa.Column("referral_id", sa.String(64), primary_key=True),
+    sa.Column(
+        "case_id",
+        sa.String(64),
+        sa.ForeignKey("case_record.case_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("from_org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.Column("to_org_id", sa.String(64), sa.ForeignKey("org.org_id"), nullable=False),
+    sa.CheckConstraint("from_org_id <> to_org_id", name="ck_referral_bodies"),
 )
 
 target = sa.Table(
@@ -344,6 +396,8 @@ RECORD_TABLES: dict[str, sa.Table] = {
     "case": case,
     "event": event,
     "deliberation": deliberation,
+    "protection_measure": protection_measure,
+    "referral": referral,
     "target": target,
     "claim": claim,
     "inspection": inspection,
@@ -357,7 +411,7 @@ RECORD_TABLES: dict[str, sa.Table] = {
 # none of them a page has nothing but zeros to show.
 WORK_KINDS = (
     "household", "person", "pairing", "contact", "course", "visit", "screening", "case", "event",
-    "inspection", "recommendation", "finding",
+    "protection_measure", "referral", "inspection", "recommendation", "finding",
 )  # fmt: skip
 
 # Multi-valued fields and the vocabulary each of their keys must come from.
@@ -366,6 +420,7 @@ MULTI_VALUED: dict[tuple[str, str], dict] = {
     ("person", "categories"): vocab.CATEGORIES,
     ("visit", "reasons"): vocab.CATEGORIES,
     ("screening", "risk_categories"): vocab.CATEGORIES,
+    ("event", "laws"): vocab.LAWS,
 }
 
 
@@ -460,6 +515,43 @@ def _migrate_4_to_5(conn: sa.Connection) -> None:
     figure_cache.create(conn, checkfirst=True)
 
 
+# Columns added in version 7, as (table, column); each is nullable or has a server default.
+_COLUMNS_V7 = (
+    (org, "host_org_id"),
+    (screening, "org_id"),
+    (event, "laws"),
+    (event, "channel"),
+    (event, "column_name"),
+    (deliberation, "disputes_resolved"),
+)
+
+
+def _migrate_6_to_7(conn: sa.Connection) -> None:
+    """Host bodies, screening agencies, laws and channels of events, disputes resolved; the
+    protection-measure and referral tables.
+
+    The new columns are added without their CHECK or foreign-key constraints (SQLite's ADD
+    COLUMN cannot add a CHECK); the import validates them against the same vocabularies.
+    """
+    have = {
+        t.name: {c["name"] for c in sa.inspect(conn).get_columns(t.name)} for t, _ in _COLUMNS_V7
+    }
+    for table, name in _COLUMNS_V7:
+        if name in have[table.name]:
+            continue
+        column = table.c[name]
+        kind = column.type.compile(dialect=conn.dialect)
+        default = (
+            f" DEFAULT '{column.server_default.arg}'" if column.server_default is not None else ""
+        )
+        not_null = " NOT NULL" if not column.nullable else ""
+        conn.exec_driver_sql(
+            f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}{default}{not_null}"
+        )
+    protection_measure.create(conn, checkfirst=True)
+    referral.create(conn, checkfirst=True)
+
+
 # version reached -> step from the version before it
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     2: _migrate_1_to_2,
@@ -467,4 +559,5 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     4: make_audit_log_append_only,
     5: _migrate_4_to_5,
     6: make_audit_log_append_only,  # now also refuses an insert over an existing entry
+    7: _migrate_6_to_7,
 }

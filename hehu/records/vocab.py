@@ -84,6 +84,8 @@ ORG_KINDS: dict[str, tuple[str, str]] = {
     "station": ("维权站", "rights station"),
     "agency": ("部门", "government agency"),
     "school": ("学校", "school"),
+    # 专业人大代表工作小组: the deputies' own outreach (田间地头普法) is recorded under one.
+    "deputies": ("人大代表工作小组", "deputies' working group"),
 }
 # Organisations that receive rights cases in person: the 维权阵地 of the source.
 STATION_KINDS = ("station", "studio")
@@ -148,6 +150,37 @@ EVENT_FORMATS: dict[str, tuple[str, str]] = {
     "materials": ("发放资料", "leaflets"),
     "consultation": ("现场咨询", "on-site advice"),
     "online": ("线上推送", "online post"),
+}
+
+# The laws a legal-awareness event publicises (活动宣传的法律), as the source names them.
+LAWS: dict[str, tuple[str, str]] = {
+    "constitution": ("宪法", "Constitution"),
+    "womens_rights": ("妇女权益保障法", "Law on the Protection of Women's Rights and Interests"),
+    "civil_code": ("民法典", "Civil Code"),
+    "anti_dv": ("反家庭暴力法", "Anti-Domestic Violence Law"),
+    "minors": ("未成年人保护法", "Law on the Protection of Minors"),
+    "other": ("其他法律法规", "other laws and regulations"),
+}
+
+# Where an event reached its audience: on site, or a WeChat column (whose name the event gives).
+EVENT_CHANNELS: dict[str, tuple[str, str]] = {
+    "on_site": ("现场", "on site"),
+    "wechat": ("微信公众号", "WeChat account"),
+    "video": ("视频", "video"),
+}
+
+# Protection measures of police, procuratorate and court (反家庭暴力法, 未成年人保护法),
+# one record per measure: a 告诫书 issued, a 保护令 applied for, a 强制报告 received.
+MEASURES: dict[str, tuple[str, str]] = {
+    "dv_warning": ("家庭暴力告诫书", "domestic-violence warning letter"),
+    "protection_order": ("人身安全保护令", "personal safety protection order"),
+    "mandatory_report": ("强制报告", "mandatory report"),
+}
+MEASURE_OUTCOMES: dict[str, tuple[str, str]] = {
+    "pending": ("办理中", "pending"),
+    "issued": ("已签发", "issued"),
+    "refused": ("已驳回", "refused"),
+    "handled": ("已处置", "handled"),
 }
 
 REC_STATUSES: dict[str, tuple[str, str]] = {
