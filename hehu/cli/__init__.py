@@ -36,3 +36,17 @@ def port_number(text: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"端口应为 1–65535 的整数：{text} / a port is 1–65535")
     return port
+
+
+def period_from_args(args):
+    """The period of --year or --start/--end; HehuError for a year outside 1900—2100."""
+    from hehu.errors import HehuError
+    from hehu.figures.metrics import Period
+    from hehu.importing.cells import parse_year
+
+    if args.year is None:
+        return Period.of(args.start, args.end)
+    try:
+        return Period.year(parse_year(args.year))
+    except ValueError as exc:
+        raise HehuError(f"--year 有误：{exc}", f"bad --year: {args.year}") from None

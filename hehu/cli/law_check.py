@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from hehu.cli import say_if_nothing_recorded
+from hehu.cli import period_from_args, say_if_nothing_recorded
 from hehu.disclosure import DEFAULT_ROLE, ROLES
 from hehu.errors import HehuError
 
@@ -57,37 +57,23 @@ def read_marks(path: str | None) -> dict:
         raise HehuError(
             f"无法读取检查记录文件 {path}（{exc}）", f"cannot read the marks file {path} ({exc})"
         ) from exc
+
     def well_formed(mark) -> bool:
         documents = mark.get("documents", [])
-        return (
-            isinstance(mark.get("findings", ""), str | None)
-            and (
-                isinstance(documents, str)
-                or isinstance(documents, list) and all(isinstance(d, str) for d in documents)
-            )
+        return isinstance(mark.get("findings", ""), str | None) and (
+            isinstance(documents, str)
+            or isinstance(documents, list)
+            and all(isinstance(d, str) for d in documents)
         )
 
     if not isinstance(marks, dict) or not all(
         isinstance(v, dict) and well_formed(v) for v in marks.values()
     ):
         raise HehuError(
-            f"检查记录文件 {path} 应为 {{职责编号: {{\"findings\": 文字, \"documents\": [文字, …]}}}}",
+            f'检查记录文件 {path} 应为 {{职责编号: {{"findings": 文字, "documents": [文字, …]}}}}',
             f"the marks file {path} must map duty ids to {{findings: text, documents: [text]}}",
         )
     return marks
-
-
-def period_of(args):
-    """The period of --year or --start/--end; HehuError for a year outside 1900—2100."""
-    from hehu.figures.metrics import Period
-    from hehu.importing.cells import parse_year
-
-    if args.year is None:
-        return Period.of(args.start, args.end)
-    try:
-        return Period.year(parse_year(args.year))
-    except ValueError as exc:
-        raise HehuError(f"--year 有误：{exc}", f"bad --year: {args.year}") from None
 
 
 def cmd_law_check(args) -> int:
@@ -99,7 +85,7 @@ def cmd_law_check(args) -> int:
     from hehu.records.store import open_store
     from hehu.render.law_check_word import law_check_docx
 
-    period = period_of(args)
+    period = period_from_args(args)
     marks = read_marks(args.marks)  # bad input fails before the database is touched
     store = open_store(args.db, create=False)
     records = PageRecords(store)

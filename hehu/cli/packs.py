@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hehu.cli import say_if_nothing_recorded
+from hehu.cli import period_from_args, say_if_nothing_recorded
 from hehu.errors import HehuError
 
 
@@ -34,11 +34,10 @@ def add_commands(subparsers, add_db, commands) -> None:
 def cmd_briefing(args) -> int:
     """Write a briefing or pack to a file and say where."""
     from hehu.figures.cache import PageRecords
-    from hehu.figures.metrics import Period
     from hehu.records.store import open_store
     from hehu.render.packs import make_pack
 
-    period = Period.year(args.year) if args.year else Period.of(args.start, args.end)
+    period = period_from_args(args)
     codes = [c.strip() for c in args.place.split(",") if c.strip()]
     if not codes:
         raise HehuError("请给出至少一个地点代码", "give at least one place code")
