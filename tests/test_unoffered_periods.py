@@ -14,7 +14,7 @@ from hehu.disclosure import MARKERS
 from hehu.figures.metrics import Period
 from hehu.figures.places import choosable_periods, disclosed_place_figures, disclosed_station_cases
 from hehu.oversight.claims.check import check_claim, disclosed_result
-from hehu.oversight.claims.model import Claim
+from hehu.oversight.claims.model import STATUSES, Claim
 from hehu.records import vocab
 
 GAOGOU = "320826101000"
@@ -41,7 +41,7 @@ def test_offered_periods_and_staff_are_unchanged(demo_records):
     assert exact.at[GAOGOU, "cases_received"] == 18
 
 
-def test_a_claim_over_a_period_no_page_offers_is_not_disclosed_to_a_deputy(demo_records):
+def test_a_claim_over_a_period_no_page_offers_is_withheld_from_a_deputy_saying_why(demo_records):
     claim = Claim(
         row=2,
         document="粘贴的报告段落",
@@ -54,7 +54,9 @@ def test_a_claim_over_a_period_no_page_offers_is_not_disclosed_to_a_deputy(demo_
     result = check_claim(demo_records, claim)
     assert (result.computed, result.status) == (18, "matched")  # staff see the check
     shown = disclosed_result(demo_records, result, "deputy")
-    assert shown.status == "not_disclosed" and shown.computed in MARKERS
+    # 18 people is no small count: the status says why it is withheld, not "few people"
+    assert shown.status == "period_not_offered" and shown.computed in MARKERS
+    assert "不向本角色公开" in STATUSES[shown.status][0]
 
 
 def test_law_check_from_the_command_line_hides_every_count_of_a_chosen_period(demo_url, capsys):

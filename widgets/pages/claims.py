@@ -83,6 +83,7 @@ STATUS_STYLE: dict[str, tuple[str, str, str]] = {
     "no_records": ("○", "#374151", "#e5e7eb"),
     "invalid": ("!", "#7c2d12", "#ffedd5"),
     "not_disclosed": ("—", "#374151", "#e5e7eb"),
+    "period_not_offered": ("—", "#374151", "#e5e7eb"),
 }
 
 CSS = """

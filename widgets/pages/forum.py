@@ -61,6 +61,7 @@ STATUS_COLOURS = {
     "no_records": "#57606a",
     "invalid": "#57606a",
     "not_disclosed": "#57606a",
+    "period_not_offered": "#57606a",
 }
 
 

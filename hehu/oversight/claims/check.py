@@ -14,7 +14,7 @@ from hehu.figures.metrics import (
     Records,
     metrics_by_place,
 )
-from hehu.figures.places import disclosed_place_figures
+from hehu.figures.places import choosable_periods, disclosed_place_figures
 from hehu.oversight.claims.behind import source_records
 from hehu.oversight.claims.model import Claim, ClaimResult
 from hehu.oversight.claims.reading import parse_claim, read_claims_table
@@ -119,15 +119,17 @@ def _day(stamp: pd.Timestamp | None) -> str:
 def disclosed_result(records: Records, result: ClaimResult, role: str) -> ClaimResult:
     """A claim's check as a role may see it: a computed count of people as disclosed for its
     place and period (the same figure the overview and briefing show); when that is hidden,
-    neither the difference nor the status may tell it, so the status is 'not_disclosed'."""
+    neither the difference nor the status may tell it, so the status is 'not_disclosed' (or 'period_not_offered' for a period no page offers)."""
     if sees_exact_counts(role) or result.claim is None or result.computed is None:
         return result
     if vocab.METRICS.get(result.metric, ("", "", "number"))[2] == "number":
         return result
     claim = result.claim
-    shown = disclosed_place_figures(records, period_choice_key(claim.period), role).at[
-        claim.place_code, result.metric
-    ]
+    period_key = period_choice_key(claim.period)
+    shown = disclosed_place_figures(records, period_key, role).at[claim.place_code, result.metric]
     if not is_hidden(shown):
         return result
-    return replace(result, computed=shown, status="not_disclosed")
+    offered = period_key in choosable_periods(records)
+    return replace(
+        result, computed=shown, status="not_disclosed" if offered else "period_not_offered"
+    )

@@ -22,6 +22,12 @@ STATUSES: dict[str, tuple[str, str]] = {
     "no_records": ("无相关记录", "no records"),
     "invalid": ("文件有误", "error in the file"),
     "not_disclosed": ("涉及少数人员，不予公开", "a count of few people: not shown"),
+    # A period no page offers: every count of it is withheld from aggregate-only roles (two
+    # such periods could be subtracted), whatever its size; the status says so, not "few people".
+    "period_not_offered": (
+        "该期间的人数不向本角色公开，请按年度或页面提供的期间核对",
+        "counts over this period are not shown to your role: check by year or a period the pages offer",
+    ),
 }
 
 
