@@ -216,7 +216,7 @@ def cmd_serve(args) -> int:
         from hehu.serve.warmer import start_warmer
 
         def after_start():
-            start_warmer(store.url, args.warm_every)
+            start_warmer(store.url, args.warm_every, light_roles=(args.role,))
 
     return run_server(command, env, args.port, after_start)
 

@@ -14,6 +14,13 @@ def add_commands(subparsers, add_db, commands) -> None:
     )
     add_db(p)
     p.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    p.add_argument(
+        "--light-role",
+        action="append",
+        default=[],
+        choices=["deputy", "presenter", "staff", "admin"],
+        help="同时生成该角色的简版简报（/hehu/briefing） / also make the light pages for this role",
+    )
     commands["warm"] = cmd_warm
 
 
@@ -24,6 +31,13 @@ def cmd_warm(args) -> int:
 
     store = open_store(args.db, create=False)
     done = warm_figures(store, progress=lambda key: print(f"… {key}", file=sys.stderr))
+    if args.light_role:
+        from hehu.serve.light import warm_light_pages
+
+        done["light_pages"] = sum(
+            warm_light_pages(store, role, progress=lambda what: print(f"… {what}", file=sys.stderr))
+            for role in dict.fromkeys(args.light_role)
+        )
     if args.json:
         print(json.dumps(done, ensure_ascii=False))
     else:

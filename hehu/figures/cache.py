@@ -29,7 +29,14 @@ from hehu.records.store import Store
 # Kinds a page reads at once: small, and what a map and a place picker need.
 EAGER_KINDS = ("place", "org", "claim")
 # Record kinds and date columns whose years make a page's period choices.
-DATED_KINDS = (("course", "date"), ("visit", "date"), ("case", "received_date"), ("event", "date"))
+DATED_KINDS = (
+    ("course", "date"),
+    ("visit", "date"),
+    ("case", "received_date"),
+    ("event", "date"),
+    ("protection_measure", "date"),
+    ("referral", "date"),
+)
 
 
 # What `Records` derives from the gazetteer and caches on itself.
@@ -197,7 +204,7 @@ def _years(records: Records) -> pd.DataFrame:
 
 
 def years_with_records(records: Records) -> list[int]:
-    """Calendar years in which courses, visits, cases or events were recorded."""
+    """Calendar years in which courses, visits, cases, events, measures or referrals were recorded."""
     return [int(y) for y in shared_figures(records, "years", "", _years)["year"]]
 
 
@@ -244,6 +251,23 @@ def overview_period_keys(records: Records) -> list[str]:
     report speaks of, all time."""
     years = [str(y) for y in sorted(years_with_records(records), reverse=True)]
     return years + report_period_keys(records) + ["all"]
+
+
+def period_options(records: Records, lang: str) -> list[tuple[str, str]]:
+    """(label, key) choices: each year with records, the source report's period, all time."""
+    from hehu import i18n
+
+    options = []
+    # The years come from the shared figures: no records are read for them.
+    for key in overview_period_keys(records):
+        if key == "all":
+            options.append((i18n.t("all_time", lang), key))
+        elif ":" in key:  # a period a stored report speaks of
+            start, end = key.split(":")
+            options.append((i18n.t("source_period", lang, start=start, end=end), key))
+        else:
+            options.append((i18n.t("year_n", lang, year=key), key))
+    return options
 
 
 def period_from_key(key: str) -> Period:

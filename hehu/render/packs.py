@@ -22,7 +22,8 @@ from hehu.render.word import briefing_docx, static_map_png
 PACK_ROLE = "presenter"  # packs carry no person-level data and suppress small counts
 
 
-def _document(title: str, body: str, lang: str) -> str:
+def html_document(title: str, body: str, lang: str) -> str:
+    """A whole HTML file around a body: the page stylesheet inline, nothing fetched."""
     return (
         f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -33,13 +34,15 @@ def _document(title: str, body: str, lang: str) -> str:
     )
 
 
-def _map_img(records: Records, code: str | None, lang: str) -> str:
+def map_img_html(records: Records, code: str | None, lang: str) -> str:
+    """The county's map as an inline PNG, the place (if any) outlined."""
     png = base64.b64encode(static_map_png(records, code)).decode("ascii")
     alt = "示意地图" if lang != "en" else "schematic map"
     return f'<img class="hehu-pack-map" alt="{alt}" src="data:image/png;base64,{png}">'
 
 
-def _stamp(records: Records, period: Period, lang: str) -> str:
+def stamp_html(records: Records, period: Period, lang: str) -> str:
+    """The line under a pack's title: the day it was made, the period, what the markers mean."""
     made = dt.date.today().isoformat()
     text = (
         f"生成日期 {made} · 期间 {period.label(lang)} · {disclosure_legend(lang)}"
@@ -49,25 +52,34 @@ def _stamp(records: Records, period: Period, lang: str) -> str:
     return f'<div class="hehu-sub">{html_text(text)}</div>'
 
 
-def briefing_pack_html(records: Records, codes: list[str], period: Period, lang: str = "zh") -> str:
-    """One self-contained HTML file (no script, no network) with the briefings of several places."""
+def briefing_pack_html(
+    records: Records,
+    codes: list[str],
+    period: Period,
+    lang: str = "zh",
+    role: str = PACK_ROLE,
+    before: str = "",
+) -> str:
+    """One self-contained HTML file (no script, no network) with the briefings of several places;
+    `before` is HTML put above the title (the light briefing's links)."""
     for code in codes:
         records.check_place(code)
     title = f"{i18n.t('app', lang)} · {i18n.t('briefing_title', lang)}"
-    briefings = [build_briefing(records, code, period, PACK_ROLE) for code in codes]
+    briefings = [build_briefing(records, code, period, role) for code in codes]
     toc = " ".join(f'<a href="#place-{b.code}">{html_text(b.name)}</a>' for b in briefings)
     parts = [
+        before,
         f'<div class="hehu-title">{html_text(title)}</div>',
-        _stamp(records, period, lang),
+        stamp_html(records, period, lang),
         demo_banner(records, lang),
         f'<div class="hehu-toc">{toc}</div>' if len(briefings) > 1 else "",
-        _map_img(records, codes[0] if len(codes) == 1 else None, lang),
+        map_img_html(records, codes[0] if len(codes) == 1 else None, lang),
     ]
     for b in briefings:
         parts.append(
             f'<section class="hehu-place" id="place-{b.code}">{briefing_html(b, lang)}</section>'
         )
-    return _document(title, "".join(parts), lang)
+    return html_document(title, "".join(parts), lang)
 
 
 def make_pack(

@@ -59,7 +59,7 @@ def voila_command(notebook_dir: Path | str, port: int, ip: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "voila",
+        "hehu.serve.voila_app",  # Voila, and the light pages beside it (hehu/serve/light.py)
         str(notebook_dir),
         "--no-browser",
         f"--port={port}",

@@ -21,12 +21,14 @@ from hehu.errors import HehuError, shown_url
 from hehu.records.store import open_store
 
 
-def warm_once(db_url: str, timeout: float = 3600) -> bool:
-    """Run `hehu warm` on the database in its own process; whether it succeeded."""
+def warm_once(db_url: str, timeout: float = 3600, light_roles: tuple[str, ...] = ()) -> bool:
+    """Run `hehu warm` on the database in its own process (making the light pages of
+    `light_roles` too); whether it succeeded."""
     # The URL goes in the environment, never on the command line: it may hold a password, and
     # every local user can read a process's arguments.
     done = subprocess.run(
-        [sys.executable, "-m", "hehu.cli.main", "warm"],
+        [sys.executable, "-m", "hehu.cli.main", "warm"]
+        + [f"--light-role={role}" for role in light_roles],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -41,7 +43,9 @@ def warm_once(db_url: str, timeout: float = 3600) -> bool:
     return done.returncode == 0
 
 
-def run_warmer(db_url: str, every: float, stop: threading.Event) -> None:
+def run_warmer(
+    db_url: str, every: float, stop: threading.Event, light_roles: tuple[str, ...] = ()
+) -> None:
     """Warm the figures now, after every change of the data version and each new day (open
     periods are judged on the day), until `stop` is set. After a failure it waits twice as long
     each time, up to an hour, rather than read every record again every few seconds."""
@@ -51,7 +55,7 @@ def run_warmer(db_url: str, every: float, stop: threading.Event) -> None:
         try:
             state = (open_store(db_url, create=False).data_version(), dt.date.today())
             if state != warmed:
-                if warm_once(db_url):
+                if warm_once(db_url, light_roles=light_roles):
                     warmed, failures = state, 0
                 else:
                     failures += 1
@@ -62,11 +66,14 @@ def run_warmer(db_url: str, every: float, stop: threading.Event) -> None:
         stop.wait(min(every * 2**failures, max(every, 3600.0)))
 
 
-def start_warmer(db_url: str, every: float) -> threading.Event:
+def start_warmer(db_url: str, every: float, light_roles: tuple[str, ...] = ()) -> threading.Event:
     """Run the warmer in a daemon thread; set the returned event to stop it."""
     stop = threading.Event()
     threading.Thread(
-        target=run_warmer, args=(db_url, every, stop), name="hehu-warmer", daemon=True
+        target=run_warmer,
+        args=(db_url, every, stop, light_roles),
+        name="hehu-warmer",
+        daemon=True,
     ).start()
     return stop
 

@@ -18,6 +18,7 @@ from hehu.records.outlines import (
     outline_bounds,
 )
 from hehu.render.formatting import format_value
+from hehu.serve.routes import light_url_from_page
 from widgets.kit.common import html_text
 from widgets.kit.offline_map import OfflineMap, tile_layer_for
 
@@ -107,7 +108,9 @@ def _popup_html(row, figures, metric: str, lang: str, drill_down: bool = False) 
             f'<a class="hehu-overview-link" target="_top" href="overview.ipynb?place={row["code"]}{lang_q}">{html_text(i18n.t("open_overview", lang))}</a><br>'
         )
     lines.append(
-        f'<a class="hehu-briefing-link" target="_top" href="briefing.ipynb?place={row["code"]}{lang_q}">{html_text(i18n.t("open_briefing", lang))}</a></div>'
+        f'<a class="hehu-briefing-link" target="_top" href="briefing.ipynb?place={row["code"]}{lang_q}">{html_text(i18n.t("open_briefing", lang))}</a><br>'
+        # the same briefing as plain HTML, no kernel: quick on a phone with a weak signal
+        f'<a class="hehu-light-link" target="_top" href="{light_url_from_page(row["code"], lang)}">{html_text(i18n.t("open_light_briefing", lang))}</a></div>'
     )
     return "".join(lines)
 

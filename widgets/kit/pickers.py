@@ -7,25 +7,10 @@ import pandas as pd
 import traitlets
 
 from hehu import i18n
-from hehu.figures.cache import overview_period_keys
+from hehu.figures.cache import period_options  # noqa: F401 (the pages' period choices)
 from hehu.figures.metrics import Records
 from hehu.records.place_search import find_places, normalize_query, place_search_frame
 from hehu.render.html import html_text
-
-
-def period_options(records: Records, lang: str) -> list[tuple[str, str]]:
-    """(label, key) choices: each year with records, the source report's period, all time."""
-    options = []
-    # The years come from the shared figures: no records are read for them.
-    for key in overview_period_keys(records):
-        if key == "all":
-            options.append((i18n.t("all_time", lang), key))
-        elif ":" in key:  # a period a stored report speaks of
-            start, end = key.split(":")
-            options.append((i18n.t("source_period", lang, start=start, end=end), key))
-        else:
-            options.append((i18n.t("year_n", lang, year=key), key))
-    return options
 
 
 def place_search(records: Records) -> pd.DataFrame:

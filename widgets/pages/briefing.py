@@ -12,7 +12,8 @@ from hehu.figures.cache import default_period_key, period_from_key
 from hehu.figures.metrics import Records
 from hehu.oversight.briefing import Briefing, build_briefing
 from hehu.records.schema import WORK_KINDS
-from hehu.render.html import briefing_html
+from hehu.render.html import briefing_html, html_text
+from hehu.serve.routes import light_url_from_page
 from widgets.kit.common import (
     empty_notice,
     error_box,
@@ -76,7 +77,14 @@ class BriefingView(w.VBox):
         self._redraw()
 
     def _redraw(self, _change=None):
-        self.body.value = briefing_html(self.state.briefing(), self.state.lang)
+        state = self.state
+        # the same briefing as plain HTML with no kernel, to pass on to a colleague's phone
+        light = light_url_from_page(state.place, state.lang, state.period_key)
+        link = (
+            f'<div class="hehu-sub"><a class="hehu-light-link" target="_top" href="{light}">'
+            f"{html_text(i18n.t('open_light_briefing', state.lang))}</a></div>"
+        )
+        self.body.value = link + briefing_html(state.briefing(), state.lang)
 
 
 def build_briefing_page(db_url: str | None = None, params: dict | None = None) -> w.VBox:

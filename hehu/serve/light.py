@@ -1,0 +1,197 @@
+"""The light briefing and overview: plain HTML for reading, from the shared figure cache, with no
+kernel and no script.
+
+Twenty deputies opening a township's Voila briefing at once start twenty kernels; these pages are
+what a phone in a village asks for first. Each is the offline pack's rendering (the same figures
+and disclosure), made once per place × period × role × language × data version and kept in the
+figure cache, so that every later request is a database read. `hehu serve` serves them at
+``/hehu/briefing/PLACE_CODE`` and ``/hehu/overview`` (``?period=``, ``?lang=``); the warmer
+makes the county's and each township's after a change, before anyone asks.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+
+from hehu import i18n
+from hehu.clock import local_today
+from hehu.errors import HehuError
+from hehu.figures.cache import (
+    PageRecords,
+    default_period_key,
+    overview_period_keys,
+    period_from_key,
+    period_options,
+)
+from hehu.figures.places import disclosed_place_figures
+from hehu.records.store import Store
+from hehu.render.formatting import format_value
+from hehu.render.html import demo_banner, html_text
+from hehu.render.packs import briefing_pack_html, html_document, map_img_html, stamp_html
+from hehu.serve.routes import light_url
+
+# Bumped when the rendering changes: pages kept by an older Hehu are made again, never served.
+LIGHT_FORMAT = 1
+# The figures a row of the light overview shows for each township.
+OVERVIEW_METRICS = (
+    "cases_received",
+    "course_sessions",
+    "households_visited",
+    "must_visit_coverage",
+    "left_behind_children_paired",
+)
+# What a light page may contain: its own inline style and inline images, nothing else (no
+# script runs, nothing is fetched). Sent as the page's Content-Security-Policy.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+
+
+class NotFound(HehuError):
+    """No such place, or a period the pages do not offer."""
+
+
+@dataclass(frozen=True)
+class LightPage:
+    """A rendered light page: gzip-compressed HTML and the keys it was kept under."""
+
+    gzipped: bytes
+    name: str
+    key: str
+    data_version: int
+
+    def html(self) -> str:
+        """The page as text."""
+        return gzip.decompress(self.gzipped).decode("utf-8")
+
+
+def _link(base: str, code: str | None, period_key: str, lang: str) -> str:
+    """A light page's address, escaped for an href."""
+    return html_text(base + light_url(code, period_key, lang))
+
+
+def _nav(records, base: str, code: str | None, period_key: str, lang: str) -> str:
+    """Links above a light page: the overview, the interactive page, the other periods, the
+    other language. Plain links: they work with no script."""
+    links = []
+    if code is not None:
+        links.append(
+            f'<a href="{_link(base, None, period_key, lang)}">{html_text(i18n.t("light_to_overview", lang))}</a>'
+        )
+        page = f"{base}voila/render/briefing.ipynb?place={code}" + (
+            "&lang=en" if lang == "en" else ""
+        )
+    else:
+        page = f"{base}voila/render/overview.ipynb" + ("?lang=en" if lang == "en" else "")
+    links.append(f'<a href="{html_text(page)}">{html_text(i18n.t("light_interactive", lang))}</a>')
+    other = "en" if lang != "en" else "zh"
+    links.append(
+        f'<a href="{_link(base, code, period_key, other)}" lang="{"en" if other == "en" else "zh-CN"}">'
+        f"{html_text(i18n.t('light_language', lang))}</a>"
+    )
+    periods = " ".join(
+        f'<a href="{_link(base, code, key, lang)}"{" aria-current=page" if key == period_key else ""}>'
+        f"{html_text(label)}</a>"
+        for label, key in period_options(records, lang)
+    )
+    return (
+        '<nav class="hehu-light-nav" style="display:flex;flex-wrap:wrap;gap:6px 14px;'
+        'font-size:15px;margin-bottom:8px">'
+        + "".join(links)
+        + f'</nav><div class="hehu-sub">{html_text(i18n.t("light_periods", lang))}：{periods}</div>'
+    )
+
+
+def overview_html(records, period_key: str, lang: str, role: str, base: str = "/") -> str:
+    """The read-only overview: the county map, and each township's headline figures with a
+    link to its light briefing, as disclosed to the role."""
+    period = period_from_key(period_key)
+    shown = disclosed_place_figures(records, period_key, role)
+    places = records.places
+    townships = places[places["parent_code"] == records.root]
+    head = "".join(
+        f'<th class="{"num" if i else ""}">{html_text(h)}</th>'
+        for i, h in enumerate(
+            [i18n.t("light_place_col", lang)]
+            + [i18n.metric_label(m, lang) for m in OVERVIEW_METRICS]
+        )
+    )
+    body = "".join(
+        f'<tr data-code="{code}"><td><a href="{_link(base, code, period_key, lang)}">{html_text(name)}</a></td>'
+        + "".join(
+            f'<td class="num">{html_text(format_value(shown.at[code, m], m))}</td>'
+            for m in OVERVIEW_METRICS
+        )
+        + "</tr>"
+        for code, name in zip(townships["code"], townships["name"], strict=True)
+    )
+    title = f"{i18n.t('app', lang)} · {i18n.t('light_overview_title', lang)}"
+    parts = [
+        _nav(records, base, None, period_key, lang),
+        f'<div class="hehu-title">{html_text(title)}</div>',
+        stamp_html(records, period, lang),
+        demo_banner(records, lang),
+        map_img_html(records, None, lang),
+        '<div class="hehu-table-wrap"><table class="hehu-table" data-hehu="light-overview">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>",
+    ]
+    return html_document(title, "".join(parts), lang)
+
+
+def light_page(
+    store: Store,
+    code: str | None,
+    period_key: str | None,
+    lang: str,
+    role: str,
+    base: str = "/",
+) -> LightPage:
+    """The light briefing of a place (the overview when `code` is None), from the figure cache
+    or made now and kept there; NotFound for an unknown place or a period not offered."""
+    lang = "en" if lang == "en" else "zh"
+    records = PageRecords(store)
+    key = period_key or default_period_key(records)
+    if key not in overview_period_keys(records):
+        # Only the periods the pages offer: any other would undo their protection of small
+        # counts (hehu.disclosure.every_count_hidden says why).
+        raise NotFound(f"没有这个期间：{key}", f"no such period: {key}")
+    if code is not None:
+        try:
+            records.check_place(code)
+        except HehuError as exc:
+            raise NotFound(str(exc), f"no such place: {code}") from None
+    # The day is in the key: open periods are judged on it, and every page says when it was made.
+    name = f"page{LIGHT_FORMAT}/{code or 'overview'}/{role}/{lang}"
+    cache_key = f"{key}@{local_today():%Y%m%d}"
+    gzipped = store.cached_figures(name, cache_key, records.data_version)
+    if gzipped is None:
+        if code is None:
+            text = overview_html(records, key, lang, role, base)
+        else:
+            nav = _nav(records, base, code, key, lang)
+            text = briefing_pack_html(
+                records, [code], period_from_key(key), lang, role=role, before=nav
+            )
+        gzipped = gzip.compress(text.encode("utf-8"), mtime=0)
+        store.keep_figures(name, cache_key, records.data_version, gzipped)
+        store.forget_figures(name, f"{key}@%", keep=cache_key)  # earlier days of this period
+    return LightPage(gzipped, name, cache_key, records.data_version)
+
+
+def warm_light_pages(store: Store, role: str, langs=("zh", "en"), progress=None) -> int:
+    """Make the light overview and the county's and every township's light briefing for the
+    default period, so that the first deputy to open one after a change does not wait; how many."""
+    records = PageRecords(store)
+    codes = [None, records.root] + list(
+        records.places.loc[records.places["parent_code"] == records.root, "code"]
+    )
+    made = 0
+    for lang in langs:
+        for code in codes:
+            light_page(store, code, None, lang, role)
+            made += 1
+            if progress is not None:
+                progress(f"{code or 'overview'} {lang}")
+    return made

@@ -1,0 +1,98 @@
+"""The tornado handlers that serve the light pages (hehu/serve/light.py) beside Voila's.
+
+They sit in the same server as the pages, behind the same token and Host check, and read the
+role from the server's environment as the pages' kernels do: no URL, cookie or header sets it.
+Rendering runs in a small thread pool, so a page being made never stalls the widgets of others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from hehu import i18n
+from hehu.disclosure import current_role
+from hehu.errors import HehuError
+from hehu.records.store import Store, open_store
+from hehu.render.html import html_text
+from hehu.render.packs import html_document
+from hehu.serve.light import CONTENT_SECURITY_POLICY, NotFound, light_page
+from hehu.serve.routes import BRIEFING_ROUTE, OVERVIEW_ROUTE
+
+# Two threads: a cache miss takes about a second (figures, map); hits are a database read.
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hehu-light")
+
+
+@lru_cache(maxsize=1)
+def _store() -> Store:
+    return open_store(os.environ.get("HEHU_DB"), create=False)
+
+
+class LightPageHandler(JupyterHandler):
+    """GET /hehu/briefing/CODE and /hehu/overview, with ?period= and ?lang=."""
+
+    @property
+    def content_security_policy(self) -> str:
+        return CONTENT_SECURITY_POLICY
+
+    def _lang(self) -> str:
+        return "en" if self.get_argument("lang", "zh") == "en" else "zh"
+
+    def _message(self, status: int, key: str) -> None:
+        lang = self._lang()
+        body = f'<div class="hehu-title">{html_text(i18n.t(key, lang))}</div>'
+        if status == 404:
+            body += f'<p><a href="{self.base_url}hehu/overview">{html_text(i18n.t("light_to_overview", lang))}</a></p>'
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(html_document(i18n.t("app", lang), body, lang))
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """Any other refusal (a foreign Host, no token) as a short page, never Jupyter's
+        template (which needs static files this server does not have)."""
+        lang = self._lang()
+        text = "拒绝访问" if lang != "en" else "Refused"
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(
+            html_document(
+                i18n.t("app", lang), f'<div class="hehu-title">{text} ({status_code})</div>', lang
+            )
+        )
+
+    @web.authenticated
+    async def get(self, code: str | None = None) -> None:
+        lang, period = self._lang(), self.get_argument("period", None)
+        try:
+            page = await asyncio.get_running_loop().run_in_executor(
+                _POOL,
+                lambda: light_page(_store(), code, period, lang, current_role(), self.base_url),
+            )
+        except NotFound:
+            self._message(404, "light_not_found")
+            return
+        except HehuError:  # the database is unreachable: say what to do, never its address
+            self.log.warning("hehu light page: database unavailable")
+            self._message(503, "light_unavailable")
+            return
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "private, no-cache")
+        self.set_header("Vary", "Accept-Encoding")
+        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+            self.set_header("Content-Encoding", "gzip")
+            self.finish(page.gzipped)
+        else:
+            self.finish(page.html().encode("utf-8"))
+
+
+def light_handlers(server_url: str) -> list[tuple]:
+    """The routes of the light pages below a server's base URL."""
+    return [
+        (url_path_join(server_url, BRIEFING_ROUTE), LightPageHandler),
+        (url_path_join(server_url, OVERVIEW_ROUTE), LightPageHandler),
+    ]

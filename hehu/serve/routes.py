@@ -1,0 +1,23 @@
+"""The addresses of the light pages, for the server that serves them and the pages that link to
+them (a light import: the map builder uses it)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+BRIEFING_ROUTE = r"/hehu/briefing/(\d{12})"
+OVERVIEW_ROUTE = r"/hehu/overview"
+
+
+def light_url(code: str | None, period_key: str | None = None, lang: str = "zh") -> str:
+    """A light page's address below the server's base URL (no leading slash): the overview
+    when `code` is None, else that place's briefing."""
+    path = "hehu/overview" if code is None else f"hehu/briefing/{code}"
+    query = {k: v for k, v in (("period", period_key), ("lang", lang)) if v and v != "zh"}
+    return path + (f"?{urlencode(query)}" if query else "")
+
+
+def light_url_from_page(code: str | None, lang: str = "zh", period_key: str | None = None) -> str:
+    """The light page's address relative to a Voila page (…/voila/render/NAME.ipynb), so that
+    it works under any base URL, JupyterHub's /user/NAME/ included."""
+    return "../../" + light_url(code, period_key, lang)

@@ -1,0 +1,177 @@
+"""The light briefing and overview (hehu/serve/light.py): plain HTML with no kernel and no script,
+the offline pack's figures and disclosure, kept per place × period × role × language × data
+version, served beside the Voila pages behind the same Host check and token."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import sqlalchemy as sa
+
+from hehu.disclosure import is_hidden
+from hehu.figures.cache import PageRecords, period_from_key
+from hehu.figures.places import disclosed_place_figures
+from hehu.records.schema import figure_cache
+from hehu.records.store import open_store
+from hehu.render.packs import briefing_pack_html
+from hehu.serve.light import LIGHT_FORMAT, NotFound, light_page
+
+GAOGOU = "320826101000"
+LIMIT_BYTES = 300 * 1024  # the issue's budget for a light briefing on a phone
+
+
+def cards(page: str) -> dict[str, str]:
+    """A briefing's headline cards: metric -> the value shown."""
+    found = re.findall(
+        r'data-metric="(\w+)"><div class="k">[^<]*</div><div class="v">([^<]*)</div>', page
+    )
+    return {metric: html.unescape(value) for metric, value in found}
+
+
+def test_the_light_briefing_is_the_packs_rendering_for_the_role(demo_db_copy):
+    store = open_store(demo_db_copy)
+    page = light_page(store, GAOGOU, "2022", "zh", "presenter")
+    html = page.html()
+    pack = briefing_pack_html(PageRecords(store), [GAOGOU], period_from_key("2022"), "zh")
+    assert cards(html) == cards(pack) and len(cards(html)) >= 10
+    assert "高沟镇" in html and "示例数据" in html  # demo data says so, here too
+    # readable with no script: none in the page, nothing it would fetch
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(?:src|href)=["']?https?://""", html)
+    assert len(page.gzipped) < LIMIT_BYTES and len(html.encode()) < LIMIT_BYTES
+
+
+def test_small_counts_are_hidden_from_a_deputy_as_on_every_page(demo_db_copy):
+    store = open_store(demo_db_copy)
+    records = PageRecords(store)
+    shown = disclosed_place_figures(records, "2022", "deputy")
+    hidden = [m for m in cards(light_page(store, GAOGOU, "2022", "zh", "deputy").html())
+              if is_hidden(shown.at[GAOGOU, m])]  # fmt: skip
+    assert hidden, "the demo's 高沟镇 has no hidden headline figure in 2022: choose another place"
+    deputy = cards(light_page(store, GAOGOU, "2022", "zh", "deputy").html())
+    staff = cards(light_page(store, GAOGOU, "2022", "zh", "staff").html())
+    for metric in hidden:
+        assert deputy[metric] == shown.at[GAOGOU, metric]  # the marker, never the number
+        assert re.fullmatch(r"[\d,%.]+", staff[metric])  # staff see the count itself
+
+
+def test_a_page_is_made_once_per_data_version_and_again_after_a_write(demo_db_copy):
+    store = open_store(demo_db_copy)
+    first = light_page(store, GAOGOU, "2022", "zh", "deputy")
+    with store.engine.connect() as conn:
+        kept = conn.execute(
+            sa.select(figure_cache.c.name, figure_cache.c.period).where(
+                figure_cache.c.name.like(f"page{LIGHT_FORMAT}/%")
+            )
+        ).all()
+    assert kept == [(f"page{LIGHT_FORMAT}/{GAOGOU}/deputy/zh", first.key)]
+    # kept: served from the cache, not made again
+    with store.engine.begin() as conn:
+        conn.execute(
+            figure_cache.update()
+            .where(figure_cache.c.name == first.name)
+            .values(payload=gzip.compress(b"<p>kept</p>"))
+        )
+    assert light_page(store, GAOGOU, "2022", "zh", "deputy").html() == "<p>kept</p>"
+    # a write makes a new data version: the page is made again from the records
+    store.audit("test", "a write")  # not a record: the version stays
+    store.write({"target": [{"metric": "course_sessions", "place_code": GAOGOU, "year": 2022,
+                             "value": 99.0, "source": "测试"}]})  # fmt: skip
+    again = light_page(store, GAOGOU, "2022", "zh", "deputy")
+    assert again.data_version > first.data_version and again.html() != "<p>kept</p>"
+    assert "测试" in again.html()  # the new target's source is on the card
+
+
+def test_an_unknown_place_or_a_period_no_page_offers_is_not_found(demo_url):
+    store = open_store(demo_url)
+    with pytest.raises(NotFound):
+        light_page(store, "999999999999", None, "zh", "deputy")
+    # a period of one's own choosing would undo the protection of small counts
+    with pytest.raises(NotFound):
+        light_page(store, GAOGOU, "2021-01-01:2022-11-30", "zh", "deputy")
+
+
+def test_the_overview_links_every_township_to_its_light_briefing(demo_db_copy):
+    store = open_store(demo_db_copy)
+    html = light_page(store, None, "2022", "en", "deputy").html()
+    links = re.findall(r'href="/hehu/briefing/(\d{12})\?period=2022&amp;lang=en"', html)
+    assert len(set(links)) == 16 and GAOGOU in links
+    assert "County overview" in html and "<script" not in html.lower()
+
+
+def test_the_warmer_makes_the_overview_county_and_township_pages(demo_db_copy):
+    done = subprocess.run(
+        [sys.executable, "-m", "hehu.cli.main", "warm", "--db", demo_db_copy, "--json",
+         "--light-role", "deputy"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert '"light_pages": 36' in done.stdout  # (overview + county + 16 townships) × zh, en
+    store = open_store(demo_db_copy)
+    start = time.perf_counter()
+    light_page(store, GAOGOU, None, "zh", "deputy")
+    assert time.perf_counter() - start < 2  # a cache read, not a rendering
+
+
+def _get(url: str, host: str | None = None) -> tuple[int, dict, bytes]:
+    headers = {"Accept-Encoding": "gzip"} | ({"Host": host} if host else {})
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def test_the_server_serves_it_beside_the_pages_behind_the_same_checks(voila_server, demo_url):
+    base = voila_server({"HEHU_DB": demo_url, "HEHU_ROLE": "deputy"})
+    status, headers, body = _get(f"{base}/hehu/briefing/{GAOGOU}?period=2022")
+    assert status == 200, base.log_tail()
+    assert headers["Content-Encoding"] == "gzip" and len(body) < LIMIT_BYTES
+    html = gzip.decompress(body).decode()
+    assert "高沟镇" in html and "<script" not in html.lower()
+    # the browser is told to run no script and fetch nothing, whatever the page held
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert "script-src" not in headers["Content-Security-Policy"]
+    status, _, body = _get(f"{base}/hehu/briefing/999999999999")
+    assert status == 404 and "没有这个地点或期间" in body.decode()
+    # a page on another site, its name resolved to this machine (DNS rebinding), is refused
+    status, _, body = _get(f"{base}/hehu/overview", host="evil.example")
+    assert status == 403 and "高沟镇" not in body.decode("utf-8", "replace")
+
+
+def test_a_light_page_in_chromium_at_phone_width_fetches_nothing_more(
+    voila_server, demo_url, browser
+):
+    base = voila_server({"HEHU_DB": demo_url, "HEHU_ROLE": "deputy"})
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    # every request that is not this server's is left hanging, never answered
+    page.route(re.compile(r"^(?!http://127\.0\.0\.1).*"), lambda route: None)
+    response = page.goto(f"{base}/hehu/briefing/{GAOGOU}", timeout=30_000)
+    assert response.status == 200
+    assert page.locator("[data-metric=cases_received]").is_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(_artifact("light-briefing-390.png")), full_page=False)
+    assert [u for u in requests if not u.startswith("data:")] == [response.url]
+    page.get_by_role("link", name="← 全县概览").click()
+    page.wait_for_url(re.compile(r"/hehu/overview"))
+    assert page.locator("table[data-hehu=light-overview] tbody tr").count() == 16
+    context.close()
+
+
+def _artifact(name: str):
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder / name
