@@ -199,3 +199,32 @@ def test_a_page_no_browser_opened_gives_its_kernel_back_within_minutes(gazetteer
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Report a redirect (to the login page) instead of following it."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_with_a_token_neither_a_page_nor_a_light_briefing_is_served_without_it(
+    gazetteer_db, tmp_path
+):
+    port, log_path, token = free_port(), tmp_path / "serve.log", "a-token-4f1c9e"
+    server = serve(
+        gazetteer_db, port, "deputy", tmp_path / "home", log_path.open("wb"), "--token", token
+    )
+    try:
+        wait_until_answering(port, server, log_path)
+        opener = urllib.request.build_opener(_NoRedirect)
+        for path in ("hehu/overview", "hehu/briefing/320826000000", "voila/render/briefing.ipynb"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                opener.open(f"http://127.0.0.1:{port}/{path}", timeout=60)
+            assert refused.value.code in (302, 403), path  # to the login page, or refused
+            assert "涟水县" not in refused.value.read().decode("utf-8", "replace")
+        status, page = get(f"http://127.0.0.1:{port}/hehu/overview?token={token}")
+        assert status == 200 and "涟水县" in page
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)

@@ -127,7 +127,8 @@ def overview_html(records, period_key: str, lang: str, role: str, base: str = "/
         + "</tr>"
         for code, name in zip(townships["code"], townships["name"], strict=True)
     )
-    title = f"{i18n.t('app', lang)} · {i18n.t('light_overview_title', lang)}"
+    county = places.set_index("code").at[records.root, "name"]
+    title = f"{i18n.t('app', lang)} · {county} · {i18n.t('light_overview_title', lang)}"
     parts = [
         _nav(records, base, None, period_key, lang),
         f'<div class="hehu-title">{html_text(title)}</div>',
