@@ -82,6 +82,7 @@ _PLACE_THROUGH = {
     "screening": ("household_id", "household"),
     "pairing": ("person_id", "person"),
     "recommendation_update": ("rec_id", "recommendation"),
+    "referral": ("case_id", "case"),
 }
 # The date a record of a kind is dated by (kinds not listed are not dated: all are kept).
 _DATE_OF = {
@@ -92,6 +93,8 @@ _DATE_OF = {
     "case": "received_date",
     "event": "date",
     "deliberation": "date",
+    "protection_measure": "date",
+    "referral": "date",
     "inspection": "date",
 }
 

@@ -503,6 +503,9 @@ SAMPLES: dict[str, dict[str, object]] = {
               "形式": "普法宣讲", "受众人次": 80},
     "deliberation": {"日期": "2022-05-18", "村居": "高沟镇花园村", "品牌": "巾帼花", "议题": "托管",
                      "参与人数": 12},
+    "protection_measure": {"日期": "2022-05-20", "村居": "高沟镇花园村", "办理单位": "涟水县人民法院",
+                           "措施类型": "人身安全保护令", "结果": "已签发", "结果日期": "2022-05-21"},
+    "referral": {"事项编号": "C-2022-001", "转介日期": "2022-05-20", "接收单位": "涟水县人民法院"},
     "target": {"指标": "女童保护课程场次", "地点": "涟水县", "年度": 2022, "目标值": 200,
                "来源": "2022年妇联工作要点"},
     "claim": {"文件": "2022年报道", "指标": "course_sessions", "地点": "涟水县",
@@ -516,6 +519,9 @@ SAMPLES: dict[str, dict[str, object]] = {
 
 def test_every_kind_has_a_template_that_imports_once_filled(store, tmp_path):
     assert list(SAMPLES) == list(KIND_SPECS)
+    # the court, for the protection measure and the referral (the org sample is one row)
+    court = [["组织名称", "类型", "层级", "所在地"], ["涟水县人民法院", "部门", "县级", "涟水县"]]
+    import_file(store, write_book(tmp_path / "court.xlsx", {"组织": court}))
     for kind, sample in SAMPLES.items():
         path = write_template(kind, tmp_path / template_file_name(kind))
         book = openpyxl.load_workbook(path)
@@ -534,6 +540,10 @@ def test_every_kind_has_a_template_that_imports_once_filled(store, tmp_path):
     assert store.read("target")["place_code"].tolist() == [COUNTY]
     assert store.read("inspection")["places"].tolist() == [f"320826001000;{GAOGOU}"]
     assert store.read("recommendation")["inspection_id"].tolist() == ["INS-2022-05-18"]
+    assert store.read("protection_measure")["outcome"].tolist() == ["issued"]
+    # the referral is from the case's receiving body, by default
+    referral = store.read("referral").iloc[0]
+    assert referral["from_org_id"] == store.read("case")["org_id"].iloc[0]
 
 
 def test_templates_carry_choice_lists_help_and_text_id_columns(tmp_path):

@@ -154,7 +154,10 @@ def test_the_hand_made_county_in_2022(records):
     assert evidence["high_risk_without_follow_up"] == 1
     statuses = {d.duty.id: d.status for d in check.duties}
     assert statuses["wrp-federation-help"] == "recorded"
-    assert statuses["adv-police-warning"] == "to_verify"  # no police records yet
+    # the police's measures are evidence now: none in the hand-made county, so none recorded
+    assert evidence["dv_warnings_issued"] == 0
+    assert statuses["adv-police-warning"] == "no_records"
+    assert statuses["adv-shelter"] == "to_verify"  # no figure evidences it
 
 
 def test_a_deputy_sees_small_counts_as_the_disclosure_module_shows_them(records):

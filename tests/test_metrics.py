@@ -44,6 +44,13 @@ def test_county_figures_for_2022(records):
         "must_visit_coverage": 0.25,
         "households_screened": 2,
         "high_risk_without_follow_up": 1,
+        # no protection measure or referral in the hand-made county (test_protection_measures.py)
+        "dv_warnings_issued": 0,
+        "protection_orders_applied": 0,
+        "protection_orders_issued": 0,
+        "mandatory_reports_received": 0,
+        "mandatory_reports_handled": 0,
+        "cases_referred": 0,
         "recommendations_open": 2,
         "recommendations_overdue": 1,
     }

@@ -420,6 +420,8 @@ def metrics_by_place(
     out["cases_resolved"] = _count(records, case_place[case_in & done])
     out["resolution_rate"] = rate_of(out["cases_resolved"], out["cases_received"])
 
+    _measure_metrics(records, period, out)
+
     events = records["event"]
     event_in = period.contains(events["date"]).to_numpy()
     event_place = records._place_pos("event")
@@ -493,6 +495,38 @@ def metrics_by_place(
     records._cache[key] = frame
     release_arrow_memory()
     return frame
+
+
+def measures_as_of(measures: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Each protection measure's outcome on a day: its outcome once decided by then (on its
+    outcome date, or on its own date when none is given), else pending."""
+    decided_on = measures["outcome_date"].fillna(measures["date"])
+    return measures["outcome"].where(decided_on <= as_of, "pending")
+
+
+def _measure_metrics(records: Records, period: Period, out: dict[str, pd.Series]) -> None:
+    """Protection measures dated in the period (a 告诫书 issued, a 保护令 applied for, a 强制报告
+    received) and their outcome by the period's last day, as cases are; cases referred."""
+    measures = records["protection_measure"]
+    measure_in = period.contains(measures["date"]).to_numpy()
+    outcome = measures_as_of(measures, period.as_of).to_numpy()
+    kind = measures["measure"].to_numpy()
+    place = records._place_pos("protection_measure")
+
+    def count(mask: np.ndarray) -> pd.Series:
+        return _count(records, place[measure_in & mask])
+
+    out["dv_warnings_issued"] = count((kind == "dv_warning") & (outcome == "issued"))
+    out["protection_orders_applied"] = count(kind == "protection_order")
+    out["protection_orders_issued"] = count((kind == "protection_order") & (outcome == "issued"))
+    out["mandatory_reports_received"] = count(kind == "mandatory_report")
+    out["mandatory_reports_handled"] = count((kind == "mandatory_report") & (outcome == "handled"))
+    # A case passed to one body or several ("1+N") is one case referred, at the case's place.
+    referrals = records["referral"]
+    referral_in = period.contains(referrals["date"]).to_numpy()
+    case_row = records._row_pos("referral", "case_id", "case", "case_id")[referral_in]
+    case_place = _through(records._place_pos("case"), case_row)
+    out["cases_referred"] = _count_distinct(records, case_place, case_row)
 
 
 def _through(values: np.ndarray, pos: np.ndarray, missing=-1) -> np.ndarray:

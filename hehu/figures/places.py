@@ -262,6 +262,14 @@ OVER_TIME = {
     "households_visited": "dated",
     "households_screened": "dated",
     "high_risk_without_follow_up": "dated",
+    # measures and referrals dated in the period (their outcome judged on its last day, as
+    # cases resolved are)
+    "dv_warnings_issued": "dated",
+    "protection_orders_applied": "dated",
+    "protection_orders_issued": "dated",
+    "mandatory_reports_received": "dated",
+    "mandatory_reports_handled": "dated",
+    "cases_referred": "dated",
     MUST_VISIT_VISITED: "dated",
     MUST_VISIT_NOT_VISITED: "derived",
     "unpaired_left_behind": "state",

@@ -396,12 +396,61 @@ def vocab_key(text: str) -> str:
 
 _EXTRA_ALIASES: dict[int, dict[str, str]] = {
     id(vocab.SEXES): {"女性": "F", "男性": "M", "女孩": "F", "男孩": "M"},
+    # A law as registers write it: 《中华人民共和国宪法》, 中华人民共和国民法典, 反家暴法 …
+    id(vocab.LAWS): {
+        **{
+            alias: key
+            for key, (zh, _) in vocab.LAWS.items()
+            for alias in (f"《{zh}》", f"中华人民共和国{zh}", f"《中华人民共和国{zh}》")
+        },
+        "妇女法": "womens_rights",
+        "反家暴法": "anti_dv",
+        "未保法": "minors",
+        "其他": "other",
+    },
+    id(vocab.EVENT_CHANNELS): {
+        "线下": "on_site",
+        "现场活动": "on_site",
+        "微信": "wechat",
+        "公众号": "wechat",
+        "微信专栏": "wechat",
+        "视频号": "video",
+    },
+    # Measures as police, court and procuratorate registers write them.
+    id(vocab.MEASURES): {
+        "告诫书": "dv_warning",
+        "家暴告诫书": "dv_warning",
+        "反家暴告诫书": "dv_warning",
+        "保护令": "protection_order",
+        "人身保护令": "protection_order",
+        "人身安全保护令申请": "protection_order",
+        "强制报告线索": "mandatory_report",
+        "侵害未成年人案件强制报告": "mandatory_report",
+    },
+    id(vocab.MEASURE_OUTCOMES): {
+        "签发": "issued",
+        "已出具": "issued",
+        "出具": "issued",
+        "作出": "issued",
+        "准予": "issued",
+        "驳回": "refused",
+        "不予签发": "refused",
+        "处置": "handled",
+        "已处理": "handled",
+        "已办结": "handled",
+        "办结": "handled",
+        "受理": "pending",
+        "已受理": "pending",
+        "待处理": "pending",
+        "审查中": "pending",
+    },
 }
 _BOOL_WORDS = {
     **dict.fromkeys(("是", "√", "✓", "✔", "y", "yes", "true", "1", "有", "对"), True),
     **dict.fromkeys(("否", "×", "✗", "n", "no", "false", "0", "不是", "非"), False),
 }
-_MULTI_SPLIT = re.compile(r"[、,，;；/|\s]+")
+# 、，, ; / | or spaces, and between titles written one after another (《宪法》《民法典》)
+_MULTI_SPLIT = re.compile(r"[、,，;；/|\s]+|(?<=》)(?=《)")
 
 
 @lru_cache(maxsize=64)
@@ -432,6 +481,10 @@ _VOCABS_BY_ID: dict[int, dict] = {
         vocab.CASE_STATUSES,
         vocab.CAMPAIGNS,
         vocab.EVENT_FORMATS,
+        vocab.LAWS,
+        vocab.EVENT_CHANNELS,
+        vocab.MEASURES,
+        vocab.MEASURE_OUTCOMES,
         vocab.REC_STATUSES,
         vocab.METRICS,
     )

@@ -714,6 +714,25 @@ def check_record(kind: str, record: dict) -> list[tuple[str, str]]:
             problems.append(("closed_date", "状态为办理中时不应填写办结日期"))
         if status in ("resolved", "referred") and closed is None:
             problems.append(("closed_date", "状态为已化解或已转介时须填写办结日期"))
+    elif kind == "protection_measure":
+        order("date", "outcome_date", "结果日期")
+        measure, outcome = record.get("measure"), record.get("outcome")
+        allowed = vocab.MEASURE_OUTCOMES_OF.get(measure, ())
+        if outcome is not None and allowed and outcome not in allowed:
+            problems.append(
+                (
+                    "outcome",
+                    f"{vocab.label(vocab.MEASURES, measure)}的结果只能是"
+                    + "、".join(vocab.label(vocab.MEASURE_OUTCOMES, o) for o in allowed),
+                )
+            )
+        if outcome == "pending" and record.get("outcome_date") is not None:
+            problems.append(("outcome_date", "结果为办理中时不应填写结果日期"))
+    elif kind == "referral":
+        if record.get("from_org_id") is not None and record.get("from_org_id") == record.get(
+            "to_org_id"
+        ):
+            problems.append(("to_org_id", "接收单位不能与转出单位相同"))
     elif kind == "claim":
         order("period_start", "period_end", "截止日期")
         if (record.get("tolerance") or 0) < 0:

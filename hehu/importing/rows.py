@@ -290,6 +290,32 @@ def _build_recommendation(imp: RowContext, spec, values, labels, errors):
     return record, []
 
 
+def _build_referral(imp: RowContext, spec, values, labels, errors):
+    """A referral of a case stored or accepted earlier; from its receiving body by default."""
+    record = {k: v for k, v in values.items() if k in RECORD_TABLES["referral"].columns}
+    case_id = values["case_id"]
+    case = imp.catalog.existing("case").get((case_id,))
+    batched = imp.batch.get("case", {}).get((case_id,))
+    if batched is not None:
+        case = batched[0]
+    if case is None:
+        errors.append(
+            (
+                labels["case_id"],
+                imp.missing_reason(
+                    "case", case_id, f"事项编号“{case_id}”", "请先导入该维权事项（或在同一文件中）"
+                ),
+            )
+        )
+        raise RowFailed
+    record.setdefault("from_org_id", case["org_id"])
+    received = case.get("received_date")
+    if received is not None and record["date"] < received:
+        errors.append((labels["date"], f"转介日期早于该事项的受理日期（{received:%Y-%m-%d}）"))
+        raise RowFailed
+    return record, []
+
+
 _BUILDERS: dict[str, Callable] = {
     "place": _build_place,
     "org": _build_org,
@@ -300,6 +326,7 @@ _BUILDERS: dict[str, Callable] = {
     "visit": _build_household_event,
     "screening": _build_household_event,
     "recommendation": _build_recommendation,
+    "referral": _build_referral,
 }
 
 

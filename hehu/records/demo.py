@@ -38,8 +38,12 @@ YEARLY_COURSE_SESSIONS = 200
 YEARLY_COURSE_ATTENDANCE = 18_000
 
 COUNTY_ORGS = [
-    # org_id, name, kind, level
+    # org_id, name, kind, level; a host body comes before the studios it runs (foreign key)
     ("fed_county", "涟水县妇联", "federation", "county"),
+    ("agency_police", "涟水县公安局", "agency", "county"),
+    ("agency_procuratorate", "涟水县人民检察院", "agency", "county"),
+    ("agency_court", "涟水县人民法院", "agency", "county"),
+    ("agency_justice", "涟水县司法局", "agency", "county"),
     ("studio_shuiyanping", "水燕平维权快递工作室", "studio", "county"),
     ("studio_luyunhui", "陆云惠婚姻家庭纠纷调解室", "studio", "county"),
     ("studio_zhangshujin", "张述金家事调解工作室", "studio", "county"),
@@ -48,11 +52,21 @@ COUNTY_ORGS = [
     ("assoc_guotong", "帼彤之家维权协会", "association", "county"),
     ("assoc_entrepreneurs", "女企业家协会", "association", "county"),
     ("assoc_volunteers", "巾帼志愿者协会", "association", "county"),
-    ("agency_police", "涟水县公安局", "agency", "county"),
-    ("agency_procuratorate", "涟水县人民检察院", "agency", "county"),
-    ("agency_justice", "涟水县司法局", "agency", "county"),
     ("agency_education", "涟水县教育体育局", "agency", "county"),
+    # the deputies' own outreach (田间地头普法) is recorded as this group's events
+    ("deputies_group", "专业人大代表工作小组", "deputies", "county"),
 ]
+# The body each studio is run by (the source: 县妇联, 司法局, 县检察院); stations are run by
+# their town's federation.
+STUDIO_HOSTS = {
+    "studio_shuiyanping": "fed_county",
+    "studio_luyunhui": "fed_county",
+    "studio_zhangshujin": "agency_justice",
+    "studio_huajie": "agency_justice",
+    "studio_xiaoyudi": "agency_procuratorate",
+}
+# The federation's WeChat account 涟水妇联 and its two legal columns (the source's 普法专栏).
+WECHAT_COLUMNS = ["法驻幸福家", "帼彤公益说法"]
 STUDIOS_INSPECTED = [
     "studio_xiaoyudi",
     "studio_shuiyanping",
@@ -60,6 +74,9 @@ STUDIOS_INSPECTED = [
     "studio_huajie",
 ]
 DELIBERATION_BRANDS = ["巾帼花", "幸福港湾", "心语桥", "红姐"]
+# The protection measures and referrals draw from a generator of their own (seed + this), so
+# that adding them left every other demo record, and every figure of the source, as it was.
+MEASURE_SEED_OFFSET = 7_007
 DEMO_NOTE = "示例数据：人员、家庭、日期和 38 个重点帮促村均为合成数据，仅数量与 2022 年报道一致"
 
 
@@ -145,7 +162,14 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
 
     # -- organisations
     orgs = [
-        {"org_id": oid, "name": name, "kind": kind, "level": level, "place_code": county}
+        {
+            "org_id": oid,
+            "name": name,
+            "kind": kind,
+            "level": level,
+            "place_code": county,
+            "host_org_id": STUDIO_HOSTS.get(oid),
+        }
         for oid, name, kind, level in COUNTY_ORGS
     ]
     for org in orgs:
@@ -161,6 +185,7 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
                 "kind": "federation",
                 "level": "town",
                 "place_code": code,
+                "host_org_id": None,
             }
         )
         orgs.append(
@@ -170,6 +195,7 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
                 "kind": "station",
                 "level": "town",
                 "place_code": code,
+                "host_org_id": f"fed_{code}",
             }
         )
     vname = dict(zip(places["code"], places["name"], strict=True))
@@ -182,6 +208,7 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
                 "kind": "station",
                 "level": "village",
                 "place_code": code,
+                "host_org_id": town_fed.get(parent_of[code]),
             }
         )
     station_ids = [o["org_id"] for o in orgs if o["kind"] in vocab.STATION_KINDS]
@@ -575,6 +602,8 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
         },
     ]
 
+    _programme_details(random.Random(seed + 7), events, screenings, deliberations, key_villages)
+
     targets = (
         [
             {
@@ -607,6 +636,10 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
         ]
     )
 
+    measures, referrals = _protection_records(
+        random.Random(seed + MEASURE_SEED_OFFSET), sorted(township_rows), parent_of, cases
+    )
+
     return {
         "place": place_rows,
         "org": orgs,
@@ -620,12 +653,140 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
         "case": cases,
         "event": events,
         "deliberation": deliberations,
+        "protection_measure": measures,
+        "referral": referrals,
         "target": targets,
         "inspection": [inspection],
         "recommendation": recommendations,
         # Only for the county the report is about: loading the demo elsewhere keeps its claims.
         **({"claim": claims} if (claims := report_claims(places)) else {}),
     }
+
+
+def _protection_records(
+    rng: random.Random, towns: list[str], parent_of: dict, cases: list[dict]
+) -> tuple[list[dict], list[dict]]:
+    """Synthetic protection measures by township and year (告诫书 by the police, 保护令 applied
+    for at the court, 强制报告 received by the police or the procuratorate), and referrals of
+    the cases the stations referred, to one body or, "1+N", to two."""
+    dates = _Dates(rng)
+    villages: dict[str, list[str]] = {}
+    for code, parent in parent_of.items():
+        if parent in towns:
+            villages.setdefault(parent, []).append(code)
+    measures: list[dict] = []
+
+    def add(day, town, org, measure, outcome, outcome_date=None):
+        measures.append(
+            {
+                "measure_id": f"D-M-{len(measures) + 1:04d}",
+                "date": day,
+                "place_code": rng.choice(sorted(villages.get(town, [town]))),
+                "org_id": org,
+                "measure": measure,
+                "outcome": outcome,
+                "outcome_date": outcome_date,
+            }
+        )
+
+    for year in (2021, 2022):
+        start, end = dt.date(year, 3, 1), dt.date(year, 12, 20)
+        for town in towns:
+            for _ in range(rng.randint(0, 4)):
+                add(dates.between(start, end), town, "agency_police", "dv_warning", "issued")
+            for _ in range(rng.choices([0, 1, 2], weights=[5, 4, 1])[0]):
+                day = dates.between(start, end)
+                if year == 2022 and day > dt.date(2022, 12, 10):
+                    add(day, town, "agency_court", "protection_order", "pending")
+                else:
+                    outcome = rng.choices(["issued", "refused"], weights=[3, 1])[0]
+                    decided = day + dt.timedelta(days=rng.randint(0, 3))
+                    add(day, town, "agency_court", "protection_order", outcome, decided)
+            for _ in range(rng.randint(0, 3)):
+                day = dates.between(start, end)
+                org = rng.choice(["agency_police", "agency_procuratorate"])
+                handled = day + dt.timedelta(days=rng.randint(1, 20))
+                if handled > DEMO_END:
+                    add(day, town, org, "mandatory_report", "pending")
+                else:
+                    add(day, town, org, "mandatory_report", "handled", handled)
+
+    bodies = ["agency_police", "agency_court", "agency_justice", "agency_procuratorate"]
+    weights = [4, 2, 3, 1]
+    referrals: list[dict] = []
+    for case in cases:
+        if case["status"] != "referred" or case["closed_date"] is None:
+            continue
+        first = rng.choices(bodies, weights=weights)[0]
+        to = [first]
+        if rng.random() < 0.3:  # "1+N": a second body takes part
+            to.append(rng.choice([b for b in bodies if b != first]))
+        for body in to:
+            referrals.append(
+                {
+                    "referral_id": f"D-RF-{len(referrals) + 1:04d}",
+                    "case_id": case["case_id"],
+                    "date": case["closed_date"],
+                    "from_org_id": case["org_id"],
+                    "to_org_id": body,
+                }
+            )
+    return measures, referrals
+
+
+def _programme_details(
+    rng: random.Random,
+    events: list[dict],
+    screenings: list[dict],
+    deliberations: list[dict],
+    key_villages: list[str],
+) -> None:
+    """Who ran each programme and how (schema 7), drawn from a generator of their own so that
+    every record and figure drawn before stays as it was: the laws each event publicised, the
+    WeChat columns, the deputies' outreach in villages, screening agencies, disputes resolved.
+    """
+    laws = {
+        "womens_rights_week": [("constitution", "womens_rights"), ("womens_rights", "anti_dv")],
+        "family_day": [("civil_code", "anti_dv"), ("civil_code", "womens_rights")],
+        "anti_drug_day": [("other",), ("minors", "other")],
+        "shouhu_huakai": [("civil_code", "anti_dv"), ("minors", "anti_dv"), ("civil_code",)],
+    }
+    posts = 0
+    for event in events:
+        if event["format"] == "online":  # the federation's posts: its two WeChat columns
+            event["channel"] = "wechat"
+            event["column_name"] = WECHAT_COLUMNS[posts % len(WECHAT_COLUMNS)]
+            event["laws"] = vocab.join_keys(rng.choice([("civil_code",), ("anti_dv",)]))
+            posts += 1
+        else:
+            event["channel"] = "on_site"
+            event["column_name"] = None
+            event["laws"] = vocab.join_keys(rng.choice(laws.get(event["campaign"], [("other",)])))
+    # 专业人大代表工作小组深入田间地头: advice in the fields of key villages, not lectures (the
+    # report's 70 lectures are the 守护花开 ones).
+    for _ in range(16):
+        events.append(
+            {
+                "event_id": f"D-E-{len(events) + 1:04d}",
+                "date": _Dates(rng).between(SOURCE_START, SOURCE_END),
+                "place_code": rng.choice(key_villages),
+                "org_id": "deputies_group",
+                "campaign": "other",
+                "format": rng.choice(["consultation", "materials"]),
+                "audience": rng.randint(20, 80),
+                "laws": vocab.join_keys(
+                    rng.choice([("constitution", "womens_rights"), ("civil_code", "anti_dv")])
+                ),
+                "channel": "on_site",
+                "column_name": None,
+            }
+        )
+    for screening in screenings:  # 妇联、公安、司法等多部门联动
+        screening["org_id"] = rng.choices(
+            ["fed_county", "agency_police", "agency_justice"], weights=[70, 18, 12]
+        )[0]
+    for meeting in deliberations:
+        meeting["disputes_resolved"] = rng.randint(0, 3)
 
 
 # The figures of the 2022 report the demo reproduces: stored as claims, as a county would import

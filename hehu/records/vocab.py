@@ -182,6 +182,13 @@ MEASURE_OUTCOMES: dict[str, tuple[str, str]] = {
     "refused": ("已驳回", "refused"),
     "handled": ("已处置", "handled"),
 }
+# The outcomes each measure can have: a 告诫书 is issued when it is recorded; a 保护令 is
+# pending, issued or refused; a 强制报告 is pending until handled.
+MEASURE_OUTCOMES_OF: dict[str, tuple[str, ...]] = {
+    "dv_warning": ("issued",),
+    "protection_order": ("pending", "issued", "refused"),
+    "mandatory_report": ("pending", "handled"),
+}
 
 REC_STATUSES: dict[str, tuple[str, str]] = {
     "open": ("待办理", "open"),
@@ -219,6 +226,16 @@ METRICS: dict[str, tuple[str, str, str]] = {
         "high-risk households without follow-up",
         "count",
     ),
+    "dv_warnings_issued": ("家庭暴力告诫书", "domestic-violence warning letters issued", "count"),
+    "protection_orders_applied": (
+        "人身安全保护令申请",
+        "protection orders applied for",
+        "count",
+    ),
+    "protection_orders_issued": ("人身安全保护令签发", "protection orders issued", "count"),
+    "mandatory_reports_received": ("强制报告受理", "mandatory reports received", "count"),
+    "mandatory_reports_handled": ("强制报告处置", "mandatory reports handled", "count"),
+    "cases_referred": ("转介部门办理事项", "cases referred between bodies", "count"),
     "recommendations_open": ("未办结意见建议", "open recommendations", "number"),
     "recommendations_overdue": ("逾期意见建议", "overdue recommendations", "number"),
 }
@@ -245,6 +262,11 @@ METRIC_WORDS: tuple[tuple[str, str, str, str, str], ...] = (
     ),
     ("recommendations_open", "条|件", "", "未办结|尚未办结|正在办理", ""),
     ("recommendations_overdue", "条|件", "", "逾期", ""),
+    ("dv_warnings_issued", "份|件|起", "告诫书", "", ""),
+    ("protection_orders_issued", "份|件|起", "保护令", "签发|发出|作出|核发", "申请"),
+    ("protection_orders_applied", "份|件|起", "保护令", "申请", ""),
+    ("mandatory_reports_handled", "件|起|条", "强制报告", "处置|办结|处理", ""),
+    ("mandatory_reports_received", "件|起|条", "强制报告", "", ""),
     ("cases_received", "起|件", "", "接访|受理|接待|收到", ""),
     ("cases_resolved", "起|件", "", "化解|调处|调解成功|办结|转介", ""),
     ("left_behind_children_paired", "名|个|人", "留守儿童", "结对", ""),

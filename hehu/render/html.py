@@ -10,7 +10,7 @@ import pandas as pd
 from hehu import i18n
 from hehu.disclosure import shown_number, shows_some
 from hehu.figures.metrics import Records
-from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
+from hehu.oversight.briefing import HEADLINE_METRICS, PROTECTION_METRICS, Briefing
 from hehu.records import vocab
 from hehu.records.gazetteer import source_credit
 from hehu.render.formatting import format_value
@@ -197,6 +197,10 @@ def briefing_html(b: Briefing, lang: str = "zh") -> str:
             )
         )
         + "</div>"
+    )
+    parts.append(_section("protection_measures", lang))
+    parts.append(
+        f'<div data-hehu="protection-measures">{html_text(figures(*PROTECTION_METRICS))}{stop}</div>'
     )
     parts.append(_section("courses", lang))
     parts.append(

@@ -17,7 +17,7 @@ import pandas as pd
 
 from hehu.figures.metrics import Records
 from hehu.i18n import colon, metric_label, t
-from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
+from hehu.oversight.briefing import HEADLINE_METRICS, PROTECTION_METRICS, Briefing
 from hehu.records import vocab
 from hehu.records.gazetteer import source_credit
 from hehu.render.formatting import format_value
@@ -373,6 +373,14 @@ def briefing_docx(b: Briefing, records: Records, lang: str = "zh") -> bytes:
             cells[2].text = str(r["course_sessions"])
             cells[3].text = str(format_value(r["unpaired_left_behind"], "left_behind_children"))
         fit_table(kv, [40, 40, 32, 44])
+    doc.add_heading(t("protection_measures", lang), level=2)
+    doc.add_paragraph(
+        ("，" if zh else ", ").join(
+            f"{metric_label(m, lang)} {format_value(b.metrics.get(m), m)}"
+            for m in PROTECTION_METRICS
+        )
+        + ("。" if zh else ".")
+    )
     doc.add_heading(t("recommendations", lang), level=2)
     if b.recommendations.empty:
         doc.add_paragraph(t("none", lang))

@@ -197,6 +197,32 @@ TEXT: dict[str, tuple[str, str]] = {
     "audience": ("受众人次", "audience"),
     "held_nothing": ("{campaign}：{places}", "{campaign}: {places}"),
     "all_held": ("各地均有活动记录。", "Every place held something."),
+    # protection measures of police, procuratorate and court; referrals between bodies
+    "sec_measures": (
+        "执法与司法保护措施",
+        "Protection measures of police, procuratorate and court",
+    ),
+    "sec_measures_place": ("按地点", "By place"),
+    "measures_staff_only": (
+        "按办理单位和转介路线的明细仅向妇联工作人员显示；上方为各地汇总。",
+        "The breakdown by agency and by referral route is shown to federation staff only; "
+        "the figures by place are above.",
+    ),
+    "sec_measures_agency": ("按办理单位、措施与结果", "By agency, measure and outcome"),
+    "sec_referrals": (
+        "1+N 转介：维权事项在部门之间的转介",
+        "1+N referrals: cases passed between bodies",
+    ),
+    "measures_note": (
+        "按告诫书出具、保护令申请、强制报告接报日期统计，结果为统计截止日的结果；不按事项类别筛选。",
+        "Counted by the day a warning was issued, an order applied for or a report received; "
+        "outcomes as on the period's last day; the case category does not apply.",
+    ),
+    "agency": ("办理单位", "Agency"),
+    "measure": ("措施", "Measure"),
+    "from_org": ("转出单位", "From"),
+    "to_org": ("接收单位", "To"),
+    "referrals": ("转介次数", "referrals"),
 }
 
 DAY = "%Y-%m-%d"

@@ -48,7 +48,7 @@ PAGE_KINDS = {
     "pairings": ("person", "pairing"),
     "courses": ("course",),
     "visits": ("household", "visit", "screening"),
-    "cases": ("case", "event"),
+    "cases": ("case", "event", "protection_measure", "referral"),
 }
 
 # --------------------------------------------------------------------------- state

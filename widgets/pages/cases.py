@@ -8,7 +8,9 @@ import pandas as pd
 from hehu import i18n
 from hehu.disclosure import HIDDEN_COMPLEMENT, shown_number, shows_some
 from hehu.figures import tracking
+from hehu.figures.cache import page_metrics
 from hehu.figures.metrics import Period
+from hehu.figures.places import disclosed_place_figures
 from hehu.records import vocab
 from hehu.records.store import Store
 from widgets.kit.charts import bar_chart, heat_table
@@ -30,6 +32,15 @@ from widgets.kit.texts import tr
 from widgets.kit.tracking import TrackingState, TrackingView, build_tracking_page, vocab_options
 
 MAX_EVENT_YEARS = 5  # an open period could span many years; the newest five are shown
+# The measures section's cards: metrics of vocab.METRICS, as every page discloses them.
+MEASURE_METRICS = (
+    "dv_warnings_issued",
+    "protection_orders_applied",
+    "protection_orders_issued",
+    "mandatory_reports_received",
+    "mandatory_reports_handled",
+    "cases_referred",
+)
 
 
 class CasesState(TrackingState):
@@ -60,6 +71,12 @@ class CasesView(TrackingView):
         self.place_table = FrameTable("case-places", [], lang, export_name="事项按地点")
         self.case_table = FrameTable("cases", [], lang, export_name="维权事项", scroll=True)
         self.year_table = FrameTable("events-by-year", [], lang, export_name="普法按年度")
+        self.measure_cards = w.HTML()
+        self.measure_place_table = FrameTable(
+            "measure-places", [], lang, export_name="保护措施按地点"
+        )
+        self.measure_table = FrameTable("measures", [], lang, export_name="保护措施按单位")
+        self.referral_table = FrameTable("referrals", [], lang, export_name="转介")
         self.events_box = w.VBox(layout=w.Layout(width="100%"))
         sections = [
             self.cards,
@@ -81,6 +98,22 @@ class CasesView(TrackingView):
         else:
             sections.append(w.HTML(note_html(tr("rows_staff_only", lang))))
         sections += [
+            w.HTML(section_html(tr("sec_measures", lang), "measures")),
+            w.HTML(note_html(tr("measures_note", lang))),
+            self.measure_cards,
+            w.HTML(section_html(tr("sec_measures_place", lang), "measure-places")),
+            self.measure_place_table,
+        ]
+        if state.shows_rows:
+            sections += [
+                w.HTML(section_html(tr("sec_measures_agency", lang), "measures-agency")),
+                self.measure_table,
+                w.HTML(section_html(tr("sec_referrals", lang), "referrals")),
+                self.referral_table,
+            ]
+        else:
+            sections.append(w.HTML(note_html(tr("measures_staff_only", lang))))
+        sections += [
             w.HTML(section_html(tr("sec_events_year", lang), "events-year")),
             self.year_table,
             w.HTML(section_html(tr("sec_events", lang), "events")),
@@ -96,12 +129,16 @@ class CasesView(TrackingView):
             self.place_table,
             self.case_table,
             self.year_table,
+            self.measure_place_table,
+            self.measure_table,
+            self.referral_table,
         ):
             table.on_export = self.export_log
 
     def redraw(self) -> None:
         """Recompute every figure for the state's place, period and category."""
         self._draw_cases()
+        self._draw_measures()
         self._draw_events()
 
     def _draw_cases(self) -> None:
@@ -322,6 +359,56 @@ class CasesView(TrackingView):
                 Column("town_name", tr("town", lang)),
             ]
             self.case_table.show(cases, cases.astype(object), note)
+
+    def _draw_measures(self) -> None:
+        """Protection measures and referrals: the place's figures (cards, and by place) from
+        the one disclosure of every place's figures; for staff, by agency and by route."""
+        state, lang, role = self.state, self.state.lang, self.state.role
+        records, place = state.records, state.place
+        note = f"{state.place_name()} · {state.period.label(lang)}"
+        metrics = list(MEASURE_METRICS)
+        disclosed = disclosed_place_figures(records, state.period_key, role)[metrics]
+        self.measure_cards.value = cards_html(
+            [
+                Card(m, i18n.metric_label(m, lang), format_cell(disclosed.at[place, m], "count"))
+                for m in metrics
+            ]
+        )
+        rows = place_rows(records, place, page_metrics(records, state.period)[metrics], lang)
+        self.measure_place_table.show_as(
+            role,
+            rows,
+            [
+                Column("label", tr("place", lang)),
+                *[Column(m, i18n.metric_label(m, lang), "count") for m in metrics],
+            ],
+            note,
+            gap_columns=(),
+            figures=None if state.shows_rows else disclosed,
+        )
+        if not state.shows_rows:
+            return
+
+        outcomes = list(vocab.MEASURE_OUTCOMES)
+        measures = tracking.measures_by_agency(records, state.period, place)
+        measures["label"] = measures["measure"].map(lambda m: vocab.label(vocab.MEASURES, m, lang))
+        measures = with_total_row(measures, [*outcomes, "total"], "agency", tr("total", lang))
+        self.measure_table.columns = [
+            Column("agency", tr("agency", lang)),
+            Column("label", tr("measure", lang)),
+            *[Column(o, vocab.label(vocab.MEASURE_OUTCOMES, o, lang), "count") for o in outcomes],
+            Column("total", tr("total", lang), "count"),
+        ]
+        self.measure_table.show(measures, measures.astype(object), note)
+
+        referrals = tracking.referrals_between(records, state.period, place)
+        referrals = with_total_row(referrals, ["referrals"], "from_org", tr("total", lang))
+        self.referral_table.columns = [
+            Column("from_org", tr("from_org", lang)),
+            Column("to_org", tr("to_org", lang)),
+            Column("referrals", tr("referrals", lang), "count"),
+        ]
+        self.referral_table.show(referrals, referrals.astype(object), note)
 
     def _draw_events(self) -> None:
         state, lang = self.state, self.state.lang

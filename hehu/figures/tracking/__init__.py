@@ -50,6 +50,12 @@ from hehu.figures.tracking.courses import (
     key_villages_without_course,
     period_targets,
 )
+from hehu.figures.tracking.measures import (
+    measures_by_agency,
+    measures_in,
+    referrals_between,
+    referrals_in,
+)
 from hehu.figures.tracking.pairings import (
     active_of,
     children_registered,
@@ -118,6 +124,10 @@ __all__ = [
     "cases_with_state",
     "case_rows",
     "case_figures",
+    "measures_in",
+    "measures_by_agency",
+    "referrals_in",
+    "referrals_between",
     "cases_by_category_status",
     "cases_by_station",
     "resolution_times",

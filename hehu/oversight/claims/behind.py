@@ -13,6 +13,7 @@ from hehu.figures.metrics import (
     high_risk_without_follow_up,
     is_left_behind_child,
     is_must_visit,
+    measures_as_of,
 )
 from hehu.figures.places import disclosed_place_figures
 from hehu.figures.tracking import child_codes, own_row_code
@@ -23,7 +24,8 @@ from hehu.records.gazetteer import codes_under
 # Metrics whose drill-down columns count people, cases or households: small cells are hidden
 # from deputies and presenters. Sessions, attendances (人次) and places are not people.
 PEOPLE_COLUMNS = ("cases", "resolved", "children", "households", "visits", "pairings", "lapsed",
-                  "must_visit", "visited", "screened", "high_risk", "unfollowed")  # fmt: skip
+                  "must_visit", "visited", "screened", "high_risk", "unfollowed",
+                  "measures")  # fmt: skip
 
 # Labels of the drill-down columns (zh, en).
 BEHIND_COLUMNS: dict[str, tuple[str, str]] = {
@@ -52,6 +54,8 @@ BEHIND_COLUMNS: dict[str, tuple[str, str]] = {
     "screened": ("排查家庭", "households screened"),
     "high_risk": ("高风险", "high risk"),
     "unfollowed": ("高风险未跟进", "high risk, no follow-up"),
+    "measures": ("措施数", "measures"),
+    "to_org": ("接收单位", "to"),
     "text": ("意见建议", "recommendation"),
     "due_date": ("办理期限", "due"),
     "status": ("状态", "status"),
@@ -68,6 +72,14 @@ _COURSE_METRICS = ("course_sessions", "course_attendance", "key_villages_with_co
 _PAIRING_METRICS = ("pairings_active", "pairings_lapsed")
 _SCREENING_METRICS = ("households_screened", "high_risk_without_follow_up")
 _REC_METRICS = ("recommendations_open", "recommendations_overdue")
+# Protection measures: (measure, the outcome it must have by the period's end, or None: any).
+_MEASURE_METRICS: dict[str, tuple[str, str | None]] = {
+    "dv_warnings_issued": ("dv_warning", "issued"),
+    "protection_orders_applied": ("protection_order", None),
+    "protection_orders_issued": ("protection_order", "issued"),
+    "mandatory_reports_received": ("mandatory_report", None),
+    "mandatory_reports_handled": ("mandatory_report", "handled"),
+}
 
 
 def _under(records: Records, code: str) -> set[str]:
@@ -132,6 +144,21 @@ def source_records(records: Records, metric: str, code: str, period: Period) -> 
             place_code=lambda f: f["household_id"].map(records.household_place)
         )
         return _in_place(screenings[period.contains(screenings["date"])], records, code)
+    if metric in _MEASURE_METRICS:
+        measure, outcome = _MEASURE_METRICS[metric]
+        measures = records["protection_measure"]
+        keep = period.contains(measures["date"]) & (measures["measure"] == measure)
+        if outcome is not None:
+            keep &= measures_as_of(measures, period.as_of) == outcome
+        return _in_place(measures[keep], records, code)
+    if metric == "cases_referred":
+        referrals = records["referral"]
+        referrals = referrals[period.contains(referrals["date"])].assign(
+            place_code=lambda f: f["case_id"].map(
+                records["case"].set_index("case_id")["place_code"]
+            )
+        )
+        return _in_place(referrals, records, code)
     if metric in _REC_METRICS:
         recs = records["recommendation"].merge(
             records["inspection"][["inspection_id", "date"]], on="inspection_id", how="left"
@@ -294,6 +321,22 @@ def records_behind(
             )
             .reset_index()
         )
+    elif metric in _MEASURE_METRICS:
+        frame = (
+            rows.assign(month=month("date"), org=rows["org_id"].map(org_names))
+            .groupby(["org"] if coarse else ["month", "org"])
+            .agg(measures=("measure_id", "size"))
+            .reset_index()
+        )
+    elif metric == "cases_referred":
+        frame = (
+            rows.assign(
+                org=rows["from_org_id"].map(org_names), to_org=rows["to_org_id"].map(org_names)
+            )
+            .groupby(["org", "to_org"])
+            .agg(cases=("case_id", "nunique"))
+            .reset_index()
+        )
     else:  # recommendations: organisations' work, no people in them
         frame = pd.DataFrame(
             {
@@ -324,6 +367,7 @@ BEHIND_FIGURES: dict[str, tuple[str, ...]] = {
     },
     **{m: _PAIRING_METRICS for m in _PAIRING_METRICS},
     **{m: _SCREENING_METRICS for m in _SCREENING_METRICS},
+    **{m: (*_MEASURE_METRICS, "cases_referred") for m in (*_MEASURE_METRICS, "cases_referred")},
 }
 
 
