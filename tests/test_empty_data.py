@@ -33,7 +33,7 @@ KEPT: dict[str, set[str] | None] = {
     "pairings": {"pairing", "contact", "person", "household", "org"},
     "courses": {"course", "org"},
     "visits": {"visit", "household", "org"},
-    "screenings": {"screening", "household"},
+    "screenings": {"screening", "household", "org"},  # a screening names its agency
     "cases": {"case", "org"},
     "events": {"event", "org"},
     "claims": {"claim", "target"},

@@ -146,7 +146,9 @@ def allowed(demo_records) -> tuple[str, str]:
         "finding": ("text",),
         "recommendation": ("text", "response"),
         "inspection": ("committee", "summary"),
-        "deliberation": ("text", "title"),
+        # the names people gave their deliberation brands, topics and WeChat columns
+        "deliberation": ("text", "title", "brand", "topic"),
+        "event": ("column_name",),
     }.items():
         frame = demo_records[kind]
         for column in columns:

@@ -83,7 +83,23 @@ def _build_org(imp: RowContext, spec, values, labels, errors):
             record["org_id"] = imp.catalog.orgs.resolve(values["name"])
         except ValueError:
             record["org_id"] = derive_id("O", "org", [vocab_key(values["name"])])
+    if record.get("host_org_id") is not None and record["host_org_id"] == record["org_id"]:
+        errors.append((labels["host_org_id"], "主办单位不能是该组织本身"))
+        raise RowFailed
     return record, []
+
+
+def _build_event(imp: RowContext, spec, values, labels, errors):
+    """A legal event: a WeChat column named with no channel given is a WeChat post."""
+    record, extras = _build_plain(imp, spec, values, labels, errors)
+    if record.get("column_name") is not None:
+        record.setdefault("channel", "wechat")
+        if record["channel"] == "on_site":
+            errors.append(
+                (labels.get("channel", "渠道"), "填写了专栏名称时，渠道应为微信公众号或视频")
+            )
+            raise RowFailed
+    return record, extras
 
 
 def _person_identity(imp, values, labels, errors, name_key, id_key, given_key, prefix, what):
@@ -325,6 +341,7 @@ _BUILDERS: dict[str, Callable] = {
     "contact": _build_contact,
     "visit": _build_household_event,
     "screening": _build_household_event,
+    "event": _build_event,
     "recommendation": _build_recommendation,
     "referral": _build_referral,
 }

@@ -15,6 +15,7 @@ from hehu.records import vocab
 from hehu.records.store import Store
 from widgets.kit.charts import bar_chart, heat_table
 from widgets.kit.common import html_text
+from widgets.kit.programmes import CasesProgrammes
 from widgets.kit.tables import (
     Card,
     Column,
@@ -78,6 +79,7 @@ class CasesView(TrackingView):
         self.measure_table = FrameTable("measures", [], lang, export_name="保护措施按单位")
         self.referral_table = FrameTable("referrals", [], lang, export_name="转介")
         self.events_box = w.VBox(layout=w.Layout(width="100%"))
+        self.programmes = CasesProgrammes(lang)  # laws, channels, deputies, hosts, brands
         sections = [
             self.cards,
             w.HTML(section_html(tr("sec_case_category", lang), "categories")),
@@ -118,9 +120,11 @@ class CasesView(TrackingView):
             self.year_table,
             w.HTML(section_html(tr("sec_events", lang), "events")),
             self.events_box,
+            *self.programmes.widgets,
         ]
         super().__init__(state, tr("case_category", lang), sections)
         self.export_log = self.export_logger(store)
+        self.programmes.set_export_log(self.export_log)
         for table in (
             self.category_table,
             self.station_table,
@@ -140,6 +144,7 @@ class CasesView(TrackingView):
         self._draw_cases()
         self._draw_measures()
         self._draw_events()
+        self.programmes.draw(self.state)
 
     def _draw_cases(self) -> None:
         state, lang, role = self.state, self.state.lang, self.state.role

@@ -12,6 +12,7 @@ from hehu.figures.places import disclosed_place_figures, family_column
 from hehu.records import vocab
 from hehu.records.store import Store
 from widgets.kit.charts import bar_chart
+from widgets.kit.programmes import VisitsProgrammes
 from widgets.kit.tables import (
     Card,
     Column,
@@ -91,6 +92,7 @@ class VisitsView(TrackingView):
         self.high_risk_table = FrameTable(
             "high-risk", [], lang, export_name="高风险未跟进", scroll=True
         )
+        self.programmes = VisitsProgrammes(lang)  # visits by organisation, screening by agency
         sections = [
             self.cards,
             w.HTML(section_html(tr("sec_groups", lang), "groups")),
@@ -100,6 +102,7 @@ class VisitsView(TrackingView):
             w.HTML(section_html(tr("sec_visit_place", lang), "places")),
             self.place_chart,
             self.place_table,
+            *self.programmes.widgets,
         ]
         if state.shows_rows:
             sections += [
@@ -114,6 +117,7 @@ class VisitsView(TrackingView):
             sections.append(w.HTML(note_html(tr("rows_staff_only", lang))))
         super().__init__(state, tr("must_visit_group", lang), sections)
         log = self.export_logger(store)
+        self.programmes.set_export_log(log)
         for table in (
             self.group_table,
             self.place_table,
@@ -207,6 +211,7 @@ class VisitsView(TrackingView):
                 ),
             ]
         )
+        self.programmes.draw(state)
         parts = rows[~rows["is_total"]]
         parts_shown = shown.loc[parts.index]
         self.place_chart.value = bar_chart(
@@ -224,8 +229,16 @@ class VisitsView(TrackingView):
         if group:
             by_group = by_group[by_group["group"] == group]
         by_group["label"] = by_group["group"].map(lambda g: group_label(g, lang))
+        # Who each group takes in (the source's 单亲、特困、残疾…): words, never a count.
+        by_group["covers"] = by_group["group"].map(
+            lambda g: i18n.join_list(
+                (vocab.label(vocab.CATEGORIES, c, lang) for c in vocab.MUST_VISIT_GROUPS[g][2]),
+                lang,
+            )
+        )
         group_columns = [
             Column("label", tr("group", lang)),
+            Column("covers", tr("group_covers", lang)),
             Column("households", tr("households", lang), "count"),
             Column("visited", tr("visited", lang), "count"),
             Column("not_visited", tr("not_visited", lang), "count"),
