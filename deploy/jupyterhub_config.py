@@ -30,6 +30,7 @@ if str(REPO) not in sys.path:
 
 from hehu.serve.hub import pre_spawn_hook  # noqa: E402
 from hehu.serve.lab import LAB_OPTIONS  # noqa: E402
+from hehu.serve.routes import LIGHT_EXTENSION  # noqa: E402
 from hehu.serve.voila import TEMPLATE_OPTION, voila_environment  # noqa: E402
 
 NOTEBOOKS = os.environ.get("HEHU_NOTEBOOKS", str(REPO / "notebooks"))
@@ -110,6 +111,9 @@ c.Spawner.args = [
     "--MappingKernelManager.cull_busy=False",
     # Hehu's Voila template: nothing fetched from outside the server (hehu/serve/voila.py).
     TEMPLATE_OPTION,
+    # The light briefing and overview, plain HTML with no kernel, at /user/NAME/hehu/briefing/CODE
+    # and /user/NAME/hehu/overview (hehu/serve/light.py), for every role.
+    f"--ServerApp.jpserver_extensions={LIGHT_EXTENSION}=True",
     # A page fetched without a browser (a script, a link preview) gives its kernel back within
     # minutes instead of holding it for the 30 above (hehu/serve/kernels.py).
     "--ServerApp.kernel_manager_class=hehu.serve.kernels.PageKernelManager",
@@ -124,7 +128,18 @@ if os.environ.get("HEHU_DB"):
     c.JupyterHub.services = [
         {
             "name": "hehu-figure-warmer",
-            "command": [sys.executable, "-m", "hehu.serve.warmer", "--every", "30"],
+            # The light pages of deputies and presenters too, the many who read at once.
+            "command": [
+                sys.executable,
+                "-m",
+                "hehu.serve.warmer",
+                "--every",
+                "30",
+                "--light-role",
+                "deputy",
+                "--light-role",
+                "presenter",
+            ],  # fmt: skip
             "environment": {"HEHU_DB": os.environ["HEHU_DB"], "PYTHONPATH": str(REPO)},
         }
     ]

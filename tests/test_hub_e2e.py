@@ -277,6 +277,26 @@ def test_a_deputy_logs_in_and_lands_on_the_overview(hub, deputy, artifacts_dir):
     assert f"hehu: {DEPUTY} starts as deputy" in hub.log.read_text(errors="replace")
 
 
+def test_a_deputy_reads_the_light_briefing_behind_the_hubs_login(hub, deputy, artifacts_dir):
+    deputy.goto(f"{hub}/user/{DEPUTY}/hehu/briefing/320826101000")
+    expect(deputy.locator("[data-metric=cases_received]")).to_be_visible(timeout=LOAD_TIMEOUT)
+    assert deputy.locator("script").count() == 0
+    # its links are relative: made once (by the hub's warmer) for every user's address
+    deputy.get_by_role("link", name="← 全县概览").click()
+    expect(deputy.locator("table[data-hehu=light-overview] tbody tr")).to_have_count(
+        16, timeout=LOAD_TIMEOUT
+    )
+    assert deputy.url.startswith(f"{hub}/user/{DEPUTY}/hehu/overview")
+    deputy.screenshot(path=artifacts_dir / "hub-deputy-light-overview.png")
+    # nobody logged in: the hub's login, never the page
+    try:
+        with urllib.request.urlopen(f"{hub}/user/{DEPUTY}/hehu/overview", timeout=60) as answer:
+            text = answer.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as refused:
+        text = refused.read().decode("utf-8", "replace")
+    assert "light-overview" not in text
+
+
 def test_a_deputy_is_refused_the_audit_log(hub, deputy, artifacts_dir):
     open_audit(deputy, hub, DEPUTY)
     expect(deputy.locator('[data-hehu="error"]')).to_have_text(REFUSED)

@@ -104,9 +104,16 @@ def _nav(records, base: str, code: str | None, period_key: str, lang: str) -> st
     )
 
 
-def overview_html(records, period_key: str, lang: str, role: str, base: str = "/") -> str:
+def to_root(code: str | None) -> str:
+    """From a light page to the server's root, as a relative link: the pages are kept in the
+    cache and served under any base URL (JupyterHub's /user/NAME/), so no link is absolute."""
+    return "../../" if code is not None else "../"
+
+
+def overview_html(records, period_key: str, lang: str, role: str) -> str:
     """The read-only overview: the county map, and each township's headline figures with a
     link to its light briefing, as disclosed to the role."""
+    base = to_root(None)
     period = period_from_key(period_key)
     shown = disclosed_place_figures(records, period_key, role)
     places = records.places
@@ -147,7 +154,6 @@ def light_page(
     period_key: str | None,
     lang: str,
     role: str,
-    base: str = "/",
 ) -> LightPage:
     """The light briefing of a place (the overview when `code` is None), from the figure cache
     or made now and kept there; NotFound for an unknown place or a period not offered."""
@@ -169,9 +175,9 @@ def light_page(
     gzipped = store.cached_figures(name, cache_key, records.data_version)
     if gzipped is None:
         if code is None:
-            text = overview_html(records, key, lang, role, base)
+            text = overview_html(records, key, lang, role)
         else:
-            nav = _nav(records, base, code, key, lang)
+            nav = _nav(records, to_root(code), code, key, lang)
             text = briefing_pack_html(
                 records, [code], period_from_key(key), lang, role=role, before=nav
             )

@@ -23,7 +23,7 @@ from hehu.records.store import Store, open_store
 from hehu.render.html import html_text
 from hehu.render.packs import html_document
 from hehu.serve.light import CONTENT_SECURITY_POLICY, NotFound, light_page
-from hehu.serve.routes import BRIEFING_ROUTE, OVERVIEW_ROUTE
+from hehu.serve.routes import BRIEFING_ROUTE, LIGHT_EXTENSION, OVERVIEW_ROUTE
 
 # Two threads: a cache miss takes about a second (figures, map); hits are a database read.
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hehu-light")
@@ -71,7 +71,7 @@ class LightPageHandler(JupyterHandler):
         try:
             page = await asyncio.get_running_loop().run_in_executor(
                 _POOL,
-                lambda: light_page(_store(), code, period, lang, current_role(), self.base_url),
+                lambda: light_page(_store(), code, period, lang, current_role()),
             )
         except NotFound:
             self._message(404, "light_not_found")
@@ -96,3 +96,14 @@ def light_handlers(server_url: str) -> list[tuple]:
         (url_path_join(server_url, BRIEFING_ROUTE), LightPageHandler),
         (url_path_join(server_url, OVERVIEW_ROUTE), LightPageHandler),
     ]
+
+
+# Behind JupyterHub the pages run in jupyterhub-singleuser (a Jupyter server with Voila as an
+# extension): this module is an extension too, enabled for every role in
+# deploy/jupyterhub_config.py, and its routes sit behind the hub's login like the pages'.
+def _jupyter_server_extension_points() -> list[dict]:
+    return [{"module": LIGHT_EXTENSION}]
+
+
+def _load_jupyter_server_extension(serverapp) -> None:
+    serverapp.web_app.add_handlers(".*$", light_handlers(serverapp.base_url))

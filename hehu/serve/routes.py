@@ -21,3 +21,7 @@ def light_url_from_page(code: str | None, lang: str = "zh", period_key: str | No
     """The light page's address relative to a Voila page (…/voila/render/NAME.ipynb), so that
     it works under any base URL, JupyterHub's /user/NAME/ included."""
     return "../../" + light_url(code, period_key, lang)
+
+
+# The Jupyter server extension that serves them behind JupyterHub (deploy/jupyterhub_config.py).
+LIGHT_EXTENSION = "hehu.serve.light_handlers"

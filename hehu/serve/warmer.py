@@ -85,9 +85,16 @@ def main(argv: list[str] | None = None) -> int:
         "--db", default=os.environ.get("HEHU_DB"), required="HEHU_DB" not in os.environ
     )
     parser.add_argument("--every", type=float, default=30.0, help="seconds between checks")
+    parser.add_argument(
+        "--light-role",
+        action="append",
+        default=[],
+        choices=["deputy", "presenter", "staff", "admin"],
+        help="also make the light pages for this role",
+    )
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):  # JupyterHub stops its services with SIGINT
-        run_warmer(args.db, args.every, threading.Event())
+        run_warmer(args.db, args.every, threading.Event(), tuple(args.light_role))
     return 0
 
 
