@@ -372,3 +372,16 @@ def test_bad_arguments_exit_2_with_one_chinese_line(small_store, tmp_path, capsy
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("错误：") and says in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("command", ["law-check", "briefing"])
+@pytest.mark.parametrize("year", ["0", "99999"])
+def test_every_command_with_a_year_refuses_one_out_of_range(
+    small_store, tmp_path, capsys, command, year
+):
+    # one reading of --year (hehu.cli.period_from_args): 0 was silently all time in `briefing`
+    out = tmp_path / "x.out"
+    code = main([command, "--db", small_store.url, "--place", C, "--year", year, "--out", str(out)])
+    assert code == 2 and not out.exists()
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("错误：--year 有误") and len(err.splitlines()) == 1, err

@@ -137,6 +137,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Follow-ups (open, due within 7 days, overdue)",
     ),
     "sec_high_risk": ("排查出高风险但未跟进的家庭", "High-risk households with no follow-up"),
+    "group_covers": ("包括", "takes in"),
     "groups_overlap": (
         "一户可属多个类别，各类别之和可能大于必访家庭总数。",
         "A household can be in several groups, so the groups can add up to more than the total.",

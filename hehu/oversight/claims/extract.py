@@ -620,7 +620,7 @@ _JOINED = re.compile(r"^[和、与及,，]$")
 
 
 def _respective_periods(sentence: str, spans: list[_Span], starts: list[int]) -> dict[int, _Span]:
-    """"2021年和2022年，分别开展…200场、210场": each figure after 分别 with its period, in order,
+    """ "2021年和2022年，分别开展…200场、210场": each figure after 分别 with its period, in order,
     when the periods joined by 和/、/与/及 before it are as many as those figures."""
     where = sentence.find("分别")
     if where < 0:
