@@ -16,6 +16,7 @@ import pandas as pd
 
 from hehu.i18n import audit_what
 from hehu.records import vocab
+from hehu.records.demo_programmes import STUDIO_HOSTS, programme_details
 from hehu.records.gazetteer import uncertain_points_inside
 from hehu.records.store import Store
 
@@ -56,17 +57,6 @@ COUNTY_ORGS = [
     # the deputies' own outreach (田间地头普法) is recorded as this group's events
     ("deputies_group", "专业人大代表工作小组", "deputies", "county"),
 ]
-# The body each studio is run by (the source: 县妇联, 司法局, 县检察院); stations are run by
-# their town's federation.
-STUDIO_HOSTS = {
-    "studio_shuiyanping": "fed_county",
-    "studio_luyunhui": "fed_county",
-    "studio_zhangshujin": "agency_justice",
-    "studio_huajie": "agency_justice",
-    "studio_xiaoyudi": "agency_procuratorate",
-}
-# The federation's WeChat account 涟水妇联 and its two legal columns (the source's 普法专栏).
-WECHAT_COLUMNS = ["法驻幸福家", "帼彤公益说法"]
 STUDIOS_INSPECTED = [
     "studio_xiaoyudi",
     "studio_shuiyanping",
@@ -602,7 +592,15 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
         },
     ]
 
-    _programme_details(random.Random(seed + 7), events, screenings, deliberations, key_villages)
+    programme_details(
+        random.Random(seed + 7),
+        events,
+        screenings,
+        deliberations,
+        key_villages,
+        SOURCE_START,
+        SOURCE_END,
+    )
 
     targets = (
         [
@@ -732,61 +730,6 @@ def _protection_records(
                 }
             )
     return measures, referrals
-
-
-def _programme_details(
-    rng: random.Random,
-    events: list[dict],
-    screenings: list[dict],
-    deliberations: list[dict],
-    key_villages: list[str],
-) -> None:
-    """Who ran each programme and how (schema 7), drawn from a generator of their own so that
-    every record and figure drawn before stays as it was: the laws each event publicised, the
-    WeChat columns, the deputies' outreach in villages, screening agencies, disputes resolved.
-    """
-    laws = {
-        "womens_rights_week": [("constitution", "womens_rights"), ("womens_rights", "anti_dv")],
-        "family_day": [("civil_code", "anti_dv"), ("civil_code", "womens_rights")],
-        "anti_drug_day": [("other",), ("minors", "other")],
-        "shouhu_huakai": [("civil_code", "anti_dv"), ("minors", "anti_dv"), ("civil_code",)],
-    }
-    posts = 0
-    for event in events:
-        if event["format"] == "online":  # the federation's posts: its two WeChat columns
-            event["channel"] = "wechat"
-            event["column_name"] = WECHAT_COLUMNS[posts % len(WECHAT_COLUMNS)]
-            event["laws"] = vocab.join_keys(rng.choice([("civil_code",), ("anti_dv",)]))
-            posts += 1
-        else:
-            event["channel"] = "on_site"
-            event["column_name"] = None
-            event["laws"] = vocab.join_keys(rng.choice(laws.get(event["campaign"], [("other",)])))
-    # 专业人大代表工作小组深入田间地头: advice in the fields of key villages, not lectures (the
-    # report's 70 lectures are the 守护花开 ones).
-    for _ in range(16):
-        events.append(
-            {
-                "event_id": f"D-E-{len(events) + 1:04d}",
-                "date": _Dates(rng).between(SOURCE_START, SOURCE_END),
-                "place_code": rng.choice(key_villages),
-                "org_id": "deputies_group",
-                "campaign": "other",
-                "format": rng.choice(["consultation", "materials"]),
-                "audience": rng.randint(20, 80),
-                "laws": vocab.join_keys(
-                    rng.choice([("constitution", "womens_rights"), ("civil_code", "anti_dv")])
-                ),
-                "channel": "on_site",
-                "column_name": None,
-            }
-        )
-    for screening in screenings:  # 妇联、公安、司法等多部门联动
-        screening["org_id"] = rng.choices(
-            ["fed_county", "agency_police", "agency_justice"], weights=[70, 18, 12]
-        )[0]
-    for meeting in deliberations:
-        meeting["disputes_resolved"] = rng.randint(0, 3)
 
 
 # The figures of the 2022 report the demo reproduces: stored as claims, as a county would import
