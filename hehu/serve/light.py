@@ -148,6 +148,38 @@ def overview_html(records, period_key: str, lang: str, role: str) -> str:
     return html_document(title, "".join(parts), lang)
 
 
+@dataclass(frozen=True)
+class _Catalogue:
+    """What a request is checked against, for one data version and day: the periods offered,
+    the default one, the places. Worked out once, so that a cached page costs two reads."""
+
+    data_version: int
+    offered: tuple[str, ...]
+    default: str
+    codes: frozenset[str]
+
+
+_CATALOGUES: dict[tuple[str, int, str], _Catalogue] = {}
+
+
+def _catalogue(store: Store) -> _Catalogue:
+    today = f"{local_today():%Y%m%d}"
+    found = _CATALOGUES.get((store.url, store.data_version(), today))
+    if found is not None:
+        return found
+    records = PageRecords(store)
+    made = _Catalogue(
+        records.data_version,
+        tuple(overview_period_keys(records)),
+        default_period_key(records),
+        frozenset(records.places["code"]),
+    )
+    if len(_CATALOGUES) > 16:  # older versions and days are never asked for again
+        _CATALOGUES.clear()
+    _CATALOGUES[(store.url, made.data_version, today)] = made
+    return made
+
+
 def light_page(
     store: Store,
     code: str | None,
@@ -158,22 +190,22 @@ def light_page(
     """The light briefing of a place (the overview when `code` is None), from the figure cache
     or made now and kept there; NotFound for an unknown place or a period not offered."""
     lang = "en" if lang == "en" else "zh"
-    records = PageRecords(store)
-    key = period_key or default_period_key(records)
-    if key not in overview_period_keys(records):
+    catalogue = _catalogue(store)
+    key = period_key or catalogue.default
+    if key not in catalogue.offered:
         # Only the periods the pages offer: any other would undo their protection of small
         # counts (hehu.disclosure.every_count_hidden says why).
         raise NotFound(f"没有这个期间：{key}", f"no such period: {key}")
-    if code is not None:
-        try:
-            records.check_place(code)
-        except HehuError as exc:
-            raise NotFound(str(exc), f"no such place: {code}") from None
+    if code is not None and code not in catalogue.codes:
+        raise NotFound(f"未知的地点代码：{code}", f"no such place: {code}")
     # The day is in the key: open periods are judged on it, and every page says when it was made.
     name = f"page{LIGHT_FORMAT}/{code or 'overview'}/{role}/{lang}"
     cache_key = f"{key}@{local_today():%Y%m%d}"
-    gzipped = store.cached_figures(name, cache_key, records.data_version)
+    gzipped = store.cached_figures(name, cache_key, catalogue.data_version)
+    version = catalogue.data_version
     if gzipped is None:
+        records = PageRecords(store)
+        version = records.data_version  # a write may have come in between: file it under its own
         if code is None:
             text = overview_html(records, key, lang, role)
         else:
@@ -182,9 +214,9 @@ def light_page(
                 records, [code], period_from_key(key), lang, role=role, before=nav
             )
         gzipped = gzip.compress(text.encode("utf-8"), mtime=0)
-        store.keep_figures(name, cache_key, records.data_version, gzipped)
+        store.keep_figures(name, cache_key, version, gzipped)
         store.forget_figures(name, f"{key}@%", keep=cache_key)  # earlier days of this period
-    return LightPage(gzipped, name, cache_key, records.data_version)
+    return LightPage(gzipped, name, cache_key, version)
 
 
 def warm_light_pages(store: Store, role: str, langs=("zh", "en"), progress=None) -> int:
