@@ -74,9 +74,9 @@ def test_outside_urls_finds_a_cdn_and_passes_namespaces():
     assert outside_urls(page, "127.0.0.1") == {"https://cdn.jsdelivr.net/npm/x.css"}
 
 
-@pytest.mark.parametrize("name", PAGES)
-def test_page_renders_with_every_outside_request_hanging(intranet_site, browser, name):
-    own_host = urlsplit(intranet_site).hostname
+def load_with_outside_hanging(browser, url: str, ready: str, own_host: str, log=None):
+    """Open ``url`` with every request to another host left hanging, never answered, and wait for
+    ``ready``; (outside requests attempted, the texts served by URL, ready's text, seconds)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     attempted: list[str] = []
     served: dict[str, str] = {}
@@ -101,22 +101,45 @@ def test_page_renders_with_every_outside_request_hanging(intranet_site, browser,
         page = context.new_page()
         page.on("response", keep_text)
         started = time.monotonic()
-        page.goto(f"{intranet_site}/voila/render/{name}.ipynb", wait_until="commit")
+        page.goto(url, wait_until="commit")
         try:
-            page.locator(".hehu-page").first.wait_for(timeout=CONTENT_TIMEOUT_MS)
+            page.locator(ready).first.wait_for(timeout=CONTENT_TIMEOUT_MS)
         except Exception:
-            print(intranet_site.log_tail())
+            print(log() if log else "")
             raise
         seconds = time.monotonic() - started
         page.wait_for_timeout(500)  # late loads (the map's frame, lazy chunks) are counted too
-        body = page.locator(".hehu-page").first.inner_text()
+        body = page.locator(ready).first.inner_text()
     finally:
         context.close()
+    return attempted, served, body, seconds
 
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_renders_with_every_outside_request_hanging(intranet_site, browser, name):
+    own_host = urlsplit(intranet_site).hostname
+    attempted, served, body, seconds = load_with_outside_hanging(
+        browser, f"{intranet_site}/voila/render/{name}.ipynb", ".hehu-page", own_host,
+        intranet_site.log_tail,
+    )  # fmt: skip
     print(f"{name}: content after {seconds:.1f} s")
     assert len(body.strip()) > 20, body
     assert attempted == []
     page_html = next(text for url, text in served.items() if f"/{name}.ipynb" in url)
     assert '"fullMathjaxUrl": null' in page_html  # so the cdnjs fallback above is never used
+    named = {url: outside_urls(text, own_host) for url, text in served.items()}
+    assert {url: found for url, found in named.items() if found} == {}
+
+
+@pytest.mark.parametrize("path", ["", "voila/tree"])
+def test_the_list_of_pages_shows_with_every_outside_request_hanging(intranet_site, browser, path):
+    # Voila's own list at the server's root linked Font Awesome from cdn.jsdelivr.net outside
+    # any template block (hehu/serve/jupyter/voila/templates/hehu/page.html leaves it out)
+    own_host = urlsplit(intranet_site).hostname
+    attempted, served, body, _ = load_with_outside_hanging(
+        browser, f"{intranet_site}/{path}", "text=overview.ipynb", own_host,
+        intranet_site.log_tail,
+    )  # fmt: skip
+    assert "overview" in body and attempted == []
     named = {url: outside_urls(text, own_host) for url, text in served.items()}
     assert {url: found for url, found in named.items() if found} == {}
