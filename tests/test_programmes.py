@@ -372,6 +372,9 @@ def test_events_by_law_count_an_event_under_each_law(records):
     ]
 
 
+FORMATS_ON_SITE = ("lecture", "performance", "materials", "consultation")
+
+
 def test_events_by_channel_name_the_wechat_columns(records):
     frame = programmes.events_by_channel(records, YEAR, C)
     assert rows(frame, ["channel", "column_name", "events", "audience", "orgs"]) == [
@@ -380,6 +383,8 @@ def test_events_by_channel_name_the_wechat_columns(records):
         ("wechat", "帼彤公益说法", 1, 500, 1),
     ]
     assert list(frame["org_names"]) == [("代表小组", "县妇联"), ("县妇联",), ("县妇联",)]
+    # the forms, in the vocabulary's order (the source's 文艺演出、发放资料、现场咨询)
+    assert list(frame["formats"]) == [FORMATS_ON_SITE, ("online",), ("online",)]
     assert programmes.events_by_channel(records, YEAR, S).empty
 
 
@@ -491,10 +496,10 @@ def test_the_cases_page_shows_laws_channels_deputies_hosts_and_brands(programme_
             ["未填写", "1", "0"],
         ]
         assert table_text(html, "events-by-channel") == [
-            ["渠道", "专栏", "场次", "受众人次", "开展单位"],
-            ["现场", "", "5", "290", "代表小组、县妇联"],
-            ["微信公众号", "法驻幸福家", "2", "1,300", "县妇联"],
-            ["微信公众号", "帼彤公益说法", "1", "500", "县妇联"],
+            ["渠道", "专栏", "场次", "受众人次", "形式", "开展单位"],
+            ["现场", "", "5", "290", "普法宣讲、文艺演出、发放资料、现场咨询", "代表小组、县妇联"],
+            ["微信公众号", "法驻幸福家", "2", "1,300", "线上推送", "县妇联"],
+            ["微信公众号", "帼彤公益说法", "1", "500", "线上推送", "县妇联"],
         ]
         assert "人大代表田间地头普法" in html
         assert table_text(html, "deputies-outreach")[1] == [

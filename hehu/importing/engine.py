@@ -719,19 +719,14 @@ def check_record(kind: str, record: dict) -> list[tuple[str, str]]:
         measure, outcome = record.get("measure"), record.get("outcome")
         allowed = vocab.MEASURE_OUTCOMES_OF.get(measure, ())
         if outcome is not None and allowed and outcome not in allowed:
+            can_be = "、".join(vocab.label(vocab.MEASURE_OUTCOMES, o) for o in allowed)
             problems.append(
-                (
-                    "outcome",
-                    f"{vocab.label(vocab.MEASURES, measure)}的结果只能是"
-                    + "、".join(vocab.label(vocab.MEASURE_OUTCOMES, o) for o in allowed),
-                )
+                ("outcome", f"{vocab.label(vocab.MEASURES, measure)}的结果只能是{can_be}")
             )
         if outcome == "pending" and record.get("outcome_date") is not None:
             problems.append(("outcome_date", "结果为办理中时不应填写结果日期"))
-    elif kind == "referral":
-        if record.get("from_org_id") is not None and record.get("from_org_id") == record.get(
-            "to_org_id"
-        ):
+    elif kind == "referral" and record.get("from_org_id") is not None:
+        if record["from_org_id"] == record.get("to_org_id"):
             problems.append(("to_org_id", "接收单位不能与转出单位相同"))
     elif kind == "claim":
         order("period_start", "period_end", "截止日期")

@@ -37,6 +37,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "channel": ("渠道", "Channel"),
     "column_name": ("专栏", "Column"),
     "run_by": ("开展单位", "Run by"),
+    "formats": ("形式", "Forms"),
     "n_orgs": ("{n} 个单位", "{n} bodies"),
     "sec_deputies": ("人大代表田间地头普法", "Deputies' own legal outreach in the villages"),
     "deputies_note": (
@@ -176,6 +177,11 @@ class CasesProgrammes(_Sections):
             i18n.join_list(names, lang) if n <= 3 else pt("n_orgs", lang, n=n)
             for names, n in zip(channels["org_names"], channels["orgs"], strict=True)
         ]
+        channels["format_labels"] = channels["formats"].map(
+            lambda keys: i18n.join_list(
+                (vocab.label(vocab.EVENT_FORMATS, k, lang) for k in keys), lang
+            )
+        )
         _show(
             self.channel_table,
             channels,
@@ -184,6 +190,7 @@ class CasesProgrammes(_Sections):
                 Column("column_name", pt("column_name", lang)),
                 Column("events", tr("events", lang), "number"),
                 Column("audience", tr("audience", lang), "number"),
+                Column("format_labels", pt("formats", lang)),
                 Column("run_by", pt("run_by", lang)),
             ],
             note,

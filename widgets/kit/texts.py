@@ -205,9 +205,11 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "sec_measures_place": ("按地点", "By place"),
     "measures_staff_only": (
-        "按办理单位和转介路线的明细仅向妇联工作人员显示；上方为各地汇总。",
-        "The breakdown by agency and by referral route is shown to federation staff only; "
-        "the figures by place are above.",
+        "上方为各地汇总，“转介部门办理事项”即 1+N 一站式机制中由妇联转交公安、法院、司法等部门办理的事项；"
+        "按办理单位和转介路线的明细仅向妇联工作人员显示。",
+        "The figures by place are above; 'cases referred between bodies' are the cases the 1+N "
+        "one-stop mechanism passed from the federation to police, court or justice bureau. The "
+        "breakdown by agency and by referral route is shown to federation staff only.",
     ),
     "sec_measures_agency": ("按办理单位、措施与结果", "By agency, measure and outcome"),
     "sec_referrals": (

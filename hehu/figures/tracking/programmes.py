@@ -71,10 +71,11 @@ def events_by_channel(records: Records, period: Period, place: str) -> pd.DataFr
     """Per channel (on site, each WeChat column by name, video): events, audience, orgs.
 
     Rows: channel, column_name ('' where none is named), events, audience (人次), how many
-    organisations ran them (orgs) and their names (org_names, a tuple).
+    organisations ran them (orgs) and their names (org_names, a tuple), and the forms the events
+    took (formats: keys of vocab.EVENT_FORMATS in its order, a tuple: 文艺演出, 发放资料 …).
     """
     events = events_under(records, period, place)
-    columns = ["channel", "column_name", "events", "audience", "orgs", "org_names"]
+    columns = ["channel", "column_name", "events", "audience", "orgs", "org_names", "formats"]
     if events.empty:
         return pd.DataFrame(columns=columns)
     names = org_names(records)
@@ -84,6 +85,9 @@ def events_by_channel(records: Records, period: Period, place: str) -> pd.DataFr
         tuple(sorted({str(names.get(o, o)) for o in group["org_id"]})) for _, group in grouped
     ]
     out["orgs"] = out["org_names"].map(len).astype("int64")
+    out["formats"] = [
+        tuple(f for f in vocab.EVENT_FORMATS if f in set(group["format"])) for _, group in grouped
+    ]
     order = {c: i for i, c in enumerate(vocab.EVENT_CHANNELS)}
     out["_order"] = out["channel"].map(order).fillna(len(order))
     out = out.sort_values(["_order", "events", "column_name"], ascending=[True, False, True])
