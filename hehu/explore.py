@@ -35,7 +35,7 @@ from hehu.importing.kinds import KIND_SPECS
 from hehu.records import vocab
 from hehu.records.gazetteer import codes_under
 from hehu.records.place_search import find_places, place_search_frame
-from hehu.records.schema import RECORD_TABLES
+from hehu.records.schema import DATE_COLUMNS, RECORD_TABLES
 from hehu.records.store import Store, open_store
 from hehu.render.spreadsheet import frame_to_xlsx_bytes, log_export
 
@@ -85,18 +85,6 @@ _PLACE_THROUGH = {
     "referral": ("case_id", "case"),
 }
 # The date a record of a kind is dated by (kinds not listed are not dated: all are kept).
-_DATE_OF = {
-    "contact": "date",
-    "course": "date",
-    "visit": "date",
-    "screening": "date",
-    "case": "received_date",
-    "event": "date",
-    "deliberation": "date",
-    "protection_measure": "date",
-    "referral": "date",
-    "inspection": "date",
-}
 
 
 def period_of(period: str | Period | None) -> Period:
@@ -267,8 +255,8 @@ def open_workbench(db: str | None = None) -> Workbench:
 
 def _in_period(frame: pd.DataFrame, kind: str, period: Period) -> pd.DataFrame:
     """The records of a kind dated inside a period; pairings and claims that overlap it."""
-    if kind in _DATE_OF:
-        return frame[period.contains(frame[_DATE_OF[kind]])]
+    if kind in DATE_COLUMNS:
+        return frame[period.contains(frame[DATE_COLUMNS[kind]])]
     if kind in ("pairing", "claim"):
         start, end = (
             ("start_date", "end_date") if kind == "pairing" else ("period_start", "period_end")

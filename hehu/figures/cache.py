@@ -23,19 +23,15 @@ from hehu.clock import local_today
 from hehu.figures.gaps import gaps_by_place
 from hehu.figures.metrics import Period, Records, load_records, metrics_by_place
 from hehu.records.gazetteer import stored_source
-from hehu.records.schema import RECORD_TABLES
+from hehu.records.schema import DATE_COLUMNS, RECORD_TABLES
 from hehu.records.store import Store
 
 # Kinds a page reads at once: small, and what a map and a place picker need.
 EAGER_KINDS = ("place", "org", "claim")
-# Record kinds and date columns whose years make a page's period choices.
-DATED_KINDS = (
-    ("course", "date"),
-    ("visit", "date"),
-    ("case", "received_date"),
-    ("event", "date"),
-    ("protection_measure", "date"),
-    ("referral", "date"),
+# Record kinds whose years make a page's period choices, with their date columns.
+DATED_KINDS = tuple(
+    (kind, DATE_COLUMNS[kind])
+    for kind in ("course", "visit", "case", "event", "protection_measure", "referral")
 )
 
 

@@ -406,6 +406,20 @@ RECORD_TABLES: dict[str, sa.Table] = {
     "recommendation_update": recommendation_update,
 }
 
+# The column that dates each dated kind: a record of it falls in a period when this day does.
+DATE_COLUMNS: dict[str, str] = {
+    "contact": "date",
+    "course": "date",
+    "visit": "date",
+    "screening": "date",
+    "case": "received_date",
+    "event": "date",
+    "deliberation": "date",
+    "protection_measure": "date",
+    "referral": "date",
+    "inspection": "date",
+}
+
 # Kinds that record work done, which the figures count; the others describe places,
 # organisations, targets and reports (and deliberations, which no figure counts yet). With
 # none of them a page has nothing but zeros to show.
