@@ -30,6 +30,7 @@ from hehu.errors import HehuError, UnknownPlace
 from hehu.figures import tracking
 from hehu.figures.cache import period_from_key
 from hehu.figures.metrics import Period, Records, load_records, metrics_by_place, place_metrics
+from hehu.figures.tracking import measures, programmes
 from hehu.i18n import audit_what, join_list
 from hehu.importing.kinds import KIND_SPECS
 from hehu.records import vocab
@@ -74,6 +75,15 @@ TRACKING_TABLES: dict[str, TrackingTable] = {
     ),
     "cases": TrackingTable("维权事项", "rights cases", tracking.case_rows),
     "open_cases_by_age": TrackingTable("未办结事项（按时长）", "open cases by age", tracking.open_cases_by_age),
+    "measures_by_agency": TrackingTable("保护措施（按办理单位、措施与结果）", "protection measures by agency", measures.measures_by_agency),
+    "referrals_between": TrackingTable("1+N 转介（按转出、接收单位）", "referrals between bodies", measures.referrals_between),
+    "events_by_law": TrackingTable("普法活动（按宣传的法律）", "legal events by law", programmes.events_by_law),
+    "events_by_channel": TrackingTable("普法活动（按渠道、专栏）", "legal events by channel", programmes.events_by_channel),
+    "deputies_outreach": TrackingTable("人大代表田间地头普法", "deputies' own outreach", programmes.deputies_outreach),
+    "station_hosts": TrackingTable("维权阵地与主办单位", "stations and their host body", lambda r, p, c: programmes.station_hosts(r, c)),
+    "visits_by_org": TrackingTable("走访（按组织）", "visits by organisation", programmes.visits_by_org),
+    "screenings_by_org": TrackingTable("风险排查（按排查单位）", "screening by agency", programmes.screenings_by_org),
+    "deliberation_brands": TrackingTable("妇女议事会品牌", "women's deliberation brands", programmes.deliberation_brands),
 }  # fmt: skip
 
 # Kinds recorded against a household or a person: their place is the household's or person's.
@@ -84,7 +94,6 @@ _PLACE_THROUGH = {
     "recommendation_update": ("rec_id", "recommendation"),
     "referral": ("case_id", "case"),
 }
-# The date a record of a kind is dated by (kinds not listed are not dated: all are kept).
 
 
 def period_of(period: str | Period | None) -> Period:
