@@ -31,7 +31,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "open_light_briefing": ("简版简报（无需等待加载）", "Light briefing (opens at once)"),
     "light_overview_title": ("全县概览（简版）", "County overview (light)"),
     "light_to_overview": ("← 全县概览", "← County overview"),
-    "light_interactive": ("打开交互页面（筛选、记录视察）", "Open the interactive page (filters, inspections)"),
+    "light_interactive": (
+        "打开交互页面（筛选、记录视察）",
+        "Open the interactive page (filters, inspections)",
+    ),
     "light_periods": ("其他期间", "Other periods"),
     "light_language": ("English", "中文"),
     "light_place_col": ("镇（街道）", "Town or subdistrict"),

@@ -426,7 +426,9 @@ def test_claims_page_proposes_from_a_pasted_paragraph_and_checks_the_confirmed(
 def test_an_edited_row_is_read_as_the_claims_file_reads_it(places):
     from widgets.kit.claim_paste import ProposalRow
 
-    (proposal,) = extract_claims("2022年，全县开展女童保护课程1.8万场。", places, dt.date(2023, 3, 1))
+    (proposal,) = extract_claims(
+        "2022年，全县开展女童保护课程1.8万场。", places, dt.date(2023, 3, 1)
+    )
     row = ProposalRow(proposal, "涟水县", "zh")
     assert row.confirmed().tolerance == 500  # 1.8万: to the nearest thousand
     row.value.value = "18,000"  # the user writes the exact figure: no tolerance is kept
@@ -474,9 +476,9 @@ def test_a_date_in_the_body_is_no_report_date(places):
 
     body = "2022年5月18日，县人大常委会组织调研。2021年以来，全县共接访维权事项90起。"
     assert report_date_in(body) is None
-    assert report_date_in("涟水县妇联工作报告\n2022-11-11 11:17:57 来源：涟水县人民政府\n" + body) == (
-        dt.date(2022, 11, 11)
-    )
+    assert report_date_in(
+        "涟水县妇联工作报告\n2022-11-11 11:17:57 来源：涟水县人民政府\n" + body
+    ) == (dt.date(2022, 11, 11))
     assert report_date_in("发布日期：2022年11月11日\n" + body) == dt.date(2022, 11, 11)
 
 
@@ -502,7 +504,10 @@ def test_the_paste_box_takes_today_when_no_report_date_is_typed(places):
         ("2022年，全县接访维权事项90起，比去年增加10起。", [("90起", 90)]),
         ("2022年，全县较好地完成接访维权事项90起。", [("90起", 90)]),
         # 百余 is more than 100 (150 ± 50), 近百 just under it (50 ± 50): read, not dropped
-        ("2022年，全县普法宣讲覆盖群众百余人次，走访必访家庭近百户。", [("百余人次", 150), ("近百户", 50)]),
+        (
+            "2022年，全县普法宣讲覆盖群众百余人次，走访必访家庭近百户。",
+            [("百余人次", 150), ("近百户", 50)],
+        ),
     ],
 )
 def test_differences_are_no_claims_and_a_hedged_hundred_is_one(places, sentence, proposed):
