@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from hehu.errors import InvalidRecord
 from hehu.records.schema import SCHEMA_VERSION, make_audit_log_append_only
 from hehu.records.store import open_store
 
@@ -97,6 +98,14 @@ def _check_migrated(url: str) -> None:
         }
     )  # fmt: skip
     assert store.read("event").set_index("event_id").loc["E2", "column_name"] == "法驻幸福家"
+    # the new columns carry the constraints a new database gives them
+    for bad in (
+        {"event": [{**V6_ROWS["event"][0], "event_id": "E3", "channel": "tv"}]},
+        {"screening": [{**V6_ROWS["screening"][0], "screening_id": "S2", "org_id": "ghost"}]},
+        {"org": [{**V6_ROWS["org"][1], "org_id": "studio2", "host_org_id": "ghost"}]},
+    ):
+        with pytest.raises(InvalidRecord):
+            store.write(bad)
     assert store.count("protection_measure") == 1 and store.count("referral") == 1
     store.engine.dispose()
     # opening again migrates nothing twice

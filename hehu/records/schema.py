@@ -544,24 +544,30 @@ def _migrate_6_to_7(conn: sa.Connection) -> None:
     """Host bodies, screening agencies, laws and channels of events, disputes resolved; the
     protection-measure and referral tables.
 
-    The new columns are added without their CHECK or foreign-key constraints (SQLite's ADD
-    COLUMN cannot add a CHECK); the import validates them against the same vocabularies.
+    Each column is added with the constraints a new database gives it: its foreign key (a
+    column REFERENCES clause, which SQLite's ADD COLUMN takes when the default is NULL) and the
+    channel's vocabulary check, so a migrated database refuses what a new one refuses.
     """
     have = {
         t.name: {c["name"] for c in sa.inspect(conn).get_columns(t.name)} for t, _ in _COLUMNS_V7
     }
+    quote = conn.dialect.identifier_preparer.quote
     for table, name in _COLUMNS_V7:
         if name in have[table.name]:
             continue
         column = table.c[name]
-        kind = column.type.compile(dialect=conn.dialect)
-        default = (
-            f" DEFAULT '{column.server_default.arg}'" if column.server_default is not None else ""
-        )
-        not_null = " NOT NULL" if not column.nullable else ""
-        conn.exec_driver_sql(
-            f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}{default}{not_null}"
-        )
+        parts = [quote(name), column.type.compile(dialect=conn.dialect)]
+        if column.server_default is not None:
+            parts.append(f"DEFAULT '{column.server_default.arg}'")
+        if not column.nullable:
+            parts.append("NOT NULL")
+        for key in column.foreign_keys:
+            target = key.column
+            parts.append(f"REFERENCES {quote(target.table.name)} ({quote(target.name)})")
+        if (table.name, name) == ("event", "channel"):
+            allowed = ", ".join(f"'{k}'" for k in vocab.EVENT_CHANNELS)
+            parts.append(f"CONSTRAINT ck_event_channel CHECK ({quote(name)} IN ({allowed}))")
+        conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {' '.join(parts)}")
     protection_measure.create(conn, checkfirst=True)
     referral.create(conn, checkfirst=True)
 

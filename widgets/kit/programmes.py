@@ -14,6 +14,7 @@ import ipywidgets as w
 import pandas as pd
 
 from hehu import i18n
+from hehu.disclosure import sees_exact_counts, sees_person_rows
 from hehu.figures.tracking import programmes
 from hehu.records import vocab
 from widgets.kit.tables import Column, FrameTable, note_html, section_html
@@ -82,6 +83,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_agency": ("未填写排查单位", "agency not recorded"),
     "screened": ("排查户数", "households screened"),
     "high_risk": ("其中高风险", "of which high risk"),
+    "counts_staff_only": (
+        "各组织的户数仅向妇联工作人员显示，各地户数见上表",
+        "households per organisation are shown to federation staff only; per place, see above",
+    ),
 }
 
 
@@ -235,19 +240,17 @@ class CasesProgrammes(_Sections):
             brands["town_name"] != "", pt("county_level", lang)
         )
         brands["topic_text"] = brands["topic_list"].map(lambda t: i18n.join_list(t, lang))
-        _show(
-            self.brand_table,
-            brands,
-            [
-                Column("brand", pt("brand", lang)),
-                Column("town", pt("town", lang)),
-                Column("meetings", pt("meetings", lang), "number"),
-                Column("topics", pt("topics", lang), "number"),
-                Column("disputes_resolved", pt("disputes_resolved", lang), "number"),
-                Column("topic_text", pt("topic_list", lang)),
-            ],
-            note,
-        )
+        columns = [
+            Column("brand", pt("brand", lang)),
+            Column("town", pt("town", lang)),
+            Column("meetings", pt("meetings", lang), "number"),
+            Column("topics", pt("topics", lang), "number"),
+            Column("disputes_resolved", pt("disputes_resolved", lang), "number"),
+        ]
+        if sees_person_rows(state.role):
+            # Topics are free text a clerk typed ("调解李某与王某…"): staff only, like rows.
+            columns.append(Column("topic_text", pt("topic_list", lang)))
+        _show(self.brand_table, brands, columns, note)
 
 
 class VisitsProgrammes(_Sections):
@@ -258,8 +261,10 @@ class VisitsProgrammes(_Sections):
         super().__init__()
         self.visit_table = self._table("visits-by-org", lang, "走访按组织")
         self.screening_table = self._table("screenings-by-org", lang, "排查按单位")
+        self.counts_note = w.HTML()  # for deputies and presenters: why no count is shown
         self.widgets = [
             w.HTML(section_html(pt("sec_visit_orgs", lang), "visit-orgs")),
+            self.counts_note,
             self.visit_table,
             w.HTML(section_html(pt("sec_screening_orgs", lang), "screening-orgs")),
             self.screening_table,
@@ -269,6 +274,11 @@ class VisitsProgrammes(_Sections):
         """Both tables for the state's place and period (the page's group does not apply)."""
         lang, records, place, role = state.lang, state.records, state.place, state.role
         note = f"{state.place_name()} · {state.period.label(lang)}"
+        names_only = not sees_exact_counts(role)
+        self.counts_note.value = note_html(pt("counts_staff_only", lang)) if names_only else ""
+        if names_only:
+            self._draw_names_only(state, note)
+            return
 
         def visits(when) -> pd.DataFrame:
             frame = programmes.visits_by_org(records, when, place)
@@ -321,4 +331,40 @@ class VisitsProgrammes(_Sections):
             periods=screening_periods,
             showing=state.period_key,
             row_key=("org_label",),
+        )
+
+    def _draw_names_only(self, state: TrackingState, note: str) -> None:
+        """For deputies and presenters: which organisations visited and which agencies screened,
+        with no count. Their rows add up to the place figures (households visited, screened),
+        which are protected across places and periods; counts shown per organisation on their
+        own would give a hidden place figure back by subtraction (12 screened − 10 by one = 2)."""
+        lang, records, place = state.lang, state.records, state.place
+        visits = programmes.visits_by_org(records, state.period, place).sort_values("org_name")
+        visits["kind_label"] = visits["org_kind"].map(
+            lambda k: vocab.label(vocab.ORG_KINDS, k, lang) if k else ""
+        )
+        _show(
+            self.visit_table,
+            visits,
+            [
+                Column("org_name", pt("visiting_org", lang)),
+                Column("kind_label", pt("org_kind", lang)),
+            ],
+            note,
+        )
+        screenings = programmes.screenings_by_org(records, state.period, place)
+        screenings["org_label"] = screenings["org_name"].where(
+            screenings["org_id"] != programmes.NO_ORG, pt("no_agency", lang)
+        )
+        screenings["kind_label"] = screenings["org_kind"].map(
+            lambda k: vocab.label(vocab.ORG_KINDS, k, lang) if k else ""
+        )
+        _show(
+            self.screening_table,
+            screenings.sort_values("org_label"),
+            [
+                Column("org_label", pt("screening_org", lang)),
+                Column("kind_label", pt("org_kind", lang)),
+            ],
+            note,
         )
