@@ -58,6 +58,7 @@ def main() -> int:
     from hehu.records.demo import load_demo
     from hehu.records.gazetteer import load_gazetteer
     from hehu.records.store import open_store
+    from hehu.serve.light import LIGHT_FORMAT
 
     work = Path(tempfile.mkdtemp(prefix="hehu-light-"))
     db = f"sqlite:///{work / 'demo.sqlite'}"
@@ -83,7 +84,7 @@ def main() -> int:
                 fetch(f"{base}/{STATIC}")
                 with store.engine.connect() as conn:
                     made = conn.exec_driver_sql(
-                        "SELECT count(*) FROM figure_cache WHERE name LIKE 'page%'"
+                        f"SELECT count(*) FROM figure_cache WHERE name LIKE 'l{LIGHT_FORMAT}/%'"
                     ).scalar_one()
                 if made >= 2 * (len(townships) + 2):
                     break

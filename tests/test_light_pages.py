@@ -69,10 +69,10 @@ def test_a_page_is_made_once_per_data_version_and_again_after_a_write(demo_db_co
     with store.engine.connect() as conn:
         kept = conn.execute(
             sa.select(figure_cache.c.name, figure_cache.c.period).where(
-                figure_cache.c.name.like(f"page{LIGHT_FORMAT}/%")
+                figure_cache.c.name.like(f"l{LIGHT_FORMAT}/%")
             )
         ).all()
-    assert kept == [(f"page{LIGHT_FORMAT}/{GAOGOU}/deputy/zh", first.key)]
+    assert kept == [(f"l{LIGHT_FORMAT}/{GAOGOU}/deputy/zh", first.key)]
     # kept: served from the cache, not made again
     with store.engine.begin() as conn:
         conn.execute(

@@ -504,6 +504,18 @@ def measures_as_of(measures: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     return measures["outcome"].where(decided_on <= as_of, "pending")
 
 
+# Protection measures: metric -> (the measure, the outcome it must have by the period's end, or
+# None: any). With cases referred between bodies, the section pages and briefings show.
+MEASURE_METRICS: dict[str, tuple[str, str | None]] = {
+    "dv_warnings_issued": ("dv_warning", "issued"),
+    "protection_orders_applied": ("protection_order", None),
+    "protection_orders_issued": ("protection_order", "issued"),
+    "mandatory_reports_received": ("mandatory_report", None),
+    "mandatory_reports_handled": ("mandatory_report", "handled"),
+}
+PROTECTION_METRICS = (*MEASURE_METRICS, "cases_referred")
+
+
 def _measure_metrics(records: Records, period: Period, out: dict[str, pd.Series]) -> None:
     """Protection measures dated in the period (a 告诫书 issued, a 保护令 applied for, a 强制报告
     received) and their outcome by the period's last day, as cases are; cases referred."""
@@ -516,11 +528,8 @@ def _measure_metrics(records: Records, period: Period, out: dict[str, pd.Series]
     def count(mask: np.ndarray) -> pd.Series:
         return _count(records, place[measure_in & mask])
 
-    out["dv_warnings_issued"] = count((kind == "dv_warning") & (outcome == "issued"))
-    out["protection_orders_applied"] = count(kind == "protection_order")
-    out["protection_orders_issued"] = count((kind == "protection_order") & (outcome == "issued"))
-    out["mandatory_reports_received"] = count(kind == "mandatory_report")
-    out["mandatory_reports_handled"] = count((kind == "mandatory_report") & (outcome == "handled"))
+    for metric, (measure, must_be) in MEASURE_METRICS.items():
+        out[metric] = count((kind == measure) & ((outcome == must_be) if must_be else True))
     # A case passed to one body or several ("1+N") is one case referred, at the case's place.
     referrals = records["referral"]
     referral_in = period.contains(referrals["date"]).to_numpy()

@@ -38,16 +38,6 @@ HEADLINE_METRICS = [
     "recommendations_open",
     "recommendations_overdue",
 ]
-# Protection measures of police, procuratorate and court, and cases referred between bodies:
-# a section of their own, read from the same disclosed figures as the headline.
-PROTECTION_METRICS = [
-    "dv_warnings_issued",
-    "protection_orders_applied",
-    "protection_orders_issued",
-    "mandatory_reports_received",
-    "mandatory_reports_handled",
-    "cases_referred",
-]
 
 
 @dataclass

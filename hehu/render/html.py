@@ -9,8 +9,8 @@ import pandas as pd
 
 from hehu import i18n
 from hehu.disclosure import shown_number, shows_some
-from hehu.figures.metrics import Records
-from hehu.oversight.briefing import HEADLINE_METRICS, PROTECTION_METRICS, Briefing
+from hehu.figures.metrics import PROTECTION_METRICS, Records
+from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
 from hehu.records import vocab
 from hehu.records.gazetteer import source_credit
 from hehu.render.formatting import format_value

@@ -7,9 +7,9 @@ suppressed, whatever the role of the person who asks for it. Every pack made is 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 
 from hehu import i18n
+from hehu.clock import local_today
 from hehu.disclosure import legend as disclosure_legend
 from hehu.figures.cache import period_choice_key
 from hehu.figures.metrics import Period, Records
@@ -43,7 +43,7 @@ def map_img_html(records: Records, code: str | None, lang: str) -> str:
 
 def stamp_html(records: Records, period: Period, lang: str) -> str:
     """The line under a pack's title: the day it was made, the period, what the markers mean."""
-    made = dt.date.today().isoformat()
+    made = local_today().isoformat()  # the county's day, as every date Hehu writes
     text = (
         f"生成日期 {made} · 期间 {period.label(lang)} · {disclosure_legend(lang)}"
         if lang != "en"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hehu.figures.metrics import Records
+from hehu.figures.metrics import PROTECTION_METRICS, Records
 from hehu.i18n import colon, metric_label, t
-from hehu.oversight.briefing import HEADLINE_METRICS, PROTECTION_METRICS, Briefing
+from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
 from hehu.records import vocab
 from hehu.records.gazetteer import source_credit
 from hehu.render.formatting import format_value

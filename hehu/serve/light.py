@@ -20,11 +20,10 @@ from hehu.errors import HehuError
 from hehu.figures.cache import (
     PageRecords,
     default_period_key,
-    overview_period_keys,
     period_from_key,
     period_options,
 )
-from hehu.figures.places import disclosed_place_figures
+from hehu.figures.places import choosable_periods, disclosed_place_figures
 from hehu.records.store import Store
 from hehu.render.formatting import format_value
 from hehu.render.html import demo_banner, html_text
@@ -170,7 +169,7 @@ def _catalogue(store: Store) -> _Catalogue:
     records = PageRecords(store)
     made = _Catalogue(
         records.data_version,
-        tuple(overview_period_keys(records)),
+        tuple(choosable_periods(records)),
         default_period_key(records),
         frozenset(records.places["code"]),
     )
@@ -199,7 +198,8 @@ def light_page(
     if code is not None and code not in catalogue.codes:
         raise NotFound(f"未知的地点代码：{code}", f"no such place: {code}")
     # The day is in the key: open periods are judged on it, and every page says when it was made.
-    name = f"page{LIGHT_FORMAT}/{code or 'overview'}/{role}/{lang}"
+    # under figure_cache.name's 32 characters: "l1/320826101000/presenter/zh" is 28
+    name = f"l{LIGHT_FORMAT}/{code or 'overview'}/{role}/{lang}"
     cache_key = f"{key}@{local_today():%Y%m%d}"
     gzipped = store.cached_figures(name, cache_key, catalogue.data_version)
     version = catalogue.data_version

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
+from sqlalchemy.exc import SQLAlchemyError
 from tornado import web
 
 from hehu import i18n
@@ -76,7 +77,8 @@ class LightPageHandler(JupyterHandler):
         except NotFound:
             self._message(404, "light_not_found")
             return
-        except HehuError:  # the database is unreachable: say what to do, never its address
+        except (HehuError, SQLAlchemyError, OSError):
+            # the database is unreachable (or went away): say what to do, never its address
             self.log.warning("hehu light page: database unavailable")
             self._message(503, "light_unavailable")
             return

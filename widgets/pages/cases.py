@@ -9,7 +9,7 @@ from hehu import i18n
 from hehu.disclosure import HIDDEN_COMPLEMENT, shown_number, shows_some
 from hehu.figures import tracking
 from hehu.figures.cache import page_metrics
-from hehu.figures.metrics import Period
+from hehu.figures.metrics import PROTECTION_METRICS, Period
 from hehu.figures.places import disclosed_place_figures
 from hehu.records import vocab
 from hehu.records.store import Store
@@ -33,15 +33,6 @@ from widgets.kit.texts import tr
 from widgets.kit.tracking import TrackingState, TrackingView, build_tracking_page, vocab_options
 
 MAX_EVENT_YEARS = 5  # an open period could span many years; the newest five are shown
-# The measures section's cards: metrics of vocab.METRICS, as every page discloses them.
-MEASURE_METRICS = (
-    "dv_warnings_issued",
-    "protection_orders_applied",
-    "protection_orders_issued",
-    "mandatory_reports_received",
-    "mandatory_reports_handled",
-    "cases_referred",
-)
 
 
 class CasesState(TrackingState):
@@ -371,7 +362,7 @@ class CasesView(TrackingView):
         state, lang, role = self.state, self.state.lang, self.state.role
         records, place = state.records, state.place
         note = f"{state.place_name()} · {state.period.label(lang)}"
-        metrics = list(MEASURE_METRICS)
+        metrics = list(PROTECTION_METRICS)
         disclosed = disclosed_place_figures(records, state.period_key, role)[metrics]
         self.measure_cards.value = cards_html(
             [

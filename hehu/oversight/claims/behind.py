@@ -7,6 +7,8 @@ import pandas as pd
 
 from hehu.figures.cache import period_choice_key
 from hehu.figures.metrics import (
+    MEASURE_METRICS,
+    PROTECTION_METRICS,
     Period,
     Records,
     active_pairings,
@@ -72,14 +74,6 @@ _COURSE_METRICS = ("course_sessions", "course_attendance", "key_villages_with_co
 _PAIRING_METRICS = ("pairings_active", "pairings_lapsed")
 _SCREENING_METRICS = ("households_screened", "high_risk_without_follow_up")
 _REC_METRICS = ("recommendations_open", "recommendations_overdue")
-# Protection measures: (measure, the outcome it must have by the period's end, or None: any).
-_MEASURE_METRICS: dict[str, tuple[str, str | None]] = {
-    "dv_warnings_issued": ("dv_warning", "issued"),
-    "protection_orders_applied": ("protection_order", None),
-    "protection_orders_issued": ("protection_order", "issued"),
-    "mandatory_reports_received": ("mandatory_report", None),
-    "mandatory_reports_handled": ("mandatory_report", "handled"),
-}
 
 
 def _under(records: Records, code: str) -> set[str]:
@@ -144,8 +138,8 @@ def source_records(records: Records, metric: str, code: str, period: Period) -> 
             place_code=lambda f: f["household_id"].map(records.household_place)
         )
         return _in_place(screenings[period.contains(screenings["date"])], records, code)
-    if metric in _MEASURE_METRICS:
-        measure, outcome = _MEASURE_METRICS[metric]
+    if metric in MEASURE_METRICS:
+        measure, outcome = MEASURE_METRICS[metric]
         measures = records["protection_measure"]
         keep = period.contains(measures["date"]) & (measures["measure"] == measure)
         if outcome is not None:
@@ -321,7 +315,7 @@ def records_behind(
             )
             .reset_index()
         )
-    elif metric in _MEASURE_METRICS:
+    elif metric in MEASURE_METRICS:
         frame = (
             rows.assign(month=month("date"), org=rows["org_id"].map(org_names))
             .groupby(["org"] if coarse else ["month", "org"])
@@ -367,7 +361,7 @@ BEHIND_FIGURES: dict[str, tuple[str, ...]] = {
     },
     **{m: _PAIRING_METRICS for m in _PAIRING_METRICS},
     **{m: _SCREENING_METRICS for m in _SCREENING_METRICS},
-    **{m: (*_MEASURE_METRICS, "cases_referred") for m in (*_MEASURE_METRICS, "cases_referred")},
+    **dict.fromkeys(PROTECTION_METRICS, PROTECTION_METRICS),
 }
 
 
