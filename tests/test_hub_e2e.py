@@ -21,6 +21,7 @@ Screenshots land in tests/artifacts/hub-*.png, the hub's log in tests/artifacts/
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -33,6 +34,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 from conftest import free_port, missing, tail
 from playwright.sync_api import expect
@@ -199,6 +201,12 @@ def hub(chp, demo_db_file, tmp_path_factory, artifacts_dir):
             time.sleep(0.3)
         yield url
     finally:
+        # Everything the hub started, taken before it stops: users' servers and services run in
+        # sessions of their own, and a hub that does not stop in time leaves them running.
+        try:
+            started = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            started = []
         # SIGTERM: the hub stops every user's server and its proxy before it exits.
         proc.send_signal(signal.SIGTERM)
         try:
@@ -206,6 +214,9 @@ def hub(chp, demo_db_file, tmp_path_factory, artifacts_dir):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        for child in started:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
         shutil.copy(log, artifacts_dir / "hub.log")  # to read after a run, in CI too
 
 
