@@ -6,15 +6,25 @@ and is checked against the store's rules. The baseline is the fastest reader ava
 (python-calamine) reading the same file into Python lists, the least any import has to do.
 
     .venv/bin/python bench/bench_import.py [--rows 100000] [--keep DIR]
+
+`--before COMMIT` measures that commit's `hehu/` (taken from git into /tmp) and today's side by
+side, each in its own process on the same register, in turns (`--rounds`, best of each kept): on
+a shared machine the load changes from minute to minute, and only ratios taken together compare.
+
+    .venv/bin/python bench/bench_import.py --before ea2891b --rounds 2
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
+import json
 import os
 import resource
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +33,9 @@ from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+if __name__ == "__main__" and "--one" in sys.argv:  # the code measured comes first on the path
+    sys.path.insert(0, sys.argv[sys.argv.index("--one") + 1])
+sys.path.insert(1 if "--one" in sys.argv else 0, str(REPO))
 
 from hehu.records.gazetteer import load_gazetteer, read_gazetteer  # noqa: E402
 from hehu.records.pseudonym import id_check_char  # noqa: E402
@@ -102,24 +114,12 @@ def timed(function, *args, **kwargs):
     return time.perf_counter() - start, result
 
 
-def main() -> int:
-    """Write the register once, then time the read, the dry run, the import and a re-import."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--keep", metavar="DIR", help="keep the register and database here")
-    args = parser.parse_args()
-    folder = Path(args.keep or tempfile.mkdtemp(prefix="hehu-bench-"))
-    folder.mkdir(parents=True, exist_ok=True)
+def measure(register: Path, folder: Path, rows: int) -> dict:
+    """Seconds of the read (best of 3), the dry run, the import and a re-import, in this process."""
     os.environ["HEHU_HOME"] = str(folder / "home")
     from hehu.importing import import_file
 
-    register = folder / f"register_{args.rows}.xlsx"
-    if not register.exists():
-        seconds, _ = timed(make_register, register, args.rows)
-        print(f"wrote {register.name} ({register.stat().st_size / 1e6:.1f} MB) in {seconds:.1f} s")
-
-    read_times = [timed(read_only, register)[0] for _ in range(3)]
-    read = min(read_times)
+    read = min(timed(read_only, register)[0] for _ in range(3))
 
     def fresh_store(name: str):
         """A new SQLite store with the gazetteer."""
@@ -135,18 +135,82 @@ def main() -> int:
     assert report.rejected == 0, report.errors[:5]
     store = fresh_store("bench.sqlite")
     real, report = timed(import_file, store, register, report_dir=folder / "r")
-    assert report.accepted == args.rows and report.rejected == 0
+    assert report.accepted == rows and report.rejected == 0
     persons, households = store.count("person"), store.count("household")
     again, report2 = timed(import_file, store, register, report_dir=folder / "r")
     assert report2.records_written == 0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"read": read, "dry": dry, "real": real, "again": again, "peak_mb": peak,
+            "persons": persons, "households": households}  # fmt: skip
 
-    print(f"rows: {args.rows:,} (persons {persons:,}, households {households:,})")
+
+def code_of(commit: str) -> Path:
+    """`hehu/` and `data/` of a commit, unpacked from git into /tmp (once)."""
+    target = Path(tempfile.gettempdir()) / f"hehu-bench-import-{commit}"
+    if not (target / "hehu").is_dir():
+        archive = subprocess.run(["git", "archive", commit, "hehu", "data"], cwd=REPO,
+                                 check=True, capture_output=True).stdout  # fmt: skip
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(target, filter="data")
+    return target
+
+
+def in_process(code: Path, register: Path, folder: Path, rows: int) -> dict:
+    """`measure` in a fresh process running the `hehu/` under `code`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, __file__, "--one", str(code), "--register", str(register),
+           "--folder", str(folder), "--rows", str(rows)]  # fmt: skip
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def print_row(label: str, m: dict) -> None:
+    """One line a phase: seconds and the ratio to the read measured in the same process."""
+    print(f"{label}: read {m['read']:.2f} s; dry run {m['dry']:.2f} s ({m['dry'] / m['read']:.1f}x); "
+          f"import {m['real']:.2f} s ({m['real'] / m['read']:.1f}x); re-import {m['again']:.2f} s "
+          f"({m['again'] / m['read']:.1f}x); peak {m['peak_mb']:,.0f} MB")  # fmt: skip
+
+
+def main() -> int:
+    """Write the register once, then time the read, the dry run, the import and a re-import."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--keep", metavar="DIR", help="keep the register and database here")
+    parser.add_argument("--before", metavar="COMMIT", help="also measure this commit's hehu/")
+    parser.add_argument("--rounds", type=int, default=1, help="turns of before and now (--before)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--register", help=argparse.SUPPRESS)
+    parser.add_argument("--folder", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(Path(args.register), Path(args.folder), args.rows)))
+        return 0
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="hehu-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    register = folder / f"register_{args.rows}.xlsx"
+    if not register.exists():
+        seconds, _ = timed(make_register, register, args.rows)
+        print(f"wrote {register.name} ({register.stat().st_size / 1e6:.1f} MB) in {seconds:.1f} s")
+    if args.before:
+        before_code = code_of(args.before)
+        runs: dict[str, list[dict]] = {"before": [], "now": []}
+        for _ in range(args.rounds):
+            runs["before"].append(in_process(before_code, register, folder / "before", args.rows))
+            runs["now"].append(in_process(REPO, register, folder / "now", args.rows))
+        print(f"rows: {args.rows:,}; {args.rounds} round(s), each ratio to the read of its own run")
+        for label, name in (("before", f"before ({args.before})"), ("now", "now")):
+            for m in runs[label]:
+                print_row(f"{name:>18}", m)
+        return 0
+    m = measure(register, folder, args.rows)
+    read, dry, real, again = m["read"], m["dry"], m["real"], m["again"]
+    print(f"rows: {args.rows:,} (persons {m['persons']:,}, households {m['households']:,})")
     print(f"read only (python-calamine, best of 3): {read:7.2f} s")
     print(f"dry run (parse, resolve, validate)    : {dry:7.2f} s  ratio {dry / read:5.1f}x")
     print(f"import (dry run + one transaction)    : {real:7.2f} s  ratio {real / read:5.1f}x")
     print(f"re-import (nothing changes)           : {again:7.2f} s  ratio {again / read:5.1f}x")
-    print(f"import rate: {args.rows / real:,.0f} rows/s; peak memory {peak:,.0f} MB")
+    print(f"import rate: {args.rows / real:,.0f} rows/s; peak memory {m['peak_mb']:,.0f} MB")
     return 0
 
 

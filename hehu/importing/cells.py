@@ -66,6 +66,8 @@ def cell_text(value) -> str | None:
         if not text or (len(text) <= _LONGEST_EMPTY_MARKER and text.casefold() in EMPTY_MARKERS):
             return None
         return text
+    if type(value) is int:  # a whole number's digits: nothing to fold, never an empty marker
+        return str(value)
     if isinstance(value, float):
         if math.isnan(value):
             return None
@@ -540,6 +542,9 @@ def parse_bool(value) -> bool:
     return answer
 
 
+_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
+
+
 def parse_id_number(value) -> str:
     """A normalised ID-card number; a number cell of 16+ digits has already lost digits in Excel."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -551,6 +556,6 @@ def parse_id_number(value) -> str:
     text = cell_text(value)
     if text is None:
         raise ValueError("为空")
-    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", _WS.sub("", text)):
+    if _SCIENTIFIC.fullmatch(_WS.sub("", text)):
         raise ValueError("身份证号被写成科学计数法（如 3.2E+17），末几位已丢失，请重新填写")
     return pseudonym.normalise_id_number(text)

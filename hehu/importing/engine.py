@@ -25,6 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -68,7 +69,7 @@ from hehu.importing.kinds import (
 )
 from hehu.importing.report import ImportReport, RowError, SheetResult, write_report_files
 from hehu.importing.resolve import Catalog
-from hehu.importing.rows import RowFailed, builder_for
+from hehu.importing.rows import RowFailed, builder_for, check_record
 from hehu.importing.workbook import RawSheet, read_workbook
 from hehu.records import pseudonym, vocab
 from hehu.records.pseudonym import personal_numbers
@@ -85,9 +86,18 @@ PAUSE_ENV = "HEHU_TEST_PAUSE_IN_TRANSACTION"
 PERSONAL_IN_TEXT = "含身份证号/手机号，请删除后再导入"
 CONTROLS_DROPPED = "已删除不可见的控制字符"
 
-# Parsers whose results depend only on the cell (not on a town column or on rows before), over
-# values that repeat down a register (dates, categories, statuses) and are not personal data.
-_CACHED_PARSES = frozenset({"int", "float", "date", "year", "bool", "vocab", "metric", "multi"})
+
+class _Refused:
+    """A cell its parser refused, and why (in Chinese)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+_BLANK = object()  # a blank cell, as `_read_cell` reads it
+_UNREAD = object()  # not read yet
 
 
 class Importer:
@@ -117,7 +127,6 @@ class Importer:
         self.batch: dict[str, dict[tuple, tuple[dict, str, int]]] = {}
         self.rejected_refs: dict[str, dict[str, tuple[str, int]]] = {}
         self.auto_households = 0
-        self._parsed: dict[tuple, object] = {}  # (field, type, cell) -> value or ValueError
 
     # -- key ---------------------------------------------------------------------------------
     def key(self) -> bytes:
@@ -269,12 +278,8 @@ class Importer:
         used_columns = sorted({i for idx in columns.values() for i in idx})
         cleaned = _cleaned_columns(raw, header_row, mapping)
         labels = {key: header_label(header[idx[0]]) for key, idx in columns.items()}
+        data: list[int] = []  # the rows to check, after blank, footer and header rows
         for index in range(header_row + 1, len(raw.rows)):
-            done[0] += 1
-            if done[0] % PROGRESS_EVERY == 0:
-                self.progress(
-                    0.15 + 0.75 * done[0] / total_rows, f"已检查 {done[0]} / {total_rows} 行"
-                )
             cells = raw.rows[index]
             if all(is_blank(cells[i]) for i in used_columns if i < len(cells)):
                 continue
@@ -285,21 +290,27 @@ class Importer:
                 result.skipped.append((index + 1, f"合计或落款行：{marker.rstrip('：:')}"))
                 continue
             # A header repeated down the sheet (registers pasted page by page); cheap test first.
-            if (
+            if all(normalise_header(v) == h for v, h in zip(cells, header_norm, strict=False)) and (
                 normalise_header(first) in header_words
-                and [normalise_header(v) for v in cells[: len(header_norm)]]
-                == header_norm[: len(cells)]
             ):
                 result.skipped.append((index + 1, "重复的表头行"))
                 continue
+            data.append(index)
+        parsed = self._parse_columns(spec, raw.rows, data, columns, header)
+        start = done[0]
+        for n, index in enumerate(data):
+            if (start + index - header_row) // PROGRESS_EVERY > done[0] // PROGRESS_EVERY:
+                self.progress(
+                    0.15 + 0.75 * done[0] / total_rows, f"已检查 {done[0]} / {total_rows} 行"
+                )
+            done[0] = start + index - header_row
+            cells = raw.rows[index]
             result.rows_read += 1
             errors: list[tuple[str, str]] = []
             values: dict[str, object] = {}
             taken = False
             try:
-                record, extras = self._build_row(
-                    spec, cells, header, columns, labels, errors, values
-                )
+                record, extras = self._build_row(spec, cells, n, parsed, labels, errors, values)
                 taken = self._accept(
                     spec, record, extras, raw.name, index + 1, labels, errors, result
                 )
@@ -320,36 +331,31 @@ class Importer:
                     RowError(raw.name, index + 1, col, CONTROLS_DROPPED)
                     for col in cleaned.get(index, ())
                 ]
+        done[0] = start + len(raw.rows) - header_row - 1
+        result.skipped.sort(key=lambda skip: skip[0])  # footers, headers and merges in row order
 
     # -- rows --------------------------------------------------------------------------------
-    def _build_row(self, spec: KindSpec, cells, header, columns, labels, errors, values):
-        """Parse a row's cells into `values`, then build the store record (and records it implies).
+    def _build_row(self, spec: KindSpec, cells, n: int, parsed, labels, errors, values):
+        """Gather the `n`th checked row's values from its columns read (`_parse_columns`), then
+        build the store record (and records it implies).
 
         Errors are collected in `errors`; RowFailed is raised when there is any.
         """
-        town = None
-        if "town" in columns:
-            town = next(
-                (cells[i] for i in columns["town"] if i < len(cells) and not is_blank(cells[i])),
-                None,
-            )
-        for f in spec.fields:
-            if f.key not in columns:
-                continue
-            parsed, failed = [], False
-            for i in columns[f.key]:
-                value = cells[i] if i < len(cells) else None
-                if is_blank(value):
+        for f, readings in parsed:
+            found, failed = [], False
+            for label, column, i in readings:
+                if column is None:  # read row by row: it may name a record of an earlier row
+                    got = self._read_cell(f, cells[i] if i < len(cells) else None, None)
+                else:
+                    got = column[n]
+                if got is _BLANK:
                     continue
-                try:
-                    parsed.append(self._parse(f, value, town))
-                except ValueError as exc:
+                if type(got) is _Refused:
                     failed = True
-                    reason = str(exc)
-                    if f.personal and f.parse == "name":
-                        reason = "姓名无效"  # never echo personal data into a report
-                    errors.append((header_label(header[i]), reason))
-            distinct = list(dict.fromkeys(parsed))
+                    errors.append((label, got.reason))
+                    continue
+                found.append(got)
+            distinct = found if len(found) < 2 else list(dict.fromkeys(found))
             if len(distinct) > 1:
                 errors.append((labels[f.key], "同一行中表示同一项目的几列内容不一致"))
             elif distinct:
@@ -360,6 +366,65 @@ class Importer:
             raise RowFailed
         builder = builder_for(spec.kind)
         return builder(self, spec, values, labels, errors)
+
+    def _parse_columns(self, spec: KindSpec, rows, data: list[int], columns, header) -> list:
+        """Every cell of the rows `data` through its field's parser, column by column, each
+        distinct value (with its row's town, for a village) read once: a register repeats its
+        towns, villages, dates and categories down thousands of rows.
+
+        [(field, [(header, readings, column index)])], readings being one value, _BLANK or
+        _Refused a row; None for the fields read row by row (organisations: a register of
+        them may point at one of its own earlier rows).
+        """
+        towns = [None] * len(data)
+        if "town" in columns:
+            towns = [
+                next(
+                    (
+                        rows[x][i]
+                        for i in columns["town"]
+                        if i < len(rows[x]) and not is_blank(rows[x][i])
+                    ),
+                    None,
+                )
+                for x in data
+            ]
+        parsed = []
+        for f in spec.fields:
+            if f.key not in columns:
+                continue
+            readings = []
+            for i in columns[f.key]:
+                label = header_label(header[i])
+                if f.parse in ("org", "orgs"):
+                    readings.append((label, None, i))
+                    continue
+                by_town = f.parse == "place" and f.key == "place_code"
+                seen: dict[tuple, object] = {}
+                column = []
+                for n, x in enumerate(data):
+                    row = rows[x]
+                    value = row[i] if i < len(row) else None
+                    town = towns[n]
+                    key = (type(value), value, town if by_town else None)
+                    got = seen.get(key, _UNREAD)
+                    if got is _UNREAD:
+                        got = seen[key] = self._read_cell(f, value, town)
+                    column.append(got)
+                readings.append((label, column, i))
+            parsed.append((f, readings))
+        return parsed
+
+    def _read_cell(self, f: Field, value, town):
+        """One cell through its field's parser: the value, _BLANK or _Refused (why)."""
+        if is_blank(value):
+            return _BLANK
+        try:
+            return self._parse_cell(f, value, town)
+        except ValueError as exc:
+            if f.personal and f.parse == "name":
+                return _Refused("姓名无效")  # never echo personal data into a report
+            return _Refused(str(exc))
 
     def _future_dates(self, spec: KindSpec, values: dict, labels: dict) -> list[tuple[str, str]]:
         """(column, why) for each date of an accepted row after the import day: likely a slip.
@@ -378,22 +443,6 @@ class Importer:
             and isinstance(values.get(f.key), dt.date)
             and values[f.key] > today
         ]
-
-    def _parse(self, f: Field, value, town):
-        """One cell through its field's parser; repeated non-personal values are parsed once."""
-        if f.parse not in _CACHED_PARSES:
-            return self._parse_cell(f, value, town)
-        cache_key = (f.key, type(value), value)
-        found = self._parsed.get(cache_key)
-        if found is None:
-            try:
-                found = self._parse_cell(f, value, town)
-            except ValueError as exc:
-                found = exc
-            self._parsed[cache_key] = found
-        if isinstance(found, ValueError):
-            raise ValueError(str(found))
-        return found
 
     def _parse_cell(self, f: Field, value, town):
         kind = f.parse
@@ -455,8 +504,7 @@ class Importer:
         Returns False for an exact repeat of an earlier row (merged, not counted twice).
         """
         kind = spec.kind
-        table = RECORD_TABLES[kind]
-        keys = [c.name for c in table.primary_key.columns]
+        keys = _primary_key(kind)
         if spec.id_field and not record.get(spec.id_field):
             record[spec.id_field] = derive_id(
                 spec.id_prefix, kind, (record.get(k) for k in spec.natural_key)
@@ -489,8 +537,7 @@ class Importer:
             return False
         self.batch.setdefault(kind, {})[pk] = (effective, sheet, row)
         for extra_kind, extra in extras:
-            extra_table = RECORD_TABLES[extra_kind]
-            extra_pk = tuple(extra[c.name] for c in extra_table.primary_key.columns)
+            extra_pk = tuple(extra[k] for k in _primary_key(extra_kind))
             self.batch.setdefault(extra_kind, {}).setdefault(extra_pk, (extra, sheet, row))
             if extra_kind == "household":
                 self.auto_households += 1
@@ -684,80 +731,10 @@ def _default_actor() -> str:
         return "cli"
 
 
-# ===================================================================================== rules
-
-
-def check_record(kind: str, record: dict) -> list[tuple[str, str]]:
-    """The store's rules, checked on one record before writing: (column, reason in Chinese)."""
-    problems: list[tuple[str, str]] = []
-    table = RECORD_TABLES[kind]
-    for column in table.columns:
-        if column.nullable or column.default is not None or column.autoincrement is True:
-            continue
-        if record.get(column.name) is None:
-            problems.append((column.name, "缺少必填项"))
-
-    def order(first: str, second: str, what: str) -> None:
-        """A date that must not come before another."""
-        a, b = record.get(first), record.get(second)
-        if a is not None and b is not None and b < a:
-            problems.append((second, f"{what}早于{_DATE_WORDS.get(first, first)}"))
-
-    if kind == "pairing":
-        order("start_date", "end_date", "结束日期")
-    elif kind in ("visit", "screening"):
-        order("date", "follow_up_due", "跟进期限")
-    elif kind == "case":
-        order("received_date", "closed_date", "办结日期")
-        status, closed = record.get("status"), record.get("closed_date")
-        if status == "open" and closed is not None:
-            problems.append(("closed_date", "状态为办理中时不应填写办结日期"))
-        if status in ("resolved", "referred") and closed is None:
-            problems.append(("closed_date", "状态为已化解或已转介时须填写办结日期"))
-    elif kind == "protection_measure":
-        order("date", "outcome_date", "结果日期")
-        measure, outcome = record.get("measure"), record.get("outcome")
-        allowed = vocab.MEASURE_OUTCOMES_OF.get(measure, ())
-        if outcome is not None and allowed and outcome not in allowed:
-            can_be = "、".join(vocab.label(vocab.MEASURE_OUTCOMES, o) for o in allowed)
-            problems.append(
-                ("outcome", f"{vocab.label(vocab.MEASURES, measure)}的结果只能是{can_be}")
-            )
-        if outcome == "pending" and record.get("outcome_date") is not None:
-            problems.append(("outcome_date", "结果为办理中时不应填写结果日期"))
-    elif kind == "referral" and record.get("from_org_id") is not None:
-        if record["from_org_id"] == record.get("to_org_id"):
-            problems.append(("to_org_id", "接收单位不能与转出单位相同"))
-    elif kind == "claim":
-        order("period_start", "period_end", "截止日期")
-        if (record.get("tolerance") or 0) < 0:
-            problems.append(("tolerance", "容差不能为负数"))
-    elif kind == "course":
-        girls, attendance = record.get("girls"), record.get("attendance")
-        if girls is not None and attendance is not None and girls > attendance:
-            problems.append(("girls", f"女童人次（{girls}）大于总人次（{attendance}）"))
-    elif kind == "place":
-        lat, lon = record.get("lat"), record.get("lon")
-        if lat is not None and not -90 <= lat <= 90:
-            problems.append(("lat", "纬度应在 -90 到 90 之间"))
-        if lon is not None and not -180 <= lon <= 180:
-            problems.append(("lon", "经度应在 -180 到 180 之间"))
-        lbc, children = record.get("left_behind_children"), record.get("children")
-        if lbc is not None and children is not None and lbc > children:
-            problems.append(("left_behind_children", "留守儿童数大于儿童数"))
-    elif kind == "person":
-        year = record.get("birth_year")
-        if year is not None and not 1900 <= year <= 2100:
-            problems.append(("birth_year", "出生年份应在 1900—2100"))
-    return problems
-
-
-_DATE_WORDS = {
-    "start_date": "开始日期",
-    "date": "日期",
-    "received_date": "受理日期",
-    "period_start": "起始日期",
-}
+@cache
+def _primary_key(kind: str) -> tuple[str, ...]:
+    """The primary key's columns of a kind's table."""
+    return tuple(c.name for c in RECORD_TABLES[kind].primary_key.columns)
 
 
 # ===================================================================================== entry points

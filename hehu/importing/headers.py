@@ -30,6 +30,8 @@ def normalise_header(text) -> str:
     """A header as compared: folded, bracketed notes like （必填） and marks like * removed."""
     if text is None:
         return ""
+    if type(text) is int:  # digits: nothing to fold or remove but a minus sign
+        return str(abs(text))
     if isinstance(text, float) and math.isnan(text):
         return ""
     folded = str(text)

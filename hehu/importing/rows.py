@@ -4,18 +4,21 @@ Each kind with more to it than its columns has a builder here: places and organi
 name, people and households turned into pseudonymous IDs, pairings, contacts, visits and
 recommendations pointing at records stored or accepted earlier in the same import. A builder that
 finds a problem adds (column, reason in Chinese) to `errors` and raises `RowFailed`.
+
+`check_record` holds the store's rules a built record is checked against before it is kept.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Protocol
 
 from hehu.importing.cells import parse_date, strip_spaces, vocab_key
 from hehu.importing.kinds import KindSpec, derive_id
 from hehu.importing.resolve import Catalog
-from hehu.records import pseudonym
+from hehu.records import pseudonym, vocab
 from hehu.records.schema import RECORD_TABLES
 
 
@@ -350,3 +353,83 @@ _BUILDERS: dict[str, Callable] = {
 def builder_for(kind: str) -> Callable:
     """The builder of a kind's records: `builder(imp, spec, values, labels, errors)` -> (record, extras)."""
     return _BUILDERS.get(kind, _build_plain)
+
+
+# ===================================================================================== rules
+
+
+def check_record(kind: str, record: dict) -> list[tuple[str, str]]:
+    """The store's rules, checked on one record before writing: (column, reason in Chinese)."""
+    problems = [(name, "缺少必填项") for name in _required(kind) if record.get(name) is None]
+
+    def order(first: str, second: str, what: str) -> None:
+        """A date that must not come before another."""
+        a, b = record.get(first), record.get(second)
+        if a is not None and b is not None and b < a:
+            problems.append((second, f"{what}早于{_DATE_WORDS.get(first, first)}"))
+
+    if kind == "pairing":
+        order("start_date", "end_date", "结束日期")
+    elif kind in ("visit", "screening"):
+        order("date", "follow_up_due", "跟进期限")
+    elif kind == "case":
+        order("received_date", "closed_date", "办结日期")
+        status, closed = record.get("status"), record.get("closed_date")
+        if status == "open" and closed is not None:
+            problems.append(("closed_date", "状态为办理中时不应填写办结日期"))
+        if status in ("resolved", "referred") and closed is None:
+            problems.append(("closed_date", "状态为已化解或已转介时须填写办结日期"))
+    elif kind == "protection_measure":
+        order("date", "outcome_date", "结果日期")
+        measure, outcome = record.get("measure"), record.get("outcome")
+        allowed = vocab.MEASURE_OUTCOMES_OF.get(measure, ())
+        if outcome is not None and allowed and outcome not in allowed:
+            can_be = "、".join(vocab.label(vocab.MEASURE_OUTCOMES, o) for o in allowed)
+            problems.append(
+                ("outcome", f"{vocab.label(vocab.MEASURES, measure)}的结果只能是{can_be}")
+            )
+        if outcome == "pending" and record.get("outcome_date") is not None:
+            problems.append(("outcome_date", "结果为办理中时不应填写结果日期"))
+    elif kind == "referral" and record.get("from_org_id") is not None:
+        if record["from_org_id"] == record.get("to_org_id"):
+            problems.append(("to_org_id", "接收单位不能与转出单位相同"))
+    elif kind == "claim":
+        order("period_start", "period_end", "截止日期")
+        if (record.get("tolerance") or 0) < 0:
+            problems.append(("tolerance", "容差不能为负数"))
+    elif kind == "course":
+        girls, attendance = record.get("girls"), record.get("attendance")
+        if girls is not None and attendance is not None and girls > attendance:
+            problems.append(("girls", f"女童人次（{girls}）大于总人次（{attendance}）"))
+    elif kind == "place":
+        lat, lon = record.get("lat"), record.get("lon")
+        if lat is not None and not -90 <= lat <= 90:
+            problems.append(("lat", "纬度应在 -90 到 90 之间"))
+        if lon is not None and not -180 <= lon <= 180:
+            problems.append(("lon", "经度应在 -180 到 180 之间"))
+        lbc, children = record.get("left_behind_children"), record.get("children")
+        if lbc is not None and children is not None and lbc > children:
+            problems.append(("left_behind_children", "留守儿童数大于儿童数"))
+    elif kind == "person":
+        year = record.get("birth_year")
+        if year is not None and not 1900 <= year <= 2100:
+            problems.append(("birth_year", "出生年份应在 1900—2100"))
+    return problems
+
+
+@cache
+def _required(kind: str) -> tuple[str, ...]:
+    """The columns of a kind's table a record must fill (not null, no default)."""
+    return tuple(
+        c.name
+        for c in RECORD_TABLES[kind].columns
+        if not (c.nullable or c.default is not None or c.autoincrement is True)
+    )
+
+
+_DATE_WORDS = {
+    "start_date": "开始日期",
+    "date": "日期",
+    "received_date": "受理日期",
+    "period_start": "起始日期",
+}
