@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from hehu.cli.main import CULL_IDLE_DEFAULT, cull_options  # noqa: E402
 from hehu.serve.hub import pre_spawn_hook  # noqa: E402
 from hehu.serve.lab import LAB_OPTIONS  # noqa: E402
 from hehu.serve.routes import LIGHT_EXTENSION  # noqa: E402
@@ -102,20 +103,17 @@ c.Spawner.args = [
     # The pages, nothing else, in the file browser of /voila/tree.
     "--ContentsManager.allow_hidden=False",
     # A page that vanished without closing (a phone dropping the tab, a crash) leaves its kernel
-    # disconnected: shut it down after 30 idle minutes. Open pages keep theirs however long they
-    # sit unused (cull_connected=False); a closed page's own shutdown request ends its kernel at
-    # once (behind the hub the _xsrf cookie is set at login, so it is not refused).
-    "--MappingKernelManager.cull_idle_timeout=1800",
-    "--MappingKernelManager.cull_interval=60",
-    "--MappingKernelManager.cull_connected=False",
-    "--MappingKernelManager.cull_busy=False",
+    # disconnected: shut it down after the same idle minutes as `hehu serve`. Open pages keep
+    # theirs however long they sit unused (cull_connected=False); a closed page's own shutdown
+    # request ends its kernel at once (behind the hub the _xsrf cookie is set at login).
+    *cull_options(CULL_IDLE_DEFAULT),
     # Hehu's Voila template: nothing fetched from outside the server (hehu/serve/voila.py).
     TEMPLATE_OPTION,
     # The light briefing and overview, plain HTML with no kernel, at /user/NAME/hehu/briefing/CODE
     # and /user/NAME/hehu/overview (hehu/serve/light.py), for every role.
     f"--ServerApp.jpserver_extensions={LIGHT_EXTENSION}=True",
     # A page fetched without a browser (a script, a link preview) gives its kernel back within
-    # minutes instead of holding it for the 30 above (hehu/serve/kernels.py).
+    # minutes instead of waiting for the culler above (hehu/serve/kernels.py).
     "--ServerApp.kernel_manager_class=hehu.serve.kernels.PageKernelManager",
     # Staff's JupyterLab as `hehu lab` serves it: menus in Chinese, no news, update check or
     # PyPI search (hehu/serve/lab.py). Unused where the role's options turn JupyterLab off.

@@ -46,6 +46,30 @@ TEXT: dict[str, tuple[str, str]] = {
         "暂时无法读取数据库，请稍后再试；如持续出现，请联系管理员。",
         "The database cannot be read just now: try again later, or ask the administrator.",
     ),
+    "wait_title": ("请稍候，页面马上打开", "Please wait: the page opens shortly"),
+    "wait_kernels": (
+        "同时打开的交互页面已达本服务器的上限。",
+        "This server has as many interactive pages open as it can hold.",
+    ),
+    "wait_renders": (
+        "很多人正同时打开页面，正在依次准备。",
+        "Many people are opening pages at once; they are being prepared in turn.",
+    ),
+    "wait_seconds": ("预计等待约 {n} 秒。", "Likely wait: about {n} s."),
+    "wait_minutes": ("预计等待约 {n} 分钟。", "Likely wait: about {n} min."),
+    "wait_unknown": (
+        "有人关闭页面后即可打开，等待时间无法预估。",
+        "It opens when someone closes a page; the wait cannot be told.",
+    ),
+    "wait_retry": (
+        "本页每 {n} 秒自动重试，无需刷新。",
+        "This page tries again every {n} s by itself: no need to reload.",
+    ),
+    "wait_light_briefing": (
+        "先看此地的简版简报（立即打开）",
+        "Read this place's light briefing now (opens at once)",
+    ),
+    "wait_light_overview": ("先看全县概览简版（立即打开）", "Read the light county overview now"),
     "metric": ("指标", "Metric"),
     "period": ("期间", "Period"),
     "place": ("地点", "Place"),

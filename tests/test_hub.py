@@ -295,7 +295,9 @@ def test_hub_config_culls_vanished_pages_and_runs_the_warmer(monkeypatch):
     assert "services" not in load_config(monkeypatch).JupyterHub  # no database, no warmer
     c = load_config(monkeypatch, HEHU_DB="postgresql+psycopg://hehu@db/hehu")
     assert "--MappingKernelManager.cull_connected=False" in c.Spawner.args
-    assert "--MappingKernelManager.cull_idle_timeout=1800" in c.Spawner.args
+    # vanished pages' kernels go within minutes (issue 16), as with `hehu serve`
+    assert "--MappingKernelManager.cull_idle_timeout=180" in c.Spawner.args
+    assert "--MappingKernelManager.cull_interval=60" in c.Spawner.args
     (service,) = c.JupyterHub.services
     assert service["command"][1:3] == ["-m", "hehu.serve.warmer"]
     assert "postgresql" not in " ".join(service["command"])  # the URL only in the environment

@@ -259,3 +259,35 @@ def test_culler_ends_orphans_spares_open_pages_and_the_pool(demo_db_copy, browse
         finally:
             kept_context.close()
         assert shutdown_403s(server) == []
+
+
+def test_a_page_told_to_wait_opens_by_itself_when_a_kernel_is_given_back(
+    demo_db_copy, browser, tmp_path, artifacts_dir
+):
+    # One page kernel on this server: a second deputy gets the wait page, not a page that hangs.
+    options = ("--no-preheat", "--warm-every", "0", "--max-kernels", "1")
+    with hehu_serve(demo_db_copy, tmp_path, *options) as server:
+        first_context = browser.new_context(locale="zh-CN")
+        second_context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+        try:
+            first, first_id = open_page(
+                first_context, server, "overview.ipynb", '[data-hehu="county-value"]'
+            )
+            second = second_context.new_page()
+            started = time.monotonic()
+            second.goto(f"{server}/voila/render/briefing.ipynb?place=320826101000")
+            expect(second.locator('[data-hehu="wait"]')).to_be_visible(timeout=5_000)
+            assert time.monotonic() - started < 5
+            expect(second.locator('[data-hehu="wait-reason"]')).to_contain_text("上限")
+            second.screenshot(path=str(artifacts_dir / "wait_page_390.png"), full_page=True)
+            # the first deputy closes the page: its kernel goes at once, and the waiting page
+            # retries by itself (every 5 s) and opens
+            first.close(run_before_unload=True)
+            wait_for(
+                lambda: kernel_gone(server, first_id), GONE_DEADLINE, "the first kernel", server
+            )
+            expect(second.locator(BRIEFING_PLACE)).to_have_text("高沟镇", timeout=LOAD_TIMEOUT)
+        finally:
+            first_context.close()
+            second_context.close()
+        assert "admission: briefing.ipynb refused (kernels limit)" in server.log.read_text()

@@ -89,9 +89,10 @@ def test_hehu_serve_preheated_pages_get_their_own_query(demo_db_copy, browser, t
 def test_serve_culls_only_disconnected_kernels_by_default():
     from hehu.cli.main import CULL_IDLE_DEFAULT, build_parser, cull_options
 
-    assert build_parser().parse_args(["serve"]).cull_idle == CULL_IDLE_DEFAULT == 1800
+    # a vanished page's kernel goes within minutes: timeout plus one look under 5 (issue 16)
+    assert build_parser().parse_args(["serve"]).cull_idle == CULL_IDLE_DEFAULT == 180
     options = cull_options(CULL_IDLE_DEFAULT)
-    assert "--MappingKernelManager.cull_idle_timeout=1800" in options
+    assert "--MappingKernelManager.cull_idle_timeout=180" in options
     assert "--MappingKernelManager.cull_interval=60" in options
     assert "--MappingKernelManager.cull_connected=False" in options  # open pages keep theirs
     assert "--MappingKernelManager.cull_busy=False" in options

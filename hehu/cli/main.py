@@ -19,9 +19,10 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 
 PREHEATED_PAGES = ("overview.ipynb", "briefing.ipynb")
 # Kernels of pages that are no longer connected (the browser crashed, a phone dropped the tab,
-# the network went) are shut down after half an hour: long enough for a laptop lid closed
-# during a site visit, short enough that a busy server does not fill up with orphans.
-CULL_IDLE_DEFAULT = 1800
+# the network went: the websocket's ping, every 30 s, finds out) are shut down after three
+# idle minutes, so that twenty phones dropping their tabs at once free the server in under five
+# (issue 16; it was half an hour). An open page keeps its kernel however long it sits unused.
+CULL_IDLE_DEFAULT = 180
 DB_HELP = "数据库地址（SQLite 文件路径或 postgresql+psycopg://…；默认 $HEHU_DB 或 ~/.hehu/hehu.sqlite） / database URL"
 
 
@@ -82,6 +83,28 @@ def build_parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="为概览和简报页预热内核，打开更快（默认开启） / preheated kernels for overview and briefing",
+    )
+    p.add_argument(
+        "--pool-size",
+        type=int,
+        default=2,
+        metavar="N",
+        help="概览和简报页各预热几个内核（默认 2） / preheated kernels kept for each of those pages",
+    )
+    p.add_argument(
+        "--max-kernels",
+        type=int,
+        default=0,
+        metavar="N",
+        help="同时打开的交互页面上限，超出时显示等候页并自动重试（默认按内存计算） / page kernels "
+        "alive at once; more requests get a wait page that retries (default: from memory)",
+    )
+    p.add_argument(
+        "--render-slots",
+        type=int,
+        default=0,
+        metavar="N",
+        help="同时启动的页面数（默认每核一个） / pages started at once (default: one per core)",
     )
     p.add_argument(
         "--cull-idle",
@@ -171,6 +194,7 @@ def cmd_metrics(args) -> int:
 
 def cmd_serve(args) -> int:
     from hehu.records.demo import load_demo
+    from hehu.serve.admission import machine_kernel_cap
     from hehu.serve.process import claim_port, require_token_off_loopback, run_server
     from hehu.serve.voila import voila_command, voila_environment
 
@@ -198,9 +222,14 @@ def cmd_serve(args) -> int:
         others = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb") if p.name not in PREHEATED_PAGES)
         command += [
             "--preheat_kernel=True",
-            "--pool_size=2",
+            f"--pool_size={args.pool_size}",
             f"--VoilaKernelManager.preheat_denylist={others!r}",
         ]
+    pool_kernels = args.pool_size * len(PREHEATED_PAGES) if args.preheat else 0
+    command += [
+        f"--HehuVoila.max_kernels={args.max_kernels or machine_kernel_cap(pool_kernels)}",
+        f"--HehuVoila.render_slots={args.render_slots}",
+    ]
     command += cull_options(args.cull_idle)
     if args.token:
         command.append(f"--token={args.token}")

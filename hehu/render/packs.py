@@ -22,12 +22,13 @@ from hehu.render.word import briefing_docx, static_map_png
 PACK_ROLE = "presenter"  # packs carry no person-level data and suppress small counts
 
 
-def html_document(title: str, body: str, lang: str) -> str:
-    """A whole HTML file around a body: the page stylesheet inline, nothing fetched."""
+def html_document(title: str, body: str, lang: str, head: str = "") -> str:
+    """A whole HTML file around a body: the page stylesheet inline, nothing fetched; ``head``
+    is more of its head (markup, trusted)."""
     return (
         f'<!DOCTYPE html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html_text(title)}</title><style>{PAGE_STYLESHEET}"
+        f"{head}<title>{html_text(title)}</title><style>{PAGE_STYLESHEET}"
         "body{margin:0;padding:12px;background:#fff} .hehu-pack-map{max-width:100%;height:auto;"
         "border:1px solid #ccc} .hehu-toc a{margin-right:10px} .hehu-place{break-before:page}"
         f'</style></head><body><div class="hehu-page">{body}</div></body></html>'

@@ -56,3 +56,37 @@ class PageKernelManager(AsyncMappingKernelManager):
         self._ever_connected.discard(kernel_id)
         self._unopened_since.pop(kernel_id, None)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+
+    def pooled_kernel_count(self, notebook: str | None = None) -> int:
+        """Kernels in Voila's preheated pools (of one notebook, or all), ready or starting;
+        none without preheating."""
+        pools = getattr(self, "_pools", {})
+        if notebook is not None:
+            return len(pools.get(notebook, ()))
+        return sum(len(pool) for pool in pools.values())
+
+    def page_kernel_count(self) -> int:
+        """Kernels that pages hold: all of them but the preheated pool's."""
+        return max(0, len(self.list_kernel_ids()) - self.pooled_kernel_count())
+
+    def seconds_to_next_cull(self) -> float | None:
+        """When the culler will likely free the next kernel of a page that vanished (never
+        opened, or disconnected); None if every page kernel has its page connected."""
+        now = datetime.now(UTC)
+        waits = []
+        for kernel_id in self.list_kernel_ids():
+            if self._kernel_connections.get(kernel_id, 0):
+                continue
+            if kernel_id not in self._ever_connected:
+                # Only those the culler already counts as unopened: not the pool's, nor a
+                # page's whose browser is still loading it.
+                if kernel_id in self._unopened_since:
+                    since = self._unopened_since[kernel_id]
+                    waits.append(NEVER_OPENED_SECONDS - (now - since).total_seconds())
+            elif self.cull_idle_timeout > 0:
+                idle = (now - self.get_kernel(kernel_id).last_activity).total_seconds()
+                waits.append(self.cull_idle_timeout - idle)
+        if not waits:
+            return None
+        # the culler looks every cull_interval seconds
+        return max(0.0, min(waits)) + self.cull_interval

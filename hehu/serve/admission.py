@@ -1,0 +1,148 @@
+"""Admission control: how many pages may have a kernel at once, and what the others are told.
+
+Every Voila page holds a kernel (about 200 MiB for the demo county) and its first run is CPU
+work. Twenty deputies opening a briefing at once on two cores used to wait 48–97 s on pages
+that showed nothing. Two limits decide instead:
+
+- **kernels**: page kernels alive at once, derived from the machine's memory (or set);
+- **renders**: pages being started at once (a kernel starting and running the notebook),
+  one per core by default, so that an admitted page opens in seconds.
+
+A request over either limit gets at once a short page in Chinese saying how long the wait is
+likely to be, with links to the light pages (no kernel), and retries by itself every
+``RETRY_SECONDS``. The decision is here, pure and timed by the caller, so it is tested
+without a server; hehu/serve/voila_app.py asks it for every page request.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import psutil
+
+from hehu import i18n
+from hehu.render.html import html_text
+from hehu.render.packs import html_document
+from hehu.serve.routes import light_url_from_page
+
+# Measured: a demo-county briefing kernel holds 185–190 MiB after its figures
+# (bench/bench_memory.py); room for a larger county and the widgets' state.
+KERNEL_MIB = 250
+# Left to the server itself, the database, the warmer and the system.
+RESERVE_MIB = 1024
+# The wait page asks again this often (the issue: "retries by itself within 5 s").
+RETRY_SECONDS = 5
+# Before any page has been rendered, a render is assumed to take this long (measured 2–5 s
+# for a briefing on two cores, bench/soak_preheat.py).
+FIRST_RENDER_SECONDS = 4.0
+
+
+def kernel_cap(total_mib: float, pool_kernels: int, kernel_mib: int = KERNEL_MIB) -> int:
+    """Page kernels the memory holds: what is left after the reserve and the preheated pool,
+    in kernels of ``kernel_mib``; at least one."""
+    room = (total_mib - RESERVE_MIB) // kernel_mib - pool_kernels
+    return max(1, int(room))
+
+
+def machine_kernel_cap(pool_kernels: int) -> int:
+    """`kernel_cap` for this machine's memory."""
+    return kernel_cap(psutil.virtual_memory().total / 2**20, pool_kernels)
+
+
+def default_render_slots() -> int:
+    """Pages started at once: one per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a page request gets a kernel now; if not, why and the likely wait."""
+
+    admitted: bool
+    reason: str = ""  # "kernels" or "renders" when refused
+    wait_seconds: int | None = None  # None: nobody can tell (every kernel has an open page)
+
+
+@dataclass
+class Admission:
+    """The server's two limits and what it has seen lately (one per server process)."""
+
+    max_kernels: int
+    render_slots: int
+    rendering: int = 0
+    _render_seconds: deque = field(default_factory=lambda: deque(maxlen=20))
+    _refused_at: deque = field(default_factory=lambda: deque(maxlen=500))
+
+    def decide(
+        self,
+        page_kernels: int,
+        seconds_to_next_cull: float | None = None,
+        pooled: bool = False,
+        now: float | None = None,
+    ) -> Decision:
+        """Admit a page request, or say why not and how long the wait is likely to be.
+
+        ``page_kernels``: kernels pages hold now (the preheated pool not counted);
+        ``seconds_to_next_cull``: when the culler will next free the kernel of a page that
+        vanished (None: no such kernel); ``pooled``: a preheated kernel waits for this page
+        (taking it is quick, so the render limit does not apply).
+        """
+        now = time.monotonic() if now is None else now
+        if page_kernels >= self.max_kernels:
+            wait = None if seconds_to_next_cull is None else max(1, math.ceil(seconds_to_next_cull))
+            return self._refuse("kernels", wait, now)
+        if self.rendering >= self.render_slots and not pooled:
+            # Those who were refused in the last retry interval are queued before this one.
+            waiting = sum(1 for t in self._refused_at if now - t < RETRY_SECONDS)
+            rounds = 1 + waiting // self.render_slots
+            return self._refuse("renders", max(1, math.ceil(rounds * self.render_seconds())), now)
+        return Decision(True)
+
+    def _refuse(self, reason: str, wait: int | None, now: float) -> Decision:
+        self._refused_at.append(now)
+        return Decision(False, reason, wait)
+
+    def render_started(self) -> None:
+        """A page was admitted and its kernel is starting."""
+        self.rendering += 1
+
+    def render_finished(self, seconds: float) -> None:
+        """A page's render ended (shown, failed or abandoned) after ``seconds``."""
+        self.rendering = max(0, self.rendering - 1)
+        self._render_seconds.append(seconds)
+
+    def render_seconds(self) -> float:
+        """How long a render takes lately (the median of the last 20)."""
+        if not self._render_seconds:
+            return FIRST_RENDER_SECONDS
+        ordered = sorted(self._render_seconds)
+        return ordered[len(ordered) // 2]
+
+
+def wait_page(decision: Decision, place_code: str | None, lang: str = "zh") -> str:
+    """The page a refused request gets: the likely wait, the light pages, a retry by itself."""
+    if decision.wait_seconds is None:
+        wait = i18n.t("wait_unknown", lang)
+    elif decision.wait_seconds < 60:
+        wait = i18n.t("wait_seconds", lang, n=decision.wait_seconds)
+    else:
+        wait = i18n.t("wait_minutes", lang, n=math.ceil(decision.wait_seconds / 60))
+    links = [(light_url_from_page(None, lang), i18n.t("wait_light_overview", lang))]
+    if place_code:
+        links.insert(
+            0, (light_url_from_page(place_code, lang), i18n.t("wait_light_briefing", lang))
+        )
+    body = (
+        f'<div class="hehu-title" data-hehu="wait">{html_text(i18n.t("wait_title", lang))}</div>'
+        f'<p data-hehu="wait-reason">{html_text(i18n.t("wait_" + decision.reason, lang))}</p>'
+        f'<p data-hehu="wait-time"><b>{html_text(wait)}</b></p>'
+        f"<p>{html_text(i18n.t('wait_retry', lang, n=RETRY_SECONDS))}</p>"
+        + "".join(f'<p><a href="{href}">{html_text(text)}</a></p>' for href, text in links)
+    )
+    # A meta refresh, not a script: it retries with scripts off, on any phone.
+    head = f'<meta http-equiv="refresh" content="{RETRY_SECONDS}">'
+    return html_document(i18n.t("app", lang), body, lang, head=head)
