@@ -66,12 +66,12 @@ def cell_text(value) -> str | None:
         if not text or (len(text) <= _LONGEST_EMPTY_MARKER and text.casefold() in EMPTY_MARKERS):
             return None
         return text
-    if type(value) is int:  # a whole number's digits: nothing to fold, never an empty marker
-        return str(value)
     if isinstance(value, float):
         if math.isnan(value):
             return None
         value = int(value) if value.is_integer() and abs(value) < 1e15 else value
+    if type(value) is int:  # a whole number's digits: nothing to fold, never an empty marker
+        return str(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     text = unescape_formula(fold(str(value)))

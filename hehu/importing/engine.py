@@ -281,17 +281,28 @@ class Importer:
         data: list[int] = []  # the rows to check, after blank, footer and header rows
         for index in range(header_row + 1, len(raw.rows)):
             cells = raw.rows[index]
-            if all(is_blank(cells[i]) for i in used_columns if i < len(cells)):
-                continue
-            first = next((t for t in map(cell_text, cells) if t is not None), "")
+            width = len(cells)
+            for i in used_columns:
+                if i < width and cell_text(cells[i]) is not None:
+                    break
+            else:
+                continue  # nothing in the columns read
+            first = ""
+            for value in cells:
+                if (text := cell_text(value)) is not None:
+                    first = text
+                    break
             if first.startswith(FOOTER_MARKERS):
                 # The marker only: a signature line goes on with a name and a phone number.
                 marker = next(m for m in FOOTER_MARKERS if first.startswith(m))
                 result.skipped.append((index + 1, f"合计或落款行：{marker.rstrip('：:')}"))
                 continue
-            # A header repeated down the sheet (registers pasted page by page); cheap test first.
-            if all(normalise_header(v) == h for v, h in zip(cells, header_norm, strict=False)) and (
-                normalise_header(first) in header_words
+            # A header repeated down the sheet (registers pasted page by page); the first cell
+            # alone tells most rows apart.
+            if (
+                (not width or normalise_header(cells[0]) == header_norm[0])
+                and all(normalise_header(v) == h for v, h in zip(cells, header_norm, strict=False))
+                and normalise_header(first) in header_words
             ):
                 result.skipped.append((index + 1, "重复的表头行"))
                 continue
@@ -376,18 +387,12 @@ class Importer:
         _Refused a row; None for the fields read row by row (organisations: a register of
         them may point at one of its own earlier rows).
         """
+        lines = [rows[x] for x in data]
         towns = [None] * len(data)
         if "town" in columns:
             towns = [
-                next(
-                    (
-                        rows[x][i]
-                        for i in columns["town"]
-                        if i < len(rows[x]) and not is_blank(rows[x][i])
-                    ),
-                    None,
-                )
-                for x in data
+                next((r[i] for i in columns["town"] if i < len(r) and not is_blank(r[i])), None)
+                for r in lines
             ]
         parsed = []
         for f in spec.fields:
@@ -399,14 +404,15 @@ class Importer:
                 if f.parse in ("org", "orgs"):
                     readings.append((label, None, i))
                     continue
-                by_town = f.parse == "place" and f.key == "place_code"
-                seen: dict[tuple, object] = {}
+                cells = [r[i] if i < len(r) else None for r in lines]
+                seen: dict[object, object] = {}
                 column = []
-                for n, x in enumerate(data):
-                    row = rows[x]
-                    value = row[i] if i < len(row) else None
-                    town = towns[n]
-                    key = (type(value), value, town if by_town else None)
+                by_town = f.parse == "place" and f.key == "place_code"
+                for value, town in zip(cells, towns, strict=True):
+                    # 1, 1.0 and True are equal keys: the type tells them apart
+                    key = value if type(value) is str else (type(value), value)
+                    if by_town:
+                        key = (key, type(town), town)
                     got = seen.get(key, _UNREAD)
                     if got is _UNREAD:
                         got = seen[key] = self._read_cell(f, value, town)

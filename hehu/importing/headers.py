@@ -34,6 +34,8 @@ def normalise_header(text) -> str:
         return str(abs(text))
     if isinstance(text, float) and math.isnan(text):
         return ""
+    if type(text) is float:  # ASCII: only its point and minus sign are noise
+        return str(text).replace(".", "").replace("-", "")
     folded = str(text)
     for _ in range(4):  # to a fixed point: removing a space can let NFKC compose two characters
         before = folded

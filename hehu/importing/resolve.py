@@ -236,13 +236,21 @@ class Catalog:
         """Stored records of a kind by primary key, as plain Python values."""
         if kind not in self._existing:
             table = RECORD_TABLES[kind]
-            keys = [c.name for c in table.primary_key.columns]
+            names = [c.name for c in table.columns]
+            at = [names.index(c.name) for c in table.primary_key.columns]
+            plain = [(i, f) for i, c in enumerate(table.columns) if (f := _plain(c)) is not None]
             with self.store.engine.connect() as conn:
-                rows = conn.execute(sa.select(table)).mappings().all()
-            self._existing[kind] = {
-                tuple(r[k] for k in keys): {c.name: _plain(r[c.name], c) for c in table.columns}
-                for r in rows
-            }
+                rows = conn.execute(sa.select(table)).all()
+            found: dict[tuple, dict] = {}
+            for row in rows:
+                key = tuple(row[i] for i in at)  # as stored, before `_plain`
+                if plain:
+                    row = list(row)
+                    for i, f in plain:
+                        if row[i] is not None:
+                            row[i] = f(row[i])
+                found[key] = dict(zip(names, row, strict=True))
+            self._existing[kind] = found
         return self._existing[kind]
 
     def ids(self, kind: str) -> set:
@@ -255,14 +263,18 @@ class Catalog:
         return self._ids[kind]
 
 
-def _plain(value, column: sa.Column):
-    """A stored value as the importer compares it."""
-    if value is None:
-        return None
-    if isinstance(column.type, sa.Date) and isinstance(value, dt.datetime):
-        return value.date()
+def _plain(column: sa.Column):
+    """How a stored value (not None) of a column becomes what the importer compares; None for
+    a column whose values are compared as the driver gives them."""
+    if isinstance(column.type, sa.Date):
+        return _day
     if isinstance(column.type, sa.Boolean):
-        return bool(value)
+        return bool
     if isinstance(column.type, sa.Float):
-        return float(value)
-    return value
+        return float
+    return None
+
+
+def _day(value):
+    """A date column's value as a date (a driver may give a datetime)."""
+    return value.date() if isinstance(value, dt.datetime) else value

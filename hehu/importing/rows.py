@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from typing import Protocol
 
 from hehu.importing.cells import parse_date, strip_spaces, vocab_key
@@ -361,12 +361,7 @@ def builder_for(kind: str) -> Callable:
 def check_record(kind: str, record: dict) -> list[tuple[str, str]]:
     """The store's rules, checked on one record before writing: (column, reason in Chinese)."""
     problems = [(name, "缺少必填项") for name in _required(kind) if record.get(name) is None]
-
-    def order(first: str, second: str, what: str) -> None:
-        """A date that must not come before another."""
-        a, b = record.get(first), record.get(second)
-        if a is not None and b is not None and b < a:
-            problems.append((second, f"{what}早于{_DATE_WORDS.get(first, first)}"))
+    order = partial(_order, record, problems)
 
     if kind == "pairing":
         order("start_date", "end_date", "结束日期")
@@ -415,6 +410,13 @@ def check_record(kind: str, record: dict) -> list[tuple[str, str]]:
         if year is not None and not 1900 <= year <= 2100:
             problems.append(("birth_year", "出生年份应在 1900—2100"))
     return problems
+
+
+def _order(record: dict, problems: list, first: str, second: str, what: str) -> None:
+    """A date that must not come before another (`check_record`)."""
+    a, b = record.get(first), record.get(second)
+    if a is not None and b is not None and b < a:
+        problems.append((second, f"{what}早于{_DATE_WORDS.get(first, first)}"))
 
 
 @cache
