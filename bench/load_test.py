@@ -47,13 +47,20 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# The inspections form's labels (widgets/inspections_page.py, in Chinese: the default language).
-PLACES_LABEL = "视察地点（可多选）"
-COMMITTEE_LABEL = "组织委员会"
-SUMMARY_LABEL = "视察情况"
-FINDINGS_LABEL = "发现的问题（每行一条）"
-SAVE_BUTTON = "保存视察记录"
+sys.path.insert(0, str(REPO))
+# The inspections form's labels, as the page has them (Chinese: the default language).
+from widgets.pages.inspections import TEXT as FORM  # noqa: E402
+
+PLACES_LABEL, COMMITTEE_LABEL = FORM["places"][0], FORM["committee"][0]
+SUMMARY_LABEL, FINDINGS_LABEL, SAVE_BUTTON = (
+    FORM["summary"][0],
+    FORM["findings"][0],
+    FORM["save"][0],
+)
+SAVED_TEXT = FORM["saved"][0].split(" ")[0]  # 已保存视察记录
 COMMITTEE = "县人大常委会教科文卫委"
+BRIEFING_TITLE = '[data-hehu="briefing-place"]'
+WAIT_PAGE = '[data-hehu="wait"]'  # hehu/serve/admission.py
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -151,13 +158,12 @@ def load_database(db_url: str) -> list[tuple[str, str]]:
 class Serve:
     """`hehu serve` (which starts Voila) in its own process group, stopped with SIGTERM."""
 
-    def __init__(self, db_url: str, home: Path, cull_idle: int):
+    def __init__(self, db_url: str, home: Path, cull_idle: int, options: list[str]):
         self.port = free_port()
         self.log = home / "serve.log"
         env = dict(os.environ, HEHU_HOME=str(home))
         cmd = [sys.executable, "-m", "hehu.cli.main", "serve", "--db", db_url,
-               f"--port={self.port}", "--role", "staff", "--no-preheat",
-               f"--cull-idle={cull_idle}"]  # fmt: skip
+               f"--port={self.port}", f"--cull-idle={cull_idle}", *options]  # fmt: skip
         with self.log.open("wb") as out:
             # Own session: `hehu serve` does not pass SIGTERM on to Voila, so signal the group.
             self.proc = subprocess.Popen(
@@ -186,6 +192,16 @@ class Serve:
                     f"Voila did not answer within {timeout:.0f} s:\n{tail(self.log)}"
                 )
             time.sleep(0.3)
+
+    def wait_for_pool(self, pages: tuple[str, ...], timeout: float = 300.0) -> None:
+        """Wait until the preheated pools of ``pages`` are full, as before deputies arrive."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            log = self.log.read_text(errors="replace")
+            if all(f"Kernel pool of {page} is filled" in log for page in pages):
+                return
+            time.sleep(1)
+        raise RuntimeError(f"the pools of {pages} did not fill in {timeout:.0f} s")
 
     def kernels(self) -> int:
         """How many ipykernel processes the server runs now."""
@@ -241,12 +257,27 @@ async def record_inspection(page, site, marker, place_name, timeout_ms, results,
     # From here the save may have reached the kernel: its marker must be in PostgreSQL once.
     results["submitted"].append(marker)
     where[0] = "save"
-    saved = page.locator('[data-hehu="saved"]', has_text="已保存视察记录")
+    saved = page.locator('[data-hehu="saved"]', has_text=SAVED_TEXT)
     problem = page.locator('[data-hehu="validation"], [data-hehu="error"]')
     await saved.or_(problem).first.wait_for(timeout=timeout_ms)
     if await problem.count():
         raise RuntimeError(f"the page refused the save: {await problem.first.inner_text()}")
     return opened, time.perf_counter() - started
+
+
+async def open_briefing(page, site, code, timeout_ms, results) -> float:
+    """Open a township's briefing; seconds until its title shows, through any wait page (which
+    retries by itself). Also records the seconds until something showed: the wait page or the
+    briefing, whichever came first."""
+    started = time.perf_counter()
+    await page.goto(f"{site}/voila/render/briefing.ipynb?place={code}", timeout=timeout_ms)
+    title, wait = page.locator(BRIEFING_TITLE), page.locator(WAIT_PAGE)
+    await title.or_(wait).first.wait_for(timeout=timeout_ms)
+    results["first_shown"].append(time.perf_counter() - started)
+    if await wait.count():
+        results["waited"].append(code)
+    await title.first.wait_for(timeout=timeout_ms)
+    return time.perf_counter() - started
 
 
 async def session(browser, site, number, rounds, run_id, townships, timeout_ms, results, start):
@@ -261,14 +292,9 @@ async def session(browser, site, number, rounds, run_id, townships, timeout_ms, 
             code, name = townships[(number * rounds + round_) % len(townships)]
             step = ["briefing"]  # a list: record_inspection says which part it reached
             try:
-                started = time.perf_counter()
-                await page.goto(
-                    f"{site}/voila/render/briefing.ipynb?place={code}", timeout=timeout_ms
+                results["briefing"].append(
+                    await open_briefing(page, site, code, timeout_ms, results)
                 )
-                await page.locator('[data-hehu="briefing-place"]').first.wait_for(
-                    timeout=timeout_ms
-                )
-                results["briefing"].append(time.perf_counter() - started)
                 step[0] = "inspections-open"
                 marker = f"{run_id}-s{number:02d}-r{round_}"
                 opened, saved = await record_inspection(
@@ -296,8 +322,12 @@ async def drive(site, sessions, rounds, run_id, townships, timeout_s) -> dict:
     from playwright.async_api import async_playwright
 
     results = {
-        k: [] for k in ("briefing", "inspections_open", "save", "submitted", "confirmed", "errors")
-    }
+        k: []
+        for k in (
+            "briefing", "first_shown", "waited", "inspections_open", "save", "submitted",
+            "confirmed", "errors",
+        )
+    }  # fmt: skip
     async with async_playwright() as pw:
         # Playwright cannot download its own browser here, so drive the system one.
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -325,6 +355,71 @@ async def drive(site, sessions, rounds, run_id, townships, timeout_s) -> dict:
         results["wall"] = time.perf_counter() - began
         await browser.close()
     return results
+
+
+def kill_chromium() -> int:
+    """SIGKILL every Chromium process this benchmark started, as when phones drop their tabs
+    at once: no page closes, no shutdown request, the websockets just end; how many."""
+    import psutil
+
+    killed = 0
+    for proc in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if "chrom" in proc.name():
+                proc.kill()
+                killed += 1
+    return killed
+
+
+async def open_then_kill(site, sessions, townships, timeout_s) -> dict:
+    """N browser contexts each open a briefing (through any wait page); then the browser is
+    killed. Returns how many opened and were killed."""
+    from playwright.async_api import async_playwright
+
+    results = {"briefing": [], "first_shown": [], "waited": []}
+    pw = await async_playwright().start()
+    browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+    async def one(n: int) -> None:
+        context = await browser.new_context(locale="zh-CN")
+        page = await context.new_page()
+        code = townships[n % len(townships)][0]
+        with contextlib.suppress(Exception):
+            results["briefing"].append(
+                await open_briefing(page, site, code, int(timeout_s * 1000), results)
+            )
+
+    await asyncio.gather(*(one(n) for n in range(sessions)))
+    await asyncio.sleep(3)  # every page's websocket connected
+    results["killed"] = kill_chromium()
+    with contextlib.suppress(Exception):
+        await pw.stop()
+    return results
+
+
+async def idle_page(site, idle_seconds: float, timeout_s: float) -> dict:
+    """Open the overview, leave it untouched for `idle_seconds`, then change its metric: does
+    the page still answer (its kernel kept, as an open page on a long inspection)?"""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await (await browser.new_context(locale="zh-CN")).new_page()
+        await page.goto(f"{site}/voila/render/overview.ipynb", timeout=timeout_s * 1000)
+        card = page.locator('[data-hehu="county-value"] .v')
+        await card.first.wait_for(timeout=timeout_s * 1000)
+        before = await card.first.inner_text()
+        await asyncio.sleep(idle_seconds)
+        started = time.perf_counter()
+        select = page.locator(".hehu-controls .widget-dropdown").filter(has_text="指标")
+        await select.locator("select").first.select_option(label="女童保护课程场次")
+        answered = False
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and not answered:
+            answered = (await card.first.inner_text()) != before
+            await asyncio.sleep(0.2)
+        await browser.close()
+    return {"idle": idle_seconds, "answered": answered, "seconds": time.perf_counter() - started}
 
 
 def count_markers(db_url: str, run_id: str) -> dict[str, dict[str, int]]:
@@ -368,8 +463,8 @@ def report(args, results, counts, load_before, load_after, kernels: dict) -> str
         f"{' '.join(f'{x:.1f}' for x in load_before)}, after {' '.join(f'{x:.1f}' for x in load_after)}",
         f"- `bench/load_test.py --sessions {args.sessions} --rounds {args.rounds} "
         f"--timeout {args.timeout:.0f} --cull-idle {args.cull_idle}`: {args.sessions} browser "
-        f"contexts of one headless Chromium, all at once, against `hehu serve --role staff "
-        f"--no-preheat --cull-idle {args.cull_idle}` on PostgreSQL 15; "
+        f"contexts of one headless Chromium, all at once, against `hehu serve --role {args.role} "
+        f"{' '.join(args.serve_option)} --cull-idle {args.cull_idle}` on PostgreSQL 15; "
         f"saves go through the inspections page's own widgets; wall time {results['wall']:.0f} s",
         "",
         "| step | done | p50 s | p95 s | max s |",
@@ -377,6 +472,7 @@ def report(args, results, counts, load_before, load_after, kernels: dict) -> str
     ]
     expected = args.sessions * args.rounds
     for key, label in (
+        ("first_shown", "a briefing shows something (the wait page or the briefing)"),
         ("briefing", "open a briefing (until the place's title shows)"),
         ("inspections_open", "open the inspections page (until the save button shows)"),
         ("save", "save an inspection (click until the page confirms)"),
@@ -387,6 +483,10 @@ def report(args, results, counts, load_before, load_after, kernels: dict) -> str
             + " |"
         )
     lines.append("")
+    lines.append(
+        f"- briefings that showed the wait page first: {len(results['waited'])}; shown within "
+        f"5 s: {sum(1 for x in results['first_shown'] if x <= 5)} of {len(results['first_shown'])}"
+    )
     for table in ("inspection", "finding"):
         found = counts[table]
         once = sum(1 for m in attempted if found.get(m) == 1)
@@ -410,17 +510,78 @@ def report(args, results, counts, load_before, load_after, kernels: dict) -> str
         + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())) + ")" if kinds else "")
     )
     gone = (
-        f"none left {kernels['until_none']:.0f} s after the browser closed"
+        f"no page kernel left {kernels['until_none']:.0f} s after the browser closed"
         if kernels["until_none"] is not None
         else f"{kernels['left']} still running {kernels['waited']:.0f} s after the browser closed"
     )
     lines.append(
         f"- kernels: {kernels['started']} started, {kernels['shut_down']} shut down, "
         f"{kernels['culled']} of them by the culler; {kernels['refused']} shutdown requests refused "
-        f"(403); at most {kernels['peak']} running at once; {kernels['at_close']} running when the "
-        f"browser closed, {gone}"
+        f"(403); at most {kernels['peak']} running at once (the pool's included); "
+        f"{kernels['at_close']} page kernels running when the browser closed, {gone}"
     )
     return "\n".join(lines)
+
+
+def closed_report(serve, args, results, db_url, run_id, pooled, load_before, peak) -> str:
+    """After the sessions closed their pages: how long until no page kernel is left, what
+    arrived in PostgreSQL; the report."""
+    load_after = os.getloadavg()
+    closed = time.monotonic()
+    at_close = serve.kernels() - pooled
+    # Closed pages shut their kernels down at once; a page that could not is culled.
+    waited_max = args.cull_idle + 120 if args.cull_idle > 0 else 60
+    while serve.kernels() - pooled > 0 and time.monotonic() < closed + waited_max:
+        time.sleep(1)
+    waited = time.monotonic() - closed
+    left = max(0, serve.kernels() - pooled)
+    counts = count_markers(db_url, run_id)
+    for error in results["errors"]:
+        print("error:", *error, file=sys.stderr)
+    if results["errors"]:
+        print(f"\nend of Voila's log:\n{tail(serve.log, 20)}", file=sys.stderr)
+    log = serve.log.read_text(errors="replace")
+    kernels = {
+        "started": log.count("Kernel started:"),
+        "shut_down": log.count("Kernel shutdown:"),
+        "culled": len(re.findall(r"Culling '\w+' kernel", log)),
+        # One refusal logs two lines (the reason, then the access line): count the latter.
+        "refused": len(
+            re.findall(r"^403 POST /voila/api/shutdown/\S+ \(.*\) [\d.]+ms$", log, re.M)
+        ),
+        "peak": max(peak[0], at_close + pooled),
+        "at_close": at_close,
+        "left": left,
+        "waited": waited,
+        "until_none": waited if left == 0 else None,
+    }
+    return report(args, results, counts, load_before, load_after, kernels)
+
+
+def killed_report(serve, args, townships, pooled: int) -> str:
+    """Open N briefings, kill the browser, and watch the page kernels go; one report line."""
+    before = serve.kernels()
+    opened = asyncio.run(open_then_kill(serve.url, args.sessions, townships, args.timeout))
+    killed_at, at_kill = time.monotonic(), serve.kernels() - pooled
+    until_none = None
+    while time.monotonic() < killed_at + 360:
+        if serve.kernels() - pooled <= 0:
+            until_none = time.monotonic() - killed_at
+            break
+        time.sleep(2)
+    left = max(0, serve.kernels() - pooled)
+    first = quantiles(opened["first_shown"])
+    gone = (
+        f"**no page kernel left {until_none:.0f} s later**"
+        if until_none is not None
+        else f"**{left} page kernels still running 360 s later**"
+    )
+    return (
+        f"- {args.sessions} browsers open a briefing each ({len(opened['briefing'])} opened, "
+        f"{len(opened['waited'])} through the wait page; something shown p50/p95/max "
+        f"{'/'.join(first)} s); {opened['killed']} Chromium processes SIGKILLed at once with "
+        f"{at_kill} page kernels running ({before} kernels before, {pooled} of the pool): {gone}"
+    )
 
 
 def main() -> int:
@@ -432,9 +593,30 @@ def main() -> int:
         "--timeout", type=float, default=180.0, help="seconds allowed per page step"
     )
     parser.add_argument(
-        "--cull-idle", type=int, default=60, help="hehu serve --cull-idle (seconds)"
+        "--cull-idle", type=int, default=180, help="hehu serve --cull-idle (seconds)"
     )
+    parser.add_argument("--role", default="staff", help="hehu serve --role (staff records)")
+    parser.add_argument(
+        "--serve-option", action="append", default=[], metavar="OPTION",
+        help="more options for hehu serve, e.g. --serve-option=--no-preheat, "
+        "--serve-option=--max-kernels=8",
+    )  # fmt: skip
+    parser.add_argument(
+        "--kill", action="store_true",
+        help="then N more browsers open a briefing each and are killed at once: how long until "
+        "no page kernel is left",
+    )  # fmt: skip
+    parser.add_argument(
+        "--idle-seconds", type=float, default=0,
+        help="then one open overview is left untouched this long and must still answer",
+    )  # fmt: skip
     args = parser.parse_args()
+    preheat = "--no-preheat" not in args.serve_option
+    pool_size = next(
+        (int(o.split("=")[1]) for o in args.serve_option if o.startswith("--pool-size=")), 2
+    )
+    # Kernels of the preheated pool (overview and briefing) are there by design.
+    pooled = 2 * pool_size if preheat else 0
 
     run_id = f"LT{uuid.uuid4().hex[:8]}"
     home = Path(tempfile.mkdtemp(prefix="hehu-load-home-"))
@@ -445,8 +627,10 @@ def main() -> int:
         db_url = create_database(server, "hehu_load")
         townships = load_database(db_url)
         print(f"PostgreSQL on {server}; {len(townships)} townships; run {run_id}", file=sys.stderr)
-        serve = Serve(db_url, home, args.cull_idle)
+        serve = Serve(db_url, home, args.cull_idle, ["--role", args.role, *args.serve_option])
         serve.wait()
+        if preheat:
+            serve.wait_for_pool(("overview.ipynb", "briefing.ipynb"))
         load_before = os.getloadavg()
         peak = [0]
         done = threading.Event()
@@ -457,43 +641,26 @@ def main() -> int:
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        try:
-            results = asyncio.run(
-                drive(serve.url, args.sessions, args.rounds, run_id, townships, args.timeout)
-            )
-        finally:
-            done.set()
-            sampler.join()
-        load_after = os.getloadavg()
-        closed = time.monotonic()
-        at_close = serve.kernels()
-        # Closed pages shut their kernels down at once; a page that could not is culled.
-        waited_max = args.cull_idle + 120 if args.cull_idle > 0 else 60
-        while serve.kernels() and time.monotonic() < closed + waited_max:
-            time.sleep(1)
-        waited = time.monotonic() - closed
-        left = serve.kernels()
-        counts = count_markers(db_url, run_id)
-        for error in results["errors"]:
-            print("error:", *error, file=sys.stderr)
-        log = serve.log.read_text(errors="replace")
-        kernels = {
-            "started": log.count("Kernel started:"),
-            "shut_down": log.count("Kernel shutdown:"),
-            "culled": len(re.findall(r"Culling '\w+' kernel", log)),
-            # One refusal logs two lines (the reason, then the access line): count the latter.
-            "refused": len(
-                re.findall(r"^403 POST /voila/api/shutdown/\S+ \(.*\) [\d.]+ms$", log, re.M)
-            ),
-            "peak": max(peak[0], at_close),
-            "at_close": at_close,
-            "left": left,
-            "waited": waited,
-            "until_none": waited if left == 0 else None,
-        }
-        print(report(args, results, counts, load_before, load_after, kernels))
-        if results["errors"]:
-            print(f"\nend of Voila's log:\n{tail(serve.log, 20)}", file=sys.stderr)
+        if args.rounds:
+            try:
+                results = asyncio.run(
+                    drive(serve.url, args.sessions, args.rounds, run_id, townships, args.timeout)
+                )
+            finally:
+                done.set()
+                sampler.join()
+            print(closed_report(serve, args, results, db_url, run_id, pooled, load_before, peak))
+        if args.kill:
+            print(killed_report(serve, args, townships, pooled))
+        if args.idle_seconds:
+            idle = asyncio.run(idle_page(serve.url, args.idle_seconds, args.timeout))
+            print(
+                f"- an open overview left untouched {idle['idle']:.0f} s "
+                f"(--cull-idle {args.cull_idle}): "
+                + (f"answered a change of metric in {idle['seconds']:.1f} s" if idle["answered"]
+                   else "**did not answer**")
+            )  # fmt: skip
+        done.set()
     finally:
         if serve is not None:
             serve.stop()

@@ -83,7 +83,7 @@ class PageKernelManager(AsyncMappingKernelManager):
                 if kernel_id in self._unopened_since:
                     since = self._unopened_since[kernel_id]
                     waits.append(NEVER_OPENED_SECONDS - (now - since).total_seconds())
-            elif self.cull_idle_timeout > 0:
+            elif self.cull_idle_timeout > 0 and kernel_id in self:  # not shut down meanwhile
                 idle = (now - self.get_kernel(kernel_id).last_activity).total_seconds()
                 waits.append(self.cull_idle_timeout - idle)
         if not waits:
