@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-ROLES = ("deputy", "presenter", "staff", "admin")
-AGGREGATE_ONLY_ROLES = ("deputy", "presenter")
+from hehu.records import vocab
+
+ROLES = tuple(vocab.ROLES)  # the list of roles is kept in vocab.ROLES
+AGGREGATE_ONLY_ROLES = ("deputy", "presenter", "unit")
 DEFAULT_ROLE = "deputy"  # least privilege unless the server says otherwise
 
 SMALL_MAX = 4  # counts of people from 1 to SMALL_MAX are small cells

@@ -17,6 +17,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "role_deputy": ("人大代表（仅汇总数据）", "deputy (aggregates only)"),
     "role_presenter": ("汇报演示（仅汇总数据）", "presenter (aggregates only)"),
     "role_staff": ("妇联工作人员", "federation staff"),
+    "role_unit": ("承办单位（仅汇总数据）", "responsible unit (aggregates only)"),
     "role_admin": ("管理员", "administrator"),
     "overview_title": ("全县概览", "County overview"),
     "overview_sub": (
@@ -220,6 +221,19 @@ AUDIT_TEXT: dict[str, tuple[str, str]] = {
     "law_check": (
         "生成执法检查报告草稿（{format}，期间 {period}，角色 {role}）",
         "law-enforcement inspection draft made ({format}, period {period}, role {role})",
+    ),
+    "user_add": ("添加用户 {name}（角色 {role}）", "user {name} added (role {role})"),
+    "user_add_unit": (
+        "添加用户 {name}（角色 {role}，单位 {unit}）",
+        "user {name} added (role {role}, unit {unit})",
+    ),
+    "user_passwd": ("重设用户 {name} 的密码", "password of user {name} set"),
+    "user_disable": ("停用用户 {name}", "user {name} disabled"),
+    "user_enable": ("启用用户 {name}", "user {name} enabled"),
+    "user_unlock": ("解除用户 {name} 的锁定", "user {name} unlocked"),
+    "user_locked": (
+        "用户 {name} 连续 {n} 次登录失败，锁定 {minutes} 分钟",
+        "user {name} locked for {minutes} minutes after {n} failed sign-ins",
     ),
 }
 _AUDIT_MARK = "§"

@@ -1,6 +1,7 @@
-"""A database a county already holds, made by the schema before version 7, opens with every
-record kept and the version-7 fields and tables ready (host bodies, screening agencies, laws and
-channels of events, disputes resolved, protection measures, referrals)."""
+"""A database a county already holds, made by an older schema, opens with every record kept:
+version 6 with the version-7 fields and tables ready (host bodies, screening agencies, laws and
+channels of events, disputes resolved, protection measures, referrals); version 7 with the
+version-8 table of named users ready, its rules kept by the database itself."""
 
 from __future__ import annotations
 
@@ -45,8 +46,13 @@ V6_ROWS = {
 
 def _version_6_database(url: str) -> None:
     """Create the version-6 schema from its saved DDL and fill it with V6_ROWS."""
+    _old_database(url, 6, V6_ROWS)
+
+
+def _old_database(url: str, version: int, rows: dict[str, list[dict]]) -> None:
+    """Create the schema of an old version from its saved DDL and fill it with rows."""
     engine = sa.create_engine(url)
-    ddl = (DATA / f"schema_v6.{engine.dialect.name}.sql").read_text(encoding="utf-8")
+    ddl = (DATA / f"schema_v{version}.{engine.dialect.name}.sql").read_text(encoding="utf-8")
     old = sa.MetaData()
     with engine.begin() as conn:
         for statement in ddl.split(";"):
@@ -57,17 +63,19 @@ def _version_6_database(url: str) -> None:
                 conn.exec_driver_sql(body)
         make_audit_log_append_only(conn)
         old.reflect(conn)
-        assert "protection_measure" not in old.tables
-        assert "laws" not in old.tables["event"].c
-        for table, rows in V6_ROWS.items():
-            conn.execute(old.tables[table].insert(), rows)
+        assert "app_user" not in old.tables
+        if version == 6:
+            assert "protection_measure" not in old.tables
+            assert "laws" not in old.tables["event"].c
+        for table, table_rows in rows.items():
+            conn.execute(old.tables[table].insert(), table_rows)
     engine.dispose()
 
 
 def _check_migrated(url: str) -> None:
     _version_6_database(url)
     store = open_store(url)
-    assert store.schema_version() == SCHEMA_VERSION >= 7
+    assert store.schema_version() == SCHEMA_VERSION
     # every record kept, the new fields empty or at their default
     event = store.read("event").iloc[0]
     assert (event["event_id"], event["audience"], event["laws"], event["channel"]) == (
@@ -123,3 +131,95 @@ def test_a_version_6_sqlite_database_opens_with_its_records_and_the_new_fields(t
 @pytest.mark.postgres
 def test_a_version_6_postgresql_database_opens_with_its_records_and_the_new_fields(pg_url):
     _check_migrated(pg_url)
+
+
+# Rows a version-7 database holds: the version-6 ones, the version-7 fields and tables, and
+# entries of its audit log.
+V7_ROWS = {
+    **V6_ROWS,
+    "meta": [{"key": "schema_version", "value": "7"}, {"key": "data_version", "value": "3"}],
+    "org": [*V6_ROWS["org"],
+            {"org_id": "procuratorate", "name": "县检察院", "kind": "agency", "level": "county",
+             "place_code": COUNTY, "host_org_id": None},
+            {"org_id": "studio2", "name": "华姐家事调解工作室", "kind": "studio",
+             "level": "county", "place_code": COUNTY, "host_org_id": "procuratorate"}],
+    "event": [{**V6_ROWS["event"][0], "laws": "civil_code;anti_dv", "channel": "wechat",
+               "column_name": "法驻幸福家"}],
+    "case_record": [{"case_id": "C1", "received_date": dt.date(2022, 5, 1), "org_id": "studio",
+                     "place_code": TOWN, "category": "domestic_violence", "status": "referred",
+                     "closed_date": dt.date(2022, 5, 3)}],
+    "protection_measure": [{"measure_id": "M1", "date": dt.date(2022, 5, 2), "place_code": TOWN,
+                            "org_id": "procuratorate", "measure": "mandatory_report",
+                            "outcome": "handled", "outcome_date": dt.date(2022, 5, 9)}],
+    "referral": [{"referral_id": "R1", "case_id": "C1", "date": dt.date(2022, 5, 3),
+                  "from_org_id": "studio", "to_org_id": "procuratorate"}],
+    "audit_log": [{"at": dt.datetime(2022, 5, 18, 9), "actor": "staff", "action": "import",
+                   "what": "导入 登记表.xlsx", "places": ""}],
+}  # fmt: skip
+
+
+def _all_rows(url: str) -> dict[str, list[tuple]]:
+    """Every row of every table a version-7 database has, sorted, as plain tuples."""
+    engine = sa.create_engine(url)
+    old = sa.MetaData()
+    with engine.connect() as conn:
+        old.reflect(conn, only=[n for n in sa.inspect(conn).get_table_names() if n != "app_user"])
+        rows = {
+            name: sorted(map(tuple, conn.execute(sa.select(table))), key=repr)
+            for name, table in old.tables.items()
+        }
+    engine.dispose()
+    return rows
+
+
+def _check_migrated_from_7(url: str) -> None:
+    from hehu import accounts
+
+    _old_database(url, 7, V7_ROWS)
+    before = _all_rows(url)
+    assert sum(map(len, before.values())) > 15
+    store = open_store(url)
+    assert store.schema_version() == SCHEMA_VERSION
+    store.engine.dispose()
+    after = _all_rows(url)
+    # every record kept as it was, and only the version number changed in meta
+    meta = lambda rows: [r for r in rows if r[0] != "schema_version"]  # noqa: E731
+    assert meta(after.pop("meta")) == meta(before.pop("meta"))
+    assert after == before
+    # the users' table is there, with the rules a new database gives it
+    store = open_store(url)
+    user = accounts.add_user(store, "gaa", "correct horse", role="unit", unit="公安局")
+    assert (user.role, user.unit, user.failed_attempts) == ("unit", "公安局", 0)
+    assert accounts.verify(store, "GAA", "correct horse").name == "gaa"
+    now, stored_hash = dt.datetime(2022, 5, 18, 9), user_hash(store)
+    for bad in (
+        {"role": "unit", "unit": None},  # a unit user without a unit
+        {"role": "deputy", "unit": "公安局"},  # a unit on another role
+        {"role": "mayor", "unit": None},
+    ):
+        with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO app_user (name, role, unit, password_hash, failed_attempts, "
+                    "created_at, password_changed_at, disabled) VALUES (:n, :r, :u, :h, 0, :t, :t, "
+                    ":d)"
+                ),
+                {"n": "x", "r": bad["role"], "u": bad["unit"], "h": stored_hash,
+                 "t": now, "d": False},
+            )  # fmt: skip
+    store.engine.dispose()
+    assert open_store(url).schema_version() == SCHEMA_VERSION
+
+
+def user_hash(store) -> str:
+    with store.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT password_hash FROM app_user").scalar_one()
+
+
+def test_a_version_7_sqlite_database_opens_with_every_record_and_the_users_table(tmp_path):
+    _check_migrated_from_7(f"sqlite:///{tmp_path / 'v7.sqlite'}")
+
+
+@pytest.mark.postgres
+def test_a_version_7_postgresql_database_opens_with_every_record_and_the_users_table(pg_url):
+    _check_migrated_from_7(pg_url)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from hehu.records import vocab
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 _log = logging.getLogger(__name__)
 metadata = sa.MetaData()
@@ -369,6 +369,36 @@ audit_log = sa.Table(
     sa.Column("places", sa.Text, nullable=False, default=""),
 )
 
+# Added in schema version 8: the named users of `hehu serve` (hehu/accounts.py). Never a
+# password: only its argon2id hash, which the database itself insists on. A unit (承办单位) user
+# names its unit, and no other user has one.
+app_user = sa.Table(
+    "app_user",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(64), nullable=False),  # the login name
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("unit", sa.String(64)),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, default=0, server_default="0"),
+    sa.Column("locked_until", sa.DateTime),  # UTC, like every stored time
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("password_changed_at", sa.DateTime, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.UniqueConstraint("name", name="uq_app_user_name"),
+    _in("role", vocab.ROLES),
+    sa.CheckConstraint("name <> ''", name="ck_app_user_name"),
+    sa.CheckConstraint(
+        f"(role = '{vocab.UNIT_ROLE}' AND unit IS NOT NULL AND unit <> '') "
+        f"OR (role <> '{vocab.UNIT_ROLE}' AND unit IS NULL)",
+        name="ck_app_user_unit",
+    ),
+    sa.CheckConstraint("password_hash LIKE '$argon2id$%'", name="ck_app_user_hash"),
+    sa.CheckConstraint("failed_attempts >= 0", name="ck_app_user_failed"),
+)
+# Login names differing only in case are one user (Admin is admin).
+sa.Index("uq_app_user_name_lower", sa.func.lower(app_user.c.name), unique=True)
+
 # Figures computed from every record (metrics, gaps per place and period), kept so that a page
 # of a province opens without reading millions of records. Only aggregates, never a person.
 # One row per (name, period): a newer data version overwrites it; an older one is never read.
@@ -572,6 +602,11 @@ def _migrate_6_to_7(conn: sa.Connection) -> None:
     referral.create(conn, checkfirst=True)
 
 
+def _migrate_7_to_8(conn: sa.Connection) -> None:
+    """The table of named users (and its case-blind unique index on the login name)."""
+    app_user.create(conn, checkfirst=True)
+
+
 # version reached -> step from the version before it
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     2: _migrate_1_to_2,
@@ -580,4 +615,5 @@ MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     5: _migrate_4_to_5,
     6: make_audit_log_append_only,  # now also refuses an insert over an existing entry
     7: _migrate_6_to_7,
+    8: _migrate_7_to_8,
 }

@@ -77,6 +77,17 @@ MUST_VISIT_GROUPS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 MUST_VISIT_CATEGORIES = frozenset(c for _, _, cats in MUST_VISIT_GROUPS.values() for c in cats)
 
+# Who a user of the workbench is: the one list of roles. Deputies, presenters and units see
+# aggregates only (hehu.disclosure); a unit (承办单位) user belongs to one unit.
+ROLES: dict[str, tuple[str, str]] = {
+    "deputy": ("人大代表", "deputy"),
+    "presenter": ("汇报演示", "presenter"),
+    "staff": ("妇联工作人员", "federation staff"),
+    "unit": ("承办单位", "responsible unit"),
+    "admin": ("管理员", "administrator"),
+}
+UNIT_ROLE = "unit"  # the role whose users must name their unit, and only it
+
 ORG_KINDS: dict[str, tuple[str, str]] = {
     "federation": ("妇联", "women's federation"),
     "association": ("协会", "association"),

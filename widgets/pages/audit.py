@@ -44,6 +44,7 @@ ACTIONS = {
     "export": ("导出", "export"),
     "edit": ("修改", "edit"),
     "briefing": ("生成简报", "briefing"),
+    "account": ("账户", "account"),  # hehu.accounts: users added, passwords set, lock-outs
 }
 SHOW_AT_MOST = 500
 
