@@ -353,6 +353,17 @@ class Importer:
         Errors are collected in `errors`; RowFailed is raised when there is any.
         """
         for f, readings in parsed:
+            if len(readings) == 1 and readings[0][1] is not None:  # one column, read already
+                label, column, _ = readings[0]
+                got = column[n]
+                if got is _BLANK:
+                    if f.required:
+                        errors.append((labels[f.key], "必填项为空"))
+                elif type(got) is _Refused:
+                    errors.append((label, got.reason))
+                else:
+                    values[f.key] = got
+                continue
             found, failed = [], False
             for label, column, i in readings:
                 if column is None:  # read row by row: it may name a record of an earlier row
@@ -388,12 +399,17 @@ class Importer:
         them may point at one of its own earlier rows).
         """
         lines = [rows[x] for x in data]
-        towns = [None] * len(data)
-        if "town" in columns:
-            towns = [
-                next((r[i] for i in columns["town"] if i < len(r) and not is_blank(r[i])), None)
-                for r in lines
-            ]
+        towns: list = [None] * len(data)
+        blank: dict[object, bool] = {}  # a town cell's blankness, by its value and type
+        for i in reversed(columns.get("town", [])):  # the first town column filled wins
+            for n, r in enumerate(lines):
+                value = r[i] if i < len(r) else None
+                key = value if type(value) is str else (type(value), value)
+                empty = blank.get(key)
+                if empty is None:
+                    empty = blank[key] = is_blank(value)
+                if not empty:
+                    towns[n] = value
         parsed = []
         for f in spec.fields:
             if f.key not in columns:
@@ -515,7 +531,7 @@ class Importer:
             record[spec.id_field] = derive_id(
                 spec.id_prefix, kind, (record.get(k) for k in spec.natural_key)
             )
-        pk = tuple(record.get(k) for k in keys)
+        pk = tuple(map(record.get, keys))
         existing = self.catalog.existing(kind).get(pk)
         effective = dict(existing or {})
         effective.update(record)
@@ -543,7 +559,7 @@ class Importer:
             return False
         self.batch.setdefault(kind, {})[pk] = (effective, sheet, row)
         for extra_kind, extra in extras:
-            extra_pk = tuple(extra[k] for k in _primary_key(extra_kind))
+            extra_pk = tuple(map(extra.__getitem__, _primary_key(extra_kind)))
             self.batch.setdefault(extra_kind, {}).setdefault(extra_pk, (extra, sheet, row))
             if extra_kind == "household":
                 self.auto_households += 1
