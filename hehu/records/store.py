@@ -459,6 +459,17 @@ def _count_stored(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> int
     """How many of these rows' primary keys the table already holds (inside the transaction)."""
     keys = list(table.primary_key.columns)
     found = 0
+    if conn.dialect.name == "sqlite" and len(keys) == 1:
+        # Plain SQL: SQLAlchemy would render and process an expanding IN for each chunk.
+        quote = conn.dialect.identifier_preparer.quote
+        where = f"SELECT count(*) FROM {quote(table.name)} WHERE {quote(keys[0].name)} IN "
+        process = keys[0].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        for start in range(0, len(rows), _KEY_CHUNK):
+            chunk = list({r[keys[0].name] for r in rows[start : start + _KEY_CHUNK]})
+            params = tuple(map(process, chunk) if process else chunk)
+            sql = where + "(" + ", ".join("?" * len(params)) + ")"
+            found += conn.exec_driver_sql(sql, params).scalar_one()
+        return found
     for start in range(0, len(rows), _KEY_CHUNK):
         chunk = rows[start : start + _KEY_CHUNK]
         if len(keys) == 1:
