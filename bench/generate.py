@@ -551,7 +551,10 @@ def write_store(frames: dict[str, pd.DataFrame], url: str, *, counties: int, see
                 continue
             columns = [c.name for c in table.columns if c.name in frame]
             stmt = sa.insert(table).compile(dialect=engine.dialect, column_keys=columns)
-            order = list(stmt.positiontup) if stmt.positiontup else columns
+            order = list(stmt.positiontup) if stmt.positiontup else list(stmt.params)
+            for name in order:  # a column with a default the generator leaves out (schema 7)
+                if name not in frame:
+                    frame = frame.assign(**{name: table.c[name].default.arg})
             rows = list(zip(*(_column_values(frame[c]) for c in order), strict=True))
             if not stmt.positiontup:  # named parameters (PostgreSQL's psycopg)
                 rows = [dict(zip(order, row, strict=True)) for row in rows]
