@@ -65,6 +65,22 @@ def tail(path: Path, lines: int = 40) -> str:
         return f"(no log: {exc})"
 
 
+def html_of(box) -> str:
+    """Every HTML widget's value under a widget, joined (what a page shows, for assertions)."""
+    import ipywidgets as w
+
+    out = []
+
+    def walk(node):
+        if isinstance(node, w.HTML):
+            out.append(node.value)
+        for child in getattr(node, "children", ()):
+            walk(child)
+
+    walk(box)
+    return "\n".join(out)
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 
 

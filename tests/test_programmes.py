@@ -10,10 +10,10 @@ import copy
 import re
 from html import unescape
 
-import ipywidgets as w
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import html_of
 from hehu_fixtures import V1, V2, C, K, S, T, small_records
 from test_import_support import COUNTY, GAOGOU, HUAYUAN_GAOGOU, write_book
 
@@ -30,20 +30,6 @@ pytest_plugins = ["test_import_support"]  # fixtures: home, db_url, store
 D = pd.Timestamp
 YEAR = Period.year(2022)
 ALL = Period()
-
-
-def html_of(box: w.Widget) -> str:
-    """Every HTML widget's value under a widget, joined."""
-    out = []
-
-    def walk(node):
-        if isinstance(node, w.HTML):
-            out.append(node.value)
-        for child in getattr(node, "children", ()):
-            walk(child)
-
-    walk(box)
-    return "\n".join(out)
 
 
 def table_text(html: str, key: str) -> list[list[str]]:

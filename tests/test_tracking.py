@@ -19,13 +19,12 @@ import warnings
 from html import unescape
 from pathlib import Path
 
-import ipywidgets as w
 import nbformat
 import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import missing
+from conftest import html_of, missing
 from hehu_fixtures import V1, V2, V3, C, K, S, T
 
 from hehu.figures import tracking
@@ -65,20 +64,6 @@ def records(small_store):
 @pytest.fixture
 def small_url(small_store):
     return small_store.url
-
-
-def html_of(box: w.Widget) -> str:
-    """Every HTML widget's value under a widget, joined."""
-    out = []
-
-    def walk(node):
-        if isinstance(node, w.HTML):
-            out.append(node.value)
-        for child in getattr(node, "children", ()):
-            walk(child)
-
-    walk(box)
-    return "\n".join(out)
 
 
 def text(html: str) -> str:
