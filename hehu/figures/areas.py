@@ -14,6 +14,7 @@ import pandas as pd
 from hehu.errors import UnknownPlace
 from hehu.figures.metrics import Records, positions
 from hehu.records import vocab
+from hehu.records.gazetteer import county_of
 
 
 def is_region(places: pd.DataFrame, code: str) -> bool:
@@ -43,10 +44,7 @@ def chain(places: pd.DataFrame, code: str) -> list[str]:
 
 def overview_county(places: pd.DataFrame, code: str) -> str:
     """The county whose towns an overview of `code` draws: itself, or the county above it."""
-    for up in reversed(chain(places, code)):
-        if _level(places, up) == "county":
-            return up
-    return chain(places, code)[0]  # a gazetteer with no county level: its top
+    return county_of(places, code)
 
 
 def descendant_rows(records: Records, code: str) -> np.ndarray:

@@ -22,7 +22,7 @@ import pandas as pd
 from hehu.clock import local_today
 from hehu.figures.gaps import gaps_by_place
 from hehu.figures.metrics import Period, Records, load_records, metrics_by_place
-from hehu.records.gazetteer import stored_source
+from hehu.records.gazetteer import record_scope, stored_source
 from hehu.records.schema import DATE_COLUMNS, RECORD_TABLES
 from hehu.records.store import Store
 
@@ -40,37 +40,72 @@ _DERIVED = ("ancestors", "root", "place_index", "household_place", "person_place
 
 
 class _LazyFrames(Mapping):
-    """Frames of a store: the eager kinds now, the rest as one snapshot on first use."""
+    """Frames of a store: the eager kinds now, the others when first used.
 
-    def __init__(self, store: Store, owner: PageRecords, frames: dict[str, pd.DataFrame]):
+    A page of no place in particular reads them as one snapshot of every kind, on first use of
+    any. A page of a place reads each kind when first used, only the records of the place's
+    scope (`gazetteer.record_scope`), so a city's briefing that takes its figures from the
+    shared cache reads its targets and recommendations and nothing else.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        owner: PageRecords,
+        frames: dict[str, pd.DataFrame],
+        per_kind: bool,
+        places: list[str] | None,
+    ):
         self._store = store
         self._owner = owner
         self._frames = frames
-        self._full: Records | None = None
+        self._per_kind = per_kind
+        self.places = places
 
     @property
     def loaded(self) -> bool:
         """Whether every kind has been read."""
-        return self._full is not None
+        return all(kind in self._frames for kind in RECORD_TABLES)
 
-    def full(self) -> Records:
-        """Every kind, read once (the records' own per-version cache is reused)."""
-        if self._full is None:
-            self._full = load_records(self._store)
-            owner = self._owner
-            if self._full.data_version != owner.data_version:
-                # A write came between the page opening and now: forget what was derived from
-                # the gazetteer read then, and file figures under the snapshot's version.
-                for derived in _DERIVED:
-                    owner.__dict__.pop(derived, None)
-                owner._cache.clear()
-                owner.data_version = self._full.data_version
-        return self._full
+    def full(self) -> None:
+        """Read every kind not read yet (of the whole store: the records' own per-version
+        snapshot is reused; of a scope: kind by kind)."""
+        if self.places is not None:
+            self._read([kind for kind in RECORD_TABLES if kind not in self._frames])
+            return
+        if self.loaded:
+            return
+        snapshot = load_records(self._store)
+        if snapshot.data_version != self._owner.data_version:
+            # A write came between the page opening and now: forget what was derived from
+            # the gazetteer read then, and file figures under the snapshot's version.
+            self._owner.renew(snapshot.data_version)
+        self._frames = dict(snapshot.frames)
+
+    def _read(self, kinds: list[str]) -> None:
+        """Read `kinds` at the version of what was read before, or everything again at a newer one."""
+        store, owner = self._store, self._owner
+        for _ in range(5):
+            version = store.data_version()
+            frames = {kind: store.read(kind, places=self.places) for kind in kinds}
+            if store.data_version() == version:
+                break
+        if version == owner.data_version:
+            self._frames.update(frames)
+            return
+        # A write since the page opened: the kinds read before are of an older version.
+        stale = [kind for kind in self._frames if kind not in frames]
+        owner.renew(version)
+        self._frames = frames
+        self._read(stale)
 
     def __getitem__(self, kind: str) -> pd.DataFrame:
-        if kind in self._frames and self._full is None:
-            return self._frames[kind]
-        return self.full().frames[kind]
+        if kind not in self._frames:
+            if self._per_kind:
+                self._read([kind])
+            else:
+                self.full()
+        return self._frames[kind]
 
     def __iter__(self) -> Iterator[str]:
         return iter(RECORD_TABLES)
@@ -80,9 +115,15 @@ class _LazyFrames(Mapping):
 
 
 class PageRecords(Records):
-    """Records of a page: read lazily, with figures from the shared cache when it has them."""
+    """Records of a page: read lazily, with figures from the shared cache when it has them.
 
-    def __init__(self, store: Store):
+    With `place` (a page of one place; "" or an unknown code: the top), each kind is read when
+    first used and only the records of the place's scope (`gazetteer.record_scope`): a county's
+    or town's records, a city's; figures of every place come from the shared cache, or are
+    computed from every record (and kept there) when it does not have them.
+    """
+
+    def __init__(self, store: Store, place: str | None = None):
         # The version must be the one of the frames read: read it before and after them, and
         # read again if a write came in between (figures of one version, places of another,
         # would not match).
@@ -98,12 +139,47 @@ class PageRecords(Records):
             place_source=stored_source(store),
         )
         self.store = store
-        self.frames = _LazyFrames(store, self, frames)
+        self.place = place
+        known = place is not None and place in set(frames["place"]["code"])
+        scope = record_scope(frames["place"], place) if known else None
+        self.frames = _LazyFrames(store, self, frames, place is not None, scope)
+        self._whole: PageRecords | None = None
 
     @property
     def fully_loaded(self) -> bool:
         """Whether every record kind has been read (a cache miss or a page that needs records)."""
         return self.frames.loaded
+
+    @property
+    def scope(self) -> list[str] | None:
+        """The places whose records these are (None: all)."""
+        return self.frames.places
+
+    def renew(self, version: int) -> None:
+        """Forget what was derived from frames of an older version: the frames are re-read."""
+        for derived in _DERIVED:
+            self.__dict__.pop(derived, None)
+        self._cache.clear()
+        self.data_version = version
+
+    def whole(self) -> PageRecords:
+        """Records of the whole store beside these (to compute figures of every place)."""
+        if self.scope is None:
+            return self
+        if self._whole is None:
+            self._whole = PageRecords(self.store)
+        return self._whole
+
+    def for_place(self, code: str) -> PageRecords:
+        """Records a page of `code` can read: these if their scope is that place's, else
+        new ones of its scope."""
+        if self.place is None or self.scope == _scope_of(self.places, code):
+            return self
+        return PageRecords(self.store, code)
+
+
+def _scope_of(places: pd.DataFrame, code: str) -> list[str] | None:
+    return record_scope(places, code) if code in set(places["code"]) else None
 
 
 def period_key(period: Period) -> str:
@@ -142,11 +218,23 @@ FIGURES_FORMAT = 4
 
 
 def shared_figures(records: Records, name: str, key: str, compute: Callable) -> pd.DataFrame:
-    """Figures from the records' own cache, else the database's, else computed and stored."""
-    name = f"{name}/{FIGURES_FORMAT}"
-    local = ("shared", name, key)
+    """Figures from the records' own cache, else the database's, else computed and stored.
+
+    Records of a scope (a county's page) never compute them: figures of every place are
+    computed from every record, once, and kept for everyone.
+    """
+    local = ("shared", f"{name}/{FIGURES_FORMAT}", key)
     if local in records._cache:
         return records._cache[local]
+    if isinstance(records, PageRecords) and records.scope is not None:
+        payload = records.store.cached_figures(local[1], key, records.data_version)
+        if payload is None:
+            frame = shared_figures(records.whole(), name, key, compute)
+        else:
+            frame = frame_from_bytes(payload)
+        records._cache[local] = frame
+        return frame
+    name = local[1]
     store = getattr(records, "store", None)  # plain Records (tests, the CLI) compute in place
     frame = None
     if store is not None:

@@ -178,15 +178,19 @@ def _arrow_strings(values) -> pa.ChunkedArray | None:
     return None
 
 
-_CACHE: dict[tuple[str, int], Records] = {}
+_CACHE: dict[tuple, Records] = {}
 
 
-def load_records(store: Store) -> Records:
-    """Read every record kind from the store; cached until the next write changes the data."""
+def load_records(store: Store, places: list[str] | None = None) -> Records:
+    """Read every record kind from the store; cached until the next write changes the data.
+
+    With `places` (a scope: `gazetteer.record_scope`), only the records of those places: every
+    figure of a place whose whole subtree is in the scope is then the one all records give.
+    """
     version = store.data_version()
-    key = (store.url, version)
+    key = (store.url, version, None if places is None else tuple(places))
     if key not in _CACHE:
-        frames = {kind: store.read(kind) for kind in RECORD_TABLES}
+        frames = {kind: store.read(kind, places=places) for kind in RECORD_TABLES}
         _CACHE.clear()  # keep one snapshot: the newest
         _CACHE[key] = Records(
             frames,

@@ -35,7 +35,7 @@ from hehu.figures.cache import (
     period_key,
     shared_figures,
 )
-from hehu.figures.metrics import Period, Records
+from hehu.figures.metrics import Period, Records, roll
 from hehu.figures.tracking import (
     CHILD_CATEGORIES,
     case_figures,
@@ -300,7 +300,8 @@ def place_tree(records: Records) -> dict[str, list[str]]:
     def build() -> dict[str, list[str]]:
         places = records.places
         tree: dict[str, list[str]] = {}
-        for code, parent in zip(places["code"], places["parent_code"], strict=True):
+        codes, parents = places["code"].tolist(), places["parent_code"].tolist()
+        for code, parent in zip(codes, parents, strict=True):
             if isinstance(parent, str) and parent:
                 tree.setdefault(parent, []).append(code)
         return {p: [*kids, own_row_code(p)] for p, kids in tree.items()}
@@ -330,19 +331,35 @@ def disclosed_place_figures(records: Records, period_key: str, role: str) -> pd.
     cache_key = ("disclosed_place_figures", period_key, role)
     if cache_key in records._cache:
         return records._cache[cache_key]
-    frame = _prepared(records, period_key)
-    if sees_exact_counts(role):
-        shown = frame.astype(object)
-    else:
-        rules = rules_for(records, frame)
-        offered = choosable_periods(records)
-        if period_key in offered:
-            hidden = place_hidden_cells(records, offered)[offered.index(period_key)]
-        else:
-            hidden = every_count_hidden(frame, rules)
-        shown = shown_frame(frame, hidden, rules, role)
+    shown = _disclosed(records, period_key, role, _prepared(records, period_key))
     records._cache[cache_key] = shown
     return shown
+
+
+def disclosed_place_rows(
+    records: Records, period_key: str, role: str, codes: list[str]
+) -> pd.DataFrame:
+    """`disclosed_place_figures` of the places `codes` only, the same cells (each cell is
+    disclosed by itself once what is hidden is known): a briefing shows a place and its key
+    villages, and every place of a province as shown values is hundreds of MB in a kernel."""
+    cached = records._cache.get(("disclosed_place_figures", period_key, role))
+    if cached is not None:
+        return cached.loc[codes]
+    frame = place_figures(records, period_from_key(period_key)).loc[codes]
+    return _disclosed(records, period_key, role, frame)
+
+
+def _disclosed(records: Records, period_key: str, role: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a period's place figures (`_prepared`) as a role may see them."""
+    if sees_exact_counts(role):
+        return frame.astype(object)
+    rules = rules_for(records, frame)
+    offered = choosable_periods(records)
+    if period_key in offered:
+        hidden = place_hidden_cells(records, offered)[offered.index(period_key)]
+    else:
+        hidden = every_count_hidden(frame, rules)
+    return shown_frame(frame, hidden, rules, role)
 
 
 def place_hidden_cells(records: Records, keys: list[str]) -> list[pd.DataFrame]:
@@ -401,10 +418,7 @@ def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.
     across every period the role can choose; no total is shown beside them)."""
     cache_key = ("disclosed_station_cases", period_key, role)
     if cache_key not in records._cache:
-        frames = {
-            k: station_cases(records, period_from_key(k)).to_frame("cases_received")
-            for k in period_family(records, period_key)
-        }
+        frames = {k: shared_station_cases(records, k) for k in period_family(records, period_key)}
         rules = Rules(counts=("cases_received",))
         if sees_exact_counts(role) or period_key in choosable_periods(records):
             shown = disclose(frames, period_key, rules, role)
@@ -413,6 +427,38 @@ def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.
             shown = shown_frame(frame, every_count_hidden(frame, rules), rules, role)
         records._cache[cache_key] = shown["cases_received"]
     return records._cache[cache_key]
+
+
+def shared_station_cases(records: Records, key: str) -> pd.DataFrame:
+    """`station_cases` of a period (its page key) as a frame (cases_received by org id), shared
+    between kernels like the place figures: a city's briefing lists its stations without
+    reading a case."""
+    period = period_from_key(key)
+    return shared_figures(
+        records,
+        "station_cases",
+        period_key(period),
+        lambda r: station_cases(r, period).to_frame("cases_received"),
+    )
+
+
+def campaign_events(records: Records, period: Period) -> pd.DataFrame:
+    """Per place (everything under it added): legal events of each campaign in the period and
+    their audience, columns 'events:CAMPAIGN' and 'audience:CAMPAIGN'; shared between kernels."""
+
+    def compute(r: Records) -> pd.DataFrame:
+        events = r["event"]
+        events = events[period.contains(events["date"])]
+        audience = events["audience"].astype("float64").fillna(0).astype("int64")
+        events = events.assign(audience=audience)
+        columns = {}
+        for campaign in vocab.CAMPAIGNS:
+            of = events[events["campaign"] == campaign]
+            columns[f"events:{campaign}"] = roll(r, of, "place_code")
+            columns[f"audience:{campaign}"] = roll(r, of, "place_code", value="audience")
+        return pd.DataFrame(columns, index=r.place_index).fillna(0).astype("int64")
+
+    return shared_figures(records, "campaign_events", period_key(period), compute)
 
 
 def has_gap(figures: pd.Series, key_village: bool) -> bool:
@@ -440,6 +486,8 @@ def warm_figures(store: Store, progress: Callable[[str], None] = lambda _: None)
         page_metrics(records, period)
         page_gaps(records, period)
         place_figures(records, period)
+        campaign_events(records, period)  # the briefing's legal events and towns without
+        shared_station_cases(records, key)
     progress("disclosure")
     place_hidden_cells(records, keys)
     return {

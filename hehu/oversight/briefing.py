@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from hehu.disclosure import count_phrase, current_role, shown_number, shows_some
+from hehu.figures.areas import chain
 from hehu.figures.cache import period_choice_key
 from hehu.figures.metrics import Period, Records
 from hehu.figures.places import (
     MUST_VISIT_NOT_VISITED,
-    disclosed_place_figures,
+    campaign_events,
+    disclosed_place_rows,
     disclosed_station_cases,
     family_column,
     place_figures,
@@ -89,7 +91,11 @@ def build_briefing(
     places = records.places.set_index("code")
     row = places.loc[code]
     under = codes_under(records.places, code)
-    shown = disclosed_place_figures(records, period_choice_key(period), role)
+    key = places[places["key_village"].astype(bool) & places.index.isin(under)]
+    # the place and its key villages only, as the overview discloses them
+    shown = disclosed_place_rows(
+        records, period_choice_key(period), role, list(dict.fromkeys([code, *key.index]))
+    )
     figures = shown.loc[code]
 
     year = _period_year(period)
@@ -100,7 +106,6 @@ def build_briefing(
             targets[rec["metric"]] = (rec["value"], rec["source"])
 
     raw = place_figures(records, period)
-    key = places[places["key_village"].astype(bool) & places.index.isin(under)]
     key_villages = pd.DataFrame(
         {
             "code": key.index,
@@ -130,14 +135,21 @@ def build_briefing(
         or not _is_number(figures[family_column("case", "received", category)])
     }
 
-    events = records["event"]
-    events_in = events[period.contains(events["date"]) & events["place_code"].isin(under)]
-    events_by_campaign = (
-        events_in.groupby("campaign")
-        .agg(events=("event_id", "size"), audience=("audience", "sum"))
-        .reset_index()
+    # from the shared figures: a city's briefing reads no event
+    events = campaign_events(records, period)
+    events_by_campaign = pd.DataFrame(
+        [
+            {
+                "campaign": campaign,
+                "events": int(events.at[code, f"events:{campaign}"]),
+                "audience": int(events.at[code, f"audience:{campaign}"]),
+            }
+            for campaign in sorted(vocab.CAMPAIGNS)
+            if events.at[code, f"events:{campaign}"]
+        ],
+        columns=["campaign", "events", "audience"],
     )
-    towns_without = _towns_without_campaign_event(records, events_in, under)
+    towns_without = _towns_without_campaign_event(records, events, under)
     must_visit_by_group = pd.DataFrame(
         [
             {
@@ -182,23 +194,23 @@ def _is_number(value) -> bool:
 
 
 def _towns_without_campaign_event(
-    records: Records, events_in: pd.DataFrame, under: set[str]
+    records: Records, events: pd.DataFrame, under: set[str]
 ) -> dict[str, list[str]]:
-    """For the three named campaign days, the townships under a place that held no event.
+    """For the three named campaign days, the townships under a place that held no event
+    (`events`: `campaign_events` of the period).
 
     None while no event at all is recorded: with the events register not yet imported, "no
     event" says nothing about the towns, and sixteen names would only be noise.
     """
-    if records["event"].empty:
+    store = getattr(records, "store", None)  # a page's records ask the store, not every event
+    if not (store.has_records(["event"]) if store is not None else len(records["event"])):
         return {}
     places = records.places.set_index("code")
     townships = places[places["level"].isin(vocab.TOWNSHIP_LEVELS) & places.index.isin(under)]
-    anc = records.ancestors
     towns_without: dict[str, list[str]] = {}
     for campaign in ("womens_rights_week", "family_day", "anti_drug_day"):
-        held_at = set(events_in.loc[events_in["campaign"] == campaign, "place_code"])
-        held_towns = set(anc.loc[anc["code"].isin(held_at), "ancestor"])
-        missing = [places.at[c, "name"] for c in townships.index if c not in held_towns]
+        held = events[f"events:{campaign}"].reindex(townships.index, fill_value=0)
+        missing = [places.at[c, "name"] for c in townships.index if not held[c]]
         if missing:
             towns_without[campaign] = missing
     return towns_without
@@ -208,13 +220,12 @@ def place_recommendations(records: Records, code: str, as_of: pd.Timestamp) -> p
     """Recommendations about a place, the places under it and above it, made by `as_of`,
     overdue first."""
     under = codes_under(records.places, code)
-    anc = records.ancestors
     recs = records["recommendation"].merge(
         records["inspection"][["inspection_id", "date", "committee"]],
         on="inspection_id",
         how="left",
     )
-    above = set(anc.loc[anc["code"] == code, "ancestor"])
+    above = set(chain(records.places, code))  # itself and each place above it
     recs = recs[recs["place_code"].isin(under | above) & (recs["date"] <= as_of)].copy()
     recs["overdue"] = (
         recs["status"].isin(vocab.REC_OPEN_STATUSES)

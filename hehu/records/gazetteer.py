@@ -11,6 +11,7 @@ import pandas as pd
 
 from hehu.errors import InvalidRecord, UnknownPlace
 from hehu.i18n import audit_what, t
+from hehu.records import vocab
 from hehu.records.store import Store
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -215,10 +216,11 @@ def _is_code(values: np.ndarray) -> np.ndarray:
 
 def codes_under(places: pd.DataFrame, code: str) -> set[str]:
     """The codes of a place and every place under it."""
-    if code not in set(places["code"]):
+    codes, parents = places["code"].tolist(), places["parent_code"].tolist()  # not Arrow's
+    if code not in set(codes):
         raise UnknownPlace(code)
     children: dict[str, list[str]] = {}
-    for c, p in zip(places["code"], places["parent_code"], strict=True):
+    for c, p in zip(codes, parents, strict=True):
         if isinstance(p, str):
             children.setdefault(p, []).append(c)
     out, stack = set(), [code]
@@ -227,6 +229,58 @@ def codes_under(places: pd.DataFrame, code: str) -> set[str]:
         out.add(node)
         stack.extend(children.get(node, []))
     return out
+
+
+def county_of(places: pd.DataFrame, code: str) -> str:
+    """The county that holds `code`: itself, the county above it, or the top of the gazetteer
+    when no county lies on the way up (a gazetteer with no county level, or a place above them)."""
+    parent = dict(zip(places["code"].tolist(), places["parent_code"].tolist(), strict=True))
+    if code not in parent:
+        raise UnknownPlace(code)
+    level = dict(zip(places["code"].tolist(), places["level"].tolist(), strict=True))
+    up, seen = code, set()
+    while isinstance(up, str) and up in parent and up not in seen:
+        if level[up] == "county":
+            return up
+        seen.add(up)
+        top, up = up, parent[up]
+    return top
+
+
+def record_scope(places: pd.DataFrame, code: str) -> list[str] | None:
+    """The places whose records a page of `code` reads: everything under the county that holds
+    it (under `code` itself when it lies above the counties: a city, a province), and the places
+    above that (their own records, such as a recommendation addressed to the city). None when
+    that is the whole gazetteer (its top, or a gazetteer whose top is the county): every record.
+
+    Every figure of a place inside the scope is the same computed on the scope's records as on
+    all of them; a figure of a place outside it is not (`tests/test_record_scope.py`).
+    """
+    county = county_of(places, code)
+    level = places.loc[places["code"] == county, "level"].iloc[0]
+    top = county if level == "county" else code
+    parent = dict(zip(places["code"].tolist(), places["parent_code"].tolist(), strict=True))
+    if not isinstance(parent.get(top), str):
+        return None  # the top of the gazetteer: everything
+    scope, up = codes_under(places, top), parent[top]
+    while isinstance(up, str) and up in parent and up not in scope:
+        scope.add(up)
+        up = parent[up]
+    return sorted(scope)
+
+
+def offered_places(places: pd.DataFrame, scope: list[str] | None) -> pd.DataFrame:
+    """The places a page of a place offers to pick: those whose records it reads (its
+    `record_scope`) and every county and region, to move to another. A page of the whole
+    gazetteer offers all of it when its top is a county; above counties, the counties and
+    regions (a province's 38,000 villages are no list to pick from, nor to spell in pinyin)."""
+    regions = places["level"].isin(vocab.REGION_LEVELS)
+    if scope is None and not regions.any():
+        return places
+    keep = regions | (places["level"] == "county")
+    if scope is not None:
+        keep |= places["code"].isin(scope)
+    return places[keep]
 
 
 def root_code(places: pd.DataFrame) -> str:

@@ -204,8 +204,11 @@ class Store:
             _log.info("stale figures left for later: %s", exc)
 
     # -- reads ------------------------------------------------------------------------------
-    def read(self, kind: str, *, chunk_rows: int = READ_CHUNK_ROWS) -> pd.DataFrame:
-        """All records of a kind as a frame, one column per field of its table, in table order.
+    def read(
+        self, kind: str, *, places: Iterable[str] | None = None, chunk_rows: int = READ_CHUNK_ROWS
+    ) -> pd.DataFrame:
+        """All records of a kind as a frame, one column per field of its table, in table order;
+        with `places` (codes), only the records of those places (`scope_condition`).
 
         Text is pandas' `str` dtype (Arrow strings, missing = NaN); dates are datetime64[s]
         (NaT when missing), timestamps datetime64[us]; integers are int64, or float64 with NaN
@@ -214,8 +217,9 @@ class Store:
         objects the database driver makes never pile up (see `_read_table`).
         """
         table = RECORD_TABLES[kind] if kind in RECORD_TABLES else metadata.tables[kind]
+        where = None if places is None else scope_condition(kind, list(places))
         with self.engine.connect() as conn:
-            return _read_table(conn, table, chunk_rows)
+            return _read_table(conn, table, chunk_rows, where)
 
     def count(self, kind: str) -> int:
         """How many records of a kind are stored."""
@@ -344,7 +348,51 @@ def _fetch_as(column: sa.Column, dialect: str) -> tuple[sa.ColumnElement, pa.Dat
     return None
 
 
-def _read_table(conn: sa.Connection, table: sa.Table, chunk_rows: int) -> pd.DataFrame:
+def scope_condition(kind: str, places: list[str]) -> sa.ColumnElement | None:
+    """The SQL condition that keeps the records of a kind belonging to `places` (codes), each
+    through its own link to a place; None for the kinds read whole (the gazetteer,
+    organisations, reports' claims and inspections: small, and shared by every place).
+
+    A household, person, course, event, deliberation, measure, target, recommendation or finding
+    by its place; a visit or screening by its household's, a pairing by its child's, a contact
+    by its pairing's; a case by its place or by the station that received it (a station's
+    count includes cases placed elsewhere), a referral by its case; an update by its
+    recommendation. So every figure of a place in `places` that the whole province gives, the
+    scope's records give too, when `places` holds everything under that place.
+    """
+    t = RECORD_TABLES
+
+    def at(table: sa.Table) -> sa.ColumnElement:
+        return table.c.place_code.in_(places)
+
+    def ids(table: sa.Table, column: str, condition) -> sa.Select:
+        return sa.select(table.c[column]).where(condition)
+
+    households = ids(t["household"], "household_id", at(t["household"]))
+    people = ids(t["person"], "person_id", at(t["person"]))
+    pairings = ids(t["pairing"], "pairing_id", t["pairing"].c.person_id.in_(people))
+    orgs = ids(t["org"], "org_id", at(t["org"]))
+    case = t["case"]
+    cases = ids(case, "case_id", at(case) | case.c.org_id.in_(orgs))
+    links = {
+        "pairing": t["pairing"].c.person_id.in_(people),
+        "contact": t["contact"].c.pairing_id.in_(pairings),
+        "visit": t["visit"].c.household_id.in_(households),
+        "screening": t["screening"].c.household_id.in_(households),
+        "case": at(case) | case.c.org_id.in_(orgs),
+        "referral": t["referral"].c.case_id.in_(cases),
+        "recommendation_update": t["recommendation_update"].c.rec_id.in_(
+            ids(t["recommendation"], "rec_id", at(t["recommendation"]))
+        ),
+    }
+    if kind in links:
+        return links[kind]
+    if kind in ("place", "org", "claim", "inspection") or kind not in t:
+        return None
+    return at(t[kind])
+
+
+def _read_table(conn: sa.Connection, table: sa.Table, chunk_rows: int, where=None) -> pd.DataFrame:
     """Every row of a table as a frame, as `Store.read` documents it.
 
     A plain DB-API cursor fetches `chunk_rows` rows at a time (a server-side cursor on
@@ -358,9 +406,11 @@ def _read_table(conn: sa.Connection, table: sa.Table, chunk_rows: int) -> pd.Dat
     dialect = conn.dialect.name
     plan = [_fetch_as(c, dialect) for c in table.columns]
     if dialect not in ("sqlite", "postgresql") or None in plan:
-        return _read_with_pandas(conn, table)
+        return _read_with_pandas(conn, table, where)
     row_type = pa.struct([(c.name, kind) for c, (_, kind) in zip(table.columns, plan, strict=True)])
     select = sa.select(*(expr for expr, _ in plan))
+    if where is not None:
+        select = select.where(where)
     sql = str(select.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     chunks: list[list[pa.Array]] = [[] for _ in table.columns]
     dbapi = conn.connection.driver_connection
@@ -389,7 +439,7 @@ def _read_table(conn: sa.Connection, table: sa.Table, chunk_rows: int) -> pd.Dat
     finally:
         cursor.close()
     conn.rollback()  # the failed read's transaction (and PostgreSQL's cursor) end here
-    return _read_with_pandas(conn, table)
+    return _read_with_pandas(conn, table, where)
 
 
 def _arrow_type(column: sa.Column, fetched: pa.DataType) -> pa.DataType:
@@ -435,9 +485,12 @@ def _to_pandas(column: sa.Column, array: pa.ChunkedArray):
     return array.to_numpy(zero_copy_only=False)
 
 
-def _read_with_pandas(conn: sa.Connection, table: sa.Table) -> pd.DataFrame:
+def _read_with_pandas(conn: sa.Connection, table: sa.Table, where=None) -> pd.DataFrame:
     """The table through `pd.read_sql_table` (how `Store.read` read everything before)."""
-    frame = pd.read_sql_table(table.name, conn)
+    if where is None:
+        frame = pd.read_sql_table(table.name, conn)
+    else:
+        frame = pd.read_sql_query(sa.select(table).where(where), conn)
     for column in table.columns:
         if isinstance(column.type, sa.Date) and column.name in frame:
             frame[column.name] = pd.to_datetime(frame[column.name])

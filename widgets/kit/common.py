@@ -45,10 +45,12 @@ def page_store(url: str | None = None) -> Store:
     return open_store(url, create=False)
 
 
-def page_records(store: Store) -> Records:
+def page_records(store: Store, place: str | None = None) -> PageRecords:
     """The records of a page: the gazetteer now, the rest when first needed, and figures from
-    the cache shared by every kernel when it has them."""
-    return PageRecords(store)
+    the cache shared by every kernel when it has them. A page of a place (`place`: its code,
+    or "" for the top) reads only the records of its scope (`gazetteer.record_scope`: its
+    county's), each kind when first needed; move it to another place with `for_place`."""
+    return PageRecords(store, place)
 
 
 def error_box(message: str) -> w.HTML:

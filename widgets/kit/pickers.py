@@ -9,13 +9,22 @@ import traitlets
 from hehu import i18n
 from hehu.figures.cache import period_options  # noqa: F401 (the pages' period choices)
 from hehu.figures.metrics import Records
+from hehu.records.gazetteer import offered_places
 from hehu.records.place_search import find_places, normalize_query, place_search_frame
 from hehu.render.html import html_text
 
 
 def place_search(records: Records) -> pd.DataFrame:
-    """The places in hierarchy order with their search keys, computed once per snapshot."""
-    return records.cached(("place_search_frame",), lambda: place_search_frame(records.places))
+    """The places in hierarchy order with their search keys, computed once per snapshot: on a
+    page of a place, those it offers (`gazetteer.offered_places`), else every place."""
+
+    def build() -> pd.DataFrame:
+        places = records.places
+        if getattr(records, "place", None) is not None:  # a page of a place (PageRecords)
+            places = offered_places(places, records.scope)
+        return place_search_frame(places)
+
+    return records.cached(("place_search_frame",), build)
 
 
 def _label(place, alone: bool) -> str:
@@ -79,6 +88,20 @@ class PlacePicker(w.VBox):
     def options(self) -> tuple:
         """The (label, code) choices the drop-down offers now."""
         return self.dropdown.options
+
+    def offer(self, records: Records) -> None:
+        """Offer the places of other records (a page moved to another county's), keeping the
+        chosen place."""
+        self._frame = place_search(records)
+        self._all = place_options(records, self.lang)
+        self._codes = {code for _, code in self._all}
+        self._narrowing = True  # the chosen place stays chosen while the list changes
+        try:
+            self.search.value = ""
+            self.dropdown.options = self._all
+            self.dropdown.value = self.value if self.value in self._codes else None
+        finally:
+            self._narrowing = False
 
     @traitlets.validate("value")
     def _known(self, proposal):

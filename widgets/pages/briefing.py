@@ -8,7 +8,7 @@ import traitlets
 from hehu import i18n
 from hehu.disclosure import current_role
 from hehu.errors import HehuError, UnknownPlace
-from hehu.figures.cache import default_period_key, period_from_key
+from hehu.figures.cache import PageRecords, default_period_key, period_from_key
 from hehu.figures.metrics import Records
 from hehu.oversight.briefing import Briefing, build_briefing
 from hehu.records.schema import WORK_KINDS
@@ -40,7 +40,10 @@ class BriefingState(traitlets.HasTraits):
         self.role = role or current_role()
 
     def briefing(self) -> Briefing:
-        """The briefing for the current place and period."""
+        """The briefing for the current place and period, from the records of its scope (a
+        place picked in another county reads that county's)."""
+        if isinstance(self.records, PageRecords):
+            self.records = self.records.for_place(self.place)
         return build_briefing(self.records, self.place, period_from_key(self.period_key), self.role)
 
 
@@ -78,13 +81,17 @@ class BriefingView(w.VBox):
 
     def _redraw(self, _change=None):
         state = self.state
+        before = state.records
+        briefing = state.briefing()
+        if state.records is not before:  # another county's records: offer its places
+            self.place_picker.offer(state.records)
         # the same briefing as plain HTML with no kernel, to pass on to a colleague's phone
         light = light_url_from_page(state.place, state.lang, state.period_key)
         link = (
             f'<div class="hehu-sub"><a class="hehu-light-link" target="_top" href="{light}">'
             f"{html_text(i18n.t('open_light_briefing', state.lang))}</a></div>"
         )
-        self.body.value = link + briefing_html(state.briefing(), state.lang)
+        self.body.value = link + briefing_html(briefing, state.lang)
 
 
 def build_briefing_page(db_url: str | None = None, params: dict | None = None) -> w.VBox:
@@ -93,10 +100,10 @@ def build_briefing_page(db_url: str | None = None, params: dict | None = None) -
     lang = page_language(params)
     title = i18n.t("briefing_title", lang)
     try:
-        records = page_records(page_store(db_url))
+        code = params.get("place", "").strip()
+        records = page_records(page_store(db_url), code)  # the place's county's records only
         state = BriefingState(records, lang)
         notice = empty_notice(records.store, WORK_KINDS, lang)
-        code = params.get("place", "").strip()
         if code:
             try:
                 records.check_place(code)
