@@ -10,6 +10,15 @@ store read through Arrow (commit ba786de is the last one before it).
 
     .venv/bin/python bench/bench_memory.py --counties 1 100
     .venv/bin/python bench/bench_memory.py --counties 100 --before ba786de
+
+`--scope county` measures instead a briefing page's kernel, in a fresh process each: RSS and
+seconds of building the briefing page of a county (the first of the first city) and of that
+city, with the shared figures it reads warmed first, as the server's warmer leaves them
+(`--role staff`, the default: the place figures; `--role deputy`: `hehu warm`, which also
+works out what is hidden from deputies). `--code DIR` also runs it on the code in DIR (e.g. `git archive COMMIT | tar -x
+-C DIR`), side by side on the same file.
+
+    .venv/bin/python bench/bench_memory.py --counties 100 --scope county --code /tmp/hehu-before
 """
 
 from __future__ import annotations
@@ -97,6 +106,105 @@ def measure(url: str, before: str | None = None) -> dict:
     }
 
 
+def warm_for(url: str, role: str) -> None:
+    """The shared figures a briefing of `role` reads, as the server's warmer leaves them. For
+    staff only the place figures of each period (what exists of them in the code measured):
+    what is hidden from deputies (`place_hidden_cells`, `hehu warm`) is not computed."""
+    from hehu.figures import places as figures
+    from hehu.figures.cache import PageRecords, overview_period_keys, period_from_key
+    from hehu.records.store import open_store
+
+    store = open_store(url, create=False)
+    if role != "staff":
+        figures.warm_figures(store)
+        return
+    records = PageRecords(store)
+    for key in overview_period_keys(records):
+        figures.place_figures(records, period_from_key(key))
+        if hasattr(figures, "campaign_events"):  # the code before had no such figures
+            figures.campaign_events(records, period_from_key(key))
+            figures.shared_station_cases(records, key)
+
+
+def measure_briefing(url: str, place: str, role: str) -> dict:
+    """In this process: RSS (MiB) after imports and after building the briefing page of
+    `place` for `role` (the figure cache already warm), the seconds it took, the peak."""
+    import os
+
+    import psutil
+
+    os.environ["HEHU_ROLE"] = role
+    process = psutil.Process()
+    from widgets.pages.briefing import build_briefing_page
+
+    base = process.memory_info().rss / MIB
+    start = time.perf_counter()
+    page = build_briefing_page(url, {"place": place})
+    seconds = time.perf_counter() - start
+    lazy = page.state.records.frames  # what the page read, of each kind
+    full = getattr(lazy, "_full", None)  # before: every kind at once, on first use of any
+    read = full.frames if full is not None else lazy._frames
+    return {
+        "imports_mib": base,
+        "build_s": seconds,
+        "after_mib": process.memory_info().rss / MIB,
+        "peak_mib": peak_mib(),
+        "rows_read": sum(len(frame) for kind, frame in read.items() if kind != "place"),
+    }
+
+
+def bench_briefing(
+    counties: int, data_dir: Path = DATA_DIR, code: Path | None = None, role: str = "staff"
+) -> list:
+    """A county's and its city's briefing page, each in a fresh process, figures warmed."""
+    import os
+
+    sys.path.insert(0, str(HERE))
+    from generate import ensure_province
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url, _ = ensure_province(data_dir / f"province-{counties}.sqlite", counties)
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
+    # the figures every page offers, as the server's warmer leaves them after a change
+    warm = [sys.executable, __file__, "--warm", url, role]
+    subprocess.run(warm, capture_output=True, text=True, check=True, env=env, cwd=code or REPO)
+    places = _places(url)
+    county = places.loc[places["level"] == "county", "code"].iloc[0]
+    city = places.set_index("code").at[county, "parent_code"]
+    out = []
+    for what, place in (("county", county), ("city", city)):
+        cmd = [sys.executable, __file__, "--briefing", url, place, role]
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, check=True, env=env, cwd=code or REPO
+        )
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        out.append(
+            {"counties": counties, "code": str(code or "now"), "page": what, "role": role, **row}
+        )
+    return out
+
+
+def _places(url: str):
+    from hehu.records.store import open_store
+
+    return open_store(url, create=False).read("place")
+
+
+def print_briefing_table(results: list[dict]) -> None:
+    """The briefing results as a Markdown table."""
+    print("| counties | code | briefing of | role | RSS after imports MiB | build s "
+          "| RSS after MiB | peak MiB | rows read (not places) |")  # fmt: skip
+    print("|---:|---|---|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r['counties']} | {r['code']} | {r['page']} | {r['role']} | {r['imports_mib']:.0f} "
+            f"| {r['build_s']:.2f} | {r['after_mib']:.0f} | {r['peak_mib']:.0f} "
+            f"| {r['rows_read']:,} |"
+        )
+
+
 def bench(counties: int, data_dir: Path = DATA_DIR, before: str | None = None) -> dict:
     """Measure one size in a fresh Python process."""
     sys.path.insert(0, str(HERE))
@@ -131,10 +239,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--before", help="also measure the code of this commit, pyarrow hidden")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--scope", choices=["county"], help="measure a county's briefing page")
+    parser.add_argument("--code", type=Path, help="with --scope: also the code in this folder")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure this URL here
+    parser.add_argument(
+        "--role",
+        default="staff",
+        choices=["staff", "deputy"],
+        help="with --scope: whose briefing (deputy: `hehu warm` first, hidden cells included)",
+    )
+    parser.add_argument("--briefing", nargs=3, help=argparse.SUPPRESS)  # internal
+    parser.add_argument("--warm", nargs=2, help=argparse.SUPPRESS)  # internal: URL, role
     args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(measure(args.one, args.before)))
+        return 0
+    if args.warm:
+        warm_for(*args.warm)
+        return 0
+    if args.briefing:
+        print(json.dumps(measure_briefing(*args.briefing)))
+        return 0
+    if args.scope:
+        rows = []
+        for n in args.counties:
+            if args.code:  # side by side: the other code first, then today's, same file
+                rows += bench_briefing(n, args.data_dir, args.code.resolve(), args.role)
+            rows += bench_briefing(n, args.data_dir, role=args.role)
+        print_briefing_table(rows)
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1))
         return 0
     results = []
     for n in args.counties:
