@@ -1,11 +1,14 @@
 """A database a county already holds, made by an older schema, opens with every record kept:
 version 6 with the version-7 fields and tables ready (host bodies, screening agencies, laws and
 channels of events, disputes resolved, protection measures, referrals); version 7 with the
-version-8 table of named users ready, its rules kept by the database itself."""
+version-8 table of named users ready, its rules kept by the database itself. Whatever version
+made it, a migrated database takes every key of every vocabulary a CHECK is built from, as a new
+one does (its checks rebuilt from the schema), and still refuses any other value."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -49,10 +52,12 @@ def _version_6_database(url: str) -> None:
     _old_database(url, 6, V6_ROWS)
 
 
-def _old_database(url: str, version: int, rows: dict[str, list[dict]]) -> None:
-    """Create the schema of an old version from its saved DDL and fill it with rows."""
+def _old_database(url: str, version: int, rows: dict[str, list[dict]], saved: str = "") -> None:
+    """Create the schema of an old version from its saved DDL and fill it with rows (saved:
+    "_first" for version 7 as it was first released, before the protection metrics)."""
     engine = sa.create_engine(url)
-    ddl = (DATA / f"schema_v{version}.{engine.dialect.name}.sql").read_text(encoding="utf-8")
+    name = f"schema_v{version}{saved}.{engine.dialect.name}.sql"
+    ddl = (DATA / name).read_text(encoding="utf-8")
     old = sa.MetaData()
     with engine.begin() as conn:
         for statement in ddl.split(";"):
@@ -74,8 +79,14 @@ def _old_database(url: str, version: int, rows: dict[str, list[dict]]) -> None:
 
 def _check_migrated(url: str) -> None:
     _version_6_database(url)
+    before = _all_rows(url)
     store = open_store(url)
     assert store.schema_version() == SCHEMA_VERSION
+    # every record kept as it was in the columns it had, only the version changed in meta
+    after = _all_rows(url, like=before.pop("_columns"))
+    assert after.pop("meta") == [("schema_version", str(SCHEMA_VERSION))]
+    assert before.pop("meta") == [("schema_version", "6")]
+    assert after == before
     # every record kept, the new fields empty or at their default
     event = store.read("event").iloc[0]
     assert (event["event_id"], event["audience"], event["laws"], event["channel"]) == (
@@ -158,30 +169,39 @@ V7_ROWS = {
 }  # fmt: skip
 
 
-def _all_rows(url: str) -> dict[str, list[tuple]]:
-    """Every row of every table a version-7 database has, sorted, as plain tuples."""
+def _all_rows(url: str, like: dict | None = None) -> dict[str, list[tuple]]:
+    """Every row of every table a version-7 database has, sorted, as plain tuples; with like
+    (an earlier answer's columns), only the tables and columns it has."""
     engine = sa.create_engine(url)
     old = sa.MetaData()
     with engine.connect() as conn:
-        old.reflect(conn, only=[n for n in sa.inspect(conn).get_table_names() if n != "app_user"])
+        names = [n for n in sa.inspect(conn).get_table_names() if n != "app_user"]
+        old.reflect(conn, only=[n for n in names if like is None or n in like])
         rows = {
-            name: sorted(map(tuple, conn.execute(sa.select(table))), key=repr)
+            name: sorted(
+                map(tuple, conn.execute(sa.select(*(table.c[c] for c in like[name]))))
+                if like
+                else map(tuple, conn.execute(sa.select(table))),
+                key=repr,
+            )
             for name, table in old.tables.items()
         }
+        if like is None:
+            rows["_columns"] = {name: list(table.c.keys()) for name, table in old.tables.items()}
     engine.dispose()
     return rows
 
 
-def _check_migrated_from_7(url: str) -> None:
+def _check_migrated_from_7(url: str, saved: str = "") -> None:
     from hehu import accounts
 
-    _old_database(url, 7, V7_ROWS)
+    _old_database(url, 7, V7_ROWS, saved)
     before = _all_rows(url)
     assert sum(map(len, before.values())) > 15
     store = open_store(url)
     assert store.schema_version() == SCHEMA_VERSION
     store.engine.dispose()
-    after = _all_rows(url)
+    after = _all_rows(url, like=before.pop("_columns"))
     # every record kept as it was, and only the version number changed in meta
     meta = lambda rows: [r for r in rows if r[0] != "schema_version"]  # noqa: E731
     assert meta(after.pop("meta")) == meta(before.pop("meta"))
@@ -216,10 +236,189 @@ def user_hash(store) -> str:
         return conn.exec_driver_sql("SELECT password_hash FROM app_user").scalar_one()
 
 
-def test_a_version_7_sqlite_database_opens_with_every_record_and_the_users_table(tmp_path):
-    _check_migrated_from_7(f"sqlite:///{tmp_path / 'v7.sqlite'}")
+@pytest.mark.parametrize("saved", ["", "_first"])
+def test_a_version_7_sqlite_database_opens_with_every_record_and_the_users_table(tmp_path, saved):
+    _check_migrated_from_7(f"sqlite:///{tmp_path / 'v7.sqlite'}", saved)
 
 
 @pytest.mark.postgres
-def test_a_version_7_postgresql_database_opens_with_every_record_and_the_users_table(pg_url):
-    _check_migrated_from_7(pg_url)
+@pytest.mark.parametrize("saved", ["", "_first"])
+def test_a_version_7_postgresql_database_opens_with_every_record_and_the_users_table(pg_url, saved):
+    _check_migrated_from_7(pg_url, saved)
+
+
+# Every CHECK built from a vocabulary, found in the schema itself: (table, column, vocabulary).
+def _vocabulary_checks() -> list[tuple[str, str, dict]]:
+    from hehu.records import schema, vocab
+
+    vocabularies = [v for v in vars(vocab).values() if isinstance(v, dict) and v]
+    found = []
+    for table in schema.metadata.sorted_tables:
+        for check in table.constraints:
+            if not isinstance(check, sa.CheckConstraint):
+                continue
+            match = re.fullmatch(r"(\w+) IN \((.*)\)", str(check.sqltext))
+            if match:
+                keys = re.findall(r"'([^']*)'", match[2])
+                vocabulary = next(v for v in vocabularies if list(v) == keys)
+                found.append((table.name, match[1], vocabulary))
+    return found
+
+
+# A row of each table with a vocabulary check, and the rows it needs first (the places, the
+# household and the organisation "fed" are in every old database of this file).
+D = dt.date(2022, 6, 1)
+VOCAB_ROWS = {
+    "place": {"code": "320826100001", "name": "村", "short_name": "村", "level": "village",
+              "parent_code": TOWN, "coord_quality": "none"},
+    "org": {"org_id": "o9", "name": "单位", "kind": "agency", "level": "county",
+            "place_code": COUNTY},
+    "person": {"person_id": "P9", "household_id": "H1", "place_code": TOWN, "sex": "F"},
+    "pairing": {"pairing_id": "PA9", "org_id": "fed", "person_id": "P9",
+                "support_type": "legal", "start_date": D},
+    "contact": {"pairing_id": "PA9", "date": D, "mode": "phone"},
+    "screening": {"screening_id": "S9", "date": D, "household_id": "H1", "risk_level": "low"},
+    "case_record": {"case_id": "C9", "received_date": D, "org_id": "fed", "place_code": TOWN,
+                    "category": "other", "status": "open"},
+    "event": {"event_id": "E9", "date": D, "place_code": TOWN, "org_id": "fed",
+              "campaign": "other", "format": "lecture"},
+    "protection_measure": {"measure_id": "M9", "date": D, "place_code": TOWN, "org_id": "fed",
+                           "measure": "dv_warning", "outcome": "pending"},
+    "target": {"metric": "towns", "place_code": TOWN, "year": 2022, "value": 1, "source": "x"},
+    "claim": {"claim_id": "CL9", "document": "报告", "metric": "towns", "place_code": TOWN,
+              "period_start": D, "period_end": D, "value": 1},
+    "inspection": {"inspection_id": "I9", "date": D, "committee": "委员会"},
+    "recommendation": {"rec_id": "R9", "inspection_id": "I9", "place_code": TOWN,
+                       "text": "建议", "status": "open"},
+    "recommendation_update": {"update_id": "U9", "rec_id": "R9", "at": dt.datetime(2022, 6, 1),
+                              "status": "open"},
+    "app_user": {"name": "u9", "role": "staff", "password_hash": "$argon2id$x",
+                 "created_at": dt.datetime(2022, 6, 1),
+                 "password_changed_at": dt.datetime(2022, 6, 1)},
+}  # fmt: skip
+NEEDS = {
+    "pairing": ["person"],
+    "contact": ["person", "pairing"],
+    "recommendation": ["inspection"],
+    "recommendation_update": ["inspection", "recommendation"],
+}
+
+
+def _vocab_row(table: str, column: str, value: str) -> dict:
+    row = {**VOCAB_ROWS[table], column: value}
+    if (table, column) == ("case_record", "status") and value != "open":
+        row["closed_date"] = D  # a case not open is closed
+    if (table, column) == ("app_user", "role") and value == "unit":
+        row["unit"] = "公安局"  # a unit user names their unit
+    return row
+
+
+def _check_every_vocabulary_value(url: str) -> None:
+    """The database at url takes every key of every vocabulary a check is built from, as a new
+    database does, and still refuses a value outside it."""
+    from hehu.records import schema
+
+    checks = _vocabulary_checks()
+    assert {(t, c) for t, c, _ in checks} >= {("org", "kind"), ("target", "metric"),
+                                              ("claim", "metric"), ("app_user", "role")}  # fmt: skip
+    engine = sa.create_engine(url)
+    refused, accepted = [], []
+    try:
+        for table_name, column, vocabulary in checks:
+            table = schema.metadata.tables[table_name]
+            length = getattr(table.c[column].type, "length", None) or 8
+            outside = "?" * min(length, 8)
+            assert outside not in vocabulary
+            for value in [*vocabulary, outside]:
+                with engine.connect() as conn:
+                    if conn.dialect.name == "sqlite":
+                        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    for need in NEEDS.get(table_name, []):
+                        conn.execute(schema.metadata.tables[need].insert(), VOCAB_ROWS[need])
+                    try:
+                        conn.execute(table.insert(), _vocab_row(table_name, column, value))
+                        accepted.append((table_name, column, value))
+                    except sa.exc.IntegrityError:
+                        refused.append((table_name, column, value))
+                    finally:
+                        conn.rollback()
+    finally:
+        engine.dispose()
+    assert [r for r in refused if "?" not in r[2]] == []  # every key of its vocabulary taken
+    assert [r for r in accepted if "?" in r[2]] == []  # and nothing else
+
+
+@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_new_database_takes_every_vocabulary_value(tmp_path, request, db):
+    url = (
+        f"sqlite:///{tmp_path / 'new.sqlite'}"
+        if db == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    store = open_store(url)
+    store.write({kind: V6_ROWS[kind] for kind in ("place", "org", "household")})
+    store.engine.dispose()
+    _check_checks_current(url)
+    _check_every_vocabulary_value(url)
+
+
+def _migrated(url: str, old: str) -> None:
+    """An old database opened (so migrated) by this version: 6, 7, 7_first (version 7 before
+    the protection metrics), or 8_stale (version 6 brought to 8 by the steps 7 and 8 alone, as
+    hehu did before its checks were brought up to date)."""
+    from hehu.records import schema
+
+    version, _, saved = old.partition("_")
+    if old == "8_stale":
+        _old_database(url, 6, V6_ROWS)
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            schema._migrate_6_to_7(conn)
+            schema._migrate_7_to_8(conn)
+            conn.exec_driver_sql("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+        engine.dispose()
+    else:
+        _old_database(url, int(version), V6_ROWS if version == "6" else V7_ROWS, saved and "_first")
+    before = _all_rows(url)
+    store = open_store(url)
+    assert store.schema_version() == SCHEMA_VERSION
+    store.engine.dispose()
+    after = _all_rows(url, like=before.pop("_columns"))
+    assert [r for r in after.pop("meta") if r[0] != "schema_version"] == [
+        r for r in before.pop("meta") if r[0] != "schema_version"
+    ]
+    assert after == before
+    _check_checks_current(url)
+
+
+def _check_checks_current(url: str) -> None:
+    """Nothing left to change in the checks, and the audit log still append-only."""
+    from hehu.records import schema
+    from hehu.records.checks import match_checks
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        assert match_checks(conn, schema.metadata) == []
+        conn.rollback()
+    with pytest.raises(sa.exc.DatabaseError), engine.begin() as conn:
+        conn.execute(schema.audit_log.insert(), {"id": 1, "at": dt.datetime(2022, 1, 1),
+                                                "actor": "a", "action": "x", "what": "w"})  # fmt: skip
+        conn.execute(sa.text("UPDATE audit_log SET actor = 'b'"))
+    engine.dispose()
+
+
+OLD_DATABASES = ["6", "7", "7_first", "8_stale"]
+
+
+@pytest.mark.parametrize("old", OLD_DATABASES)
+def test_a_migrated_sqlite_database_takes_every_vocabulary_value(tmp_path, old):
+    url = f"sqlite:///{tmp_path / f'v{old}.sqlite'}"
+    _migrated(url, old)
+    _check_every_vocabulary_value(url)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("old", OLD_DATABASES)
+def test_a_migrated_postgresql_database_takes_every_vocabulary_value(pg_url, old):
+    _migrated(pg_url, old)
+    _check_every_vocabulary_value(pg_url)
