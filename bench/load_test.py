@@ -523,6 +523,55 @@ def report(args, results, counts, load_before, load_after, kernels: dict) -> str
     return "\n".join(lines)
 
 
+def http_report(site, sessions, townships, timeout_s: float) -> str:
+    """N plain HTTP clients ask for a briefing at the same moment, as the server sees 20 phones
+    (no browser on this machine taking the cores): how soon each gets an answer (the wait page
+    or the page), whether any hangs, and how long until each has its page, retrying after the
+    wait page as it does by itself (every RETRY_SECONDS)."""
+    from hehu.serve.admission import RETRY_SECONDS
+
+    start = threading.Barrier(sessions)
+    first, complete, waits, hangs = [], [], [0], [0]
+
+    def one(n: int) -> None:
+        url = f"{site}/voila/render/briefing.ipynb?place={townships[n % len(townships)][0]}"
+        start.wait()
+        began = time.perf_counter()
+        answered = False
+        while time.perf_counter() - began < timeout_s:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+                    if not answered:
+                        first.append(time.perf_counter() - began)
+                    resp.read()
+                    complete.append(time.perf_counter() - began)
+                    return
+            except urllib.error.HTTPError as exc:
+                exc.read()
+                if not answered:
+                    first.append(time.perf_counter() - began)
+                    answered = True
+                waits[0] += exc.code == 503
+                time.sleep(RETRY_SECONDS)
+            except OSError:
+                break
+        hangs[0] += 1
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    f, c = quantiles(first), quantiles(complete)
+    within = sum(1 for x in first if x <= 5)
+    return (
+        f"- {sessions} HTTP clients ask for a briefing at once (no browser): first answer (the "
+        f"wait page or the page) p50/p95/max {'/'.join(f)} s, **{within} of {sessions} within "
+        f"5 s**; {waits[0]} wait pages served; the page itself p50/p95/max {'/'.join(c)} s "
+        f"({len(complete)} of {sessions}); {hangs[0]} never answered in {timeout_s:.0f} s"
+    )
+
+
 def closed_report(serve, args, results, db_url, run_id, pooled, load_before, peak) -> str:
     """After the sessions closed their pages: how long until no page kernel is left, what
     arrived in PostgreSQL; the report."""
@@ -602,6 +651,10 @@ def main() -> int:
         "--serve-option=--max-kernels=8",
     )  # fmt: skip
     parser.add_argument(
+        "--http", action="store_true",
+        help="then N plain HTTP clients ask for a briefing at once (the server's side alone)",
+    )  # fmt: skip
+    parser.add_argument(
         "--kill", action="store_true",
         help="then N more browsers open a briefing each and are killed at once: how long until "
         "no page kernel is left",
@@ -650,6 +703,8 @@ def main() -> int:
                 done.set()
                 sampler.join()
             print(closed_report(serve, args, results, db_url, run_id, pooled, load_before, peak))
+        if args.http:
+            print(http_report(serve.url, args.sessions, townships, args.timeout))
         if args.kill:
             print(killed_report(serve, args, townships, pooled))
         if args.idle_seconds:
@@ -664,6 +719,8 @@ def main() -> int:
     finally:
         if serve is not None:
             serve.stop()
+            # Kept for a look after the run (the home folder goes).
+            shutil.copy(serve.log, Path(tempfile.gettempdir()) / "hehu-load-test-serve.log")
         pg.stop()
         shutil.rmtree(home, ignore_errors=True)
     return 0
