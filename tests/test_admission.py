@@ -152,3 +152,28 @@ def test_with_the_render_slot_busy_a_second_page_is_told_to_wait_within_seconds(
         assert "refused (renders limit)" in server.log.read_text()
     assert status == 503 and seconds < 5
     assert "很多人正同时打开页面" in body and 'href="../../hehu/briefing/320826101000"' in body
+
+
+def test_only_a_preheated_kernel_that_is_ready_skips_the_render_limit():
+    # Voila refills its pool as soon as a page takes a kernel: in a burst of pages the pool
+    # always holds one still starting, and a page taking it waits for the whole start.
+    import asyncio
+
+    from hehu.serve.kernels import PageKernelManager
+
+    async def pools() -> tuple[bool, bool, bool, int]:
+        loop = asyncio.get_running_loop()
+        ready, starting, failed = loop.create_future(), loop.create_future(), loop.create_future()
+        ready.set_result({"kernel_id": "k1"})
+        failed.set_exception(RuntimeError("the kernel died"))
+        failed.exception()  # retrieved: no "never retrieved" warning
+        manager = PageKernelManager()
+        manager._pools = {"briefing.ipynb": [starting, failed], "overview.ipynb": [ready]}
+        return (
+            manager.has_ready_pooled_kernel("briefing.ipynb"),
+            manager.has_ready_pooled_kernel("overview.ipynb"),
+            manager.has_ready_pooled_kernel("audit.ipynb"),
+            manager.pooled_kernel_count(),
+        )
+
+    assert asyncio.run(pools()) == (False, True, False, 3)

@@ -57,13 +57,18 @@ class PageKernelManager(AsyncMappingKernelManager):
         self._unopened_since.pop(kernel_id, None)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
-    def pooled_kernel_count(self, notebook: str | None = None) -> int:
-        """Kernels in Voila's preheated pools (of one notebook, or all), ready or starting;
-        none without preheating."""
-        pools = getattr(self, "_pools", {})
-        if notebook is not None:
-            return len(pools.get(notebook, ()))
-        return sum(len(pool) for pool in pools.values())
+    def pooled_kernel_count(self) -> int:
+        """Kernels in Voila's preheated pools, ready or starting; none without preheating."""
+        return sum(len(pool) for pool in getattr(self, "_pools", {}).values())
+
+    def has_ready_pooled_kernel(self, notebook: str) -> bool:
+        """Whether a preheated kernel of this notebook has started and run it: taking it is
+        quick. One still starting is not (Voila refills the pool as soon as a page takes one,
+        so a pool always has a kernel starting in a burst of pages)."""
+        return any(
+            future.done() and not future.cancelled() and future.exception() is None
+            for future in getattr(self, "_pools", {}).get(notebook, ())
+        )
 
     def page_kernel_count(self) -> int:
         """Kernels that pages hold: all of them but the preheated pool's."""

@@ -31,7 +31,7 @@ class AdmittedVoilaHandler(TornadoVoilaHandler):
         decision = admission.decide(
             manager.page_kernel_count(),
             manager.seconds_to_next_cull(),
-            pooled=manager.pooled_kernel_count(path) > 0,
+            pooled=bool(path) and manager.has_ready_pooled_kernel(path),
         )
         if not decision.admitted:
             self.log.warning(
