@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from hehu.errors import HehuError
 from hehu.records import vocab
 
 ROLES = tuple(vocab.ROLES)  # the list of roles is kept in vocab.ROLES
@@ -46,6 +47,32 @@ def current_role() -> str:
     """The role this server runs as: $HEHU_ROLE set by `hehu serve --role`, never by a page or URL."""
     role = os.environ.get("HEHU_ROLE", DEFAULT_ROLE)
     return role if role in ROLES else DEFAULT_ROLE
+
+
+# Set by `hehu serve` when people sign in (hehu/serve/sessions.py): then HEHU_ROLE, HEHU_UNIT
+# and HEHU_USER are the signed-in user's, put in a page's kernel by the server, and a kernel
+# without a user writes nothing.
+USERS_MODE_VARIABLE = "HEHU_USERS"
+
+
+def current_unit() -> str | None:
+    """The unit (承办单位) of the signed-in user: $HEHU_UNIT, set by the server; None if none."""
+    return os.environ.get("HEHU_UNIT") or None
+
+
+def current_actor() -> str:
+    """Who makes a write, for the audit log: the signed-in user's name ($HEHU_USER, set by the
+    server from the session), the hub user behind JupyterHub, else the server's role (one
+    person's laptop, `hehu serve --role`). With users signed in, a kernel that was never given
+    one refuses to write rather than write in nobody's name."""
+    user = os.environ.get("HEHU_USER") or os.environ.get("JUPYTERHUB_USER")
+    if user:
+        return user
+    if os.environ.get(USERS_MODE_VARIABLE) == "1":
+        raise HehuError(
+            "未登录，不能保存：请重新登录后再试", "not signed in, nothing saved: sign in again"
+        )
+    return current_role()
 
 
 def sees_person_rows(role: str | None = None) -> bool:

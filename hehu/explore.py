@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hehu.disclosure import current_role, sees_person_rows
+from hehu.disclosure import current_actor, current_role, sees_person_rows
 from hehu.errors import HehuError, UnknownPlace
 from hehu.figures import tracking
 from hehu.figures.cache import period_from_key
@@ -246,9 +246,9 @@ class Workbench:
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             raise HehuError(f"无法写入 {path}：{reason}", f"cannot write {path}: {reason}") from exc
-        # The audit entry a page's export writes, by the server's role; the file name says where.
+        # The audit entry a page's export writes, by whoever exports; the file name says where.
         entry = audit_what("export", table=f"{what} → {path.name}", rows=len(frame))
-        log_export(self.store, entry, actor=current_role())
+        log_export(self.store, entry, actor=current_actor())
         return path
 
 

@@ -75,8 +75,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--role",
         choices=ROLES,
-        default=DEFAULT_ROLE,
-        help="本服务的角色（页面与网址无法更改） / the role of everyone on this server (deputy, presenter, staff, admin)",
+        default=None,
+        help="本服务所有人的角色（单机使用；页面与网址无法更改；默认 deputy） / the role of everyone on "
+        "this server (one laptop; default deputy)",
+    )
+    p.add_argument(
+        "--users",
+        action="store_true",
+        help="每人用自己的账户登录（hehu user add），角色和单位由账户决定；数据库中有用户且未给 --role 时"
+        "自动启用 / people sign in with their own accounts; the default when the database has "
+        "users and no --role is given",
+    )
+    p.add_argument(
+        "--session-hours",
+        type=float,
+        default=12.0,
+        metavar="HOURS",
+        help="登录后多少小时需重新登录（默认 12） / hours a sign-in lasts (default 12)",
     )
     p.add_argument(
         "--preheat",
@@ -198,24 +213,33 @@ def cmd_serve(args) -> int:
     from hehu.serve.process import claim_port, require_token_off_loopback, run_server
     from hehu.serve.voila import voila_command, voila_environment
 
-    require_token_off_loopback(args.ip, args.token)
+    users = users_mode_wanted(args)
+    if not users:
+        require_token_off_loopback(args.ip, args.token)
     claim_port(args.ip, args.port)  # a previous server's leftovers stopped; a stranger refused
     store = ready_store(args.db)
     if args.demo and store.count("course") == 0 and store.count("case") == 0:
         print("首次使用：正在载入示例数据… / first use: loading demo data…", file=sys.stderr)
         load_demo(store)
+    role = args.role or DEFAULT_ROLE
     # The role travels to every kernel in the environment: no page, widget or URL can change it.
-    env = voila_environment(
-        dict(os.environ, HEHU_DB=store.url, HEHU_ROLE=args.role, HEHU_TILES=args.tiles)
-    )
+    # With users, each page's kernel gets its user's role, unit and name from the server instead.
+    env = {k: v for k, v in os.environ.items() if k not in SERVER_IDENTITY}
+    env.update(HEHU_DB=store.url, HEHU_TILES=args.tiles)
+    if users:
+        light_roles = prepare_users(store, args, env)
+    else:
+        env["HEHU_ROLE"] = role
+        light_roles = (role,)
+    env = voila_environment(env)
     if args.tiles == "tianditu" and not env.get("HEHU_TIANDITU_KEY"):
         raise HehuError(
             "使用天地图底图需要设置 HEHU_TIANDITU_KEY（天地图密钥）",
             "tianditu tiles need HEHU_TIANDITU_KEY",
         )
     host = "localhost" if args.ip in LOOPBACK else args.ip
-    url = f"http://{host}:{args.port}/voila/render/overview.ipynb"
-    command = voila_command(NOTEBOOKS, args.port, args.ip)
+    url = f"http://{host}:{args.port}/" + ("hehu/login" if users else "voila/render/overview.ipynb")
+    command = voila_command(NOTEBOOKS, args.port, args.ip, users=users)
     if args.preheat:
         # Kernels kept warm only for the deputies' pages: a soak of 140 loads saw no hang
         # (bench/soak_preheat.py); the staff pages start a kernel on demand.
@@ -231,11 +255,12 @@ def cmd_serve(args) -> int:
         f"--HehuVoila.render_slots={args.render_slots}",
     ]
     command += cull_options(args.cull_idle)
-    if args.token:
+    if args.token and not users:
         command.append(f"--token={args.token}")
         url += f"?token={args.token}"
+    mode = "用户登录 users sign in" if users else f"角色 role：{role}"
     print(
-        f"呵护工作台已启动（角色 role：{args.role}），请在浏览器打开 / open in your browser:\n  {url}\n按 Ctrl+C 停止 / Ctrl+C to stop",
+        f"呵护工作台已启动（{mode}），请在浏览器打开 / open in your browser:\n  {url}\n按 Ctrl+C 停止 / Ctrl+C to stop",
         flush=True,
     )
     after_start = None
@@ -245,9 +270,58 @@ def cmd_serve(args) -> int:
         from hehu.serve.warmer import start_warmer
 
         def after_start():
-            start_warmer(store.url, args.warm_every, light_roles=(args.role,))
+            start_warmer(store.url, args.warm_every, light_roles=light_roles)
 
     return run_server(command, env, args.port, after_start)
+
+
+# Who a server or a page's kernel is for: never inherited from the shell that starts the server.
+SERVER_IDENTITY = ("HEHU_ROLE", "HEHU_UNIT", "HEHU_USER", "HEHU_USERS", "HEHU_SESSION_HOURS")
+
+
+def users_mode_wanted(args) -> bool:
+    """Whether people sign in: --users, or a database with users and no --role (one laptop
+    keeps --role, and a database without users)."""
+    if args.users and args.role:
+        raise HehuError(
+            "--users 与 --role 不能同时使用：登录后角色由各人的账户决定",
+            "--users and --role exclude each other: with users, each account has its role",
+        )
+    if args.users or args.role:
+        return bool(args.users)
+    from hehu.accounts import list_users
+    from hehu.records.store import open_store
+
+    try:
+        return any(not u.disabled for u in list_users(open_store(args.db, create=False)))
+    except Exception:  # noqa: BLE001 - no database yet, or one without users: no sign-in
+        return False
+
+
+def prepare_users(store, args, env: dict[str, str]) -> tuple[str, ...]:
+    """Make ``env`` a users-mode server's; the roles of its users (for the light pages' cache)."""
+    from hehu.accounts import list_users
+    from hehu.serve.sessions import server_secret
+
+    active = [u for u in list_users(store) if not u.disabled]
+    if not active:
+        raise HehuError(
+            "还没有可以登录的用户：先用 hehu user add 用户名 --role 角色 添加",
+            "no user can sign in yet: add one with hehu user add NAME --role ROLE",
+        )
+    if args.session_hours <= 0:
+        raise HehuError("--session-hours 应大于 0", "--session-hours must be above 0")
+    if args.token:
+        print("用户登录模式不使用访问口令，已忽略 --token / HEHU_TOKEN", file=sys.stderr)
+    if args.ip not in LOOPBACK:
+        print(
+            "提示：密码将通过网络发送，请在 HTTPS（反向代理）之后提供服务 / "
+            "passwords cross the network: serve behind HTTPS",
+            file=sys.stderr,
+        )
+    server_secret()  # made now (0600 in HEHU_HOME), read by the server
+    env.update(HEHU_USERS="1", HEHU_SESSION_HOURS=str(args.session_hours))
+    return tuple(sorted({u.role for u in active}))
 
 
 def cull_options(idle_seconds: int) -> list[str]:

@@ -29,6 +29,38 @@ class PageKernelManager(AsyncMappingKernelManager):
         super().__init__(**kwargs)
         self._ever_connected: set[str] = set()
         self._unopened_since: dict[str, datetime] = {}
+        # With users signed in (hehu/serve/sessions.py): whose page each kernel serves, and the
+        # environment that makes it theirs (role, unit, name). A pooled kernel has no owner
+        # until a page takes it; no other user may reach it then.
+        self._owners: dict[str, str] = {}
+        self._identities: dict[str, dict[str, str]] = {}
+        self._until: dict[str, float] = {}
+
+    def claim(
+        self, kernel_id: str, user_name: str, identity: dict[str, str], until: float | None = None
+    ) -> None:
+        """The kernel now serves ``user_name``'s page, and only theirs (until ``until``, the
+        end of the session that opened it, as seconds since the epoch)."""
+        self._owners[kernel_id] = user_name
+        self._identities[kernel_id] = dict(identity)
+        if until is not None:
+            self._until[kernel_id] = until
+
+    def claim_ends(self, kernel_id: str) -> float | None:
+        """When the session that took the kernel ends; None if it does not."""
+        return self._until.get(kernel_id)
+
+    def owner(self, kernel_id: str) -> str | None:
+        """The user whose page the kernel serves; None for a kernel no page took."""
+        return self._owners.get(kernel_id)
+
+    def identity(self, kernel_id: str) -> dict[str, str]:
+        """The environment that makes the kernel its owner's ({} if it has none)."""
+        return dict(self._identities.get(kernel_id, {}))
+
+    def owned_kernels(self) -> dict[str, str]:
+        """Every kernel a page took, and its owner."""
+        return dict(self._owners)
 
     def notify_connect(self, kernel_id):
         """A browser connected: from now on the kernel lives by the usual rules."""
@@ -55,6 +87,9 @@ class PageKernelManager(AsyncMappingKernelManager):
         """Shut a kernel down and forget it."""
         self._ever_connected.discard(kernel_id)
         self._unopened_since.pop(kernel_id, None)
+        self._owners.pop(kernel_id, None)
+        self._identities.pop(kernel_id, None)
+        self._until.pop(kernel_id, None)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
     def pooled_kernel_count(self) -> int:

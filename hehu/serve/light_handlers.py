@@ -1,7 +1,8 @@
 """The tornado handlers that serve the light pages (hehu/serve/light.py) beside Voila's.
 
-They sit in the same server as the pages, behind the same token and Host check, and read the
-role from the server's environment as the pages' kernels do: no URL, cookie or header sets it.
+They sit in the same server as the pages, behind the same token or sign-in and Host check, and
+read the role from the server's environment as the pages' kernels do, or with users signed in
+from the user's session (hehu/serve/sessions.py): no URL, other cookie or header sets it.
 Rendering runs in a small thread pool, so a page being made never stalls the widgets of others.
 """
 
@@ -18,13 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from tornado import web
 
 from hehu import i18n
-from hehu.disclosure import current_role
 from hehu.errors import HehuError
 from hehu.records.store import Store, open_store
 from hehu.render.html import html_text
 from hehu.render.packs import html_document
 from hehu.serve.light import CONTENT_SECURITY_POLICY, NotFound, light_page
 from hehu.serve.routes import BRIEFING_ROUTE, LIGHT_EXTENSION, OVERVIEW_ROUTE
+from hehu.serve.sessions import request_role
 
 # Two threads: a cache miss takes about a second (figures, map); hits are a database read.
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hehu-light")
@@ -68,11 +69,11 @@ class LightPageHandler(JupyterHandler):
 
     @web.authenticated
     async def get(self, code: str | None = None) -> None:
-        lang, period = self._lang(), self.get_argument("period", None)
+        lang, period, role = self._lang(), self.get_argument("period", None), request_role(self)
         try:
             page = await asyncio.get_running_loop().run_in_executor(
                 _POOL,
-                lambda: light_page(_store(), code, period, lang, current_role()),
+                lambda: light_page(_store(), code, period, lang, role),
             )
         except NotFound:
             self._message(404, "light_not_found")

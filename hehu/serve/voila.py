@@ -20,6 +20,12 @@ TEMPLATE_OPTION = f"--VoilaConfiguration.template={TEMPLATE}"
 # Closing a page shuts its kernel down: the page's shutdown request needs the _xsrf cookie,
 # which Voila's page handler does not set by itself (hehu/serve/voila_xsrf.py).
 XSRF_OPTION = "--Voila.identity_provider_class=hehu.serve.voila_xsrf.PageXsrfIdentityProvider"
+# With users signed in (`hehu serve --users`): who a request is comes from the signed session
+# cookie only, and a user may reach only the kernels of their own pages (hehu/serve/sessions.py).
+USERS_OPTIONS = (
+    "--Voila.identity_provider_class=hehu.serve.sessions.UserIdentityProvider",
+    "--Voila.authorizer_class=hehu.serve.sessions.OwnKernelsAuthorizer",
+)
 
 
 def voila_environment(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -54,8 +60,9 @@ def host_check_option(ip: str) -> list[str]:
     return [f"--Voila.tornado_settings={settings!r}"]
 
 
-def voila_command(notebook_dir: Path | str, port: int, ip: str) -> list[str]:
-    """The command that serves ``notebook_dir`` with Voila on ``ip:port`` the way Hehu needs."""
+def voila_command(notebook_dir: Path | str, port: int, ip: str, users: bool = False) -> list[str]:
+    """The command that serves ``notebook_dir`` with Voila on ``ip:port`` the way Hehu needs
+    (``users``: people sign in; the environment must then hold HEHU_USERS=1 too)."""
     return [
         sys.executable,
         "-m",
@@ -68,7 +75,7 @@ def voila_command(notebook_dir: Path | str, port: int, ip: str) -> list[str]:
         # address `hehu serve` printed (hehu/serve/process.py).
         "--Voila.port_retries=0",
         TEMPLATE_OPTION,
-        XSRF_OPTION,
+        *(USERS_OPTIONS if users else (XSRF_OPTION,)),
         KERNEL_MANAGER_OPTION,
         *host_check_option(ip),
     ]

@@ -4,6 +4,11 @@
 Voila, run standalone, takes no server extensions; its application's handlers are the one place
 to add routes, so this is Voila with two more (hehu/serve/light_handlers.py), and with its page
 handler asking hehu/serve/admission.py before a page takes a kernel.
+
+With users signed in (HEHU_USERS=1, `hehu serve --users`) it also serves the sign-in pages
+(hehu/serve/login.py), signs sessions with the secret kept in HEHU_HOME (hehu/serve/sessions.py),
+gives each page's kernel to its user (hehu/serve/own_kernels.py) and ends the kernels of sessions
+that ended.
 """
 
 from __future__ import annotations
@@ -11,21 +16,37 @@ from __future__ import annotations
 import re
 import time
 
-from tornado import web
-from traitlets import Integer
+from jupyter_server.utils import url_path_join
+from tornado import ioloop, web
+from traitlets import Integer, default
 from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from hehu.serve.admission import Admission, default_render_slots, machine_kernel_cap, wait_page
+from hehu.serve.sessions import HehuUser, server_secret, users_mode
 
 PLACE_CODE = re.compile(r"\d{12}")
 
 
 class AdmittedVoilaHandler(TornadoVoilaHandler):
-    """Voila's page handler: a page over the limits gets the wait page instead of a kernel."""
+    """Voila's page handler: a page over the limits gets the wait page instead of a kernel;
+    with users signed in, the kernel it starts or takes is the user's."""
+
+    @property
+    def kernel_manager(self):
+        manager = super().kernel_manager
+        if users_mode() and isinstance(self.current_user, HehuUser):
+            from hehu.serve.own_kernels import PageKernels
+
+            return PageKernels(manager, self.current_user)
+        return manager
 
     @web.authenticated
     async def get(self, path=None):
+        if users_mode() and not isinstance(self.current_user, HehuUser):
+            raise web.HTTPError(403)  # never a kernel without its user
         admission: Admission = self.settings["hehu_admission"]
         manager = self.kernel_manager
         decision = admission.decide(
@@ -62,6 +83,11 @@ class HehuVoila(Voila):
     ).tag(config=True)
     render_slots = Integer(0, help="Pages started at once (0: one per core)").tag(config=True)
 
+    @default("cookie_secret")
+    def _hehu_cookie_secret(self) -> bytes:
+        # Sessions outlive a restart with users signed in; else Voila's own, new each start.
+        return server_secret() if users_mode() else super()._default_cookie_secret()
+
     def init_handlers(self) -> list:
         """Voila's handlers, with the light pages' first and its page handler admitting."""
         from hehu.serve.light_handlers import light_handlers
@@ -70,11 +96,32 @@ class HehuVoila(Voila):
             max_kernels=self.max_kernels or machine_kernel_cap(0),
             render_slots=self.render_slots or default_render_slots(),
         )
+        replaced = {TornadoVoilaHandler: AdmittedVoilaHandler}
+        first = light_handlers(self.server_url)
+        if users_mode():
+            first += self._users_handlers(replaced)
         handlers = [
-            (rule[0], AdmittedVoilaHandler, *rule[2:]) if rule[1] is TornadoVoilaHandler else rule
-            for rule in super().init_handlers()
+            (rule[0], replaced.get(rule[1], rule[1]), *rule[2:]) for rule in super().init_handlers()
         ]
-        return light_handlers(self.server_url) + handlers
+        return first + handlers
+
+    def _users_handlers(self, replaced: dict) -> list:
+        """Signing in and out, each kernel its user's, and the kernels of ended sessions ended."""
+        from hehu.serve import login, own_kernels
+
+        replaced[RequestInfoSocketHandler] = own_kernels.RequestInfoHandler
+        replaced[VoilaShutdownKernelHandler] = own_kernels.OwnKernelShutdownHandler
+        self.app.settings["login_url"] = url_path_join(self.server_url, "hehu/login")
+
+        async def sweep():
+            await own_kernels.end_lapsed_kernels(self.kernel_manager, self.log)
+
+        ioloop.PeriodicCallback(sweep, own_kernels.SWEEP_SECONDS * 1000).start()
+        return [
+            (url_path_join(self.server_url, login.LOGIN_ROUTE), login.LoginHandler),
+            (url_path_join(self.server_url, login.LOGOUT_ROUTE), login.LogoutHandler),
+            (url_path_join(self.server_url, r"/api/kernels/?"), own_kernels.NoKernelListHandler),
+        ]
 
 
 main = HehuVoila.launch_instance

@@ -18,18 +18,20 @@ from jupyter_server.auth.identity import PasswordIdentityProvider, User
 from voila.handler import VoilaHandler
 
 
+def set_page_xsrf(handler, user: User) -> None:
+    """On a Voila page's GET by ``user``, set the ``_xsrf`` cookie (unless the browser sent one)."""
+    if handler.request.method == "GET" and isinstance(handler, VoilaHandler):
+        # Tornado's xsrf_token asks for current_user, which jupyter_server only sets after
+        # the identity provider returns: set it now (prepare() sets the same user again).
+        handler.current_user = user
+        handler.xsrf_token  # noqa: B018 - sets the cookie unless the browser sent one
+
+
 class PageXsrfIdentityProvider(PasswordIdentityProvider):
     """Voila's identity provider (token or none), which also sets ``_xsrf`` on page loads."""
 
     async def _get_user(self, handler) -> User | None:
         user = await super()._get_user(handler)
-        if (
-            user is not None
-            and handler.request.method == "GET"
-            and isinstance(handler, VoilaHandler)
-        ):
-            # Tornado's xsrf_token asks for current_user, which jupyter_server only sets after
-            # this method returns: set it now (prepare() sets the same user again).
-            handler.current_user = user
-            handler.xsrf_token  # noqa: B018 - sets the cookie unless the browser sent one
+        if user is not None:
+            set_page_xsrf(handler, user)
         return user

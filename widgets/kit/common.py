@@ -9,8 +9,8 @@ from urllib.parse import parse_qs
 import ipywidgets as w
 
 from hehu import i18n
-from hehu.disclosure import current_role
-from hehu.errors import StoreUnavailable, shown_url
+from hehu.disclosure import USERS_MODE_VARIABLE, current_actor, current_role
+from hehu.errors import HehuError, StoreUnavailable, shown_url
 from hehu.figures.cache import PageRecords
 from hehu.figures.metrics import Records
 from hehu.records.store import Store, open_store
@@ -76,12 +76,28 @@ def page_shell(
         PAGE_CSS
         + f'<div class="hehu-title">{html_text(title)}</div>'
         + f'<div class="hehu-sub">{html_text(subtitle)} · {html_text(i18n.t("role", lang))}{i18n.colon(lang)}'
-        + f"{html_text(i18n.t('role_' + role, lang))}</div>"
+        + f"{html_text(i18n.t('role_' + role, lang))}{signed_in_html(lang)}</div>"
         + (demo_banner(records, lang) if records is not None else "")
     )
     box = w.VBox([header, *body], layout=w.Layout(width="100%"))
     box.add_class("hehu-page")
     return box
+
+
+def signed_in_html(lang: str) -> str:
+    """With users signed in (`hehu serve --users`): who is signed in, and a link to sign out."""
+    if os.environ.get(USERS_MODE_VARIABLE) != "1":
+        return ""
+    try:
+        name = current_actor()
+    except HehuError:
+        name = "?"
+    label, out = ("用户", "退出登录") if lang != "en" else ("user", "sign out")
+    query = "?lang=en" if lang == "en" else ""
+    return (
+        f' · {label}{i18n.colon(lang)}<span data-hehu="signed-in-user">{html_text(name)}</span>'
+        f' · <a href="../../hehu/logout{query}" target="_top">{out}</a>'
+    )
 
 
 def failure_page(title: str, lang: str, exc: Exception) -> w.VBox:

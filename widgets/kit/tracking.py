@@ -17,6 +17,7 @@ import traitlets
 
 from hehu import i18n
 from hehu.disclosure import (
+    current_actor,
     current_role,
     legend,
     sees_person_rows,
@@ -204,13 +205,12 @@ class TrackingView(w.VBox):
         """A callback writing each export to the audit log (None when there is no store)."""
         if store is None:
             return None
-        role = self.state.role
 
         def log(what: str, rows: int) -> None:
             log_export(
                 store,
                 i18n.audit_what("export", table=what, rows=rows),
-                actor=role,
+                actor=current_actor(),  # the signed-in user, else the server's role
                 places=self.state.place,
             )
 

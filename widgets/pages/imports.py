@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import ipywidgets as w
 
 from hehu import i18n
-from hehu.disclosure import current_role, sees_person_rows
+from hehu.disclosure import current_actor, current_role, sees_person_rows
 from hehu.errors import HehuError
 from hehu.importing import KIND_SPECS, ImportReport, import_file
 from hehu.importing.report import read_output_file
@@ -280,13 +280,13 @@ def build_import_page() -> w.VBox:
         store = page_store()
         role = current_role()
         banner = SimpleNamespace(is_demo=store.is_demo())  # only the demo flag is shown
+        if not sees_person_rows(role):
+            return page_shell(
+                title, t("subtitle", lang), banner, lang, [error_box(t("staff_only", lang))]
+            )
+        session = ImportSession(store, actor=current_actor())  # who imports, for the audit log
     except HehuError as exc:
         return failure_page(title, lang, exc)
-    if not sees_person_rows(role):
-        return page_shell(
-            title, t("subtitle", lang), banner, lang, [error_box(t("staff_only", lang))]
-        )
-    session = ImportSession(store, actor=f"voila:{role}")
     return ImportPage(session, lang, banner).box
 
 

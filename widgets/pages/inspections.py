@@ -16,7 +16,7 @@ import pandas as pd
 
 from hehu import i18n
 from hehu.clock import local_time, zone_label
-from hehu.disclosure import current_role
+from hehu.disclosure import current_actor, current_role
 from hehu.errors import HehuError
 from hehu.figures.metrics import Records, load_records
 from hehu.i18n import colon
@@ -317,7 +317,7 @@ class InspectionForm(w.VBox):
             return None
         try:
             inspection_id = record_inspection(
-                self.page.store, self.page.records, **values, actor=self.page.role
+                self.page.store, self.page.records, **values, actor=current_actor()
             )
         except HehuError as exc:
             self.message.value = error_box(exc.message(lang)).value
@@ -509,7 +509,7 @@ class FollowUp(w.VBox):
                 self.pick.value,
                 status=self.status.value,
                 response=self.response.value,
-                actor=self.page.role,
+                actor=current_actor(),
             )
         except HehuError as exc:
             self.message.value = error_box(exc.message(lang)).value
