@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -67,8 +68,11 @@ def _old_database(url: str, version: int, rows: dict[str, list[dict]], saved: st
             if body:
                 conn.exec_driver_sql(body)
         make_audit_log_append_only(conn)
-        old.reflect(conn)
-        assert "app_user" not in old.tables
+        with warnings.catch_warnings():  # the case-blind index on app_user's names
+            warnings.simplefilter("ignore", sa.exc.SAWarning)
+            old.reflect(conn)
+        assert ("app_user" in old.tables) == (version >= 8)
+        assert "recommendation_unit" not in old.tables
         if version == 6:
             assert "protection_measure" not in old.tables
             assert "laws" not in old.tables["event"].c
@@ -176,7 +180,9 @@ def _all_rows(url: str, like: dict | None = None) -> dict[str, list[tuple]]:
     old = sa.MetaData()
     with engine.connect() as conn:
         names = [n for n in sa.inspect(conn).get_table_names() if n != "app_user"]
-        old.reflect(conn, only=[n for n in names if like is None or n in like])
+        with warnings.catch_warnings():  # the case-blind index on app_user's names
+            warnings.simplefilter("ignore", sa.exc.SAWarning)
+            old.reflect(conn, only=[n for n in names if like is None or n in like])
         rows = {
             name: sorted(
                 map(tuple, conn.execute(sa.select(*(table.c[c] for c in like[name]))))
@@ -378,7 +384,8 @@ def _migrated(url: str, old: str) -> None:
             conn.exec_driver_sql("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
         engine.dispose()
     else:
-        _old_database(url, int(version), V6_ROWS if version == "6" else V7_ROWS, saved and "_first")
+        rows = {"6": V6_ROWS, "7": V7_ROWS, "9": V9_ROWS}[version]
+        _old_database(url, int(version), rows, saved and "_first")
     before = _all_rows(url)
     store = open_store(url)
     assert store.schema_version() == SCHEMA_VERSION
@@ -407,7 +414,121 @@ def _check_checks_current(url: str) -> None:
     engine.dispose()
 
 
-OLD_DATABASES = ["6", "7", "7_first", "8_stale"]
+# Rows a version-9 database holds: the version-7 ones, an inspection with its findings and
+# recommendations (one with a responsible organisation and a due date, one without), the
+# history of one of them, and a named user.
+V9_ROWS = {
+    **V7_ROWS,
+    "meta": [{"key": "schema_version", "value": "9"}, {"key": "data_version", "value": "5"}],
+    "inspection": [{"inspection_id": "I1", "date": dt.date(2022, 5, 18), "committee": "教科文卫委",
+                    "deputies": "", "places": TOWN, "orgs": "", "summary": ""}],
+    "recommendation": [
+        {"rec_id": "R1", "inspection_id": "I1", "place_code": TOWN, "text": "建立强制报告台账",
+         "responsible_org": "procuratorate", "due_date": dt.date(2022, 8, 31),
+         "status": "in_progress", "response": "已部署"},
+        {"rec_id": "R2", "inspection_id": "I1", "place_code": TOWN, "text": "加强宣传",
+         "responsible_org": None, "due_date": None, "status": "open", "response": ""},
+    ],
+    "finding": [{"finding_id": "F1", "inspection_id": "I1", "place_code": TOWN,
+                 "text": "台账不全"}],
+    "recommendation_update": [{"update_id": "U1", "rec_id": "R1",
+                               "at": dt.datetime(2022, 6, 1, 8), "actor": "deputy",
+                               "status": "in_progress", "response": "已部署"}],
+    "app_user": [{"name": "gaa", "role": "unit", "unit": "公安局",
+                  "password_hash": "$argon2id$v=19$x", "failed_attempts": 0,
+                  "created_at": dt.datetime(2022, 5, 1), "disabled": False,
+                  "password_changed_at": dt.datetime(2022, 5, 1)}],
+}  # fmt: skip
+
+
+def _check_migrated_from_9(url: str) -> None:
+    """Every record kept; the recommendation with a responsible organisation is assigned to
+    it with its due date (as at its inspection's date); the history's entries are of kind
+    'status'; the new tables and fields take the cycle's records."""
+    from hehu.records import schema
+
+    _old_database(url, 9, V9_ROWS)
+    before = _all_rows(url)
+    store = open_store(url)
+    assert store.schema_version() == SCHEMA_VERSION == 10
+    store.engine.dispose()
+    after = _all_rows(url, like=before.pop("_columns"))
+    assert [r for r in after.pop("meta") if r[0] != "schema_version"] == [
+        r for r in before.pop("meta") if r[0] != "schema_version"
+    ]
+    assert after == before
+    store = open_store(url)
+    recs = store.read("recommendation").set_index("rec_id")
+    assert recs.loc["R1", "responsible_org"] == "procuratorate"
+    assert recs.loc["R1", "due_date"] == dt.datetime(2022, 8, 31)
+    units = store.read("recommendation_unit")
+    assert units[
+        ["rec_id", "org_id", "due_date", "assigned_at", "assigned_by"]
+    ].values.tolist() == [
+        ["R1", "procuratorate", dt.datetime(2022, 8, 31), dt.datetime(2022, 5, 18), ""]
+    ]
+    update = store.read("recommendation_update").iloc[0]
+    assert (update["kind"], update["actor"], update["status"]) == (
+        "status",
+        "deputy",
+        "in_progress",
+    )
+    assert pd_isna(update["org_id"]) and pd_isna(update["rating"]) and pd_isna(update["due_date"])
+    finding = store.read("finding").iloc[0]
+    assert pd_isna(finding["rec_id"]) and pd_isna(finding["addressed_at"])
+    # the new fields take the cycle's records, with the rules of a new database
+    store.write(
+        {
+            "recommendation_unit": [{"rec_id": "R2", "org_id": "fed", "due_date": D,
+                                     "assigned_at": dt.datetime(2022, 6, 1), "assigned_by": "w"}],
+            "recommendation_update": [{"update_id": "U2", "rec_id": "R1",
+                                       "at": dt.datetime(2022, 6, 2), "actor": "gaa",
+                                       "kind": "answer", "org_id": "procuratorate",
+                                       "status": "cannot", "response": "", "comment": "无权限"},
+                                      {"update_id": "U3", "rec_id": "R1",
+                                       "at": dt.datetime(2022, 6, 3), "actor": "lw",
+                                       "kind": "rate", "org_id": "procuratorate",
+                                       "status": "open", "rating": "unsatisfied",
+                                       "due_date": D}],
+            "finding": [{**V9_ROWS["finding"][0], "rec_id": "R1",
+                         "addressed_at": dt.datetime(2022, 9, 1)}],
+        }
+    )  # fmt: skip
+    for bad in (
+        {"recommendation_update": [{"update_id": "U4", "rec_id": "R1", "at": D, "status": "open",
+                                    "kind": "vote"}]},
+        {"recommendation_update": [{"update_id": "U4", "rec_id": "R1", "at": D, "status": "open",
+                                    "kind": "rate", "rating": "great"}]},
+        {"recommendation_update": [{"update_id": "U4", "rec_id": "R1", "at": D, "status": "open",
+                                    "org_id": "ghost"}]},
+        {"recommendation_unit": [{"rec_id": "R1", "org_id": "ghost", "assigned_at": D}]},
+        {"finding": [{**V9_ROWS["finding"][0], "rec_id": "ghost"}]},
+    ):  # fmt: skip
+        with pytest.raises(InvalidRecord):
+            store.write(bad)
+    # a recommendation deleted leaves its finding, unlinked, and takes its assignments along
+    with store.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.execute(schema.recommendation_update.delete())
+        conn.execute(schema.recommendation.delete().where(schema.recommendation.c.rec_id == "R1"))
+    assert pd_isna(store.read("finding").iloc[0]["rec_id"])
+    assert store.read("recommendation_unit")["rec_id"].tolist() == ["R2"]
+    store.engine.dispose()
+    _check_checks_current(url)
+    assert open_store(url).schema_version() == SCHEMA_VERSION
+
+
+def test_a_version_9_sqlite_database_opens_with_its_recommendations_assigned(tmp_path):
+    _check_migrated_from_9(f"sqlite:///{tmp_path / 'v9.sqlite'}")
+
+
+@pytest.mark.postgres
+def test_a_version_9_postgresql_database_opens_with_its_recommendations_assigned(pg_url):
+    _check_migrated_from_9(pg_url)
+
+
+OLD_DATABASES = ["6", "7", "7_first", "8_stale", "9"]
 
 
 @pytest.mark.parametrize("old", OLD_DATABASES)

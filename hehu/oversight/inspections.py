@@ -166,6 +166,14 @@ def record_inspection(
         }
         for n, rec in enumerate(recommendations, start=1)
     ]
+    # Version 10: a recommendation's responsible organisation is the first unit it is assigned to.
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    unit_rows = [
+        {"rec_id": r["rec_id"], "org_id": r["responsible_org"], "due_date": r["due_date"],
+         "assigned_at": now, "assigned_by": actor}
+        for r in rec_rows
+        if r["responsible_org"]
+    ]  # fmt: skip
     finding_rows = [
         {
             "finding_id": f"{inspection_id.replace('INS-', 'FND-', 1)}-{n}",
@@ -190,6 +198,7 @@ def record_inspection(
             ],
             "finding": finding_rows,
             "recommendation": rec_rows,
+            "recommendation_unit": unit_rows,
         },
         audit={
             "action": "edit",

@@ -4,6 +4,7 @@ step of every migration also brings the database's CHECK constraints to the meta
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from hehu.records import vocab
 from hehu.records.checks import match_checks
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 _log = logging.getLogger(__name__)
 metadata = sa.MetaData()
@@ -338,6 +339,28 @@ finding = sa.Table(
     ),
     _place_fk(),
     sa.Column("text", sa.Text, nullable=False),
+    # Version 10: the recommendation the finding led to, and when it was marked addressed (UTC).
+    sa.Column("rec_id", sa.String(64), sa.ForeignKey("recommendation.rec_id", ondelete="SET NULL")),
+    sa.Column("addressed_at", sa.DateTime),
+)
+
+# Added in schema version 10: the units responsible (承办单位) a recommendation is assigned to,
+# each with its own deadline (交办). A unit is an organisation (vocab.UNIT_ORG_KINDS). The
+# recommendation's own responsible_org and due_date stay: its first unit, and the latest
+# deadline of its units, for the readers that know only one.
+recommendation_unit = sa.Table(
+    "recommendation_unit",
+    metadata,
+    sa.Column(
+        "rec_id",
+        sa.String(64),
+        sa.ForeignKey("recommendation.rec_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id"), primary_key=True),
+    sa.Column("due_date", sa.Date),  # the deadline in force (a reopening sets a new one)
+    sa.Column("assigned_at", sa.DateTime, nullable=False),  # UTC
+    sa.Column("assigned_by", sa.Text, nullable=False, default=""),  # a user name
 )
 
 # Added in schema version 3: every status or response given to a recommendation, append-only,
@@ -356,7 +379,18 @@ recommendation_update = sa.Table(
     sa.Column("actor", sa.Text, nullable=False, default=""),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("response", sa.Text, nullable=False, default=""),
+    # Version 10, the cycle (hehu/oversight/cycle.py): what the entry records, the unit it
+    # concerns (the one answering, assigned or rated), the rating, a comment (the reason of
+    # 不能办结, the rating's comment) and a deadline (of an assignment or a reopening). Older
+    # entries are kind 'status'.
+    sa.Column("kind", sa.String(16), nullable=False, default="status", server_default="status"),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("org.org_id")),
+    sa.Column("rating", sa.String(16)),
+    sa.Column("comment", sa.Text),
+    sa.Column("due_date", sa.Date),
     _in("status", vocab.REC_STATUSES),
+    _in("kind", vocab.REC_ENTRY_KINDS),
+    _in("rating", vocab.RATINGS),
 )
 
 # Added in schema version 2: who did what, append-only from the workbench.
@@ -434,6 +468,7 @@ RECORD_TABLES: dict[str, sa.Table] = {
     "claim": claim,
     "inspection": inspection,
     "recommendation": recommendation,
+    "recommendation_unit": recommendation_unit,
     "finding": finding,
     "recommendation_update": recommendation_update,
 }
@@ -609,6 +644,65 @@ def _migrate_7_to_8(conn: sa.Connection) -> None:
     app_user.create(conn, checkfirst=True)
 
 
+# Columns added in version 10, as (table, column); each is nullable or has a server default.
+_COLUMNS_V10 = (
+    (finding, "rec_id"),
+    (finding, "addressed_at"),
+    (recommendation_update, "kind"),
+    (recommendation_update, "org_id"),
+    (recommendation_update, "rating"),
+    (recommendation_update, "comment"),
+    (recommendation_update, "due_date"),
+)
+
+
+def _add_columns(conn: sa.Connection, columns) -> None:
+    """Add the (table, column) pairs a table lacks, each with its foreign key (a column
+    REFERENCES clause, which SQLite's ADD COLUMN takes when the default is NULL); the CHECKs
+    come at the end of the migration (match_schema_checks)."""
+    inspector = sa.inspect(conn)
+    have = {t.name: {c["name"] for c in inspector.get_columns(t.name)} for t, _ in columns}
+    quote = conn.dialect.identifier_preparer.quote
+    for table, name in columns:
+        if name in have[table.name]:
+            continue
+        column = table.c[name]
+        parts = [quote(name), column.type.compile(dialect=conn.dialect)]
+        if column.server_default is not None:
+            parts.append(f"DEFAULT '{column.server_default.arg}'")
+        if not column.nullable:
+            parts.append("NOT NULL")
+        for key in column.foreign_keys:
+            target = key.column
+            parts.append(f"REFERENCES {quote(target.table.name)} ({quote(target.name)})")
+            if key.ondelete:
+                parts.append(f"ON DELETE {key.ondelete}")
+        conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {' '.join(parts)}")
+
+
+def _migrate_9_to_10(conn: sa.Connection) -> None:
+    """The oversight cycle: the units a recommendation is assigned to (each recommendation with
+    a responsible organisation becomes assigned to it, with its due date, as at its
+    inspection's date), the history's new fields, a finding's recommendation."""
+    _add_columns(conn, _COLUMNS_V10)
+    recommendation_unit.create(conn, checkfirst=True)
+    rows = conn.execute(
+        sa.select(recommendation.c.rec_id, recommendation.c.responsible_org,
+                  recommendation.c.due_date, inspection.c.date)
+        .select_from(recommendation.join(inspection))
+        .where(recommendation.c.responsible_org.is_not(None))
+    ).all()  # fmt: skip
+    have = set(conn.execute(sa.select(recommendation_unit.c.rec_id)).scalars())
+    new = [
+        {"rec_id": rec_id, "org_id": org_id, "due_date": due,
+         "assigned_at": dt.datetime.combine(day, dt.time()), "assigned_by": ""}
+        for rec_id, org_id, due, day in rows
+        if rec_id not in have
+    ]  # fmt: skip
+    if new:
+        conn.execute(recommendation_unit.insert(), new)
+
+
 # version reached -> step from the version before it. A version with no step of its own (9,
 # and any version raised only because a vocabulary changed) changes nothing but the checks.
 _STEPS: dict[int, Callable[[sa.Connection], None]] = {
@@ -619,6 +713,7 @@ _STEPS: dict[int, Callable[[sa.Connection], None]] = {
     6: make_audit_log_append_only,  # now also refuses an insert over an existing entry
     7: _migrate_6_to_7,
     8: _migrate_7_to_8,
+    10: _migrate_9_to_10,
 }
 
 

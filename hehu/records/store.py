@@ -356,9 +356,10 @@ def scope_condition(kind: str, places: list[str]) -> sa.ColumnElement | None:
     A household, person, course, event, deliberation, measure, target, recommendation or finding
     by its place; a visit or screening by its household's, a pairing by its child's, a contact
     by its pairing's; a case by its place or by the station that received it (a station's
-    count includes cases placed elsewhere), a referral by its case; an update by its
-    recommendation. So every figure of a place in `places` that the whole province gives, the
-    scope's records give too, when `places` holds everything under that place.
+    count includes cases placed elsewhere), a referral by its case; an update or an
+    assignment to a unit by its recommendation. So every figure of a place in `places` that
+    the whole province gives, the scope's records give too, when `places` holds everything
+    under that place.
     """
     t = RECORD_TABLES
 
@@ -382,6 +383,9 @@ def scope_condition(kind: str, places: list[str]) -> sa.ColumnElement | None:
         "case": at(case) | case.c.org_id.in_(orgs),
         "referral": t["referral"].c.case_id.in_(cases),
         "recommendation_update": t["recommendation_update"].c.rec_id.in_(
+            ids(t["recommendation"], "rec_id", at(t["recommendation"]))
+        ),
+        "recommendation_unit": t["recommendation_unit"].c.rec_id.in_(
             ids(t["recommendation"], "rec_id", at(t["recommendation"]))
         ),
     }

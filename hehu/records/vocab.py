@@ -205,8 +205,34 @@ REC_STATUSES: dict[str, tuple[str, str]] = {
     "open": ("待办理", "open"),
     "in_progress": ("办理中", "in progress"),
     "done": ("已办结", "done"),
+    "cannot": ("不能办结", "cannot be done"),  # version 10: with a reason, in the history
 }
 REC_OPEN_STATUSES = ("open", "in_progress")
+# The statuses a unit responsible (承办单位) answers with (hehu/oversight/cycle.py); 不能办结 needs
+# a reason. Only deputies or committee staff close a recommendation (done or cannot).
+REC_ANSWER_STATUSES = ("in_progress", "done", "cannot")
+REC_CLOSED_STATUSES = ("done", "cannot")
+
+# What an entry of a recommendation's history (recommendation_update.kind) records.
+REC_ENTRY_KINDS: dict[str, tuple[str, str]] = {
+    "status": ("状态更新", "status update"),  # every entry before version 10
+    "assign": ("交办", "assignment"),
+    "answer": ("答复", "answer"),
+    "rate": ("满意度测评", "rating"),
+    "reopen": ("重新交办", "reopened"),
+    "close": ("办结", "closed"),
+}
+
+# The deputies' rating of a unit's answer (满意度测评); 不满意 reopens it with a new deadline.
+RATINGS: dict[str, tuple[str, str]] = {
+    "satisfied": ("满意", "satisfied"),
+    "basically": ("基本满意", "basically satisfied"),
+    "unsatisfied": ("不满意", "unsatisfied"),
+}
+
+# The kinds of organisation a recommendation can be assigned to (承办单位): a county bureau
+# (公安局, 检察院, 法院, 司法局, 教体局, 民政局), a women's federation, a town's government.
+UNIT_ORG_KINDS = ("federation", "agency")
 
 # Every metric, in the order pages list them: (zh, en, kind). kind says how a value reads:
 # "count" of people (small counts suppressed for deputies), "number" of things, "rate" in 0..1.
