@@ -59,7 +59,8 @@ def test_every_hehu_role_has_a_group():
 
 def test_spawner_environment():
     env = spawner_environment("li", ["hehu-deputy"], PG)
-    assert env == {"HEHU_DB": PG, "HEHU_ROLE": "deputy"}
+    # the hub user is the person: their writes name them (hehu.disclosure.current_actor)
+    assert env == {"HEHU_DB": PG, "HEHU_ROLE": "deputy", "HEHU_USER": "li"}
     assert spawner_environment("li", [], PG, lang="en")["HEHU_LANG"] == "en"
     assert "HEHU_LANG" not in spawner_environment("li", [], PG, lang="fr")
 
@@ -101,6 +102,7 @@ def test_pre_spawn_hook_sets_the_role_from_the_users_groups(monkeypatch):
     assert spawner.environment == {
         "HEHU_DB": PG,
         "HEHU_ROLE": "staff",
+        "HEHU_USER": "wang",
         "HEHU_LANG": "en",
         "HEHU_HOME": "/srv/hehu",
         "HEHU_TILES": "osm",
@@ -113,7 +115,7 @@ def test_pre_spawn_hook_overrides_a_role_left_in_the_configuration(monkeypatch):
     monkeypatch.setenv("HEHU_HOME", "/srv/hehu")
     spawner = fake_spawner("li", [], {"HEHU_ROLE": "admin", "HEHU_HOME": "/elsewhere"})
     pre_spawn_hook(spawner)
-    assert spawner.environment == {"HEHU_DB": PG, "HEHU_ROLE": "deputy"}
+    assert spawner.environment == {"HEHU_DB": PG, "HEHU_ROLE": "deputy", "HEHU_USER": "li"}
 
 
 def test_pre_spawn_hook_without_a_log_or_database(monkeypatch):

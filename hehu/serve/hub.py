@@ -87,7 +87,7 @@ def spawner_environment(
             "(在 JupyterHub 的环境中设置 HEHU_DB=postgresql+psycopg://…)"
         )
     role = role_from_groups(groups)
-    env = {"HEHU_DB": db_url, "HEHU_ROLE": role}
+    env = {"HEHU_DB": db_url, "HEHU_ROLE": role, "HEHU_USER": user_name}  # the audit log's actor
     if lang in LANGS:
         env["HEHU_LANG"] = lang
     if home and role in KEY_ROLES:
