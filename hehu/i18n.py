@@ -213,6 +213,21 @@ AUDIT_TEXT: dict[str, tuple[str, str]] = {
         "inspection {id} recorded: {findings} findings, {recs} recommendations",
     ),
     "recommendation": ("建议 {id} 办理状态改为“{status}”", "recommendation {id} set to “{status}”"),
+    # The oversight cycle (hehu/oversight/cycle.py).
+    "rec_assign": ("建议 {id} 交办给 {units}", "recommendation {id} assigned to {units}"),
+    "rec_answer": (
+        "{unit} 答复建议 {id}：{status}",
+        "{unit} answered recommendation {id}: {status}",
+    ),
+    "rec_rate": (
+        "测评 {unit} 对建议 {id} 的答复：{rating}",
+        "answer of {unit} to recommendation {id} rated: {rating}",
+    ),
+    "rec_reopen": (
+        "建议 {id} 重新交办给 {unit}，期限 {due}",
+        "recommendation {id} reopened for {unit}, due {due}",
+    ),
+    "rec_close": ("建议 {id} 办结：{status}", "recommendation {id} closed: {status}"),
     "export": ("导出“{table}”（{rows} 行）", "exported “{table}” ({rows} rows)"),
     "briefing": (
         "生成简报（{format}，期间 {period}）",
@@ -256,8 +271,10 @@ def audit_text(what: str, lang: str = "zh") -> str:
         entry = json.loads(what[len(_AUDIT_MARK) :])
         zh, en = AUDIT_TEXT[entry["key"]]
         values = dict(entry["values"])
-        if entry["key"] == "recommendation":
+        if entry["key"] in ("recommendation", "rec_answer", "rec_close"):
             values["status"] = vocab.label(vocab.REC_STATUSES, values["status"], lang)
+        if entry["key"] == "rec_rate":
+            values["rating"] = vocab.label(vocab.RATINGS, values["rating"], lang)
         return (en if lang == "en" else zh).format(**values)
     except (ValueError, KeyError, TypeError):
         return what

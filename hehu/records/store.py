@@ -11,7 +11,8 @@ import datetime as dt
 import logging
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -251,6 +252,34 @@ class Store:
                     places=places,
                 )
             )
+
+    @contextmanager
+    def changing(self, audit: Mapping[str, str] | None = None) -> Iterator[sa.Connection]:
+        """ONE transaction of a write made of statements rather than records (the cycle of a
+        recommendation: hehu/oversight/cycle.py): it holds the write lock from its start and
+        bumps the data version, as `write` does, so what it reads is what it changes; the
+        audit entry is appended at its end. A broken rule rolls it back (InvalidRecord)."""
+        try:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "sqlite":  # the write lock first (see `write`)
+                    conn.exec_driver_sql("UPDATE meta SET value = value WHERE key = 'data_version'")
+                _bump_data_version(conn)
+                yield conn
+                if audit:
+                    conn.execute(
+                        audit_log.insert().values(
+                            at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                            actor=audit.get("actor", "system"),
+                            action=audit["action"],
+                            what=audit.get("what", ""),
+                            places=audit.get("places", ""),
+                        )
+                    )
+        except IntegrityError as exc:
+            raise InvalidRecord(
+                f"记录不符合数据规则，未写入任何数据：{_integrity_reason(exc)}",
+                f"a record breaks a rule of the store; nothing was written: {exc.orig}",
+            ) from exc
 
     def write(
         self,
