@@ -237,6 +237,10 @@ AUDIT_TEXT: dict[str, tuple[str, str]] = {
         "生成执法检查报告草稿（{format}，期间 {period}，角色 {role}）",
         "law-enforcement inspection draft made ({format}, period {period}, role {role})",
     ),
+    "inspection_report": (
+        "生成视察文书 {id}（{kind}，交办单 {sheets} 份，角色 {role}）",
+        "inspection documents of {id} made ({kind}, {sheets} assignment sheets, role {role})",
+    ),
     "user_add": ("添加用户 {name}（角色 {role}）", "user {name} added (role {role})"),
     "user_add_unit": (
         "添加用户 {name}（角色 {role}，单位 {unit}）",

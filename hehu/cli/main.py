@@ -353,6 +353,7 @@ COMMAND_MODULES.append("hehu.cli.packs")  # briefing
 COMMAND_MODULES.append("hehu.cli.warm")  # warm
 COMMAND_MODULES.append("hehu.cli.lab")  # lab
 COMMAND_MODULES.append("hehu.cli.law_check")  # law-check
+COMMAND_MODULES.append("hehu.cli.inspection_docs")  # inspection-report
 COMMAND_MODULES.append("hehu.cli.users")  # user add|list|passwd|disable|enable|unlock
 
 if __name__ == "__main__":
