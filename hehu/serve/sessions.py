@@ -195,7 +195,8 @@ def start_session(handler, account: accounts.User) -> None:
         path=handler.base_url,
         httponly=True,
         samesite="Lax",
-        secure=handler.request.protocol == "https",
+        # over https; behind a proxy that ends TLS, HEHU_SECURE_COOKIE=1 says so
+        secure=handler.request.protocol == "https" or os.environ.get("HEHU_SECURE_COOKIE") == "1",
     )
 
 
