@@ -25,7 +25,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from test_kernel_lifecycle import LOAD_TIMEOUT, hehu_serve, wait_for
+from test_kernel_lifecycle import LOAD_TIMEOUT, hehu_serve, kernel_processes, wait_for
 from tornado.web import create_signed_value
 
 from hehu import accounts
@@ -151,10 +151,14 @@ def server(tmp_path_factory, demo_db_file):
         unit = "公安局" if ROLES[name] == "unit" else None
         accounts.add_user(store, name, password, role=ROLES[name], unit=unit)
     store.engine.dispose()
-    with hehu_serve(url, tmp, "--users", "--warm-every", "0") as running:
-        running.db = url
-        running.home = tmp / "home"
-        yield running
+    os.environ["HEHU_SWEEP_SECONDS"] = "2"  # kernels of ended sessions go within seconds
+    try:
+        with hehu_serve(url, tmp, "--users", "--warm-every", "0") as running:
+            running.db = url
+            running.home = tmp / "home"
+            yield running
+    finally:
+        os.environ.pop("HEHU_SWEEP_SECONDS", None)
     log = running.log.read_text(errors="replace")
     for password in PASSWORDS.values():  # checked once every test has run
         assert password not in log
@@ -277,14 +281,57 @@ def test_a_tampered_forged_expired_or_signed_out_cookie_is_refused(server):
     assert refused(copy)
 
 
-def test_a_disabled_users_session_stops_on_the_next_request(server):
+def _page_kernel(client: Client, path: str) -> str:
+    """Open a Voila page as the client (the whole page, as a script would); its kernel's id."""
+    status, _headers, body = client.request(path)
+    assert status == 200, body[-2000:]
+    config = re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', body, re.S).group(1)
+    return json.loads(config)["kernelId"]
+
+
+def test_a_disabled_users_session_and_page_stop(server):
     client = Client(server)
     client.sign_in("gone", PASSWORDS["gone"])
     assert client.request("/hehu/overview")[0] == 200
+    kernel_id = _page_kernel(client, f"/voila/render/briefing.ipynb?place={PLACE}")
+    assert kernel_processes(server, kernel_id)
     store = open_store(server.db, create=False)
     accounts.disable(store, "gone")
     store.engine.dispose()
-    assert client.request("/hehu/overview")[0] == 302
+    assert client.request("/hehu/overview")[0] == 302  # the next request
+    # and the page left open: its kernel is shut down (the server looks every 2 s here)
+    wait_for(lambda: not kernel_processes(server, kernel_id), 60, "the kernel to go", server)
+
+
+def test_code_sent_to_ones_own_kernel_is_not_run(server, tmp_path):
+    """A page's widgets talk to its kernel; code sent over the same websocket is dropped, so
+    nothing in a page can set its own role or name."""
+    from websockets.sync.client import connect
+
+    client = Client(server)
+    client.sign_in("dep", PASSWORDS["dep"])
+    kernel_id = _page_kernel(client, f"/voila/render/briefing.ipynb?place={PLACE}")
+    marker = tmp_path / "ran"
+    ws = server.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels"
+
+    def message(msg_type: str, content: dict) -> str:
+        header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": "t",
+                  "username": "", "date": "", "version": "5.3"}  # fmt: skip
+        return json.dumps({"header": header, "parent_header": {}, "metadata": {},
+                           "content": content, "channel": "shell", "buffers": []})  # fmt: skip
+
+    with connect(ws, additional_headers=_cookie_header(client), open_timeout=30) as socket:
+        code = f"import os; os.environ['HEHU_ROLE'] = 'staff'; open({str(marker)!r}, 'w')"
+        socket.send(message("execute_request", {"code": code, "silent": False}))
+        socket.send(message("kernel_info_request", {}))
+        replies = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "kernel_info_reply" not in replies:
+            replies.append(json.loads(socket.recv(timeout=30))["header"]["msg_type"])
+    assert "kernel_info_reply" in replies  # the connection works: the kernel answered
+    assert "execute_reply" not in replies and "execute_input" not in replies
+    time.sleep(2)
+    assert not marker.exists()
 
 
 def test_a_role_in_the_url_a_cookie_or_a_header_changes_nothing(server):
