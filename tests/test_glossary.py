@@ -126,6 +126,7 @@ PAGES = [
     "claims",
     "forum",
     "inspections",
+    "cycle",
     "audit",
 ]
 

@@ -25,6 +25,7 @@ from widgets.pages.briefing import build_briefing_page
 from widgets.pages.cases import build_cases_page
 from widgets.pages.claims import build_claims_page
 from widgets.pages.courses import build_courses_page
+from widgets.pages.cycle import build_cycle_page
 from widgets.pages.forum import build_forum_page
 from widgets.pages.inspections import build_inspections_page
 from widgets.pages.overview import build_overview_page
@@ -53,6 +54,7 @@ PAGES: dict[str, Callable[..., w.VBox]] = {
     "claims": build_claims_page,
     "forum": build_forum_page,
     "inspections": build_inspections_page,
+    "cycle": build_cycle_page,
     "audit": build_audit_page,
 }
 
