@@ -183,3 +183,23 @@ def test_a_unit_user_without_a_unit_gets_a_chinese_error_page(store, monkeypatch
     monkeypatch.setenv("HEHU_USER", "无单位")
     page = build_cycle_page(store.url, {})
     assert "承办单位用户没有所属单位" in page.children[-1].value
+
+
+def test_the_forum_shows_how_each_unit_answered_once_something_was_assigned(store):
+    from hehu.oversight import cycle
+    from widgets.pages.forum import build_forum_page
+
+    def units_table(page) -> str:
+        return "".join(
+            c.value
+            for c in page.view.children
+            if 'data-hehu="forum-units"' in str(getattr(c, "value", ""))
+        )
+
+    assert units_table(build_forum_page(store.url, {})) == ""  # nothing assigned yet
+    cycle.assign(store, "rec1", {"police": LATER}, actor=STAFF)
+    cycle.answer(store, "rec1", actor=POLICE, status="in_progress", response="已部署走访")
+    cycle.rate(store, "rec1", "police", actor=DEPUTY, rating="basically", comment="")
+    table = units_table(build_forum_page(store.url, {}))
+    assert "县公安局" in table and "基本满意" in table and "满意率" in table
+    assert "100%" in table  # 基本满意 counts as satisfied: 1 of 1

@@ -22,6 +22,7 @@ from hehu.oversight import cycle
 from hehu.oversight.cycle import Actor, may
 from hehu.records import vocab
 from hehu.records.store import Store
+from hehu.render.units import unit_summary_html
 from widgets.kit.common import (
     error_box,
     failure_page,
@@ -32,7 +33,6 @@ from widgets.kit.common import (
     page_store,
     query_params,
 )
-from widgets.kit.tables import format_cell
 
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("交办答复", "Assignments and answers"),
@@ -155,6 +155,8 @@ class CycleView(w.VBox):
         self.table = w.HTML()
         self.pick = w.Dropdown(description=t("pick", lang), layout=w.Layout(width="100%"))
         self.pick_unit = w.Dropdown(description=t("pick_unit", lang))
+        self.pick.add_class("hehu-cycle-pick")  # for the browser tests and the page's style
+        self.pick_unit.add_class("hehu-cycle-unit")
         self.history = w.HTML()
         self.message = w.HTML()
         forms = []
@@ -258,25 +260,11 @@ class CycleView(w.VBox):
         self._picked()
 
     def _draw_summary(self) -> None:
-        lang = self.lang
-        frame = cycle.unit_summary(self.state.records, role=current_role(), lang=lang)
-        if not may(self.state.actor, "see_all"):
+        frame = cycle.unit_summary(self.state.records, role=current_role(), lang=self.lang)
+        if not may(self.state.actor, "see_all"):  # a unit reads its own line only
             own = cycle.unit_id(self.state.records["org"], self.state.actor.unit)
             frame = frame[frame.index == own]
-        head = [t("unit", lang)] + [
-            _label(cycle.SUMMARY_COLUMNS, c, lang) for c in cycle.SUMMARY_COLUMNS
-        ]
-        body = "".join(
-            "<tr>"
-            + f"<td>{html_text(r['unit'])}</td>"
-            + "".join(
-                f"<td>{html_text(format_cell(r[c], 'rate' if c == 'satisfaction_rate' else 'number'))}</td>"
-                for c in cycle.SUMMARY_COLUMNS
-            )
-            + "</tr>"
-            for _, r in frame.iterrows()
-        )
-        self.summary.value = self._table_html("cycle-units", head, body)
+        self.summary.value = unit_summary_html(frame, self.lang, "cycle-units")
 
     def _draw_table(self, rows: pd.DataFrame) -> None:
         lang = self.lang

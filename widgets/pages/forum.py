@@ -16,9 +16,11 @@ from hehu.figures.cache import default_period_key, years_with_records
 from hehu.figures.metrics import Records
 from hehu.figures.places import disclosed_place_figures
 from hehu.oversight.claims import EXAMPLE_CLAIMS, check_claims_file, disclosed_result, status_label
+from hehu.oversight.cycle import unit_summary
 from hehu.records.schema import WORK_KINDS
 from hehu.render.formatting import format_value
 from hehu.render.html import html_text
+from hehu.render.units import unit_summary_html
 from widgets.kit.charts import Series, column_chart
 from widgets.kit.common import (
     empty_notice,
@@ -53,6 +55,7 @@ TEXT = {
     "claimed": ("报告数", "Reported"),
     "computed": ("记录数", "From records"),
     "status": ("核对结果", "Result"),
+    "units": ("意见建议办理与满意度测评", "Recommendations: answers and deputies' ratings"),
 }
 STATUS_COLOURS = {
     "matched": "#1a7f37",
@@ -97,6 +100,16 @@ def _claims_table(records: Records, lang: str) -> str:
         )
     head = f"<tr><th>{html_text(i18n.t('metric', lang))}</th><th>{html_text(i18n.t('period', lang))}</th><th class='num'>{_t('claimed', lang)}</th><th class='num'>{_t('computed', lang)}</th><th>{_t('status', lang)}</th></tr>"
     return f'<div class="hehu-table-wrap"><table class="hehu-table" data-hehu="forum-claims"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>'
+
+
+def _units_section(records: Records, lang: str) -> list[w.HTML]:
+    """How each unit answered the recommendations assigned to it; nothing before any was."""
+    table = unit_summary_html(
+        unit_summary(records, role=FORUM_ROLE, lang=lang), lang, "forum-units"
+    )
+    if not table:
+        return []
+    return [w.HTML(f'<div class="hehu-section">{html_text(_t("units", lang))}</div>{table}')]
 
 
 class ForumView(w.VBox):
@@ -146,6 +159,7 @@ class ForumView(w.VBox):
                 w.HTML(
                     f'<div class="hehu-section">{html_text(_t("check", lang))}</div>{_claims_table(records, lang)}'
                 ),
+                *_units_section(records, lang),
                 w.HTML(f'<div class="hehu-foot">{html_text(legend(lang))}</div>'),
             ],
             layout=w.Layout(width="100%"),

@@ -1,0 +1,42 @@
+"""The units responsible (承办单位) and how they answered, as an HTML table: one renderer for the
+answers page, the forum and the briefing. Values come from hehu.oversight.cycle.unit_summary,
+already through the disclosure: printed as they are."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hehu.oversight.cycle import SUMMARY_COLUMNS
+from hehu.records import vocab
+from hehu.render.html import html_text
+
+UNIT_HEADER = ("承办单位", "Unit")
+
+
+def _cell(value, column: str) -> str:
+    if isinstance(value, str):  # a disclosure marker
+        return value
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{float(value):.0%}" if column == "satisfaction_rate" else f"{int(value):,}"
+
+
+def unit_summary_html(summary: pd.DataFrame, lang: str = "zh", key: str = "units") -> str:
+    """Per unit: assigned, answered, on time, overdue, ratings and 满意率, as a scrolling table
+    (`data-hehu=KEY`); the empty string when no recommendation was ever assigned."""
+    if summary.empty:
+        return ""
+    heads = [UNIT_HEADER[lang == "en"]] + [
+        vocab.label(SUMMARY_COLUMNS, c, lang) for c in SUMMARY_COLUMNS
+    ]
+    head = "".join(f"<th>{html_text(h)}</th>" for h in heads)
+    body = "".join(
+        f"<tr><td>{html_text(row['unit'])}</td>"
+        + "".join(f'<td class="num">{html_text(_cell(row[c], c))}</td>' for c in SUMMARY_COLUMNS)
+        + "</tr>"
+        for _, row in summary.iterrows()
+    )
+    return (
+        f'<div class="hehu-table-wrap"><table class="hehu-table" data-hehu="{html_text(key)}">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
