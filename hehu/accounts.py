@@ -61,6 +61,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "承办单位用户必须指定所属单位（--unit）",
         "a responsible-unit user needs a unit (--unit)",
     ),
+    "unknown_unit": (
+        "不是承办单位：{unit}（可选：{units}）",
+        "not a unit responsible: {unit} (one of {units})",
+    ),
     "unit_refused": (
         "只有承办单位（unit）用户可以指定单位",
         "only a responsible-unit user has a unit",
@@ -139,6 +143,27 @@ def _clean_unit(role: str, unit: str | None) -> str | None:
     return None
 
 
+def _known_unit(store: Store, unit: str | None) -> str | None:
+    """A unit user's unit as stored: the id of the unit responsible (an organisation of a kind
+    in vocab.UNIT_ORG_KINDS, hehu.oversight.cycle) it names by id or by name; a HehuError if
+    it names none. A database with no unit at all yet (organisations not loaded) keeps the
+    name as given: the cycle resolves it when the user acts, and refuses it if still unknown."""
+    if unit is None:
+        return None
+    from hehu.oversight.cycle import unit_id, units_frame
+
+    orgs = store.read("org")
+    units = units_frame(orgs)
+    if units.empty:
+        return unit
+    try:
+        return unit_id(orgs, unit)
+    except HehuError:
+        names = units["name"].tolist()
+        listed = "、".join(names[:12]) + ("……" if len(names) > 12 else "")
+        raise _error("unknown_unit", unit=unit, units=listed) from None
+
+
 def _too_long(password: str) -> bool:
     # Characters first: a string of a million characters is refused without encoding it.
     return len(password) > MAX_PASSWORD_BYTES or len(password.encode("utf-8")) > MAX_PASSWORD_BYTES
@@ -184,9 +209,11 @@ def add_user(
     actor: str = "admin",
     now: dt.datetime | None = None,
 ) -> User:
-    """Add a user (a HehuError if the name is taken, in any case, even by a concurrent add)."""
+    """Add a user (a HehuError if the name is taken, in any case, even by a concurrent add).
+
+    A unit user's `unit` names a unit responsible by org id or name; its id is stored."""
     name = clean_name(name)
-    unit = _clean_unit(role, unit)
+    unit = _known_unit(store, _clean_unit(role, unit))
     password_hash = _hash(password, name)
     now = now or clock.utc_now()
     try:

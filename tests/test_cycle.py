@@ -340,5 +340,34 @@ def test_units_are_organisations_named_by_id_or_name(store):
     }  # fmt: skip
     assert cycle.unit_id(orgs, "涟水县人民检察院") == "agency_procuratorate"
     assert cycle.unit_id(orgs, " agency_police ") == "agency_police"
-    with pytest.raises(HehuError):
-        cycle.unit_id(orgs, "小雨滴工作室")
+    assert cycle.unit_id(orgs, "检察院") == "agency_procuratorate"
+    for wrong in ("小雨滴工作室", "", "局 "):
+        with pytest.raises(HehuError, match="不是承办单位"):
+            cycle.unit_id(orgs, wrong)
+    two = pd.concat([orgs, orgs.assign(org_id="fed_town", name="高沟镇妇联", level="town").head(1)])
+    assert cycle.unit_id(two, "高沟镇妇联") == "fed_town"
+    with pytest.raises(HehuError, match="不是承办单位"):
+        cycle.unit_id(two, "妇联")  # two units end so: neither is meant
+
+
+def test_a_unit_user_names_a_unit_stored_by_its_id(store):
+    from hehu import accounts
+
+    password = "correct horse battery"
+    user = accounts.add_user(store, "jcy", password, role="unit", unit="涟水县人民检察院")
+    assert user.unit == "agency_procuratorate"
+    assert accounts.add_user(store, "gaj", password, role="unit", unit="agency_police").unit == (
+        "agency_police"
+    )
+    assert accounts.add_user(store, "gaj2", password, role="unit", unit="公安局").unit == (
+        "agency_police"
+    )  # the one unit whose name ends so
+    for wrong in ("民政局", "小雨滴工作室", "studio_xiaoyudi"):
+        with pytest.raises(HehuError, match="不是承办单位") as refused:
+            accounts.add_user(store, "x", password, role="unit", unit=wrong)
+        assert "涟水县公安局" in refused.value.zh
+    assert [u.name for u in accounts.list_users(store)] == ["gaj", "gaj2", "jcy"]
+    # the signed-in user acts as the unit stored
+    cycle.assign(store, REC, {"agency_procuratorate": "2022-08-31"}, actor=DEPUTY, now=at(1))
+    cycle.answer(store, REC, actor=Actor.of_user(user), status="done", response="已办", now=at(2))
+    assert entries(store)[-1][:3] == ("answer", "jcy", "agency_procuratorate")

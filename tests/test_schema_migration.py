@@ -214,8 +214,8 @@ def _check_migrated_from_7(url: str, saved: str = "") -> None:
     assert after == before
     # the users' table is there, with the rules a new database gives it
     store = open_store(url)
-    user = accounts.add_user(store, "gaa", "correct horse", role="unit", unit="公安局")
-    assert (user.role, user.unit, user.failed_attempts) == ("unit", "公安局", 0)
+    user = accounts.add_user(store, "gaa", "correct horse", role="unit", unit="县检察院")
+    assert (user.role, user.unit, user.failed_attempts) == ("unit", "procuratorate", 0)
     assert accounts.verify(store, "GAA", "correct horse").name == "gaa"
     now, stored_hash = dt.datetime(2022, 5, 18, 9), user_hash(store)
     for bad in (

@@ -197,8 +197,9 @@ def units_frame(orgs: pd.DataFrame) -> pd.DataFrame:
 
 
 def unit_id(orgs: pd.DataFrame, unit: str) -> str:
-    """The org id of a unit named by its id or, failing that, by its exact (unique) name; a
-    HehuError if no unit responsible is."""
+    """The org id of a unit named by its id, else by its exact (unique) name, else by the end
+    of the name of exactly one unit (公安局: 涟水县公安局); a HehuError if no unit responsible
+    is (or several are)."""
     units = units_frame(orgs)
     text = str(unit or "").strip()
     if text in set(units["org_id"]):
@@ -206,6 +207,10 @@ def unit_id(orgs: pd.DataFrame, unit: str) -> str:
     named = units.loc[units["name"] == text, "org_id"]
     if len(named) == 1:
         return named.iloc[0]
+    # 公安局 for 涟水县公安局: the one unit whose name ends with it (妇联, of many, names none)
+    ending = units.loc[units["name"].str.endswith(text), "org_id"] if len(text) > 1 else named
+    if len(ending) == 1:
+        return ending.iloc[0]
     raise _error("unknown_unit", unit=text)
 
 

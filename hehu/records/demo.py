@@ -56,6 +56,8 @@ COUNTY_ORGS = [
     ("agency_education", "涟水县教育体育局", "agency", "county"),
     # the deputies' own outreach (田间地头普法) is recorded as this group's events
     ("deputies_group", "专业人大代表工作小组", "deputies", "county"),
+    # a unit responsible (承办单位) of recommendations, like the bureaus above
+    ("agency_civil_affairs", "涟水县民政局", "agency", "county"),
 ]
 STUDIOS_INSPECTED = [
     "studio_xiaoyudi",
@@ -199,6 +201,20 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
                 "level": "village",
                 "place_code": code,
                 "host_org_id": town_fed.get(parent_of[code]),
+            }
+        )
+    # Each town's government (a subdistrict's office), a unit responsible (承办单位) a
+    # recommendation can be assigned to.
+    for code, town in sorted(township_rows.items()):
+        office = "办事处" if town.level == "subdistrict" else "人民政府"
+        orgs.append(
+            {
+                "org_id": f"gov_{code}",
+                "name": f"{town.name}{office}",
+                "kind": "agency",
+                "level": "town",
+                "place_code": code,
+                "host_org_id": None,
             }
         )
     station_ids = [o["org_id"] for o in orgs if o["kind"] in vocab.STATION_KINDS]
@@ -656,6 +672,17 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
         "target": targets,
         "inspection": [inspection],
         "recommendation": recommendations,
+        # Schema 10: each recommendation assigned to its unit on the day of the inspection.
+        "recommendation_unit": [
+            {
+                "rec_id": r["rec_id"],
+                "org_id": r["responsible_org"],
+                "due_date": r["due_date"],
+                "assigned_at": dt.datetime(2022, 5, 18, 2),
+                "assigned_by": "",
+            }
+            for r in recommendations
+        ],
         # Only for the county the report is about: loading the demo elsewhere keeps its claims.
         **({"claim": claims} if (claims := report_claims(places)) else {}),
     }
