@@ -228,6 +228,10 @@ AUDIT_TEXT: dict[str, tuple[str, str]] = {
         "recommendation {id} reopened for {unit}, due {due}",
     ),
     "rec_close": ("建议 {id} 办结：{status}", "recommendation {id} closed: {status}"),
+    "finding_update": (
+        "视察发现的问题 {id}：关联建议 {rec}，{state}",
+        "inspection finding {id}: recommendation {rec}, {state}",
+    ),
     "export": ("导出“{table}”（{rows} 行）", "exported “{table}” ({rows} rows)"),
     "briefing": (
         "生成简报（{format}，期间 {period}）",
@@ -279,6 +283,10 @@ def audit_text(what: str, lang: str = "zh") -> str:
             values["status"] = vocab.label(vocab.REC_STATUSES, values["status"], lang)
         if entry["key"] == "rec_rate":
             values["rating"] = vocab.label(vocab.RATINGS, values["rating"], lang)
+        if entry["key"] == "finding_update":
+            states = {"addressed": ("已解决", "addressed"), "open": ("未解决", "open")}
+            values["state"] = vocab.label(states, values["state"], lang)
+            values["rec"] = values["rec"] or ("无" if lang != "en" else "none")
         return (en if lang == "en" else zh).format(**values)
     except (ValueError, KeyError, TypeError):
         return what

@@ -371,3 +371,29 @@ def test_a_unit_user_names_a_unit_stored_by_its_id(store):
     cycle.assign(store, REC, {"agency_procuratorate": "2022-08-31"}, actor=DEPUTY, now=at(1))
     cycle.answer(store, REC, actor=Actor.of_user(user), status="done", response="已办", now=at(2))
     assert entries(store)[-1][:3] == ("answer", "jcy", "agency_procuratorate")
+
+
+def test_a_finding_linked_to_a_recommendation_and_marked_addressed(store):
+    store.write(
+        {"finding": [{"finding_id": "FND-1", "inspection_id": "INS-2022-05-18",
+                      "place_code": TOWN, "text": "台账不全"}]}
+    )  # fmt: skip
+    for actor in (POLICE, PRESENTER):
+        with pytest.raises(HehuError, match="不能更改视察发现的问题"):
+            cycle.update_finding(store, "FND-1", actor=actor, rec_id=REC)
+    with pytest.raises(HehuError, match="未找到意见建议"):
+        cycle.update_finding(store, "FND-1", actor=STAFF, rec_id="REC-NONE")
+    with pytest.raises(HehuError, match="未找到视察发现的问题"):
+        cycle.update_finding(store, "FND-NONE", actor=STAFF, rec_id=REC)
+    cycle.update_finding(store, "FND-1", actor=STAFF, rec_id=REC)
+    cycle.update_finding(store, "FND-1", actor=DEPUTY, addressed=True, now=at(5))
+    row = store.read("finding").iloc[0]
+    assert (row["rec_id"], row["addressed_at"]) == (REC, pd.Timestamp(at(5)))
+    cycle.update_finding(store, "FND-1", actor=DEPUTY, rec_id="", addressed=False)
+    row = store.read("finding").iloc[0]
+    assert pd.isna(row["rec_id"]) and pd.isna(row["addressed_at"])
+    assert audits(store) == [
+        ("zhao_staff", f"视察发现的问题 FND-1：关联建议 {REC}，未解决"),
+        ("wang_deputy", f"视察发现的问题 FND-1：关联建议 {REC}，已解决"),
+        ("wang_deputy", "视察发现的问题 FND-1：关联建议 无，未解决"),
+    ]

@@ -48,6 +48,7 @@ MAY: dict[str, tuple[str, ...]] = {
     "rate": ("deputy",),  # 满意度测评
     "answer": (vocab.UNIT_ROLE,),  # 办理情况, only for the unit's own recommendations
     "see_all": ("deputy", "presenter", "staff", "admin"),  # a unit sees only its own
+    "finding": ("deputy", "staff", "admin"),  # link a finding to a recommendation, address it
 }
 
 # The rating that reopens an answer, and the ratings 满意率 counts as satisfied.
@@ -102,6 +103,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "不满意须重新交办：请填写新的办理期限",
         "unsatisfied reopens it: give a new deadline",
     ),
+    "no_finding": ("未找到视察发现的问题：{finding}", "no such finding: {finding}"),
     "unanswered": (
         "{units} 尚未答复，暂不能办结",
         "{units} has not answered yet: it cannot be closed",
@@ -114,6 +116,7 @@ _ACTION_WORDS = {
     "close": ("办结意见建议", "close a recommendation"),
     "rate": ("测评答复", "rate an answer"),
     "answer": ("答复意见建议", "answer a recommendation"),
+    "finding": ("更改视察发现的问题", "change an inspection finding"),
 }
 
 
@@ -602,6 +605,58 @@ def close(
         )
         _write_audit(conn, _audit(actor, "rec_close", rec, status=status))
     return entry["update_id"]
+
+
+def update_finding(
+    store: Store,
+    finding_id: str,
+    *,
+    actor: Actor,
+    rec_id: str | None = None,
+    addressed: bool | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Deputies or staff link a finding to a recommendation (`rec_id`; "" unlinks it) and mark
+    it addressed (`addressed=True`: at `now`, UTC) or open again (False); None leaves a field
+    as it is. One transaction with its audit entry, which says the finding's link and state
+    after the change."""
+    from hehu.records.schema import finding
+
+    _require(actor, "finding")
+    now = now or clock.utc_now()
+    with store.changing() as conn:
+        row = conn.execute(
+            sa.select(finding.c.finding_id, finding.c.place_code).where(
+                finding.c.finding_id == finding_id
+            )
+        ).first()
+        if row is None:
+            raise _error("no_finding", finding=finding_id)
+        values: dict = {}
+        if rec_id is not None:
+            if rec_id:
+                _recommendation(conn, rec_id)  # a HehuError if there is none
+            values["rec_id"] = rec_id or None
+        if addressed is not None:
+            values["addressed_at"] = now if addressed else None
+        if not values:
+            return
+        conn.execute(finding.update().where(finding.c.finding_id == finding_id).values(**values))
+        now_rec, now_addressed = conn.execute(
+            sa.select(finding.c.rec_id, finding.c.addressed_at).where(
+                finding.c.finding_id == finding_id
+            )
+        ).one()
+        state = "addressed" if now_addressed is not None else "open"
+        _write_audit(
+            conn,
+            {
+                "action": AUDIT_ACTION,
+                "what": audit_what("finding_update", id=finding_id, rec=now_rec or "", state=state),
+                "places": row.place_code or "",
+                "actor": actor.name,
+            },
+        )
 
 
 # --------------------------------------------------------------------------- reads
