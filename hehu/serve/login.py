@@ -11,6 +11,7 @@ name box by mistake must not end up in the log).
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode, urlparse
 
 from jupyter_server.auth.decorator import allow_unauthenticated
@@ -25,6 +26,9 @@ from hehu.serve.sessions import HehuUser, end_session, server_store, start_sessi
 LOGIN_ROUTE = r"/hehu/login"
 LOGOUT_ROUTE = r"/hehu/logout"
 FIRST_PAGE = "voila/render/overview.ipynb"  # where a sign-in goes when no page was asked for
+# Each check is one argon2 hash (64 MiB, a fraction of a second of a core): two at a time, so a
+# flood of sign-ins waits in line instead of taking the server's memory.
+_VERIFY = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hehu-login")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
@@ -160,7 +164,7 @@ class LoginHandler(_PageHandler):
         password = self.get_body_argument("password", "")
         try:
             account = await asyncio.get_running_loop().run_in_executor(
-                None, accounts.verify, server_store(), name, password
+                _VERIFY, accounts.verify, server_store(), name, password
             )
         except HehuError as exc:
             self.log.warning("hehu: a sign-in was refused (from %s)", self.request.remote_ip)
