@@ -297,6 +297,80 @@ def disclose_count(value, role: str | None = None):
     return HIDDEN_SMALL if 1 <= float(value) <= SMALL_MAX else value
 
 
+# --------------------------------------------------------------------------- since last time
+
+UP, DOWN, SAME = "up", "down", "same"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure against the previous period of the same length, as shown.
+
+    delta: current minus previous (a rate's in percentage points, to one decimal); None when
+    it is withheld (`hidden`) or a value is missing. direction: UP, DOWN, SAME, or None when
+    what is shown does not tell it.
+    """
+
+    delta: float | None
+    direction: str | None
+    hidden: bool = False
+
+
+def shown_change(previous, current, kind: str = "count") -> Change:
+    """The change from `previous` to `current`, both values AS SHOWN to the role (numbers, or
+    the markers): never the exact values behind a marker.
+
+    Why this cannot give a hidden count back: the change is worked out from the two shown
+    values and nothing else, so it tells no more than a deputy who reads both (the two periods
+    are disclosed together: `hidden_cells` over every period a page offers, and a period no
+    page offers has every count hidden). When either is hidden the number is withheld: it
+    would be the hidden count plus or minus a shown one (shown 12, change +9: the hidden
+    previous is 3). The direction is still shown when the shown values alone decide it, from
+    the range each marker stands for ("<5" is 1 to 4, "*" any number from 0): a shown 12 is
+    above any "<5", a shown 0 below it. Where the ranges overlap ("<5" against "<5", a number
+    against "*") the direction is withheld too: "up" or "same" there would narrow the hidden
+    count. Staff see exact values as shown values, so their change is exact. Rates compare in
+    percentage points.
+    """
+    if _missing(previous) or _missing(current):
+        return Change(None, None)
+    if not is_hidden(previous) and not is_hidden(current):
+        delta = float(current) - float(previous)
+        if kind == "rate":
+            delta = round(delta * 100, 1)
+        elif delta == int(delta):
+            delta = int(delta)
+        return Change(delta, UP if delta > 0 else DOWN if delta < 0 else SAME)
+    (p_lo, p_hi), (c_lo, c_hi) = _shown_range(previous), _shown_range(current)
+    direction = UP if c_lo > p_hi else DOWN if c_hi < p_lo else None
+    return Change(None, direction, hidden=True)
+
+
+def shown_changes(previous: Mapping, current: Mapping, kinds: Mapping[str, str]) -> dict:
+    """`shown_change` of each figure of `kinds` ({figure: "count", "rate" or "number"}) between
+    two rows of shown values."""
+    return {
+        figure: shown_change(previous.get(figure), current.get(figure), kind)
+        for figure, kind in kinds.items()
+    }
+
+
+def _missing(value) -> bool:
+    """No value at all (a rate of nothing, a figure not computed): not a marker, not a number."""
+    return not is_hidden(value) and not _is_number(value)
+
+
+def _shown_range(value) -> tuple[float, float]:
+    """The values a shown value can stand for."""
+    if value == HIDDEN_SMALL:
+        return 1.0, float(SMALL_MAX)
+    if value == HIDDEN_COMPLEMENT:
+        # A complement is never 0 in a period a page offers, but every count of a period no
+        # page offers is "*", zeros included: any number from 0.
+        return 0.0, math.inf
+    return float(value), float(value)
+
+
 # --------------------------------------------------------------------------- words
 
 

@@ -164,6 +164,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "visits": ("必访家庭走访", "Must-visit households"),
     "legal_events": ("普法宣传", "Legal awareness"),
     "recommendations": ("视察意见建议", "Inspection recommendations"),
+    # Since last time: each headline figure against the previous period of the same length.
+    "since_line": ("上期 {value} · {change}", "previous {value} · {change}"),
+    "change_same": ("持平", "unchanged"),
+    "percentage_points": (" 个百分点", " pp"),
+    "previous_value": ("上期", "Previous"),
+    "change": ("较上期", "Change"),
+    "compared_with": ("与上期比较：{period}", "Compared with the previous period: {period}"),
+    "not_compared": (
+        "上期（{period}）不是本系统提供的统计期间，不作比较（其中的人数均不显示）。",
+        "The previous period ({period}) is not one the pages offer: no comparison (none of its counts would show).",
+    ),
+    # Findings carried forward: the open findings of a place and of the places above it.
+    "findings_open": ("视察发现的问题（尚未解决）", "Inspection findings still open"),
+    "finding_inspection": ("视察", "Inspection"),
+    "finding_text": ("发现的问题", "Finding"),
     "none": ("无", "none"),
     "print_hint": ("可直接用浏览器打印为 A4。", "Print to A4 from the browser."),
     "place_search": ("查找", "Find"),

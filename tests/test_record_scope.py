@@ -30,8 +30,9 @@ from hehu.records.store import open_store
 
 GENERATE = Path(__file__).resolve().parents[1] / "bench" / "generate.py"
 PERIODS = ("2022", "2021", "all", "2021-07-01:2022-06-30")
-# What a city's briefing may read besides the shared figures: small kinds, its own scope's.
-SMALL_KINDS = {"place", "org", "claim", "target", "recommendation", "inspection"}
+# What a city's briefing may read besides the shared figures: small kinds, its own scope's
+# (targets, inspections with their recommendations, and the findings it carries forward).
+SMALL_KINDS = {"place", "org", "claim", "target", "recommendation", "inspection", "finding"}
 
 
 def _generator():
@@ -195,6 +196,13 @@ def _assert_same_briefing(got, expected) -> None:
         got.recommendations.reset_index(drop=True),
         expected.recommendations.reset_index(drop=True),
     )
+    pd.testing.assert_frame_equal(got.findings, expected.findings, obj="findings")
+    assert (got.since is None) == (expected.since is None)
+    if got.since is not None:
+        assert got.since.period == expected.since.period
+        assert got.since.changes == expected.since.changes
+        if got.since.figures is not None:
+            pd.testing.assert_series_equal(got.since.figures, expected.since.figures)
     for part in ("targets", "open_cases_by_age", "cases_by_category"):
         assert getattr(got, part) == getattr(expected, part), part
     assert got.towns_without_campaign_event == expected.towns_without_campaign_event

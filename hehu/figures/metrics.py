@@ -239,6 +239,24 @@ class Period:
         """The period's last day, or today for an open-ended period."""
         return self.end if self.end is not None else pd.Timestamp(dt.date.today())
 
+    def previous(self) -> Period | None:
+        """The period of the same length just before this one ("since last time"); None for a
+        period with an open end (all time, or up to today), which has no length.
+
+        A period of whole calendar months (a month, a quarter, a year: what reports compare) is
+        followed by the same number of whole months, so the previous of 2024 is 2023 and of
+        March 2024 is February 2024 (29 days), of February 2024 January 2024. Any other period
+        is followed by as many days, ending the day before it starts.
+        """
+        if self.start is None or self.end is None:
+            return None
+        end = self.start - pd.Timedelta(days=1)
+        next_day = self.end + pd.Timedelta(days=1)
+        if self.start.day == 1 and next_day.day == 1:
+            months = (next_day.year - self.start.year) * 12 + next_day.month - self.start.month
+            return Period(self.start - pd.DateOffset(months=months), end)
+        return Period(end - (self.end - self.start), end)
+
     def contains(self, dates: pd.Series) -> pd.Series:
         """Which dates fall inside the period."""
         mask = dates.notna()

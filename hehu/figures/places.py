@@ -16,12 +16,14 @@ import numpy as np
 import pandas as pd
 
 from hehu.disclosure import (
+    Change,
     Periods,
     Rules,
     disclose,
     every_count_hidden,
     hidden_cells,
     sees_exact_counts,
+    shown_changes,
     shown_frame,
     shown_number,
     shows_some,
@@ -31,6 +33,7 @@ from hehu.figures.cache import (
     overview_period_keys,
     page_gaps,
     page_metrics,
+    period_choice_key,
     period_from_key,
     period_key,
     shared_figures,
@@ -365,21 +368,35 @@ def _disclosed(records: Records, period_key: str, role: str, frame: pd.DataFrame
 def place_hidden_cells(records: Records, keys: list[str]) -> list[pd.DataFrame]:
     """Which place figures are hidden from aggregate-only roles in each of `keys` (protected
     together): computed once per data version and shared between kernels like the figures."""
+    cache_key = ("place_hidden_cells", tuple(keys))
+    if cache_key in records._cache:
+        return records._cache[cache_key]
 
     def compute(r: Records) -> pd.DataFrame:
         frames = [_prepared(r, k) for k in keys]
         masks = hidden_cells(frames, rules_for(r, frames[0]), period_links(keys))
         # one frame for the cache: the periods' masks one under the other
-        return (
-            pd.concat(masks, keys=range(len(keys)))
-            .astype("int8")
-            .set_axis([f"{p}|{code}" for p, code in pd.concat(masks, keys=range(len(keys))).index])
-        )
+        labels = [f"{p}|{code}" for p, mask in enumerate(masks) for code in mask.index]
+        return pd.concat(masks, ignore_index=True).astype("int8").set_axis(labels)
 
     stacked = shared_figures(records, "place_hidden", ";".join(keys), compute)
-    position = stacked.index.str.split("|", n=1).str[0].astype(int)
-    codes = stacked.index.str.split("|", n=1).str[1]
-    return [stacked[position == p].set_axis(codes[position == p]) for p in range(len(keys))]
+    records._cache[cache_key] = masks = _periods_apart(stacked, len(keys))
+    return masks
+
+
+def _periods_apart(stacked: pd.DataFrame, n: int) -> list[pd.DataFrame]:
+    """Each period's mask from `place_hidden_cells`' stacked frame: n blocks of the same rows
+    one under the other, labelled 'period|code'. Row slices, not copies: a briefing reads a
+    few rows of them, and the labels of a province are 100,000 and more."""
+    rows = len(stacked) // n
+    labels = stacked.index
+    codes = pd.Index([label.split("|", 1)[1] for label in labels[:rows]], dtype=labels.dtype)
+    for p in range(n):
+        if len(stacked) != n * rows or not labels[p * rows : (p + 1) * rows].equals(
+            f"{p}|" + codes
+        ):
+            raise ValueError("the stored hidden cells are not laid out period by period")
+    return [stacked.iloc[p * rows : (p + 1) * rows].set_axis(codes) for p in range(n)]
 
 
 def period_links(keys: list[str]) -> Periods:
@@ -411,6 +428,48 @@ def period_family(records: Records, period_key: str) -> list[str]:
 def choosable_periods(records: Records) -> list[str]:
     """The period keys a page offers (each year, each report period, all time)."""
     return overview_period_keys(records)
+
+
+@dataclass(frozen=True)
+class SinceLastTime:
+    """A place's figures against the previous period of the same length (`Period.previous`).
+
+    figures: the previous period's figures as the role may see them, None when no comparison
+    is made (see `since_last_time`); changes: {figure: disclosure.Change}.
+    """
+
+    period: Period
+    figures: pd.Series | None
+    changes: dict[str, Change] = field(default_factory=dict)
+
+
+def figure_kind(column: str) -> str:
+    """How a figure compares with another period: "rate" (in percentage points), else as a
+    number ("count" and "number" alike)."""
+    return vocab.METRICS.get(column, ("", "", "number"))[2]
+
+
+def since_last_time(
+    records: Records, code: str, period: Period, role: str, current: pd.Series, figures
+) -> SinceLastTime | None:
+    """`figures` of place `code` (`current`: this period's, as the role sees them) against the
+    previous period of the same length; None for a period with no length (all time).
+
+    The previous period is disclosed exactly as a page showing it would (`disclosed_place_rows`),
+    and each change is worked out from the two shown values only (`disclosure.shown_change`).
+    Aggregate-only roles compare only with a period the pages offer: every count of any other
+    period is hidden from them (`disclosure.every_count_hidden`), so the comparison would show
+    nothing of them, at the cost of computing a period no page needs (a province's figures).
+    """
+    previous = period.previous()
+    if previous is None:
+        return None
+    key = period_choice_key(previous)
+    if not sees_exact_counts(role) and key not in choosable_periods(records):
+        return SinceLastTime(previous, None)
+    shown = disclosed_place_rows(records, key, role, [code]).loc[code]
+    kinds = {figure: figure_kind(figure) for figure in figures}
+    return SinceLastTime(previous, shown, shown_changes(shown, current, kinds))
 
 
 def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.Series:

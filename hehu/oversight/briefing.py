@@ -12,13 +12,16 @@ from hehu.figures.cache import period_choice_key
 from hehu.figures.metrics import Period, Records
 from hehu.figures.places import (
     MUST_VISIT_NOT_VISITED,
+    SinceLastTime,
     campaign_events,
     disclosed_place_rows,
     disclosed_station_cases,
     family_column,
     place_figures,
+    since_last_time,
 )
 from hehu.i18n import join_list
+from hehu.oversight.inspections import findings_for_place
 from hehu.records import vocab
 from hehu.records.gazetteer import codes_under
 
@@ -66,6 +69,11 @@ class Briefing:
     towns_without_campaign_event: dict
     must_visit_by_group: pd.DataFrame
     recommendations: pd.DataFrame
+    # open findings of the place and the places above it, from inspections held by the end
+    # of the period (inspections.findings_for_place): text written by deputies, escape it
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the headline figures against the previous period of the same length (None: all time)
+    since: SinceLastTime | None = None
     questions: list[tuple[str, str]] = field(default_factory=list)  # (zh, en)
     # where the gazetteer's places come from, by language (gazetteer.source_credit words it)
     place_source: dict[str, str] = field(default_factory=dict)
@@ -183,6 +191,8 @@ def build_briefing(
         towns_without_campaign_event=towns_without,
         must_visit_by_group=must_visit_by_group,
         recommendations=place_recommendations(records, code, period.as_of),
+        findings=findings_for_place(records, code, as_of=period.as_of),
+        since=since_last_time(records, code, period, role, figures, HEADLINE_METRICS),
         place_source=records.place_source,
     )
     briefing.questions = questions_to_ask(briefing)

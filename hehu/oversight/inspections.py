@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from hehu.clock import local_today
+from hehu.clock import zone as clock_zone
 from hehu.errors import HehuError, InvalidRecord
 from hehu.figures.metrics import Records, parse_date
 from hehu.i18n import audit_what, join_list
@@ -273,24 +275,12 @@ def recommendations_for_place(
     """
     code = records.check_place(code or records.root)
     as_of = pd.Timestamp(as_of or dt.date.today())
-    ancestors = records.ancestors
-    above = set(ancestors.loc[ancestors["code"] == code, "ancestor"]) - {code}
-    below = set(ancestors.loc[ancestors["ancestor"] == code, "code"]) - {code}
-    recs = records["recommendation"].merge(
-        records["inspection"][["inspection_id", "date", "committee"]].rename(
-            columns={"date": "inspection_date"}
-        ),
-        on="inspection_id",
-        how="left",
-    )
-    recs = recs[
-        recs["place_code"].isin(above | below | {code}) & (recs["inspection_date"] <= as_of)
-    ].copy()
+    above, below = _above_and_below(records, code)
+    recs = _held_by(records, records["recommendation"], as_of)
+    recs = recs[recs["place_code"].isin(above | below | {code})].copy()
     if open_only:
         recs = recs[recs["status"].isin(vocab.REC_OPEN_STATUSES)]
-    recs["relation"] = recs["place_code"].map(
-        lambda c: "self" if c == code else ("above" if c in above else "below")
-    )
+    recs["relation"] = _relation(recs["place_code"], code, above)
     recs["overdue"] = (
         recs["status"].isin(vocab.REC_OPEN_STATUSES)
         & recs["due_date"].notna()
@@ -303,6 +293,66 @@ def recommendations_for_place(
     return recs.sort_values(
         ["overdue", "due_date", "inspection_date"], ascending=[False, True, False]
     ).reset_index(drop=True)
+
+
+def _above_and_below(records: Records, code: str) -> tuple[set[str], set[str]]:
+    """The places above `code` and the places under it (neither holds `code` itself)."""
+    ancestors = records.ancestors
+    above = set(ancestors.loc[ancestors["code"] == code, "ancestor"]) - {code}
+    below = set(ancestors.loc[ancestors["ancestor"] == code, "code"]) - {code}
+    return above, below
+
+
+def _held_by(records: Records, rows: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Rows of an inspection (recommendations, findings) with its `inspection_date` and
+    `committee`, of the inspections held by `as_of` only."""
+    rows = rows.merge(
+        records["inspection"][["inspection_id", "date", "committee"]].rename(
+            columns={"date": "inspection_date"}
+        ),
+        on="inspection_id",
+        how="left",
+    )
+    return rows[rows["inspection_date"] <= as_of]
+
+
+def _relation(place_codes: pd.Series, code: str, above: set[str]) -> pd.Series:
+    return place_codes.map(lambda c: "self" if c == code else ("above" if c in above else "below"))
+
+
+def findings_for_place(
+    records: Records, code: str | None = None, *, as_of: dt.date | pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """The findings still open on `as_of` (default today) of a place and of the places above it,
+    from the inspections held by then: what its next briefing carries forward.
+
+    One row per finding, with `inspection_date`, `committee`, `place_name` and `relation`
+    (self/above); newest inspection first, each inspection's findings in their order. A finding
+    is open until the day, on the county's clock, it is marked addressed (`addressed_at`, stored
+    in UTC): a briefing of an earlier period still shows what was open at its end. A database
+    without the column (before schema version 10) has every finding open.
+    """
+    code = records.check_place(code or records.root)
+    as_of = pd.Timestamp(as_of or local_today())
+    above, _below = _above_and_below(records, code)
+    findings = records["finding"]
+    findings = findings[findings["place_code"].isin(above | {code})]
+    if "addressed_at" in findings.columns:
+        utc = pd.to_datetime(findings["addressed_at"]).dt.tz_localize("UTC")
+        addressed = utc.dt.tz_convert(clock_zone()).dt.tz_localize(None).dt.normalize()
+        findings = findings[addressed.isna() | (addressed > as_of)]
+    findings = _held_by(records, findings, as_of).copy()
+    findings["relation"] = _relation(findings["place_code"], code, above)
+    findings["place_name"] = findings["place_code"].map(records.places.set_index("code")["name"])
+    # Ids end in the finding's number: sort 2 before 10.
+    findings["_n"] = findings["finding_id"].str.extract(r"(\d+)$")[0].astype(float).to_numpy()
+    return (
+        findings.sort_values(
+            ["inspection_date", "inspection_id", "_n"], ascending=[False, True, True]
+        )
+        .drop(columns="_n")
+        .reset_index(drop=True)
+    )
 
 
 def inspections_frame(records: Records, lang: str = "zh") -> pd.DataFrame:

@@ -13,7 +13,7 @@ from hehu.figures.metrics import PROTECTION_METRICS, Records
 from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
 from hehu.records import vocab
 from hehu.records.gazetteer import source_credit
-from hehu.render.formatting import format_value
+from hehu.render.formatting import finding_rows, format_change, format_value
 
 PAGE_STYLESHEET = (Path(__file__).with_name("page.css")).read_text(encoding="utf-8")
 
@@ -48,8 +48,34 @@ def is_gap(b: Briefing, metric: str) -> bool:
     return metric in GAP_WHEN_ANY and shows_some(b.metrics.get(metric))
 
 
+def since_html(figures, changes: dict, metric: str, lang: str) -> str:
+    """A card's line against the previous period: "上期 12 · ↑ 3" (values as disclosed), or
+    nothing when no comparison is made. The overview's cards use it too."""
+    if figures is None or metric not in changes:
+        return ""
+    text = i18n.t(
+        "since_line",
+        lang,
+        value=format_value(figures.get(metric), metric),
+        change=format_change(changes[metric], metric, lang),
+    )
+    direction = changes[metric].direction or "hidden"
+    return f'<div class="t" data-hehu="since" data-change="{direction}">{html_text(text)}</div>'
+
+
+def since_period_html(since, lang: str) -> str:
+    """The line under the headline figures saying which period they are compared with."""
+    if since is None:
+        return ""
+    key = "compared_with" if since.figures is not None else "not_compared"
+    text = i18n.t(key, lang, period=since.period.label(lang))
+    return f'<div class="hehu-sub" data-hehu="since-period">{html_text(text)}</div>'
+
+
 def _cards(b: Briefing, lang: str) -> str:
     cards = []
+    previous = b.since.figures if b.since is not None else None
+    changes = b.since.changes if b.since is not None else {}
     for m in HEADLINE_METRICS:
         value = b.metrics.get(m)
         target = b.targets.get(m)
@@ -58,9 +84,10 @@ def _cards(b: Briefing, lang: str) -> str:
             target_html = f'<div class="t">{html_text(i18n.t("target", lang))} {html_text(format_value(target[0], m))} · {html_text(target[1])}</div>'
         cards.append(
             f'<div class="hehu-card{" gap" if is_gap(b, m) else ""}" data-metric="{m}"><div class="k">{html_text(i18n.metric_label(m, lang))}</div>'
-            f'<div class="v">{html_text(format_value(value, m))}</div>{target_html}</div>'
+            f'<div class="v">{html_text(format_value(value, m))}</div>'
+            f"{since_html(previous, changes, m, lang)}{target_html}</div>"
         )
-    return '<div class="hehu-cards">' + "".join(cards) + "</div>"
+    return since_period_html(b.since, lang) + '<div class="hehu-cards">' + "".join(cards) + "</div>"
 
 
 def _table(
@@ -243,6 +270,19 @@ def briefing_html(b: Briefing, lang: str = "zh") -> str:
             ],
             {1, 2},
             "events",
+        )
+    )
+    parts.append(_section("findings_open", lang))
+    parts.append(
+        _table(
+            [
+                i18n.t("finding_inspection", lang),
+                i18n.t("place", lang),
+                i18n.t("finding_text", lang),
+            ],
+            finding_rows(b.findings),
+            set(),
+            "findings",
         )
     )
     parts.append(_section("recommendations", lang))

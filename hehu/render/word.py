@@ -20,7 +20,7 @@ from hehu.i18n import colon, metric_label, t
 from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
 from hehu.records import vocab
 from hehu.records.gazetteer import source_credit
-from hehu.render.formatting import format_value
+from hehu.render.formatting import finding_rows, format_change, format_value
 
 CJK_FONTS = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "DejaVu Sans"]
 
@@ -339,21 +339,32 @@ def briefing_docx(b: Briefing, records: Records, lang: str = "zh") -> bytes:
         for q in b.questions:
             doc.add_paragraph(q[0] if zh else q[1], style="List Number")
     doc.add_heading(t("headline", lang), level=2)
-    table = doc.add_table(rows=1, cols=3)
+    since = b.since
+    if since is not None:
+        key = "compared_with" if since.figures is not None else "not_compared"
+        doc.add_paragraph(t(key, lang, period=since.period.label(lang)))
+    compared = since is not None and since.figures is not None
+    heads = [t("metric", lang), "数值" if zh else "Value"]
+    if compared:
+        heads += [t("previous_value", lang), t("change", lang)]
+    heads.append(t("target", lang))
+    table = doc.add_table(rows=1, cols=len(heads))
     table.style = "Table Grid"
-    head = table.rows[0].cells
-    head[0].text, head[1].text, head[2].text = (
-        t("metric", lang),
-        "数值" if zh else "Value",
-        t("target", lang),
-    )
+    for cell, text in zip(table.rows[0].cells, heads, strict=True):
+        cell.text = text
     for m in HEADLINE_METRICS:
         cells = table.add_row().cells
-        cells[0].text = metric_label(m, lang)
-        cells[1].text = str(format_value(b.metrics.get(m), m))
         target = b.targets.get(m)
-        cells[2].text = f"{format_value(target[0], m)}（{target[1]}）" if target else ""
-    fit_table(table, [60, 36, 60])
+        texts = [metric_label(m, lang), str(format_value(b.metrics.get(m), m))]
+        if compared:
+            texts += [
+                str(format_value(since.figures.get(m), m)),
+                format_change(since.changes.get(m), m, lang),
+            ]
+        texts.append(f"{format_value(target[0], m)}（{target[1]}）" if target else "")
+        for cell, text in zip(cells, texts, strict=True):
+            cell.text = text
+    fit_table(table, [52, 26, 26, 30, 40] if compared else [60, 36, 60])
     if len(b.key_villages):
         doc.add_heading(t("key_villages_here", lang), level=2)
         kv = doc.add_table(rows=1, cols=4)
@@ -381,6 +392,11 @@ def briefing_docx(b: Briefing, records: Records, lang: str = "zh") -> bytes:
         )
         + ("。" if zh else ".")
     )
+    doc.add_heading(t("findings_open", lang), level=2)
+    if b.findings.empty:
+        doc.add_paragraph(t("none", lang))
+    for inspection, place, text in finding_rows(b.findings):
+        doc.add_paragraph(f"{text} —— {inspection} · {place}", style="List Bullet")
     doc.add_heading(t("recommendations", lang), level=2)
     if b.recommendations.empty:
         doc.add_paragraph(t("none", lang))

@@ -12,7 +12,12 @@ from hehu.disclosure import current_role, shown_number
 from hehu.figures import areas
 from hehu.figures.cache import period_from_key
 from hehu.figures.metrics import Period, Records
-from hehu.figures.places import GAP_FIGURES, disclosed_place_figures
+from hehu.figures.places import (
+    GAP_FIGURES,
+    SinceLastTime,
+    disclosed_place_figures,
+    since_last_time,
+)
 from hehu.records import vocab
 from widgets.kit.maps import build_overview_map, build_region_map
 
@@ -79,6 +84,13 @@ class OverviewState(traitlets.HasTraits):
     def figures(self) -> pd.DataFrame:
         """Every figure of every place in the selected period, as this role may see them."""
         return disclosed_place_figures(self.records, self.period_key, self.role)
+
+    def since(self) -> SinceLastTime | None:
+        """The area's figure of the selected metric and its gaps against the previous period of
+        the same length, as this role may see them (None for all time)."""
+        figures = [self.metric, *GAP_FIGURES]
+        current = self.figures().loc[self.area]
+        return since_last_time(self.records, self.area, self.period, self.role, current, figures)
 
     def stations(self) -> pd.DataFrame:
         """Rights stations and studios of the county shown (none on a region's map)."""

@@ -14,6 +14,7 @@ from hehu.figures.places import GAP_FIGURES
 from hehu.records import vocab
 from hehu.records.gazetteer import source_credit
 from hehu.records.schema import WORK_KINDS
+from hehu.render.html import since_html, since_period_html
 from widgets.kit.common import (
     empty_notice,
     error_box,
@@ -147,6 +148,9 @@ class OverviewView(w.VBox):
     def _redraw_all(self, _change=None):
         state, lang = self.state, self.state.lang
         figures = state.figures().loc[state.area]
+        since = state.since()
+        previous = since.figures if since is not None else None
+        changes = since.changes if since is not None else {}
         places = state.records.places
         whole = (
             i18n.t("whole_county", lang)
@@ -157,12 +161,15 @@ class OverviewView(w.VBox):
         gap_cards = "".join(
             f'<div class="hehu-card gap" data-hehu="gap-{g}" data-card="{g}"><div class="k">{html_text(i18n.t(g, lang))}</div>'
             f'<div class="v">{html_text(format_value(figures[g], g))}</div>'
+            f"{since_html(previous, changes, g, lang)}"
             f'<div class="t">{html_text(i18n.t(g + "_note", lang))}</div></div>'
             for g in GAP_FIGURES
         )
         self.summary.value = (
-            f'<div class="hehu-cards"><div class="hehu-card" data-hehu="county-value" data-card="{state.metric}"><div class="k">{html_text(i18n.metric_label(state.metric, lang))} · {html_text(whole)}</div>'
-            f'<div class="v">{html_text(format_value(figures[state.metric], state.metric))}</div><div class="t">{html_text(state.period.label(state.lang))}</div></div>'
+            since_period_html(since, lang)
+            + f'<div class="hehu-cards"><div class="hehu-card" data-hehu="county-value" data-card="{state.metric}"><div class="k">{html_text(i18n.metric_label(state.metric, lang))} · {html_text(whole)}</div>'
+            f'<div class="v">{html_text(format_value(figures[state.metric], state.metric))}</div><div class="t">{html_text(state.period.label(state.lang))}</div>'
+            f"{since_html(previous, changes, state.metric, lang)}</div>"
             f"{gap_cards}</div>"
             + (
                 ""
