@@ -543,19 +543,38 @@ def parse_bool(value) -> bool:
 
 
 _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
+_EXCEL_ID_NUMBER = "身份证号被 Excel 存成了数字，末几位已丢失；请把该列设为文本格式后重新填写"
+
+
+def parse_id_numbers(values: list) -> list[str | ValueError]:
+    """Each cell's normalised ID-card number, or the ValueError saying why not, a column at once
+    (one check-digit computation for all); a number cell of 16+ digits has already lost digits
+    in Excel."""
+    out: list = []
+    texts: list[str] = []
+    for value in values:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if abs(value) >= 1e15:
+                out.append(ValueError(_EXCEL_ID_NUMBER))
+                continue
+            value = str(int(value))
+        text = cell_text(value)
+        if text is None:
+            out.append(ValueError("为空"))
+        elif _SCIENTIFIC.fullmatch(_WS.sub("", text)):
+            out.append(
+                ValueError("身份证号被写成科学计数法（如 3.2E+17），末几位已丢失，请重新填写")
+            )
+        else:
+            out.append(None)
+            texts.append(text)
+    numbers = iter(pseudonym.normalise_id_numbers(texts))
+    return [next(numbers) if got is None else got for got in out]
 
 
 def parse_id_number(value) -> str:
-    """A normalised ID-card number; a number cell of 16+ digits has already lost digits in Excel."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if abs(value) >= 1e15:
-            raise ValueError(
-                "身份证号被 Excel 存成了数字，末几位已丢失；请把该列设为文本格式后重新填写"
-            )
-        value = str(int(value))
-    text = cell_text(value)
-    if text is None:
-        raise ValueError("为空")
-    if _SCIENTIFIC.fullmatch(_WS.sub("", text)):
-        raise ValueError("身份证号被写成科学计数法（如 3.2E+17），末几位已丢失，请重新填写")
-    return pseudonym.normalise_id_number(text)
+    """A normalised ID-card number (`parse_id_numbers` for one cell)."""
+    number = parse_id_numbers([value])[0]
+    if isinstance(number, ValueError):
+        raise number
+    return number

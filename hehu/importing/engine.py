@@ -40,6 +40,7 @@ from hehu.importing.cells import (
     parse_bool,
     parse_date,
     parse_id_number,
+    parse_id_numbers,
     parse_int,
     parse_multi,
     parse_number,
@@ -69,7 +70,7 @@ from hehu.importing.kinds import (
 )
 from hehu.importing.report import ImportReport, RowError, SheetResult, write_report_files
 from hehu.importing.resolve import Catalog
-from hehu.importing.rows import RowFailed, builder_for, check_record
+from hehu.importing.rows import RowFailed, builder_for, check_record, future_dates
 from hehu.importing.workbook import RawSheet, read_workbook
 from hehu.records import pseudonym, vocab
 from hehu.records.pseudonym import personal_numbers
@@ -115,7 +116,7 @@ class Importer:
         today: dt.date | None = None,
     ):
         self.store = store
-        self.today = today or local_today()  # dates after it are flagged (_future_dates)
+        self.today = today or local_today()  # dates after it are flagged (rows.future_dates)
         self.kind = resolve_kind(kind) if kind else None
         self.dry_run = dry_run
         self.strict = strict
@@ -336,7 +337,7 @@ class Importer:
                 result.accepted += 1
                 report.warnings += [
                     RowError(raw.name, index + 1, col, why)
-                    for col, why in self._future_dates(spec, values, labels)
+                    for col, why in future_dates(spec.kind, values, labels, self.today)
                 ]
                 report.warnings += [
                     RowError(raw.name, index + 1, col, CONTROLS_DROPPED)
@@ -421,7 +422,7 @@ class Importer:
                     readings.append((label, None, i))
                     continue
                 cells = [r[i] if i < len(r) else None for r in lines]
-                seen: dict[object, object] = {}
+                seen: dict = self._read_ids(cells) if f.parse == "id_number" and f.personal else {}
                 column = []
                 by_town = f.parse == "place" and f.key == "place_code"
                 for value, town in zip(cells, towns, strict=True):
@@ -448,23 +449,16 @@ class Importer:
                 return _Refused("姓名无效")  # never echo personal data into a report
             return _Refused(str(exc))
 
-    def _future_dates(self, spec: KindSpec, values: dict, labels: dict) -> list[tuple[str, str]]:
-        """(column, why) for each date of an accepted row after the import day: likely a slip.
-
-        Accepted all the same (a planned course may be entered ahead), but never the period a
-        page opens on (hehu.figures.cache.default_period_key).
-        """
-        today = self.today
-        return [
-            (
-                labels[f.key],
-                f"日期 {values[f.key]:%Y-%m-%d} 晚于导入当天（{today:%Y-%m-%d}），请核对",
-            )
-            for f in spec.fields
-            if f.parse == "date"
-            and isinstance(values.get(f.key), dt.date)
-            and values[f.key] > today
-        ]
+    def _read_ids(self, cells: list) -> dict:
+        """`_read_cell` of each distinct cell of an ID-number column (a personal field, so never
+        searched for personal numbers), their check digits computed at once, keyed as in
+        `_parse_columns`."""
+        keyed = {(v if type(v) is str else (type(v), v)): v for v in cells}
+        filled = {key: v for key, v in keyed.items() if not is_blank(v)}
+        got: dict = dict.fromkeys(keyed.keys() - filled.keys(), _BLANK)
+        for key, number in zip(filled, parse_id_numbers(list(filled.values())), strict=True):
+            got[key] = _Refused(str(number)) if isinstance(number, ValueError) else number
+        return got
 
     def _parse_cell(self, f: Field, value, town):
         kind = f.parse

@@ -10,13 +10,14 @@ finds a problem adds (column, reason in Chinese) to `errors` and raises `RowFail
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from functools import cache, partial
 from typing import Protocol
 
 from hehu.importing.cells import parse_date, strip_spaces, vocab_key
-from hehu.importing.kinds import KindSpec, derive_id
+from hehu.importing.kinds import KIND_SPECS, KindSpec, derive_id
 from hehu.importing.resolve import Catalog
 from hehu.records import pseudonym, vocab
 from hehu.records.schema import RECORD_TABLES
@@ -435,3 +436,21 @@ _DATE_WORDS = {
     "received_date": "受理日期",
     "period_start": "起始日期",
 }
+
+
+def future_dates(kind: str, values: dict, labels: dict, today: dt.date) -> list[tuple[str, str]]:
+    """(column, why) for each date of an accepted row after the import day: likely a slip.
+
+    Accepted all the same (a planned course may be entered ahead), but never the period a
+    page opens on (hehu.figures.cache.default_period_key).
+    """
+    return [
+        (labels[key], f"日期 {values[key]:%Y-%m-%d} 晚于导入当天（{today:%Y-%m-%d}），请核对")
+        for key in _date_fields(kind)
+        if isinstance(values.get(key), dt.date) and values[key] > today
+    ]
+
+
+@cache
+def _date_fields(kind: str) -> tuple[str, ...]:
+    return tuple(f.key for f in KIND_SPECS[kind].fields if f.parse == "date")
