@@ -438,11 +438,19 @@ def _docx_html(path: Path) -> str:
             flush()
             rows = [[_esc(c.text) for c in row.cells] for row in block.rows]
             if rows and rows[0][0] in ("指标", "Metric"):  # the headline figures
+                # with the previous period's value beside each, when there is one
+                since = len(rows[0]) > 2 and rows[0][2] in ("上期", "Previous")
                 parts.append(
                     '<div class="hehu-cards">'
                     + "".join(
                         f'<div class="hehu-card" data-metric-label="{r[0]}"><div class="k">{r[0]}'
-                        f'</div><div class="v">{r[1]}</div></div>'
+                        f'</div><div class="v">{r[1]}</div>'
+                        + (
+                            f'<div class="t" data-hehu="since">- {r[2]} · {r[3]}</div>'
+                            if since
+                            else ""
+                        )
+                        + "</div>"
                         for r in rows[1:]
                     )
                     + "</div>"
@@ -688,8 +696,37 @@ def _question_items(view, place, period, ol):
     return items
 
 
+_COMPARED = re.compile(
+    r"(?:与上期比较：|Compared with the previous period: )(\d{4}-\d\d-\d\d) (?:至|to) (\d{4}-\d\d-\d\d)"
+)
+
+
+def previous_period(root) -> str | None:
+    """The period a view's figures are compared with, as the line under its headline names it
+    ("与上期比较：2021-01-01 至 2021-12-31"): a year as its key, else "start:end"."""
+    m = _COMPARED.search(_text(root))
+    if m is None:
+        return None
+    start, end = m.groups()
+    if start[:4] == end[:4] and start[4:] == "-01-01" and end[4:] == "-12-31":
+        return start[:4]
+    return f"{start}:{end}"
+
+
+def _previous_items(view, card, metric, place, label) -> list[Item]:
+    """A card's value of the previous period ("上期 <5 · ↑ *"): a fact of that period."""
+    since = card.xpath(".//div[@data-hehu='since']")
+    period = previous_period(card.getroottree().getroot())
+    if not since or period is None:
+        return []
+    value = _text(since[0]).split(" · ")[0].split(" ", 1)[1]
+    return [Item(view, "m", "", "", metric, place, period, parse_shown(value),
+                 f"{label}, previous period")]  # fmt: skip
+
+
 def parse_briefing(view: View, root=None, place=None) -> list[Item]:
-    """A briefing (page, pack, file or Word): cards, questions, sentences and its tables."""
+    """A briefing (page, pack, file or Word): cards (with the previous period's value),
+    questions, sentences and its tables."""
     root = _html_tree(view.html) if root is None else root
     place = place or view.place
     items, section = [], ""
@@ -704,6 +741,7 @@ def parse_briefing(view: View, root=None, place=None) -> list[Item]:
             shown = parse_shown(_text(el.find_class("v")[0]))
             items.append(Item(view, "m", "", "", metric, place, view.period, shown,
                               f"card {metric!r}"))  # fmt: skip
+            items += _previous_items(view, el, metric, place, f"card {metric!r}")
         elif el.tag == "ol" and el.get("data-hehu") == "questions":
             items += _question_items(view, place, view.period, el)
         elif (
@@ -780,6 +818,7 @@ def parse_overview(view: View) -> list[Item]:
         METRIC_LABELS[_text(card.find_class("k")[0]).split(" · ")[0]] = view.metric
         items.append(Item(view, "m", "", "", view.metric, view.place, view.period,
                           parse_shown(_text(card.find_class("v")[0])), "county card"))  # fmt: skip
+        items += _previous_items(view, card, view.metric, view.place, "county card")
     for card in tree.xpath("//div[@data-hehu='key-village-gaps']"):
         items.append(Item(view, "overview", "card", "", "key-village-gaps", view.place,
                           view.period, parse_shown(_text(card.find_class("v")[0])),
