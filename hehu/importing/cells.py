@@ -561,7 +561,7 @@ def parse_id_numbers(values: list) -> list[str | ValueError]:
         text = cell_text(value)
         if text is None:
             out.append(ValueError("为空"))
-        elif _SCIENTIFIC.fullmatch(_WS.sub("", text)):
+        elif _SCIENTIFIC.fullmatch(text if text.isalnum() else _WS.sub("", text)):
             out.append(
                 ValueError("身份证号被写成科学计数法（如 3.2E+17），末几位已丢失，请重新填写")
             )

@@ -241,16 +241,15 @@ class Catalog:
             plain = [(i, f) for i, c in enumerate(table.columns) if (f := _plain(c)) is not None]
             with self.store.engine.connect() as conn:
                 rows = conn.execute(sa.select(table)).all()
-            found: dict[tuple, dict] = {}
-            for row in rows:
-                key = tuple(row[i] for i in at)  # as stored, before `_plain`
-                if plain:
-                    row = list(row)
-                    for i, f in plain:
-                        if row[i] is not None:
-                            row[i] = f(row[i])
-                found[key] = dict(zip(names, row, strict=True))
-            self._existing[kind] = found
+            stored = list(zip(*rows, strict=True)) or [()] * len(names)  # column by column
+            keys = zip(*(stored[i] for i in at), strict=True)  # as stored, before `_plain`
+            values = list(stored)
+            for i, f in plain:
+                values[i] = [v if v is None else f(v) for v in values[i]]
+            self._existing[kind] = {
+                key: dict(zip(names, row, strict=True))
+                for key, row in zip(keys, zip(*values, strict=True), strict=True)
+            }
         return self._existing[kind]
 
     def ids(self, kind: str) -> set:

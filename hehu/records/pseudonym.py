@@ -251,13 +251,22 @@ def pseudonym(prefix: str, name: str, id_number: str, key: bytes, *, checked: bo
 
 
 def _keyed_hash(key: bytes, material: bytes) -> str:
-    """HMAC-SHA256 of `material` under `key`, in hex: a copy of the keyed HMAC, made once a key
-    (keying it again for each of 100,000 people costs more than the hash)."""
-    mac = _keyed(key).copy()
-    mac.update(material)
-    return mac.hexdigest()
+    """HMAC-SHA256 (RFC 2104) of `material` under `key`, in hex, from the two SHA-256 states the
+    key starts (made once a key: keying again for each of 100,000 people costs more than the
+    hash)."""
+    inner, outer = _keyed(key)
+    inner, outer = inner.copy(), outer.copy()
+    inner.update(material)
+    outer.update(inner.digest())
+    return outer.hexdigest()
 
 
 @lru_cache(maxsize=4)
-def _keyed(key: bytes) -> hmac.HMAC:
-    return hmac.new(key, digestmod=hashlib.sha256)
+def _keyed(key: bytes) -> tuple:
+    """SHA-256 after the key XOR the inner pad, and after the key XOR the outer pad."""
+    block = hashlib.sha256().block_size
+    padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+    return (
+        hashlib.sha256(bytes(b ^ 0x36 for b in padded)),
+        hashlib.sha256(bytes(b ^ 0x5C for b in padded)),
+    )
