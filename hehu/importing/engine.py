@@ -335,14 +335,10 @@ class Importer:
                 report.errors += [RowError(raw.name, index + 1, col, why) for col, why in errors]
             elif taken:
                 result.accepted += 1
-                report.warnings += [
-                    RowError(raw.name, index + 1, col, why)
-                    for col, why in future_dates(spec.kind, values, labels, self.today)
-                ]
-                report.warnings += [
-                    RowError(raw.name, index + 1, col, CONTROLS_DROPPED)
-                    for col in cleaned.get(index, ())
-                ]
+                for col, why in future_dates(spec.kind, values, labels, self.today):
+                    report.warnings.append(RowError(raw.name, index + 1, col, why))
+                for col in cleaned.get(index, ()):
+                    report.warnings.append(RowError(raw.name, index + 1, col, CONTROLS_DROPPED))
         done[0] = start + len(raw.rows) - header_row - 1
         result.skipped.sort(key=lambda skip: skip[0])  # footers, headers and merges in row order
 

@@ -444,11 +444,14 @@ def future_dates(kind: str, values: dict, labels: dict, today: dt.date) -> list[
     Accepted all the same (a planned course may be entered ahead), but never the period a
     page opens on (hehu.figures.cache.default_period_key).
     """
-    return [
-        (labels[key], f"日期 {values[key]:%Y-%m-%d} 晚于导入当天（{today:%Y-%m-%d}），请核对")
-        for key in _date_fields(kind)
-        if isinstance(values.get(key), dt.date) and values[key] > today
-    ]
+    found = []
+    for key in _date_fields(kind):  # most registers have none
+        value = values.get(key)
+        if isinstance(value, dt.date) and value > today:
+            found.append(
+                (labels[key], f"日期 {value:%Y-%m-%d} 晚于导入当天（{today:%Y-%m-%d}），请核对")
+            )
+    return found
 
 
 @cache

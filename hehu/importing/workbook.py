@@ -115,7 +115,9 @@ def _read_calamine(path: Path) -> list[RawSheet]:
             if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
                 continue  # hidden sheets hold choice lists, not records
             sheet = book.get_sheet_by_name(meta.name)
-            rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+            rows = sheet.to_python(skip_empty_area=False)  # fresh lists of this sheet's rows
+            if rows and type(rows[0]) is not list:  # an older python-calamine's tuples
+                rows = [list(r) for r in rows]
             merged = sheet.merged_cell_ranges or []
             sheets.append(RawSheet(meta.name, _fill_merged(rows, merged, meta.name)))
     return sheets
