@@ -15,8 +15,9 @@ store read through Arrow (commit ba786de is the last one before it).
 seconds of building the briefing page of a county (the first of the first city) and of that
 city, with the shared figures it reads warmed first, as the server's warmer leaves them
 (`--role staff`, the default: the place figures; `--role deputy`: `hehu warm`, which also
-works out what is hidden from deputies). `--code DIR` also runs it on the code in DIR (e.g. `git archive COMMIT | tar -x
--C DIR`), side by side on the same file.
+works out what is hidden from deputies), itself measured in its own process (the "warm" row:
+seconds, CPU seconds, peak). `--code DIR` also runs it on the code in DIR (e.g. `git archive
+COMMIT | tar -x -C DIR`), side by side on the same file.
 
     .venv/bin/python bench/bench_memory.py --counties 100 --scope county --code /tmp/hehu-before
 """
@@ -106,24 +107,39 @@ def measure(url: str, before: str | None = None) -> dict:
     }
 
 
-def warm_for(url: str, role: str) -> None:
+def warm_for(url: str, role: str) -> dict:
     """The shared figures a briefing of `role` reads, as the server's warmer leaves them. For
     staff only the place figures of each period (what exists of them in the code measured):
-    what is hidden from deputies (`place_hidden_cells`, `hehu warm`) is not computed."""
+    what is hidden from deputies (`place_hidden_cells`, `hehu warm`) is not computed. Returns
+    the seconds it took, RSS after imports and at the end, and the peak (MiB)."""
+    import psutil
+
     from hehu.figures import places as figures
     from hehu.figures.cache import PageRecords, overview_period_keys, period_from_key
     from hehu.records.store import open_store
 
+    base = psutil.Process().memory_info().rss / MIB
+    start, cpu = time.perf_counter(), time.process_time()
     store = open_store(url, create=False)
+    read = None
     if role != "staff":
-        figures.warm_figures(store)
-        return
-    records = PageRecords(store)
-    for key in overview_period_keys(records):
-        figures.place_figures(records, period_from_key(key))
-        if hasattr(figures, "campaign_events"):  # the code before had no such figures
-            figures.campaign_events(records, period_from_key(key))
-            figures.shared_station_cases(records, key)
+        read = figures.warm_figures(store)["records_read"]
+    else:
+        records = PageRecords(store)
+        for key in overview_period_keys(records):
+            figures.place_figures(records, period_from_key(key))
+            if hasattr(figures, "campaign_events"):  # the code before had no such figures
+                figures.campaign_events(records, period_from_key(key))
+                figures.shared_station_cases(records, key)
+        read = records.fully_loaded
+    return {
+        "imports_mib": base,
+        "build_s": time.perf_counter() - start,
+        "cpu_s": time.process_time() - cpu,
+        "after_mib": psutil.Process().memory_info().rss / MIB,
+        "peak_mib": peak_mib(),
+        "records_read": read,
+    }
 
 
 def measure_briefing(url: str, place: str, role: str) -> dict:
@@ -138,15 +154,16 @@ def measure_briefing(url: str, place: str, role: str) -> dict:
     from widgets.pages.briefing import build_briefing_page
 
     base = process.memory_info().rss / MIB
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     page = build_briefing_page(url, {"place": place})
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     lazy = page.state.records.frames  # what the page read, of each kind
     full = getattr(lazy, "_full", None)  # before: every kind at once, on first use of any
     read = full.frames if full is not None else lazy._frames
     return {
         "imports_mib": base,
         "build_s": seconds,
+        "cpu_s": cpu,
         "after_mib": process.memory_info().rss / MIB,
         "peak_mib": peak_mib(),
         "rows_read": sum(len(frame) for kind, frame in read.items() if kind != "place"),
@@ -169,11 +186,14 @@ def bench_briefing(
         env["PYTHONPATH"] = str(code)
     # the figures every page offers, as the server's warmer leaves them after a change
     warm = [sys.executable, __file__, "--warm", url, role]
-    subprocess.run(warm, capture_output=True, text=True, check=True, env=env, cwd=code or REPO)
+    proc = subprocess.run(
+        warm, capture_output=True, text=True, check=True, env=env, cwd=code or REPO
+    )
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
+    out = [{"counties": counties, "code": str(code or "now"), "page": "warm", "role": role, **row}]
     places = _places(url)
     county = places.loc[places["level"] == "county", "code"].iloc[0]
     city = places.set_index("code").at[county, "parent_code"]
-    out = []
     for what, place in (("county", county), ("city", city)):
         cmd = [sys.executable, __file__, "--briefing", url, place, role]
         proc = subprocess.run(
@@ -193,15 +213,21 @@ def _places(url: str):
 
 
 def print_briefing_table(results: list[dict]) -> None:
-    """The briefing results as a Markdown table."""
-    print("| counties | code | briefing of | role | RSS after imports MiB | build s "
+    """The briefing results as a Markdown table; "warm" is the figures warmed first (in a
+    process of their own: every record read when something had to be computed)."""
+    print("| counties | code | briefing of | role | RSS after imports MiB | build s | CPU s "
           "| RSS after MiB | peak MiB | rows read (not places) |")  # fmt: skip
-    print("|---:|---|---|---|---:|---:|---:|---:|---:|")
+    print("|---:|---|---|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
+        rows = (
+            f"{r['rows_read']:,}"
+            if "rows_read" in r
+            else ("every record" if r.get("records_read") else "figures cached")
+        )
         print(
             f"| {r['counties']} | {r['code']} | {r['page']} | {r['role']} | {r['imports_mib']:.0f} "
-            f"| {r['build_s']:.2f} | {r['after_mib']:.0f} | {r['peak_mib']:.0f} "
-            f"| {r['rows_read']:,} |"
+            f"| {r['build_s']:.2f} | {r.get('cpu_s', float('nan')):.2f} | {r['after_mib']:.0f} "
+            f"| {r['peak_mib']:.0f} | {rows} |"
         )
 
 
@@ -255,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args.one, args.before)))
         return 0
     if args.warm:
-        warm_for(*args.warm)
+        print(json.dumps(warm_for(*args.warm)))
         return 0
     if args.briefing:
         print(json.dumps(measure_briefing(*args.briefing)))

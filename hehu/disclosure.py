@@ -167,15 +167,12 @@ def hidden_cells(
     if counts and len(index):
         values = np.stack([_numbers(f, index, counts) for f in frames])  # period, row, col
         small = (values >= 1) & (values <= SMALL_MAX)
-        cells = len(index) * len(counts)
-        within = _equations(index, counts, rules)
-        equations = [ids + p * cells for p in range(len(frames)) for ids in within]
+        equations = _system(len(frames), index, counts, rules, periods or Periods())
         variable = _variables(len(frames), len(index), counts, rules, periods or Periods())
-        equations += _sums_over_time(len(index), counts, rules, periods or Periods())
         flat = values.reshape(-1)
         shut, wide = _close(flat, small.reshape(-1), variable, equations)
         marks = np.where(shut[variable] & (flat != 0), SHOWN_AS_MARKER, 0).astype("int8")
-        marks[list(wide)] = SHOWN_AS_COMPLEMENT
+        marks[wide] = SHOWN_AS_COMPLEMENT
         marks = marks.reshape(len(frames), len(index), len(counts))
         for mask, period_marks in zip(masks, marks, strict=True):
             mask[counts] = period_marks
@@ -207,16 +204,16 @@ def _variables(
 
 
 def _sums_over_time(n_rows: int, counts: list[str], rules: Rules, periods: Periods) -> list:
-    """Equations all time = the sum of the years, for every cell of a dated column."""
+    """Equations all time = the sum of the years, for every cell of a dated column: blocks of
+    equations as `_equations` gives them, over the positions of every period."""
     cells = n_rows * len(counts)
     out = []
     for j, column in enumerate(counts):
         if rules.over_time.get(column, "stock") != "dated":
             continue
         for total, parts in periods.sums:
-            for i in range(n_rows):
-                cell = i * len(counts) + j
-                out.append(np.array([total * cells + cell, *(p * cells + cell for p in parts)]))
+            cell = np.arange(n_rows, dtype=np.int64)[:, None] * len(counts) + j
+            out.append(cell + np.array([total, *parts], dtype=np.int64) * cells)
     return out
 
 
@@ -437,7 +434,8 @@ def _is_number(value) -> bool:
 
 
 def _equations(index: pd.Index, counts: list[str], rules: Rules) -> list[np.ndarray]:
-    """Each equation as the flat cell ids [total, part, part…] of a row-major (row, count) grid."""
+    """The equations of one period as blocks: each row of a block is an equation, the flat cell
+    ids [total, part, part…] of a row-major (row, count) grid, in the order they are looked at."""
     where = {label: i for i, label in enumerate(index)}
     width = len(counts)
     col = {c: j for j, c in enumerate(counts)}
@@ -448,183 +446,312 @@ def _equations(index: pd.Index, counts: list[str], rules: Rules) -> list[np.ndar
         kids = [c for c in children if c in where]
         if parent in where and kids:
             groups.append((parent, kids))
-    equations = []
-    for total, parts in groups:
-        rows = [where[total]] + [where[p] for p in parts]
-        for j in range(width):
-            equations.append(np.array([r * width + j for r in rows], dtype=np.int64))
+    blocks = []
+    for total, parts in groups:  # one equation per column: the total's row, then its parts'
+        rows = np.array([where[total]] + [where[p] for p in parts], dtype=np.int64)
+        blocks.append(np.arange(width, dtype=np.int64)[:, None] + rows * width)
     for total_col, part_cols in rules.additive:
         if total_col not in col or not any(p in col for p in part_cols):
             continue
         if not all(p in col for p in part_cols):
             continue  # a part we do not hold: the equation cannot be written, nor used
-        for i in range(len(index)):
-            ids = [i * width + col[total_col]] + [i * width + col[p] for p in part_cols]
-            equations.append(np.array(ids, dtype=np.int64))
-    return equations
+        columns = np.array([col[total_col]] + [col[p] for p in part_cols], dtype=np.int64)
+        blocks.append(np.arange(len(index), dtype=np.int64)[:, None] * width + columns)
+    return blocks
+
+
+@dataclass(frozen=True)
+class _Equations:
+    """Equations total = sum(parts) packed end to end: equation e is the positions
+    cells[starts[e]:starts[e + 1]], its total first. Arrays, not a list of lists: every place's
+    figures in every period are tens of millions of positions."""
+
+    starts: np.ndarray  # int64, one more than there are equations
+    cells: np.ndarray
+    repeats: bool = True  # whether a position may be twice in one equation
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def of(self, e: int) -> np.ndarray:
+        return self.cells[self.starts[e] : self.starts[e + 1]]
+
+    def gather(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The positions of equations `which` end to end, where each starts, and its size."""
+        starts, ends = self.starts[which], self.starts[which + 1]
+        if not len(which):
+            return self.cells[:0], starts, starts
+        if len(which) < 64:  # a few equations: slices (cheaper than the index arithmetic)
+            cells = [self.cells[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+            sizes = ends - starts
+            return np.concatenate(cells), np.cumsum(sizes) - sizes, sizes
+        sizes = ends - starts
+        at = np.cumsum(sizes) - sizes
+        offset = np.arange(at[-1] + sizes[-1]) - np.repeat(at - starts, sizes)
+        return self.cells[offset], at, sizes
+
+
+def _system(
+    n_periods: int, index: pd.Index, counts: list[str], rules: Rules, periods: Periods
+) -> _Equations:
+    """Every equation of a table over all its periods, in the order they are looked at: each
+    period's own (`_equations`, on that period's positions), then the sums over time."""
+    within = _equations(index, counts, rules)
+    cells = len(index) * len(counts)
+    blocks = [(block, p * cells) for p in range(n_periods) for block in within]
+    blocks += [(block, 0) for block in _sums_over_time(len(index), counts, rules, periods)]
+    dtype = np.int32 if n_periods * cells < np.iinfo(np.int32).max else np.int64
+    repeats = any(
+        block.shape[1] > 1 and (np.diff(np.sort(block, axis=1), axis=1) == 0).any()
+        for block in [*within, *(b for b, shift in blocks if not shift)]
+    )
+    out = np.empty(sum(block.size for block, _ in blocks), dtype=dtype)
+    sizes, at = [], 0
+    for block, shift in blocks:
+        out[at : at + block.size] = (block + shift).reshape(-1)
+        at += block.size
+        sizes.append(np.full(block.shape[0], block.shape[1], dtype=np.int64))
+    starts = np.zeros(sum(len(s) for s in sizes) + 1, dtype=np.int64)
+    if sizes:
+        np.cumsum(np.concatenate(sizes), out=starts[1:])
+    return _Equations(starts, out, repeats)
 
 
 def _close(
-    values: np.ndarray, small: np.ndarray, variable: np.ndarray, equations: list[np.ndarray]
-) -> tuple[np.ndarray, set[int]]:
+    values: np.ndarray, small: np.ndarray, variable: np.ndarray, equations: _Equations
+) -> tuple[np.ndarray, np.ndarray]:
     """Which unknowns to hide so that no equation, nor all of them together, gives a hidden
     count back; and the positions whose "<5" must read "*" (where even hiding everything in an
     equation left its small counts pinned by their bounds).
 
     values, small and variable are per position (period, row, column flattened); equations
     hold positions. A position whose value is 0 is never hidden: 0 is no count of anyone.
-    Plain Python lists: the equations are short and many, where numpy's overhead would dominate.
     """
     shut = np.zeros(int(variable.max()) + 1, dtype=bool)
-    np.logical_or.at(shut, variable, small)
-    state = _Closure(shut.tolist(), values.tolist(), small.tolist(), variable.tolist(), equations)
-    state.close_each()
+    shut[variable[small]] = True
+    state = _Closure(shut, values, small, variable, equations)
+    state.close_each(first=True)
     # All the equations together (bounds carried from one to the next) on tables of a page;
     # on the frame of every place's figures that costs minutes and is left to the closure of
-    # each equation (see the README's Privacy section).
+    # each equation, which is not enough there (README, Privacy; tests/test_disclosure_scale.py).
     for _ in range(50 if len(equations) <= JOINT_CHECK_MAX else 0):
         leaks = state.leaks()
         if not leaks:
             break
-        for equation, position in leaks:
-            state.protect(equation, position)
+        for equation, _position in leaks:
+            state.protect(equation)
         state.close_each()
-    return np.array(state.shut, dtype=bool), state.wide
+    return state.shut, state.wide
 
 
 class _Closure:
-    """The hiding of one table's cells, equation by equation, then all together."""
+    """The hiding of one table's cells, equation by equation, then all together.
 
-    def __init__(self, shut, value, tiny, unknown_of, equations):
-        self.shut, self.value, self.tiny, self.unknown_of = shut, value, tiny, unknown_of
-        self.rows = [ids.tolist() for ids in equations]
-        self.by_unknown: dict[int, list[int]] = {}
-        self.by_position: dict[int, list[int]] = {}
-        for e, ids in enumerate(self.rows):
-            for i in ids:
-                self.by_position.setdefault(i, []).append(e)
-            for unknown in {unknown_of[i] for i in ids}:
-                self.by_unknown.setdefault(unknown, []).append(e)
-        self.wide: set[int] = set()
-        self.todo = list(range(len(self.rows)))
+    Equations are looked at one at a time from a stack (the last pushed first; at the start
+    every equation, the last first), and an equation is pushed again whenever one of its
+    cells is hidden or its "<5" turns "*": the cells hidden depend on that order, which is
+    kept. Whether an equation pins a hidden cell is worked out with numpy for many equations
+    at once, all of them at the start, then those pushed since, and kept until one of their
+    cells changes.
+    """
 
-    def hidden(self, i: int) -> bool:
-        return self.shut[self.unknown_of[i]] and self.value[i] != 0
+    def __init__(self, shut, value, tiny, unknown_of, equations: _Equations):
+        self.shut, self.value, self.tiny = shut, value, tiny
+        self.unknown_of = unknown_of
+        self.eq = equations
+        self.wide = np.zeros(len(value), dtype=bool)  # "<5" positions read "*"
+        n = len(equations)
+        # equations of each position (in order, as often as the position is in one)
+        owner = np.repeat(np.arange(n, dtype=equations.cells.dtype), np.diff(equations.starts))
+        order = np.argsort(equations.cells, kind="stable")
+        self.eqs_at = owner[order]
+        del owner, order
+        # a position twice in an equation (never, in tables of figures): if not, each
+        # position's list of equations holds each once
+        self.repeats = equations.repeats
+        self.eqs_start = np.zeros(len(value) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(equations.cells, minlength=len(value)), out=self.eqs_start[1:])
+        # positions of each unknown
+        order = np.argsort(unknown_of, kind="stable")
+        self.positions = order.astype(equations.cells.dtype)
+        del order
+        self.positions_start = np.zeros(len(shut) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(unknown_of, minlength=len(shut)), out=self.positions_start[1:])
+        self.pinned = np.zeros(n, dtype=bool)  # whether each equation pins a hidden cell
+        self.stale = np.zeros(n, dtype=bool)  # a cell changed since `pinned` was worked out
+        self.pending: list[np.ndarray] = []  # equations pushed since, to work out together
+        self.todo: list[int] = []
+        step = max(1, len(equations) * 1_000_000 // max(1, len(equations.cells)))
+        for first in range(0, n, step):
+            self._work_out(np.arange(first, min(n, first + step)))
 
-    def small(self, i: int) -> bool:
-        return self.tiny[i] and i not in self.wide
+    def equations_at(self, position: int) -> np.ndarray:
+        return self.eqs_at[self.eqs_start[position] : self.eqs_start[position + 1]]
 
-    def hide(self, position: int, skip: int = -1) -> None:
+    def hidden(self, positions: np.ndarray) -> np.ndarray:
+        return self.shut[self.unknown_of[positions]] & (self.value[positions] != 0)
+
+    def small(self, positions: np.ndarray) -> np.ndarray:
+        return self.tiny[positions] & ~self.wide[positions]
+
+    def _work_out(self, which: np.ndarray) -> None:
+        """Whether each equation of `which` pins a hidden cell, as things are now."""
+        cells, at, sizes = self.eq.gather(which)
+        value = self.value[cells]
+        hidden = self.shut[self.unknown_of[cells]]
+        hidden &= value != 0
+        small = self.tiny[cells]
+        small &= ~self.wide[cells]
+        lo = np.where(hidden, small, value)  # "<5" from 1, any other hidden cell from 0
+        hi = np.where(hidden, np.where(small, float(SMALL_MAX), math.inf), value)
+        self.pinned[which] = _pinned(lo, hi, hidden, at, sizes)
+        self.stale[which] = False
+
+    def push(self, equations: np.ndarray) -> None:
+        self.todo.extend(equations.tolist())
+        self.stale[equations] = True
+        self.pending.append(equations)
+
+    def hide(self, position: int) -> None:
         unknown = self.unknown_of[position]
         self.shut[unknown] = True
-        self.todo.extend(e for e in self.by_unknown.get(unknown, ()) if e != skip)
+        at = self.positions[self.positions_start[unknown] : self.positions_start[unknown + 1]]
+        if len(at) == 1 and not self.repeats:
+            self.push(self.equations_at(int(at[0])))
+        else:
+            self.push(np.unique(np.concatenate([self.equations_at(i) for i in at.tolist()])))
 
-    def close_each(self) -> None:
-        """Until nothing changes: every equation that pins a hidden cell gets another."""
-        self.todo = list(set(self.todo))
-        while self.todo:
-            e = self.todo.pop()
-            ids = self.rows[e]
-            cells = [self.value[i] for i in ids]
-            while True:
-                flags = [self.hidden(i) for i in ids]
-                smalls = [self.small(i) for i in ids]
-                if not any(flags) or not _pinned(cells, flags, smalls):
-                    break
-                if not self.protect(e, None):
-                    break
+    def close_each(self, first: bool = False) -> None:
+        """Until nothing changes: every equation that pins a hidden cell gets another.
 
-    def protect(self, e: int, position) -> bool:
+        The first time every equation is looked at, the last first; then those pushed since,
+        in the order of a set of them. The first time, an equation that pinned nothing at the
+        start is passed over: untouched it still pins nothing, and touched it was pushed and
+        looked at after its last change (each push is looked at before the next of these).
+        """
+        if first:
+            base = np.flatnonzero(self.pinned).tolist()
+        else:
+            base, self.todo = list(set(self.todo)), []
+        while base:
+            self.settle(base.pop())
+            while self.todo:
+                self.settle(self.todo.pop())
+
+    def settle(self, e: int) -> None:
+        """Hide cells of equation e (and push those they are in) until it pins none."""
+        while True:
+            if self.stale[e]:  # e and every equation pushed since the last time: together
+                pending, self.pending = self.pending, []
+                single = len(pending) == 1 and not self.repeats
+                self._work_out(pending[0] if single else np.unique(np.concatenate(pending)))
+            if not self.pinned[e] or not self.protect(e):
+                return
+
+    def protect(self, e: int) -> bool:
         """Hide one more cell of equation e, or failing that read one of its "<5" as "*"."""
-        ids = self.rows[e]
-        cells = [self.value[i] for i in ids]
-        flags = [self.hidden(i) for i in ids]
-        partner = _partner(cells, flags, ids)
+        ids = self.eq.of(e)
+        cells, flags = self.value[ids], self.hidden(ids)
+        partner = _partner(cells.tolist(), flags.tolist(), ids.tolist())
         if partner is not None:
-            self.hide(partner, skip=-1)
+            self.hide(partner)
             return True
-        smalls = [k for k, i in enumerate(ids) if flags[k] and self.small(i)]
-        if not smalls:
+        smalls = np.flatnonzero(flags & self.small(ids))
+        if not len(smalls):
             return False
-        self.wide.add(ids[smalls[0]])  # the total first: a "*" total leaves its parts open
-        self.todo.extend(self.by_position.get(ids[smalls[0]], ()))
+        position = int(ids[smalls[0]])  # the total first: a "*" total leaves its parts open
+        self.wide[position] = True
+        self.push(self.equations_at(position))
         return True
 
     def leaks(self) -> list[tuple[int, int]]:
         """Hidden cells all the equations together pin to one value (bounds propagated)."""
         inf = math.inf
+        hidden = self.hidden(np.arange(len(self.value)))
+        small = self.small(np.arange(len(self.value))).tolist()
+        value = self.value.tolist()
+        every, at, _ = self.eq.gather(np.arange(len(self.eq)))
+        live_flags = np.add.reduceat(hidden[every].astype(np.int64), at) > 0 if len(at) else at
+        hidden = hidden.tolist()
+        live = np.flatnonzero(live_flags).tolist()
+        rows = {e: self.eq.of(e).tolist() for e in live}
         lo, hi = {}, {}
-        live = [e for e, ids in enumerate(self.rows) if any(self.hidden(i) for i in ids)]
         for e in live:
-            for i in self.rows[e]:
+            for i in rows[e]:
                 if i in lo:
                     continue
-                if not self.hidden(i):
-                    lo[i] = hi[i] = float(self.value[i])
-                elif self.small(i):
+                if not hidden[i]:
+                    lo[i] = hi[i] = float(value[i])
+                elif small[i]:
                     lo[i], hi[i] = 1.0, float(SMALL_MAX)
                 else:
                     lo[i], hi[i] = 0.0, inf
         for _ in range(20):
             changed = False
             for e in live:
-                ids = self.rows[e]
-                for k, (x_lo, x_hi) in _implied([lo[i] for i in ids], [hi[i] for i in ids]):
-                    i = ids[k]
-                    if not self.hidden(i):
+                ids = rows[e]
+                x_lo, x_hi = _implied(
+                    np.array([lo[i] for i in ids], dtype="float64"),
+                    np.array([hi[i] for i in ids], dtype="float64"),
+                    np.zeros(1, dtype=np.int64),
+                    np.array([len(ids)]),
+                )
+                for i, low, high in zip(ids, x_lo.tolist(), x_hi.tolist(), strict=True):
+                    if not hidden[i]:
                         continue
-                    new_lo = max(lo[i], math.ceil(x_lo - 1e-9) if x_lo > -inf else -inf)
-                    new_hi = min(hi[i], math.floor(x_hi + 1e-9) if x_hi < inf else inf)
+                    new_lo = max(lo[i], math.ceil(low - 1e-9) if low > -inf else -inf)
+                    new_hi = min(hi[i], math.floor(high + 1e-9) if high < inf else inf)
                     if new_lo > lo[i] or new_hi < hi[i]:
                         lo[i], hi[i] = new_lo, new_hi
                         changed = True
             if not changed:
                 break
-        live_set = set(live)
         out = []
         for i, low in lo.items():
-            if self.hidden(i) and low == hi[i]:
-                out.append((next(e for e in self.by_position[i] if e in live_set), i))
+            if hidden[i] and low == hi[i]:
+                equation = next(e for e in self.equations_at(i).tolist() if live_flags[e])
+                out.append((equation, i))
         return out
 
 
-def _pinned(values: list, hidden: list, small: list) -> bool:
-    """Whether total = sum(parts), with what is shown, pins a hidden cell to one value.
+def _pinned(
+    lo: np.ndarray, hi: np.ndarray, hidden: np.ndarray, at: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    """For each of a run of equations total = sum(parts), whether what is shown pins a hidden
+    cell to one value.
 
-    values[0] is the total. A "<5" cell lies in 1..4, any other hidden cell in 0..∞: each
-    hidden cell's range is what the equation leaves it, given the others' ranges.
+    Arrays are per cell of the equations end to end, each equation's cells from `at` (its
+    total first) for `sizes`; lo and hi are each cell's range: a shown value, 1..4 for "<5",
+    0..∞ for any other hidden cell. A hidden cell alone in its equation is pinned; otherwise
+    each hidden cell's range is what the equation leaves it, given the others' ranges.
     """
-    if sum(hidden) == 1:
-        return True
-    lo = [(1.0 if small[k] else 0.0) if hidden[k] else float(v) for k, v in enumerate(values)]
-    hi = [(float(SMALL_MAX) if small[k] else math.inf) if hidden[k] else float(v)
-          for k, v in enumerate(values)]  # fmt: skip
-    for k, (x_lo, x_hi) in _implied(lo, hi):
-        x_lo, x_hi = max(x_lo, lo[k]), min(x_hi, hi[k])
-        finite = math.isfinite(x_lo) and math.isfinite(x_hi)
-        if hidden[k] and finite and math.floor(x_hi) <= math.ceil(x_lo):
-            return True
-    return False
+    x_lo, x_hi = _implied(lo, hi, at, sizes)
+    x_lo, x_hi = np.maximum(x_lo, lo), np.minimum(x_hi, hi)
+    one = np.isfinite(x_lo) & np.isfinite(x_hi) & (np.floor(x_hi) <= np.ceil(x_lo))
+    alone, pins = np.add.reduceat(np.array([hidden, hidden & one], dtype=np.int64), at, axis=1)
+    return (alone == 1) | (pins > 0)
 
 
-def _implied(lo: list, hi: list) -> list[tuple[int, tuple[float, float]]]:
-    """For each cell of total = sum(parts) (cell 0 the total), given every cell's range
-    [lo, hi], the range the others leave it. Infinite ends are counted apart: no inf - inf."""
-    inf = math.inf
-    coefs = [-1.0] + [1.0] * (len(lo) - 1)
-    t_lo = [min(c * a, c * b) for c, a, b in zip(coefs, lo, hi, strict=True)]
-    t_hi = [max(c * a, c * b) for c, a, b in zip(coefs, lo, hi, strict=True)]
-    n_lo, n_hi = t_lo.count(-inf), t_hi.count(inf)
-    s_lo = sum(t for t in t_lo if t != -inf)
-    s_hi = sum(t for t in t_hi if t != inf)
-    out = []
-    for k, coef in enumerate(coefs):
-        own_lo, own_hi = t_lo[k] == -inf, t_hi[k] == inf
-        rest_lo = -inf if n_lo - own_lo else s_lo - (0 if own_lo else t_lo[k])
-        rest_hi = inf if n_hi - own_hi else s_hi - (0 if own_hi else t_hi[k])
-        a, b = -rest_hi / coef, -rest_lo / coef  # coef * x = -rest
-        out.append((k, (min(a, b), max(a, b))))
-    return out
+_OPEN = np.array([[-math.inf], [math.inf]])  # the open ends of a low and a high bound
+
+
+def _implied(
+    lo: np.ndarray, hi: np.ndarray, at: np.ndarray, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each cell of a run of equations total = sum(parts) (arrays per cell end to end,
+    each equation's cells from `at`, its total first, for `sizes`), given every cell's range
+    [lo, hi], the range the others leave it. Infinite ends are counted apart: no inf - inf.
+    Counts are whole numbers: their sums are exact in any order."""
+    coef = np.ones(len(lo))
+    coef[at] = -1.0  # -total + parts = 0
+    terms = np.sort([coef * lo, coef * hi], axis=0)  # each cell's share of the sum: low, high
+    open_ = terms == _OPEN
+    terms[open_] = 0.0
+    sums = np.add.reduceat(np.concatenate([open_, terms]), at, axis=1)
+    sums = np.repeat(sums, sizes, axis=1)
+    rest = np.where(sums[:2] > open_, _OPEN, sums[2:] - terms)  # the others' low, high
+    x_lo, x_hi = np.sort(-rest / coef, axis=0)  # coef * x = -rest
+    return x_lo, x_hi
 
 
 def _partner(values: list, hidden: list, ids: list) -> int | None:
