@@ -179,6 +179,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "findings_open": ("视察发现的问题（尚未解决）", "Inspection findings still open"),
     "finding_inspection": ("视察", "Inspection"),
     "finding_text": ("发现的问题", "Finding"),
+    # A unit's part of a recommendation's cycle, on the briefing (hehu.render.formatting.units_text).
+    "unit_awaiting": ("待答复", "awaiting its answer"),
+    "unit_answered": ("已答复：{status}", "answered: {status}"),
+    "unit_overdue": ("逾期", "overdue"),
+    "units_and_ratings": ("承办单位 · 答复 · 测评", "Units · answers · ratings"),
     "none": ("无", "none"),
     "print_hint": ("可直接用浏览器打印为 A4。", "Print to A4 from the browser."),
     "place_search": ("查找", "Find"),

@@ -31,8 +31,12 @@ from hehu.records.store import open_store
 GENERATE = Path(__file__).resolve().parents[1] / "bench" / "generate.py"
 PERIODS = ("2022", "2021", "all", "2021-07-01:2022-06-30")
 # What a city's briefing may read besides the shared figures: small kinds, its own scope's
-# (targets, inspections with their recommendations, and the findings it carries forward).
-SMALL_KINDS = {"place", "org", "claim", "target", "recommendation", "inspection", "finding"}
+# (targets, inspections with their recommendations, the units they are assigned to and their
+# answers and ratings, and the findings it carries forward).
+SMALL_KINDS = {
+    "place", "org", "claim", "target", "recommendation", "inspection", "finding",
+    "recommendation_unit", "recommendation_update",
+}  # fmt: skip
 
 
 def _generator():

@@ -16,6 +16,7 @@ import pandas as pd
 
 from hehu.i18n import audit_what
 from hehu.records import vocab
+from hehu.records.demo_oversight import oversight_records
 from hehu.records.demo_programmes import STUDIO_HOSTS, programme_details
 from hehu.records.gazetteer import uncertain_points_inside
 from hehu.records.store import Store
@@ -58,12 +59,6 @@ COUNTY_ORGS = [
     ("deputies_group", "专业人大代表工作小组", "deputies", "county"),
     # a unit responsible (承办单位) of recommendations, like the bureaus above
     ("agency_civil_affairs", "涟水县民政局", "agency", "county"),
-]
-STUDIOS_INSPECTED = [
-    "studio_xiaoyudi",
-    "studio_shuiyanping",
-    "studio_luyunhui",
-    "studio_huajie",
 ]
 DELIBERATION_BRANDS = ["巾帼花", "幸福港湾", "心语桥", "红姐"]
 # The protection measures and referrals draw from a generator of their own (seed + this), so
@@ -572,42 +567,6 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
                 }
             )
 
-    # -- the 2022-05-18 inspection and its recommendations
-    inspection = {
-        "inspection_id": "INS-2022-05-18",
-        "date": dt.date(2022, 5, 18),
-        "committee": "县人大常委会教科文卫委",
-        "deputies": "教科文卫工委委员、人大代表",
-        "places": seat,
-        "orgs": ";".join(STUDIOS_INSPECTED),
-        "summary": "调研县检察院“小雨滴工作室”、“水燕平维权快递工作室”、“陆云惠婚姻家庭纠纷调解室”、"
-        "“华姐家事调解工作室”等调解工作室，肯定县妇联打造婚调工作示范点、发挥律师和全国优秀调解员专业优势的做法。",
-    }
-    recommendations = [
-        {
-            "rec_id": "REC-2022-05-18-1",
-            "inspection_id": inspection["inspection_id"],
-            "place_code": county,
-            "text": "充分发动镇、村妇联干部、司法工作者、网格员等力量，吸纳更多专业人员、基层工作者到志愿者队伍，"
-            "把法律服务延伸到农村、拓展至家庭。",
-            "responsible_org": "fed_county",
-            "due_date": dt.date(2022, 12, 31),
-            "status": "in_progress",
-            "response": "示例：已在 38 个重点帮促村建立妇女儿童之家，志愿者队伍扩充中。",
-        },
-        {
-            "rec_id": "REC-2022-05-18-2",
-            "inspection_id": inspection["inspection_id"],
-            "place_code": county,
-            "text": "县妇联开展常态化走访：有不满情绪必访、困难家庭必访、空巢老人及留守妇女儿童家庭必访、"
-            "有婚姻家庭矛盾纠纷必访、有暴力问题家庭必访、生产经营遇到困难的创业女性必访。",
-            "responsible_org": "fed_county",
-            "due_date": dt.date(2022, 11, 30),
-            "status": "open",
-            "response": "",
-        },
-    ]
-
     programme_details(
         random.Random(seed + 7),
         events,
@@ -670,19 +629,7 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
         "protection_measure": measures,
         "referral": referrals,
         "target": targets,
-        "inspection": [inspection],
-        "recommendation": recommendations,
-        # Schema 10: each recommendation assigned to its unit on the day of the inspection.
-        "recommendation_unit": [
-            {
-                "rec_id": r["rec_id"],
-                "org_id": r["responsible_org"],
-                "due_date": r["due_date"],
-                "assigned_at": dt.datetime(2022, 5, 18, 2),
-                "assigned_by": "",
-            }
-            for r in recommendations
-        ],
+        **oversight_records(county, seat),
         # Only for the county the report is about: loading the demo elsewhere keeps its claims.
         **({"claim": claims} if (claims := report_claims(places)) else {}),
     }

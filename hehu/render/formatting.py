@@ -59,3 +59,25 @@ def finding_rows(findings) -> list[list[str]]:
         ]
         for r in findings.to_dict("records")
     ]
+
+
+def units_text(units: list[dict], lang: str = "zh") -> str:
+    """Each unit's part of a recommendation (briefing.place_recommendations' `units`) in one
+    line: "涟水县公安局：已答复：已办结 · 满意；涟水县妇联：待答复 · 逾期"."""
+    parts = []
+    for u in units:
+        if u["state"] == "answered":
+            state = i18n.t(
+                "unit_answered",
+                lang,
+                status=vocab.label(vocab.REC_STATUSES, u["answer_status"], lang),
+            )
+        else:
+            state = i18n.t("unit_awaiting", lang)
+        bits = [state]
+        if isinstance(u.get("rating"), str):
+            bits.append(vocab.label(vocab.RATINGS, u["rating"], lang))
+        if u.get("overdue") is True:
+            bits.append(i18n.t("unit_overdue", lang))
+        parts.append(f"{u['unit_name']}{i18n.colon(lang)}{' · '.join(bits)}")
+    return ("; " if lang == "en" else "；").join(parts)

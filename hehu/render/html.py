@@ -13,7 +13,7 @@ from hehu.figures.metrics import PROTECTION_METRICS, Records
 from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
 from hehu.records import vocab
 from hehu.records.gazetteer import source_credit
-from hehu.render.formatting import finding_rows, format_change, format_value
+from hehu.render.formatting import finding_rows, format_change, format_value, units_text
 
 PAGE_STYLESHEET = (Path(__file__).with_name("page.css")).read_text(encoding="utf-8")
 
@@ -288,14 +288,22 @@ def briefing_html(b: Briefing, lang: str = "zh") -> str:
     parts.append(_section("recommendations", lang))
     parts.append(
         _table(
-            ["视察", "意见建议", "责任单位", "期限", "状态", "办理情况"]
+            ["视察", "意见建议", i18n.t("units_and_ratings", lang), "期限", "状态", "办理情况"]
             if zh
-            else ["Inspection", "Recommendation", "Responsible", "Due", "Status", "Response"],
+            else [
+                "Inspection",
+                "Recommendation",
+                i18n.t("units_and_ratings", lang),
+                "Due",
+                "Status",
+                "Response",
+            ],
             [
                 [
                     f"{r['date']:%Y-%m-%d} {r['committee']}",
                     r["text"],
-                    r["responsible_name"] if isinstance(r["responsible_name"], str) else "—",
+                    units_text(r["units"], lang)
+                    or (r["responsible_name"] if isinstance(r["responsible_name"], str) else "—"),
                     f"{r['due_date']:%Y-%m-%d}" if not pd.isna(r["due_date"]) else "—",
                     ("⚠ " + ("逾期" if zh else "overdue") + " · " if r["overdue"] else "")
                     + vocab.label(vocab.REC_STATUSES, r["status"], lang),

@@ -20,7 +20,7 @@ from hehu.i18n import colon, metric_label, t
 from hehu.oversight.briefing import HEADLINE_METRICS, Briefing
 from hehu.records import vocab
 from hehu.records.gazetteer import source_credit
-from hehu.render.formatting import finding_rows, format_change, format_value
+from hehu.render.formatting import finding_rows, format_change, format_value, units_text
 
 CJK_FONTS = ["Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "DejaVu Sans"]
 
@@ -404,8 +404,11 @@ def briefing_docx(b: Briefing, records: Records, lang: str = "zh") -> bytes:
         status = vocab.label(vocab.REC_STATUSES, r["status"], lang)
         due = "" if pd.isna(r["due_date"]) else f"{r['due_date']:%Y-%m-%d}"
         overdue = ("（逾期）" if zh else " (overdue)") if r["overdue"] else ""
+        units = units_text(r["units"], lang)
         doc.add_paragraph(
-            f"{r['text']} —— {status}{overdue} {due} {r['response'] or ''}", style="List Bullet"
+            f"{r['text']} —— {status}{overdue} {due} {r['response'] or ''}"
+            + (f"（{units}）" if units and zh else f" ({units})" if units else ""),
+            style="List Bullet",
         )
     doc.add_heading("地图" if zh else "Map", level=2)
     picture = doc.add_paragraph()  # single spacing: a fixed 28 pt line would crop the picture
