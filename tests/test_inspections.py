@@ -7,20 +7,21 @@ import datetime as dt
 import multiprocessing
 import re
 
+import ipywidgets as w
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from hehu_fixtures import V1, C, S, T, small_records
 
-from hehu.errors import HehuError, InvalidRecord
+from hehu.errors import InvalidRecord
 from hehu.figures.metrics import load_records
+from hehu.oversight import cycle
 from hehu.oversight.inspections import (
     findings_of,
     inspections_frame,
     recommendation_history,
     recommendations_for_place,
     record_inspection,
-    update_recommendation,
     validate_inspection,
 )
 from hehu.records.schema import SCHEMA_VERSION
@@ -116,25 +117,6 @@ def test_validation_names_every_problem_in_chinese_and_nothing_is_written(small_
     assert (small_store.count("inspection"), small_store.count("recommendation")) == before
 
 
-def test_answering_a_recommendation_keeps_its_history(small_store):
-    update_recommendation(
-        small_store, "rec1", status="in_progress", response="已排期", actor="staff"
-    )
-    update_recommendation(small_store, "rec1", status="done", actor="staff")  # no new words
-    records = load_records(small_store)
-    rec = records["recommendation"].set_index("rec_id").loc["rec1"]
-    assert (rec["status"], rec["response"], rec["text"]) == ("done", "已排期", "常态化走访")
-    history = recommendation_history(records, "rec1")
-    assert history[["status", "response"]].values.tolist() == [
-        ["in_progress", "已排期"],
-        ["done", ""],
-    ]
-    with pytest.raises(HehuError, match="未找到意见建议"):
-        update_recommendation(small_store, "nope", status="done")
-    with pytest.raises(InvalidRecord, match="未知的办理状态"):
-        update_recommendation(small_store, "rec1", status="finished")
-
-
 def test_open_and_overdue_recommendations_of_a_place_above_and_below(small_store):
     records = load_records(small_store)
     # at V1: rec1 on its town (due 2022-09-30, open: overdue), rec2 on V1 itself
@@ -181,6 +163,12 @@ def test_a_schema_2_database_gains_the_new_tables(tmp_path):
 
 WRITERS = 3
 INSPECTIONS_EACH = 5
+UNIT = cycle.Actor("妇联答复人", "unit", "fed")
+
+
+def _assign_rec1(store) -> None:
+    """rec1 assigned to the federation, which the writers then answer for."""
+    cycle.assign(store, "rec1", {"fed": D(2022, 9, 30)}, actor=cycle.Actor("李干事", "staff"))
 
 
 def _writer(url: str, n: int, start) -> None:
@@ -198,12 +186,14 @@ def _writer(url: str, n: int, start) -> None:
             findings=[f"发现 {i}"],
             recommendations=[{"text": f"建议 {i}-a"}, {"text": f"建议 {i}-b"}],
         )
-        update_recommendation(store, "rec1", status="in_progress", response=f"答复 {i}")
+        # the unit answers its recommendation again and again (hehu.oversight.cycle)
+        cycle.answer(store, "rec1", actor=UNIT, status="in_progress", response=f"答复 {i}")
     store.engine.dispose()
 
 
 def test_several_processes_write_at_once_and_no_write_is_lost(small_store):
     url = small_store.url
+    _assign_rec1(small_store)
     before = {k: small_store.count(k) for k in ("inspection", "recommendation", "finding")}
     version = small_store.data_version()
     context = multiprocessing.get_context("spawn")  # fresh interpreters, like Voila kernels
@@ -222,8 +212,9 @@ def test_several_processes_write_at_once_and_no_write_is_lost(small_store):
     assert store.count("inspection") == before["inspection"] + total
     assert store.count("finding") == before["finding"] + total
     assert store.count("recommendation") == before["recommendation"] + 2 * total
-    assert store.count("recommendation_update") == total  # every answer kept
-    assert len(audit_rows(store)) == 2 * total
+    # every answer kept, and the assignment before them
+    assert store.count("recommendation_update") == total + 1
+    assert len(audit_rows(store)) == 2 * total + 1
     assert store.data_version() == version + 2 * total  # every write counted once
     ids = load_records(store)["inspection"]["inspection_id"]
     assert ids.is_unique
@@ -233,6 +224,7 @@ def test_several_processes_write_at_once_and_no_write_is_lost(small_store):
 def test_concurrent_writers_on_postgresql(pg_url):
     store = open_store(pg_url)
     store.write(small_records())
+    _assign_rec1(store)
     store.engine.dispose()
     context = multiprocessing.get_context("spawn")
     start = context.Event()
@@ -246,9 +238,10 @@ def test_concurrent_writers_on_postgresql(pg_url):
     store = open_store(pg_url, create=False)
     try:
         assert store.count("inspection") == 1 + 6 and store.count("finding") == 6
-        assert store.count("recommendation_update") == 6
+        assert store.count("recommendation_update") == 6 + 1
         history = recommendation_history(load_records(store), "rec1")
-        assert sorted(history["response"]) == sorted([f"答复 {i}" for i in range(3)] * 2)
+        answers = history[history["kind"] == "answer"]
+        assert sorted(answers["response"]) == sorted([f"答复 {i}" for i in range(3)] * 2)
     finally:
         store.engine.dispose()
 
@@ -302,24 +295,29 @@ def test_the_page_records_an_inspection_and_shows_chinese_validation(small_store
     assert form.places.value == () and len(form.rec_rows) == 1  # ready for the next one
 
 
-def test_the_page_answers_a_recommendation(small_store, monkeypatch):
+def test_the_page_shows_each_recommendation_s_cycle_and_leaves_acting_to_the_answers_page(
+    small_store, monkeypatch
+):
     monkeypatch.setenv("HEHU_ROLE", "staff")
+    _assign_rec1(small_store)
+    cycle.answer(small_store, "rec1", actor=UNIT, status="done", response="已建立走访台账")
+    cycle.rate(
+        small_store, "rec1", "fed", actor=cycle.Actor("张代表", "deputy"), rating="satisfied"
+    )
     follow_up = build_inspections_page(small_store.url, params={"place": V1}).view.follow_up
     assert follow_up.place.value == V1
     table = follow_up.table.value
     assert 'data-rec="rec1"' in table and 'data-overdue="1"' in table and "逾期" in text(table)
-    follow_up.pick.value = "rec2"
-    assert follow_up.status.value == "in_progress"
-    follow_up.status.value = "done"
-    follow_up.response.value = "已在一村开课"
-    follow_up.save.click()
-    assert "已保存办理情况" in text(follow_up.message.value)
-    rec = load_records(small_store)["recommendation"].set_index("rec_id").loc["rec2"]
-    assert (rec["status"], rec["response"]) == ("done", "已在一村开课")
-    assert 'data-rec="rec2"' not in follow_up.table.value  # done: off the open list
-    follow_up.open_only.value = False
-    follow_up.pick.value = "rec2"
-    assert "已在一村开课" in text(follow_up.history.value)
+    assert "县妇联：已答复：已办结 · 满意" in text(table)
+    assert "交办答复页" in text(follow_up.children[4].value)
+    assert 'href="cycle.ipynb"' in follow_up.children[4].value
+    assert "县妇联" in text(follow_up.units.value) and "满意率" in text(follow_up.units.value)
+    follow_up.pick.value = "rec1"
+    history = text(follow_up.history.value)
+    assert "李干事 · 交办" in history and "妇联答复人 · 答复 · 已办结：已建立走访台账" in history
+    assert "张代表 · 满意度测评 · 满意" in history
+    # nothing on this page changes a recommendation: the cycle is the answers page's
+    assert not [c for c in follow_up.children if isinstance(c, w.Button)]
 
 
 def test_two_sessions_see_each_others_writes_after_refresh(small_store, monkeypatch):
@@ -341,6 +339,5 @@ def test_a_presenter_reads_but_does_not_write(small_store, monkeypatch):
     page = build_inspections_page(small_store.url, params={"lang": "en"})
     view = page.view
     assert view.form.layout.display == "none"
-    assert view.follow_up.save.disabled and view.follow_up.response.disabled
     notices = " ".join(c.value for c in view.children if hasattr(c, "value"))
     assert "can read but not record" in text(notices)

@@ -21,7 +21,7 @@ from hehu.figures.places import (
     since_last_time,
 )
 from hehu.i18n import join_list
-from hehu.oversight.cycle import assignments
+from hehu.oversight.cycle import units_by_recommendation
 from hehu.oversight.inspections import findings_for_place
 from hehu.records import vocab
 from hehu.records.gazetteer import codes_under
@@ -247,13 +247,7 @@ def place_recommendations(records: Records, code: str, as_of: pd.Timestamp) -> p
         records["org"].set_index("org_id")["name"]
     )
     # Each unit's part of the cycle (hehu.oversight.cycle): its answer and the deputies' rating.
-    cycle_rows = assignments(records, as_of=as_of)
-    units = {
-        rec_id: group[["unit_name", "state", "answer_status", "rating", "overdue"]].to_dict(
-            "records"
-        )
-        for rec_id, group in cycle_rows.sort_values(["rec_id", "unit_name"]).groupby("rec_id")
-    }
+    units = units_by_recommendation(records, as_of=as_of)
     recs["units"] = recs["rec_id"].map(lambda rec_id: units.get(rec_id, []))
     return recs.sort_values(["overdue", "date"], ascending=[False, False])
 

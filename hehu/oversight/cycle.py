@@ -685,6 +685,14 @@ def assignments(records: Records, *, as_of=None) -> pd.DataFrame:
     return out
 
 
+def units_by_recommendation(records: Records, *, as_of=None) -> dict[str, list[dict]]:
+    """Each recommendation's units (by name) with their `state`, `answer_status`, latest
+    `rating` and `overdue`: what a briefing or the inspections page says of its cycle."""
+    rows = assignments(records, as_of=as_of).sort_values(["rec_id", "unit_name"])
+    keep = ["unit_name", "state", "answer_status", "rating", "overdue"]
+    return {rec_id: group[keep].to_dict("records") for rec_id, group in rows.groupby("rec_id")}
+
+
 def visible_recommendations(records: Records, actor: Actor) -> pd.DataFrame:
     """The recommendations an actor may see: every one, or for a unit those assigned to it
     (with its assignment's `due_date` in force, `state` and latest `rating` beside)."""

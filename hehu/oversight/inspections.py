@@ -214,52 +214,6 @@ def record_inspection(
     return inspection_id
 
 
-def update_recommendation(
-    store: Store, rec_id: str, *, status: str, response: str = "", actor: str = "staff"
-) -> str:
-    """Set a recommendation's status and response, and append both to its history; the update id.
-
-    An empty response keeps the recommendation's current response.
-    """
-    if status not in vocab.REC_STATUSES:
-        raise InvalidRecord(f"未知的办理状态：{status}", f"unknown status: {status}")
-    current = store.read("recommendation")
-    current = current[current["rec_id"] == rec_id]
-    if current.empty:
-        raise HehuError(f"未找到意见建议：{rec_id}", f"no such recommendation: {rec_id}")
-    row = {
-        k: (None if not isinstance(v, str) and pd.isna(v) else v)
-        for k, v in current.iloc[0].to_dict().items()
-    }
-    response = _text(response)
-    row["status"] = status
-    if response:
-        row["response"] = response
-    update_id = f"UPD-{dt.date.today():%Y-%m-%d}-{uuid.uuid4().hex[:_RANDOM_HEX]}"
-    store.write(
-        {
-            "recommendation": [row],
-            "recommendation_update": [
-                {
-                    "update_id": update_id,
-                    "rec_id": rec_id,
-                    "at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                    "actor": actor,
-                    "status": status,
-                    "response": response,
-                }
-            ],
-        },
-        audit={
-            "action": "edit",
-            "what": audit_what("recommendation", id=rec_id, status=status),
-            "places": row.get("place_code") or "",
-            "actor": actor,
-        },
-    )
-    return update_id
-
-
 def recommendations_for_place(
     records: Records,
     code: str | None = None,

@@ -20,16 +20,18 @@ from hehu.disclosure import current_actor, current_role
 from hehu.errors import HehuError
 from hehu.figures.metrics import Records, load_records
 from hehu.i18n import colon
+from hehu.oversight.cycle import unit_summary, units_by_recommendation
 from hehu.oversight.inspections import (
     inspections_frame,
     recommendation_history,
     recommendations_for_place,
     record_inspection,
-    update_recommendation,
     validate_inspection,
 )
 from hehu.records import vocab
 from hehu.records.store import Store
+from hehu.render.formatting import units_text
+from hehu.render.units import unit_summary_html
 from widgets.kit.common import (
     error_box,
     failure_page,
@@ -78,12 +80,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "pick_rec": ("选择意见建议", "Recommendation"),
     "status": ("办理状态", "Status"),
     "response": ("办理答复", "Response"),
-    "response_hint": (
-        "责任单位的答复或办理进展",
-        "the responsible organisation's answer or progress",
+    "cycle_hint": (
+        "交办、承办单位答复、满意度测评和办结在",
+        "Assigning, the units' answers, deputies' ratings and closing are on",
     ),
-    "save_response": ("保存办理情况", "Save the follow-up"),
-    "saved_response": ("已保存办理情况。", "Follow-up saved."),
+    "cycle_page": ("交办答复页", "the answers page"),
+    "by_unit": ("各承办单位办理情况", "By unit"),
+    "units_col": ("承办单位 · 答复 · 测评", "Units · answers · ratings"),
     "no_recs": ("暂无相关意见建议", "No recommendations here"),
     "overdue": ("逾期", "overdue"),
     "inspection_date": ("视察日期", "Inspected"),
@@ -358,39 +361,31 @@ class FollowUp(w.VBox):
         self.counts = w.HTML()
         self.table = w.HTML(layout=w.Layout(width="100%"))
         self.pick = w.Dropdown(description=t("pick_rec", lang))
-        self.status = w.Dropdown(
-            options=[(vocab.label(vocab.REC_STATUSES, k, lang), k) for k in vocab.REC_STATUSES],
-            description=t("status", lang),
-        )
-        self.response = w.Textarea(
-            description=t("response", lang),
-            placeholder=t("response_hint", lang),
-            layout=w.Layout(width="100%", height="70px"),
-        )
-        self.save = w.Button(description=t("save_response", lang), button_style="primary")
-        self.message = w.HTML()
+        self.units = w.HTML()
         self.history = w.HTML()
-        for widget in (self.pick, self.status, self.response):
-            widget.style.description_width = "initial"
-        for widget in (self.pick, self.status):
-            widget.layout = w.Layout(width="auto", min_width="260px", max_width="100%")
+        self.pick.style.description_width = "initial"
+        self.pick.layout = w.Layout(width="auto", min_width="260px", max_width="100%")
         controls = w.HBox(
             [self.place, self.open_only, self.refresh],
             layout=w.Layout(flex_flow="row wrap"),
         )
-        editor = w.HBox([self.pick, self.status], layout=w.Layout(flex_flow="row wrap"))
-        for box in (controls, editor):
-            box.add_class("hehu-controls")
+        controls.add_class("hehu-controls")
+        # The cycle (交办, 答复, 测评, 办结) is the answers page's, where who acts is the signed-in
+        # user's role (hehu.oversight.cycle.MAY): this page only reads it.
+        query = "?lang=en" if lang == "en" else ""
+        cycle_link = (
+            f'<div class="hehu-sub" data-hehu="cycle-link">{html_text(t("cycle_hint", lang))} '
+            f'<a href="cycle.ipynb{query}">{html_text(t("cycle_page", lang))}</a></div>'
+        )
         super().__init__(
             [
                 w.HTML(f'<div class="hehu-section">{html_text(t("follow_up", lang))}</div>'),
                 controls,
                 self.counts,
                 self.table,
-                editor,
-                self.response,
-                self.save,
-                self.message,
+                w.HTML(cycle_link),
+                self.units,
+                self.pick,
                 self.history,
             ],
             layout=w.Layout(width="100%"),
@@ -399,7 +394,6 @@ class FollowUp(w.VBox):
         self.open_only.observe(lambda _c: self.redraw(), names="value")
         self.refresh.on_click(lambda _b: self.page.reload())
         self.pick.observe(lambda _c: self._show_pick(), names="value")
-        self.save.on_click(lambda _b: self.submit())
         self.redraw()
 
     def recommendations(self) -> pd.DataFrame:
@@ -418,6 +412,13 @@ class FollowUp(w.VBox):
             f"{html_text(t('counts', lang, open=len(everything), overdue=int(everything['overdue'].sum())))}</div>"
         )
         self.table.value = self._table_html(recs)
+        summary = unit_summary(self.page.records, role=self.page.role, lang=lang)
+        table = unit_summary_html(summary, lang, "inspection-units")
+        self.units.value = (
+            f'<div class="hehu-section">{html_text(t("by_unit", lang))}</div>{table}'
+            if table
+            else ""
+        )
         previous = self.pick.value
         options = [
             (f"{_day(r.inspection_date)} · {r.place_name} · {r.text[:24]}", r.rec_id)
@@ -437,10 +438,11 @@ class FollowUp(w.VBox):
             return (
                 f'<div class="hehu-sub" data-hehu="no-recs">{html_text(t("no_recs", lang))}</div>'
             )
-        headers = ["inspection_date", "rec_place", "relation", "rec_text", "rec_org", "rec_due"]
+        headers = ["inspection_date", "rec_place", "relation", "rec_text", "units_col", "rec_due"]
         headers += ["status", "response"]
         head = "".join(f"<th>{html_text(t(h, lang))}</th>" for h in headers)
         rows = []
+        units = units_by_recommendation(self.page.records)
         for r in recs.itertuples():
             status = vocab.label(vocab.REC_STATUSES, r.status, lang)
             badge = (
@@ -457,7 +459,8 @@ class FollowUp(w.VBox):
                 r.place_name,
                 t(f"rel_{r.relation}", lang),
                 r.text,
-                r.responsible_name if isinstance(r.responsible_name, str) else "",
+                units_text(units.get(r.rec_id, []), lang)
+                or (r.responsible_name if isinstance(r.responsible_name, str) else ""),
                 _day(r.due_date),
             ]
             rows.append(
@@ -479,45 +482,31 @@ class FollowUp(w.VBox):
         if rec_id is None:
             self.history.value = ""
             return
-        recs = self.page.records["recommendation"]
-        current = recs[recs["rec_id"] == rec_id]
-        if not current.empty:
-            self.status.value = current["status"].iloc[0]
         history = recommendation_history(self.page.records, rec_id)
         if history.empty:
             items = f"<li>{html_text(t('no_history', lang))}</li>"
         else:
             items = "".join(
                 f"<li>{html_text(local_time(h.at).strftime('%Y-%m-%d %H:%M'))} {html_text(zone_label(lang))} · "
-                f"{html_text(vocab.label(vocab.REC_STATUSES, h.status, lang))}"
-                f"{(colon(lang) + html_text(h.response)) if h.response else ''}</li>"
+                f"{html_text(h.actor)} · {html_text(vocab.label(vocab.REC_ENTRY_KINDS, h.kind, lang))}"
+                + (
+                    f" · {html_text(vocab.label(vocab.RATINGS, h.rating, lang))}"
+                    if isinstance(h.rating, str)
+                    else f" · {html_text(vocab.label(vocab.REC_STATUSES, h.status, lang))}"
+                )
+                + (f"{colon(lang)}{html_text(h.response)}" if h.response else "")
+                + (
+                    f"（{html_text(h.comment)}）"
+                    if isinstance(h.comment, str) and h.comment
+                    else ""
+                )
+                + "</li>"
                 for h in history.itertuples()
             )
         self.history.value = (
             f'<div data-hehu="rec-history"><b>{html_text(t("history", lang))}</b>'
             f'<ul class="hehu-list">{items}</ul></div>'
         )
-
-    def submit(self) -> str | None:
-        """Save the chosen recommendation's status and response."""
-        lang = self.page.lang
-        if self.pick.value is None or self.page.role in READ_ONLY_ROLES:
-            return None
-        try:
-            update_id = update_recommendation(
-                self.page.store,
-                self.pick.value,
-                status=self.status.value,
-                response=self.response.value,
-                actor=current_actor(),
-            )
-        except HehuError as exc:
-            self.message.value = error_box(exc.message(lang)).value
-            return None
-        self.message.value = _ok_html(t("saved_response", lang))
-        self.response.value = ""
-        self.page.reload()
-        return update_id
 
 
 class InspectionsView(w.VBox):
@@ -537,8 +526,6 @@ class InspectionsView(w.VBox):
                 w.HTML(f'<div class="hehu-banner">{html_text(t("read_only", lang))}</div>')
             )
             self.form.layout.display = "none"
-            for widget in (self.follow_up.save, self.follow_up.response, self.follow_up.status):
-                widget.disabled = True
         super().__init__(
             [
                 w.HTML(CSS),
