@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
-from hehu_fixtures import C
+from hehu_fixtures import C, T
 
 from hehu.oversight.cycle import Actor
 from widgets.pages.cycle import CycleState, CycleView, build_cycle_page
@@ -67,7 +68,7 @@ def saved(view: CycleView) -> bool:
 
 def test_the_whole_cycle_on_the_page(store):
     staff = view_of(store, STAFF)
-    assert forms(staff) == {"hehu-assign-form", "hehu-close-form"}
+    assert forms(staff) == {"hehu-assign-form", "hehu-close-form", "hehu-finding-form"}
     staff.pick.value = "rec1"
     staff.units.value = ("police",)
     staff.assign_due.value = LATER
@@ -89,7 +90,9 @@ def test_the_whole_cycle_on_the_page(store):
     assert rows(police) == [("rec1", "police", "answered", "done", None)]
 
     deputy = view_of(store, DEPUTY)
-    assert forms(deputy) == {"hehu-rate-form", "hehu-assign-form", "hehu-close-form"}
+    assert forms(deputy) == {
+        "hehu-rate-form", "hehu-assign-form", "hehu-close-form", "hehu-finding-form",
+    }  # fmt: skip
     deputy.pick.value = "rec1"
     assert deputy.pick_unit.value == "police"
     deputy.rating.value = "unsatisfied"
@@ -203,3 +206,30 @@ def test_the_forum_shows_how_each_unit_answered_once_something_was_assigned(stor
     table = units_table(build_forum_page(store.url, {}))
     assert "县公安局" in table and "基本满意" in table and "满意率" in table
     assert "100%" in table  # 基本满意 counts as satisfied: 1 of 1
+
+
+def test_a_deputy_links_a_finding_to_its_recommendation_and_marks_it_addressed(store):
+    from hehu.figures.metrics import Period, load_records
+    from hehu.oversight.briefing import build_briefing
+
+    store.write(
+        {"finding": [{"finding_id": "i1-F1", "inspection_id": "i1", "place_code": T,
+                      "text": "走访台账不全"}]}
+    )  # fmt: skip
+    briefing = build_briefing(load_records(store), T, Period.year(2022), "deputy")
+    assert briefing.findings["text"].tolist() == ["走访台账不全"]  # carried forward
+    deputy = view_of(store, DEPUTY)
+    assert deputy.finding.value == "i1-F1"
+    assert [o for _label, o in deputy.finding_rec.options] == ["", "rec1", "rec2", "rec3"]
+    deputy.finding_rec.value = "rec1"
+    deputy.addressed.value = True
+    deputy.submit_finding.click()
+    assert saved(deputy), deputy.message.value
+    row = store.read("finding").set_index("finding_id").loc["i1-F1"]
+    assert row["rec_id"] == "rec1" and not pd.isna(row["addressed_at"])
+    assert "已解决" in deputy.finding.options[0][0]
+    briefing = build_briefing(load_records(store), T, Period.year(2026), "deputy")
+    assert briefing.findings.empty  # addressed: no longer carried forward
+    assert "张代表" in set(store.read("audit_log")["actor"])
+    police = view_of(store, POLICE)
+    assert "hehu-finding-form" not in forms(police)  # a unit does not mark findings

@@ -81,6 +81,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "submit_close": ("办结", "Close"),
     "status": ("状态", "Status"),
     "saved": ("已保存。", "Saved."),
+    "finding_form": ("视察发现的问题", "Inspection findings"),
+    "finding": ("发现的问题", "Finding"),
+    "finding_rec": ("对应的意见建议", "Recommendation it led to"),
+    "no_rec": ("（无）", "(none)"),
+    "addressed": ("已解决", "Addressed"),
+    "submit_finding": ("保存", "Save"),
+    "finding_open": ("未解决", "open"),
     "read_only": ("当前角色仅可查看。", "This role can only read."),
 }
 
@@ -203,13 +210,22 @@ class CycleView(w.VBox):
         self.close_comment = w.Text(placeholder=t("reason", lang))
         self.submit_close = w.Button(description=t("submit_close", lang))
         self.submit_close.on_click(self._close)
+        self.finding = w.Dropdown(description=t("finding", lang), layout=w.Layout(width="100%"))
+        self.finding_rec = w.Dropdown(description=t("finding_rec", lang))
+        self.addressed = w.Checkbox(description=t("addressed", lang), indent=False)
+        self.submit_finding = w.Button(description=t("submit_finding", lang))
+        self.submit_finding.on_click(self._save_finding)
+        self.finding.observe(self._finding_picked, names="value")
         if may(actor, "assign"):
             forms.append(self._form("assign_form", [self.units, self.assign_due,
                                                     self.submit_assign]))  # fmt: skip
         if may(actor, "close"):
             forms.append(self._form("close_form", [self.close_status, self.close_comment,
                                                    self.submit_close]))  # fmt: skip
-        for control in (self.pick_unit, self.answer_status, self.rating, self.new_due,
+        if may(actor, "finding"):
+            forms.append(self._form("finding_form", [self.finding, self.finding_rec,
+                                                     self.addressed, self.submit_finding]))  # fmt: skip
+        for control in (self.finding_rec, self.pick_unit, self.answer_status, self.rating, self.new_due,
                         self.units, self.assign_due, self.close_status):  # fmt: skip
             control.style.description_width = "initial"
         for area in (self.answer_text, self.reason, self.comment, self.close_comment):
@@ -258,6 +274,7 @@ class CycleView(w.VBox):
         self.pick.options = options
         self.pick.value = keep or (options[0][1] if options else None)
         self._picked()
+        self._draw_findings()
 
     def _draw_summary(self) -> None:
         frame = cycle.unit_summary(self.state.records, role=current_role(), lang=self.lang)
@@ -343,6 +360,52 @@ class CycleView(w.VBox):
         self.history.value = f"<h4>{html_text(t('history', lang))}</h4>" + self._table_html(
             "cycle-history", head, body
         )
+
+    def _draw_findings(self) -> None:
+        """The findings the actor may link or mark: every inspection's, newest first."""
+        if not may(self.state.actor, "finding"):
+            return
+        records, lang = self.state.records, self.lang
+        findings = records["finding"].merge(
+            records["inspection"][["inspection_id", "date"]], on="inspection_id"
+        )
+        findings = findings.sort_values(["date", "finding_id"], ascending=False)
+        options = [
+            (
+                f"{_day(f['date'])} · {str(f['text'])[:30]}"
+                f"{'' if pd.isna(f['addressed_at']) else ' · ' + t('addressed', lang)}",
+                f["finding_id"],
+            )
+            for f in findings.to_dict("records")
+        ]
+        previous = self.finding.value
+        self.finding.options = options
+        ids = [o for _label, o in options]
+        self.finding.value = previous if previous in ids else (ids[0] if ids else None)
+        self._finding_picked()
+
+    def _finding_picked(self, _change=None) -> None:
+        records = self.state.records
+        findings = records["finding"].set_index("finding_id")
+        if self.finding.value is None or self.finding.value not in findings.index:
+            self.finding_rec.options = []
+            return
+        row = findings.loc[self.finding.value]
+        recs = records["recommendation"]
+        recs = recs[recs["inspection_id"] == row["inspection_id"]]
+        self.finding_rec.options = [(t("no_rec", self.lang), "")] + [
+            (f"{r.rec_id} · {str(r.text)[:24]}", r.rec_id) for r in recs.itertuples()
+        ]
+        self.finding_rec.value = row["rec_id"] if isinstance(row["rec_id"], str) else ""
+        self.addressed.value = not pd.isna(row["addressed_at"])
+
+    def _save_finding(self, _button=None) -> None:
+        self._do(
+            lambda: cycle.update_finding(
+                self.state.store, self.finding.value or "", actor=self.state.actor,
+                rec_id=self.finding_rec.value or "", addressed=self.addressed.value,
+            )
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ saving
 
