@@ -211,3 +211,28 @@ def test_the_command_refuses_an_unknown_inspection_in_one_chinese_line(store, tm
     err = capsys.readouterr().err
     assert "未找到视察记录：i9" in err and "Traceback" not in err
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_the_inspections_page_offers_the_documents_as_downloads(store, monkeypatch):
+    import base64
+    import re
+
+    from widgets.pages.inspections import build_inspections_page
+
+    monkeypatch.setenv("HEHU_ROLE", "deputy")
+    monkeypatch.setenv("HEHU_USER", "张代表")
+    documents = build_inspections_page(store.url, params={}).view.documents
+    assert documents.inspection.value == "i1"
+    documents.kind.value = "opinion"
+    names = documents.make_documents()
+    assert names == [
+        "审议意见（草稿）-i1.docx", "交办单-i1-fed.docx", "交办单-i1-police.docx",
+    ]  # fmt: skip
+    links = re.findall(
+        r'download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', documents.links.value
+    )
+    assert [name for name, _data in links] == names
+    opinion = _text(base64.b64decode(links[0][1]))
+    assert "审议意见（草稿）" in opinion and "“<5”表示" in opinion  # a deputy's disclosure
+    entry = store.read("audit_log").iloc[-1]
+    assert (entry["action"], entry["actor"]) == ("inspection_report", "张代表")

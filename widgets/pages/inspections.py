@@ -42,6 +42,7 @@ from widgets.kit.common import (
     page_store,
     query_params,
 )
+from widgets.kit.inspection_docs import InspectionDocuments
 from widgets.kit.pickers import PlacePicker, place_options
 
 TEXT: dict[str, tuple[str, str]] = {
@@ -520,6 +521,7 @@ class InspectionsView(w.VBox):
         self.form = InspectionForm(self)
         self.follow_up = FollowUp(self)
         self.inspections = w.HTML(layout=w.Layout(width="100%"))
+        self.documents = InspectionDocuments(store, records, self.role, lang)
         notice = []
         if self.role in READ_ONLY_ROLES:
             notice.append(
@@ -534,6 +536,7 @@ class InspectionsView(w.VBox):
                 self.follow_up,
                 w.HTML(f'<div class="hehu-section">{html_text(t("inspections", lang))}</div>'),
                 self.inspections,
+                self.documents,
             ],
             layout=w.Layout(width="100%"),
         )
@@ -544,6 +547,7 @@ class InspectionsView(w.VBox):
         self.records = load_records(self.store)
         self.follow_up.redraw()
         self._draw_inspections()
+        self.documents.redraw(self.records)
 
     def _draw_inspections(self) -> None:
         lang = self.lang
