@@ -7,6 +7,7 @@ Screenshot: tests/artifacts/lab-example.png.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -187,9 +188,23 @@ def test_staff_run_an_example_in_jupyterlab_offline(lab, page, artifacts_dir):
         if "选择内核" not in text:
             dialogs.append(text)
             page.screenshot(path=str(artifacts_dir / "lab-dialog.png"))
+        # The kernel list may still be loading when the dialog opens, and 选择 then does
+        # nothing (CI saw the dialog stay for 120 s): wait for the choice to be there first.
+        select = dialog.locator("select")
+        if select.count():
+            with contextlib.suppress(PlaywrightTimeout):
+                page.wait_for_function(
+                    "s => s.options.length > 0 && !s.disabled",
+                    arg=select.first.element_handle(),
+                    timeout=30_000,
+                )
         dialog.locator(".jp-mod-accept").first.click()
+        with contextlib.suppress(PlaywrightTimeout):
+            dialog.wait_for(state="hidden", timeout=10_000)
 
-    page.add_locator_handler(page.locator(".jp-Dialog").first, answer_dialog)
+    # no_wait_after: a dialog still open after an answer is answered again on the next action,
+    # instead of the action waiting (and timing out) for it to close by itself.
+    page.add_locator_handler(page.locator(".jp-Dialog").first, answer_dialog, no_wait_after=True)
     page.set_default_timeout(120_000)
     # The notebook's kernel is started first, as when a staff member comes back to a notebook
     # whose kernel runs: on a busy machine JupyterLab opening a notebook and starting its kernel
