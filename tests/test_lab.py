@@ -214,28 +214,28 @@ def test_staff_run_an_example_in_jupyterlab_offline(lab, page, artifacts_dir):
     page.goto(f"http://127.0.0.1:{port}/lab/tree/{EXAMPLES_FOLDER}/{EXAMPLE}?token={token}")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
     # Select every cell and run them, as a user does from the keyboard (Esc, Ctrl+A,
-    # Shift+Enter). Keys pressed while the notebook still connects to its new kernel can be
-    # lost, so the run is asked again until a cell has run (its prompt reads [1]).
-    for _attempt in range(4):
+    # Shift+Enter), once the kernel is idle. A dialog answered in between can take the
+    # selection away, and keys pressed while the notebook still connects can be lost: then only
+    # some cells ran (CI saw the last one alone, a NameError), so the run is asked again, every
+    # cell in order, until the answer's table is there.
+    table = page.locator(".jp-OutputArea-output table.dataframe").first
+    idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    for attempt in range(5):
+        with contextlib.suppress(PlaywrightTimeout):
+            idle.wait_for(timeout=30_000)
         page.locator(".jp-Notebook .jp-Cell").first.click()
         page.keyboard.press("Escape")
         page.keyboard.press("Control+a")
         page.keyboard.press("Shift+Enter")
         try:
-            page.locator(".jp-InputArea-prompt", has_text="[1]").first.wait_for(
-                state="attached", timeout=20_000
-            )
+            table.wait_for(state="attached", timeout=40_000)
             break
         except PlaywrightTimeout:
-            continue
+            if attempt == 4:  # what stood in the way
+                page.screenshot(path=str(artifacts_dir / "lab-failure.png"))
+                raise
     # The answer: a table with a row for each township, drawn by JupyterLab. Cells scrolled out
     # of view are kept in the page but not painted, so what is looked for is there, not shown.
-    table = page.locator(".jp-OutputArea-output table.dataframe").first
-    try:
-        table.wait_for(state="attached")
-    except PlaywrightTimeout:
-        page.screenshot(path=str(artifacts_dir / "lab-failure.png"))  # what stood in the way
-        raise
     assert "高沟镇" in table.text_content()
     # The page builder displays in the notebook as it does in Voila: the briefing, with its title
     title = page.locator(".jp-OutputArea-output .hehu-title", has_text="调研简报")
