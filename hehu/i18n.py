@@ -212,6 +212,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "No records of {what} yet: figures appear here once the registers are imported.",
     ),
     "no_inspections": ("尚无视察记录", "No inspections recorded yet"),
+    "no_personal_text": (  # above the oversight cycle's text boxes (hehu.oversight.free_text)
+        "请勿填写个人姓名、身份证号、手机号等个人信息（含号码的内容不予保存）。",
+        "Write no person's name, ID-card or mobile number (a text holding a number is not saved).",
+    ),
     "empty_work_cli": (
         "提示：数据库中尚无工作记录（家庭、结对、课程、走访、维权事项、普法活动、视察），各项数字均为 0；请用 hehu import 导入登记表。",
         "Note: no work records in the database yet (households, pairings, courses, visits, cases, legal events, inspections): every figure is 0. Import registers with hehu import.",

@@ -36,6 +36,7 @@ from hehu import clock
 from hehu.errors import HehuError
 from hehu.figures.metrics import Records, parse_date
 from hehu.i18n import audit_what
+from hehu.oversight import free_text
 from hehu.records import vocab
 from hehu.records.schema import org, recommendation, recommendation_unit, recommendation_update
 from hehu.records.store import Store
@@ -429,6 +430,7 @@ def answer(
         raise _error("answer_needed")
     if status == "cannot" and not reason:
         raise _error("reason_needed")
+    free_text.refuse(response=response, reason=reason)
     now = now or clock.utc_now()
     with store.changing() as conn:
         orgs = _orgs(conn)
@@ -481,6 +483,7 @@ def rate(
     new_due = _day(new_due_date)
     if rating == REOPENING_RATING and new_due is None:
         raise _error("new_due_needed")
+    free_text.refuse(comment=comment)
     with store.changing() as conn:
         rec = _recommendation(conn, rec_id)
         _open(rec)
@@ -545,6 +548,7 @@ def reopen(
     new_due = _day(new_due_date)
     if new_due is None:
         raise _error("new_due_needed")
+    free_text.refuse(comment=comment)
     now = now or clock.utc_now()
     with store.changing() as conn:
         rec = _recommendation(conn, rec_id)
@@ -586,6 +590,7 @@ def close(
     comment = str(comment or "").strip()
     if status == "cannot" and not comment:
         raise _error("reason_needed")
+    free_text.refuse(comment=comment)
     now = now or clock.utc_now()
     with store.changing() as conn:
         rec = _recommendation(conn, rec_id)

@@ -20,6 +20,7 @@ from hehu.clock import zone as clock_zone
 from hehu.errors import HehuError, InvalidRecord
 from hehu.figures.metrics import Records, parse_date
 from hehu.i18n import audit_what, join_list
+from hehu.oversight import free_text
 from hehu.records import vocab
 from hehu.records.store import Store
 
@@ -51,14 +52,19 @@ def validate_inspection(
     *,
     date,
     committee: str,
+    deputies: str = "",
     places: Iterable[str] = (),
     orgs: Iterable[str] = (),
+    summary: str = "",
     findings: Iterable[Mapping | str] = (),
     recommendations: Iterable[Mapping] = (),
     today: dt.date | None = None,
 ) -> list[tuple[str, str]]:
-    """What is wrong with an inspection before it is saved, as (zh, en) messages; [] if nothing."""
-    problems: list[tuple[str, str]] = []
+    """What is wrong with an inspection before it is saved, as (zh, en) messages; [] if nothing.
+    No text of it may hold a personal number (`free_text`)."""
+    problems: list[tuple[str, str] | None] = []
+    for what, text in (("committee", committee), ("deputies", deputies), ("summary", summary)):
+        problems.append(free_text.problem(what, text))
     today = today or dt.date.today()
     try:
         day = _as_day(date)
@@ -87,11 +93,13 @@ def validate_inspection(
             problems.append((f"未知的组织：{org}", f"unknown organisation: {org}"))
     for n, finding in enumerate(findings, start=1):
         item = {"text": finding} if isinstance(finding, str) else finding
+        problems.append(free_text.problem("finding", item.get("text"), n=n))
         if item.get("place_code") and item["place_code"] not in known_places:
             problems.append((f"第 {n} 条发现的地点代码未知", f"finding {n}: unknown place code"))
     for n, rec in enumerate(recommendations, start=1):
         if not _text(rec.get("text")):
             problems.append((f"第 {n} 条意见建议未填写内容", f"recommendation {n} has no text"))
+        problems.append(free_text.problem("recommendation", rec.get("text"), n=n))
         if rec.get("place_code") and rec["place_code"] not in known_places:
             problems.append(
                 (f"第 {n} 条意见建议的地点代码未知", f"recommendation {n}: unknown place code")
@@ -114,7 +122,7 @@ def validate_inspection(
                     f"recommendation {n} is due before the inspection date",
                 )
             )
-    return problems
+    return [p for p in problems if p is not None]
 
 
 def record_inspection(
@@ -145,8 +153,10 @@ def record_inspection(
         records,
         date=date,
         committee=committee,
+        deputies=deputies,
         places=places,
         orgs=orgs,
+        summary=summary,
         findings=findings,
         recommendations=recommendations,
     )

@@ -15,6 +15,7 @@ import ipywidgets as w
 import pandas as pd
 import traitlets
 
+from hehu import i18n
 from hehu.disclosure import current_role
 from hehu.errors import HehuError
 from hehu.figures.metrics import Records
@@ -230,6 +231,9 @@ class CycleView(w.VBox):
             control.style.description_width = "initial"
         for area in (self.answer_text, self.reason, self.comment, self.close_comment):
             area.layout = w.Layout(width="100%")
+        if any(may(actor, a) for a in ("answer", "rate", "close")):  # the forms with text boxes
+            hint = html_text(i18n.t("no_personal_text", lang))
+            forms.insert(0, w.HTML(f'<div class="hehu-sub" data-hehu="no-personal">{hint}</div>'))
         if not forms:
             forms = [w.HTML(f'<div class="hehu-sub">{html_text(t("read_only", lang))}</div>')]
         controls = w.HBox([self.open_only, self.refresh])

@@ -256,6 +256,9 @@ class InspectionForm(w.VBox):
         super().__init__(
             [
                 w.HTML(f'<div class="hehu-section">{html_text(t("new_inspection", lang))}</div>'),
+                w.HTML(
+                    f'<div class="hehu-sub" data-hehu="no-personal">{html_text(i18n.t("no_personal_text", lang))}</div>'
+                ),
                 top,
                 where,
                 self.summary,
@@ -309,11 +312,7 @@ class InspectionForm(w.VBox):
         if self.page.role in READ_ONLY_ROLES:  # a disabled button can still be sent a click
             return None
         values = self.values()
-        problems = validate_inspection(
-            self.page.records,
-            **{k: values[k] for k in ("date", "committee", "places", "orgs", "findings")},
-            recommendations=values["recommendations"],
-        )
+        problems = validate_inspection(self.page.records, **values)
         if problems:
             self.message.value = _messages_html(
                 t("fix_first", lang), [p[1] if lang == "en" else p[0] for p in problems]
