@@ -30,7 +30,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from hehu.clock import local_now, local_today
+from hehu.clock import local_now, local_today, utc_now
 from hehu.errors import HehuError
 from hehu.i18n import audit_what
 from hehu.importing.cells import (
@@ -70,7 +70,13 @@ from hehu.importing.kinds import (
 )
 from hehu.importing.report import ImportReport, RowError, SheetResult, write_report_files
 from hehu.importing.resolve import Catalog
-from hehu.importing.rows import RowFailed, builder_for, check_record, future_dates
+from hehu.importing.rows import (
+    RowFailed,
+    assign_recommendations,
+    builder_for,
+    check_record,
+    future_dates,
+)
 from hehu.importing.workbook import RawSheet, read_workbook
 from hehu.records import pseudonym, vocab
 from hehu.records.pseudonym import personal_numbers
@@ -168,7 +174,10 @@ class Importer:
         done = [0]
         for _, (raw, result, mapping) in plans:
             self._import_sheet(raw, result, mapping, report, done, total_rows)
+        assigned = assign_recommendations(self, utc_now(), self.actor)  # 交办 to 责任单位
         self._count_changes(report)
+        if assigned:
+            report.notices.append(f"按责任单位交办意见建议 {assigned} 条")
         if report.rejected and self.strict:
             report.strict_refused = True
             report.notices.append("严格模式：存在被拒绝的行，未写入任何数据")

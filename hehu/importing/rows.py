@@ -20,7 +20,7 @@ from hehu.importing.cells import parse_date, strip_spaces, vocab_key
 from hehu.importing.kinds import KIND_SPECS, KindSpec, derive_id
 from hehu.importing.resolve import Catalog
 from hehu.records import pseudonym, vocab
-from hehu.records.schema import RECORD_TABLES
+from hehu.records.schema import RECORD_TABLES, first_unit
 
 
 class RowFailed(Exception):
@@ -308,6 +308,23 @@ def _build_recommendation(imp: RowContext, spec, values, labels, errors):
             raise RowFailed
         record["inspection_id"] = found[0]
     return record, []
+
+
+def assign_recommendations(imp: RowContext, at: dt.datetime, by: str) -> int:
+    """Assign each recommendation of the import that names a responsible organisation and has no
+    unit yet (stored) to that organisation, with its due date: the rule of schema version 10
+    (`schema.first_unit`). Its `recommendation_unit` row joins the batch, so it is counted,
+    reported and written in the import's one transaction; a recommendation the cycle already
+    assigned keeps its units and deadlines. How many were assigned."""
+    assigned = {pk[0] for pk in imp.catalog.existing("recommendation_unit")}
+    n = 0
+    for record, sheet, row in imp.batch.get("recommendation", {}).values():
+        unit = first_unit(record, assigned, at=at, by=by)
+        if unit is not None:
+            key = (unit["rec_id"], unit["org_id"])
+            imp.batch.setdefault("recommendation_unit", {})[key] = (unit, sheet, row)
+            n += 1
+    return n
 
 
 def _build_referral(imp: RowContext, spec, values, labels, errors):

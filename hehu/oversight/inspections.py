@@ -22,6 +22,7 @@ from hehu.figures.metrics import Records, parse_date
 from hehu.i18n import audit_what, join_list
 from hehu.oversight import free_text
 from hehu.records import vocab
+from hehu.records.schema import first_unit
 from hehu.records.store import Store
 
 # 48 random bits: a collision would need millions of inspections on one day.
@@ -180,12 +181,7 @@ def record_inspection(
     ]
     # Version 10: a recommendation's responsible organisation is the first unit it is assigned to.
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    unit_rows = [
-        {"rec_id": r["rec_id"], "org_id": r["responsible_org"], "due_date": r["due_date"],
-         "assigned_at": now, "assigned_by": actor}
-        for r in rec_rows
-        if r["responsible_org"]
-    ]  # fmt: skip
+    unit_rows = [u for r in rec_rows if (u := first_unit(r, (), at=now, by=actor))]
     finding_rows = [
         {
             "finding_id": f"{inspection_id.replace('INS-', 'FND-', 1)}-{n}",

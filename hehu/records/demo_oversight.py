@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hehu.records.schema import first_unit
+
 STUDIOS_INSPECTED = [
     "studio_xiaoyudi",
     "studio_shuiyanping",
@@ -76,14 +78,7 @@ def oversight_records(county: str, seat: str) -> dict[str, list[dict]]:
         "recommendation": recommendations,
         # Schema 10: each recommendation assigned to its unit on the day of the inspection.
         "recommendation_unit": [
-            {
-                "rec_id": r["rec_id"],
-                "org_id": r["responsible_org"],
-                "due_date": r["due_date"],
-                "assigned_at": dt.datetime(2022, 5, 18, 2),
-                "assigned_by": "",
-            }
-            for r in recommendations
+            first_unit(r, (), at=dt.datetime(2022, 5, 18, 2), by="") for r in recommendations
         ],
         # The cycle so far (hehu.oversight.cycle): both assigned by the committee on the day of
         # the inspection, and the federation's answer that the first is in progress.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 
 import sqlalchemy as sa
 
@@ -680,6 +680,17 @@ def _add_columns(conn: sa.Connection, columns) -> None:
         conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {' '.join(parts)}")
 
 
+def first_unit(rec: Mapping, assigned: Container[str], *, at: dt.datetime, by: str) -> dict | None:
+    """The `recommendation_unit` row of a recommendation written outside the cycle (one of
+    version 9, one recorded with its inspection, one imported): with a responsible organisation
+    and no unit yet (its id not in `assigned`), it is assigned to that organisation with its own
+    due date, at `at` (UTC) by `by`. None for one without, or already assigned."""
+    if not rec.get("responsible_org") or rec["rec_id"] in assigned:
+        return None
+    return {"rec_id": rec["rec_id"], "org_id": rec["responsible_org"],
+            "due_date": rec.get("due_date"), "assigned_at": at, "assigned_by": by}  # fmt: skip
+
+
 def _migrate_9_to_10(conn: sa.Connection) -> None:
     """The oversight cycle: the units a recommendation is assigned to (each recommendation with
     a responsible organisation becomes assigned to it, with its due date, as at its
@@ -694,10 +705,12 @@ def _migrate_9_to_10(conn: sa.Connection) -> None:
     ).all()  # fmt: skip
     have = set(conn.execute(sa.select(recommendation_unit.c.rec_id)).scalars())
     new = [
-        {"rec_id": rec_id, "org_id": org_id, "due_date": due,
-         "assigned_at": dt.datetime.combine(day, dt.time()), "assigned_by": ""}
+        unit
         for rec_id, org_id, due, day in rows
-        if rec_id not in have
+        if (unit := first_unit(
+            {"rec_id": rec_id, "responsible_org": org_id, "due_date": due}, have,
+            at=dt.datetime.combine(day, dt.time()), by="",
+        ))
     ]  # fmt: skip
     if new:
         conn.execute(recommendation_unit.insert(), new)
