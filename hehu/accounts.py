@@ -13,6 +13,7 @@ Times come from hehu.clock (UTC as stored); every function takes `now=` so tests
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import unicodedata
 from dataclasses import dataclass
 
@@ -26,6 +27,18 @@ from hehu.i18n import audit_what
 from hehu.records import vocab
 from hehu.records.schema import app_user, audit_log
 from hehu.records.store import Store
+
+
+def cli_actor() -> str:
+    """Who acts from the command line, for the audit log: `cli:<the OS login name>` (just `cli`
+    where the system has none, as in some containers). The one rule for every command that
+    writes or audits; on a server's page the signed-in user acts (hehu.disclosure.current_actor).
+    """
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no login name: OSError, KeyError (no passwd entry), …
+        return "cli"
+
 
 # The rules of accounts, in one place.
 MAX_FAILED_ATTEMPTS = 5  # failures in a row that lock an account

@@ -18,12 +18,13 @@ def say_if_nothing_recorded(store) -> None:
 
 def ready_store(db: str | None):
     """The store a server serves: opened (created if need be) with the gazetteer loaded."""
+    from hehu.accounts import cli_actor
     from hehu.records.gazetteer import load_gazetteer
     from hehu.records.store import open_store
 
     store = open_store(db)
     if store.count("place") == 0:
-        load_gazetteer(store)
+        load_gazetteer(store, actor=cli_actor())
     return store
 
 

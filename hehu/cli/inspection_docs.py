@@ -59,6 +59,7 @@ def _write(path: Path, data: bytes) -> None:
 
 def cmd_inspection_report(args) -> int:
     """Write the inspection's draft (and its units' sheets), and say so in the audit log."""
+    from hehu.accounts import cli_actor
     from hehu.figures.cache import PageRecords
     from hehu.i18n import audit_what
     from hehu.oversight.inspection_report import inspection_document
@@ -94,7 +95,7 @@ def cmd_inspection_report(args) -> int:
             role=args.role,
         ),
         places=";".join(code for code, _name in document.places),
-        actor="cli",
+        actor=cli_actor(),
     )
     print(f"已生成 {out}（{out.stat().st_size // 1024} KB） / written", file=sys.stderr)
     print("\n".join(str(p) for p in written))

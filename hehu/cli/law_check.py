@@ -78,6 +78,7 @@ def read_marks(path: str | None) -> dict:
 
 def cmd_law_check(args) -> int:
     """Run the checklist for a place and write the Word draft (or print JSON)."""
+    from hehu.accounts import cli_actor
     from hehu.cli.claims import why_unwritable
     from hehu.figures.cache import PageRecords, period_choice_key
     from hehu.i18n import audit_what
@@ -110,7 +111,7 @@ def cmd_law_check(args) -> int:
             role=args.role,
         ),
         places=args.place,
-        actor="cli",
+        actor=cli_actor(),
     )
     if args.json:
         print(json.dumps(check.as_dict(), ensure_ascii=False, default=str))

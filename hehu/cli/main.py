@@ -168,22 +168,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_init(args) -> int:
+    from hehu.accounts import cli_actor
     from hehu.records.gazetteer import LIANSHUI_GAZETTEER, load_gazetteer
     from hehu.records.store import open_store
 
     store = open_store(args.db)
-    n = load_gazetteer(store, args.gazetteer or LIANSHUI_GAZETTEER)
+    n = load_gazetteer(store, args.gazetteer or LIANSHUI_GAZETTEER, actor=cli_actor())
     print(f"已创建数据库 {shown_url(store.url)}，载入 {n} 个地点 / created, {n} places")
     return 0
 
 
 def cmd_demo(args) -> int:
+    from hehu.accounts import cli_actor
     from hehu.records.demo import DEFAULT_SEED, load_demo
     from hehu.records.store import open_store
 
     store = open_store(args.db)
     counts = load_demo(
-        store, args.seed or DEFAULT_SEED, progress=lambda m: print(m, file=sys.stderr)
+        store,
+        args.seed or DEFAULT_SEED,
+        progress=lambda m: print(m, file=sys.stderr),
+        actor=cli_actor(),
     )
     total = sum(counts.values())
     print(f"已载入示例数据 {total} 条记录 / demo loaded: {total} records ({shown_url(store.url)})")
@@ -208,6 +213,7 @@ def cmd_metrics(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from hehu.accounts import cli_actor
     from hehu.records.demo import load_demo
     from hehu.serve.admission import machine_kernel_cap
     from hehu.serve.process import claim_port, require_token_off_loopback, run_server
@@ -220,7 +226,7 @@ def cmd_serve(args) -> int:
     store = ready_store(args.db)
     if args.demo and store.count("course") == 0 and store.count("case") == 0:
         print("首次使用：正在载入示例数据… / first use: loading demo data…", file=sys.stderr)
-        load_demo(store)
+        load_demo(store, actor=cli_actor())
     role = args.role or DEFAULT_ROLE
     # The role travels to every kernel in the environment: no page, widget or URL can change it.
     # With users, each page's kernel gets its user's role, unit and name from the server instead.

@@ -13,7 +13,10 @@ import sys
 
 from hehu.errors import HehuError
 
-ACTOR_HELP = "审计日志中的操作人（默认 admin） / who makes the change, for the audit log"
+ACTOR_HELP = (
+    "审计日志中的操作人（默认 cli:登录名） / who makes the change, for the audit log "
+    "(default cli:LOGIN)"
+)
 STDIN_HELP = "从标准输入的第一行读取密码（供脚本使用） / read the password from stdin's first line"
 
 
@@ -29,7 +32,7 @@ def add_commands(subparsers, add_db, commands) -> None:
         add_db(q)
         if name != "list":
             q.add_argument("name", metavar="NAME", help="登录名 / login name")
-            q.add_argument("--actor", default="admin", metavar="NAME", help=ACTOR_HELP)
+            q.add_argument("--actor", metavar="NAME", help=ACTOR_HELP)
         if password:
             q.add_argument("--password-stdin", action="store_true", help=STDIN_HELP)
         return q
@@ -85,6 +88,7 @@ def cmd_user(args) -> int:
     what = args.user_command
     if what == "list":
         return _print_users(accounts.list_users(store), args.json)
+    args.actor = args.actor or accounts.cli_actor()
     if what == "add":
         accounts.clean_name(args.name)  # a bad name is refused before a password is asked
         password = read_password(args.password_stdin)

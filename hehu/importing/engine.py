@@ -20,7 +20,6 @@ the import with nothing written, and a failed transaction rewrites the report to
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 import sys
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from hehu.accounts import cli_actor
 from hehu.clock import local_now, local_today, utc_now
 from hehu.errors import HehuError
 from hehu.i18n import audit_what
@@ -126,7 +126,7 @@ class Importer:
         self.kind = resolve_kind(kind) if kind else None
         self.dry_run = dry_run
         self.strict = strict
-        self.actor = actor or _default_actor()
+        self.actor = actor or cli_actor()
         self.progress = progress or (lambda fraction, message: None)
         self.catalog: Catalog | None = None
         self._key: bytes | None = None
@@ -743,13 +743,6 @@ _STORE_COLUMN_ZH = {
     "household_id": "家庭",
     "person_id": "对象",
 }
-
-
-def _default_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "cli"
 
 
 @cache

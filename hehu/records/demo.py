@@ -741,14 +741,18 @@ def report_claims(places: pd.DataFrame) -> list[dict]:
 
 
 def load_demo(
-    store: Store, seed: int = DEFAULT_SEED, progress: Callable[[str], None] | None = None
+    store: Store,
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[str], None] | None = None,
+    actor: str = "system",
 ) -> dict[str, int]:
-    """Replace the store's records with the demo (one transaction) and flag the store as demo."""
+    """Replace the store's records with the demo (one transaction, audited in the name of
+    `actor`) and flag the store as demo."""
     places = store.read("place")
     if places.empty:
         from hehu.records.gazetteer import load_gazetteer
 
-        load_gazetteer(store)
+        load_gazetteer(store, actor=actor)
         places = store.read("place")
     if progress:
         progress("生成示例数据 generating demo records")
@@ -759,5 +763,5 @@ def load_demo(
         records,
         replace=[k for k in records if k != "place"],
         meta_values={"demo": "1", "demo_seed": str(seed), "demo_note": DEMO_NOTE},
-        audit={"action": "import", "what": audit_what("demo", seed=seed)},
+        audit={"action": "import", "what": audit_what("demo", seed=seed), "actor": actor},
     )

@@ -112,8 +112,11 @@ def uncertain_points_inside(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def load_gazetteer(store: Store, path: str | Path = LIANSHUI_GAZETTEER) -> int:
-    """Load a gazetteer into the store (one transaction); returns the number of places."""
+def load_gazetteer(
+    store: Store, path: str | Path = LIANSHUI_GAZETTEER, actor: str = "system"
+) -> int:
+    """Load a gazetteer into the store (one transaction, audited in the name of `actor`);
+    returns the number of places."""
     rows = gazetteer_rows(read_gazetteer(path))
     source = read_source(path)
     # Parents first so the self-reference holds inside the transaction.
@@ -135,6 +138,7 @@ def load_gazetteer(store: Store, path: str | Path = LIANSHUI_GAZETTEER) -> int:
         audit={
             "action": "import",
             "what": audit_what("gazetteer", file=Path(path).name, n=len(rows)),
+            "actor": actor,
         },
     )
     return len(rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 
 from hehu import i18n
+from hehu.accounts import cli_actor
 from hehu.clock import local_today
 from hehu.disclosure import legend as disclosure_legend
 from hehu.figures.cache import period_choice_key
@@ -90,9 +91,10 @@ def make_pack(
     period: Period,
     fmt: str = "html",
     lang: str = "zh",
-    actor: str = "cli",
+    actor: str | None = None,
 ) -> bytes:
-    """A pack as bytes (html for any number of places, docx for one) and its audit entry."""
+    """A pack as bytes (html for any number of places, docx for one) and its audit entry, in
+    the name of `actor` (by default whoever runs the command, `cli_actor`)."""
     if fmt == "html":
         data = briefing_pack_html(records, codes, period, lang).encode("utf-8")
     elif fmt == "docx":
@@ -112,6 +114,6 @@ def make_pack(
         "briefing",
         audit_what("briefing", format=fmt, period=period_choice_key(period)),
         places=";".join(codes),
-        actor=actor,
+        actor=actor or cli_actor(),
     )
     return data
