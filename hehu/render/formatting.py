@@ -1,15 +1,50 @@
-"""Numbers as people read them: percentages for rates, thousands separators.
+"""Numbers and dates as people read them: percentages for rates, thousands separators, days.
 
-Values come here already disclosed (hehu.disclosure): a marker is printed as it is.
+Values come here already disclosed (hehu.disclosure): a marker is printed as it is. The pages
+(widgets/kit/tables.format_cell) and the documents write their cells and dates with these.
 """
 
 from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from hehu import i18n
 from hehu.disclosure import HIDDEN_COMPLEMENT, SAME
 from hehu.records import vocab
+
+DAY = "%Y-%m-%d"
+
+
+def day_text(value, lang: str | None = None) -> str:
+    """A date (or YYYY-MM-DD text) as people read it; "" for none (None, NaN, NaT). In tables
+    and lists (`lang` None) and in English, 2022-05-18; in a Chinese document's prose, 2022年5月18日."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    day = pd.Timestamp(value)
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.strftime(DAY)
+
+
+def cell_text(value, kind: str) -> str:
+    """A table cell's value as text, by its kind: count and number with thousands separators,
+    rate (0..1) as a percentage, per1000 with one decimal, days whole or with one decimal, date
+    as YYYY-MM-DD, anything else (text) as it is; "—" for none, a disclosure marker as it is."""
+    if isinstance(value, str) and kind != "text":
+        return value  # already a hidden marker
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):  # None, NaN, NaT, NA
+        return "—"
+    if kind in ("count", "number"):
+        return f"{int(value):,}"
+    if kind == "rate":
+        return f"{float(value):.0%}"
+    if kind == "per1000":
+        return f"{float(value):,.1f}"
+    if kind == "days":
+        return f"{float(value):,.0f}" if float(value).is_integer() else f"{float(value):,.1f}"
+    if kind == "date":
+        return pd.Timestamp(value).strftime(DAY)
+    return str(value)
 
 
 def format_value(value, metric: str) -> str:

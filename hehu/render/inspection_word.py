@@ -8,8 +8,6 @@ recommendations are the deputies' own words, printed as written.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from hehu.clock import local_today
 from hehu.disclosure import legend, sees_exact_counts
 from hehu.figures.metrics import Records
@@ -17,7 +15,7 @@ from hehu.i18n import colon, join_list, metric_label, t
 from hehu.oversight.claims.model import STATUSES as CLAIM_STATUSES
 from hehu.oversight.inspection_report import InspectionDocument
 from hehu.records import vocab
-from hehu.render.formatting import format_value
+from hehu.render.formatting import day_text, format_value
 from hehu.render.word import fit_table, official_document, save_official
 
 NUMERALS = "一二三四五六七八九十"
@@ -115,13 +113,6 @@ def _numeral(n: int, lang: str) -> str:
     return str(n) if lang == "en" else NUMERALS[n - 1]
 
 
-def _day(value, lang: str = "zh") -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    day = pd.Timestamp(value)
-    return f"{day:%Y-%m-%d}" if lang == "en" else f"{day.year}年{day.month}月{day.day}日"
-
-
 def _places(d: InspectionDocument, lang: str) -> str:
     return join_list((name for _code, name in d.places), lang) or d.inspection_id
 
@@ -171,7 +162,9 @@ def _units_line(units: list, lang: str) -> str:
     open_, close = (" (", ")") if lang == "en" else ("（", "）")
     space = " " if lang == "en" else ""
     parts = [
-        f"{name}{open_}{_t('due', lang)}{space}{_day(due, lang)}{close}" if _day(due) else name
+        f"{name}{open_}{_t('due', lang)}{space}{day_text(due, lang)}{close}"
+        if day_text(due)
+        else name
         for _org, name, due in units
     ]
     return f"{_t('units', lang)}{colon(lang)}{join_list(parts, lang)}"
@@ -197,7 +190,7 @@ def inspection_docx(
         kind,
         "opening",
         lang,
-        day=_day(d.date, lang),
+        day=day_text(d.date, lang),
         committee=d.committee,
         deputies=d.deputies or _t("deputies_default", lang),
         places=places,
@@ -256,7 +249,7 @@ def assignment_docx(
         _t(
             "sheet_intro",
             lang,
-            day=_day(d.date, lang),
+            day=day_text(d.date, lang),
             committee=d.committee,
             places=_places(d, lang),
         )
@@ -273,8 +266,10 @@ def assignment_docx(
             cells = table.add_row().cells
             cells[0].text = str(number)
             cells[1].text = r["text"]
-            cells[2].text = _day(r["due"], lang)
+            cells[2].text = day_text(r["due"], lang)
         fit_table(table, [16, 104, 36])
     doc.add_paragraph(_t("sheet_requirement", lang))
-    doc.add_paragraph(_t("sheet_from", lang, committee=d.committee, day=_day(local_today(), lang)))
+    doc.add_paragraph(
+        _t("sheet_from", lang, committee=d.committee, day=day_text(local_today(), lang))
+    )
     return save_official(doc)

@@ -8,17 +8,12 @@ import pandas as pd
 
 from hehu.oversight.cycle import SUMMARY_COLUMNS
 from hehu.records import vocab
+from hehu.render.formatting import cell_text
 from hehu.render.html import html_text
 
 UNIT_HEADER = ("承办单位", "Unit")
-
-
-def _cell(value, column: str) -> str:
-    if isinstance(value, str):  # a disclosure marker
-        return value
-    if value is None or pd.isna(value):
-        return "—"
-    return f"{float(value):.0%}" if column == "satisfaction_rate" else f"{int(value):,}"
+# How each column reads (hehu.render.formatting.cell_text): counts of recommendations, 满意率.
+KINDS = {c: "rate" if c == "satisfaction_rate" else "number" for c in SUMMARY_COLUMNS}
 
 
 def unit_summary_html(summary: pd.DataFrame, lang: str = "zh", key: str = "units") -> str:
@@ -32,7 +27,7 @@ def unit_summary_html(summary: pd.DataFrame, lang: str = "zh", key: str = "units
     head = "".join(f"<th>{html_text(h)}</th>" for h in heads)
     body = "".join(
         f"<tr><td>{html_text(row['unit'])}</td>"
-        + "".join(f'<td class="num">{html_text(_cell(row[c], c))}</td>' for c in SUMMARY_COLUMNS)
+        + "".join(f'<td class="num">{html_text(cell_text(row[c], KINDS[c]))}</td>' for c in KINDS)
         + "</tr>"
         for _, row in summary.iterrows()
     )

@@ -21,12 +21,13 @@ from hehu.disclosure import (
 from hehu.figures.metrics import Records
 from hehu.figures.places import period_links
 from hehu.figures.tracking import breakdown
+from hehu.render.formatting import cell_text
 from hehu.render.spreadsheet import XLSX_MIME, frame_to_xlsx_bytes
 from widgets.kit.charts import Series
 from widgets.kit.common import (
     html_text,
 )
-from widgets.kit.texts import DAY, tr
+from widgets.kit.texts import tr
 
 # --------------------------------------------------------------------------- values
 
@@ -117,24 +118,11 @@ def _keyed(frame: pd.DataFrame, row_key: Sequence[str]) -> pd.DataFrame:
 
 
 def format_cell(value, kind: str, lang: str = "zh") -> str:
-    """One value as text: thousands separators, rates as percentages, dates as YYYY-MM-DD."""
-    if isinstance(value, str) and kind != "text":
-        return value  # already a hidden marker
-    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):  # None, NaN, NaT, NA
-        return "—"
-    if kind in ("count", "number"):
-        return f"{int(value):,}"
-    if kind == "rate":
-        return f"{float(value):.0%}"
-    if kind == "per1000":
-        return f"{float(value):,.1f}"
-    if kind == "days":
-        return f"{float(value):,.0f}" if float(value).is_integer() else f"{float(value):,.1f}"
-    if kind == "date":
-        return pd.Timestamp(value).strftime(DAY)
-    if kind == "flag":
+    """One value as text (hehu.render.formatting.cell_text), a flag as 是 / 否."""
+    text = cell_text(value, kind)
+    if kind == "flag" and not isinstance(value, str) and text != "—":
         return tr("yes", lang) if bool(value) else tr("no", lang)
-    return str(value)
+    return text
 
 
 def export_value(value, kind: str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hehu.render import formatting
+
 # Interface text of the tracking pages: key -> (zh, en). i18n.TEXT is shared; these stay here.
 TEXT: dict[str, tuple[str, str]] = {
     "pairings_title": ("结对帮扶", "Support pairings"),
@@ -228,7 +230,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "referrals": ("转介次数", "referrals"),
 }
 
-DAY = "%Y-%m-%d"
+DAY = formatting.DAY
 
 # Page-wide additions to common.PAGE_CSS: total rows, notes, the download link, sort controls.
 TRACKING_CSS = """

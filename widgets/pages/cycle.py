@@ -23,6 +23,7 @@ from hehu.oversight import cycle
 from hehu.oversight.cycle import Actor, may
 from hehu.records import vocab
 from hehu.records.store import Store
+from hehu.render.formatting import day_text
 from hehu.render.units import unit_summary_html
 from widgets.kit.common import (
     error_box,
@@ -98,10 +99,6 @@ def t(key: str, lang: str, **values) -> str:
     zh, en = TEXT[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
-
-
-def _day(value) -> str:
-    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
 def _label(table: dict, key, lang: str) -> str:
@@ -304,7 +301,7 @@ class CycleView(w.VBox):
                 state_text += f" · {t('overdue', lang)}"
             body += (
                 f"<tr><td>{html_text(r['rec_id'])}</td><td>{html_text(r['text'])}</td>"
-                f"<td>{html_text(r.get('unit_name') or '')}</td><td>{_day(r.get('due_date'))}</td>"
+                f"<td>{html_text(r.get('unit_name') or '')}</td><td>{day_text(r.get('due_date'))}</td>"
                 f"<td>{html_text(state_text)}</td>"
                 f"<td>{html_text(_label(vocab.REC_STATUSES, r.get('answer_status'), lang))}</td>"
                 f"<td>{html_text(_label(vocab.RATINGS, r.get('rating'), lang))}</td></tr>"
@@ -351,7 +348,7 @@ class CycleView(w.VBox):
                 _label(vocab.RATINGS, e.get("rating"), lang),
                 e.get("response") or "",
                 e.get("comment") or "",
-                _day(e.get("due_date")),
+                day_text(e.get("due_date")),
             ]
             detail = " · ".join(str(p) for p in parts if p and not pd.isna(p))
             body += (
@@ -376,7 +373,7 @@ class CycleView(w.VBox):
         findings = findings.sort_values(["date", "finding_id"], ascending=False)
         options = [
             (
-                f"{_day(f['date'])} · {str(f['text'])[:30]}"
+                f"{day_text(f['date'])} · {str(f['text'])[:30]}"
                 f"{'' if pd.isna(f['addressed_at']) else ' · ' + t('addressed', lang)}",
                 f["finding_id"],
             )

@@ -30,7 +30,7 @@ from hehu.oversight.inspections import (
 )
 from hehu.records import vocab
 from hehu.records.store import Store
-from hehu.render.formatting import units_text
+from hehu.render.formatting import day_text, units_text
 from hehu.render.units import unit_summary_html
 from widgets.kit.common import (
     error_box,
@@ -132,10 +132,6 @@ def t(key: str, lang: str, **values) -> str:
     zh, en = TEXT[key]
     text = en if lang == "en" else zh
     return text.format(**values) if values else text
-
-
-def _day(value) -> str:
-    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
 def _messages_html(title: str, messages: list[str]) -> str:
@@ -421,7 +417,7 @@ class FollowUp(w.VBox):
         )
         previous = self.pick.value
         options = [
-            (f"{_day(r.inspection_date)} · {r.place_name} · {r.text[:24]}", r.rec_id)
+            (f"{day_text(r.inspection_date)} · {r.place_name} · {r.text[:24]}", r.rec_id)
             for r in recs.itertuples()
         ]
         self.pick.options = options
@@ -455,13 +451,13 @@ class FollowUp(w.VBox):
                     f'padding:0 6px;border-radius:8px">{html_text(t("overdue", lang))}</span>'
                 )
             cells = [
-                _day(r.inspection_date),
+                day_text(r.inspection_date),
                 r.place_name,
                 t(f"rel_{r.relation}", lang),
                 r.text,
                 units_text(units.get(r.rec_id, []), lang)
                 or (r.responsible_name if isinstance(r.responsible_name, str) else ""),
-                _day(r.due_date),
+                day_text(r.due_date),
             ]
             rows.append(
                 f'<tr data-rec="{html_text(r.rec_id)}" data-overdue="{int(r.overdue)}">'
@@ -572,7 +568,7 @@ class InspectionsView(w.VBox):
             )
             rows.append(
                 f'<tr data-inspection="{html_text(r.inspection_id)}">'
-                f'<td class="day">{html_text(_day(r.date))}</td><td>{html_text(r.committee)}</td>'
+                f'<td class="day">{html_text(day_text(r.date))}</td><td>{html_text(r.committee)}</td>'
                 f"<td>{html_text(r.place_names)}</td><td>{html_text(r.org_names)}</td>"
                 f"<td>{html_text(r.summary)}</td><td>{finding_list}</td>"
                 f'<td class="num">{r.recommendations}</td></tr>'
