@@ -19,10 +19,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hehu.figures.cache import PageRecords, period_from_key
+from hehu.figures.cache import (
+    PageRecords,
+    frame_from_bytes,
+    frame_to_bytes,
+    period_from_key,
+    row_places,
+)
 from hehu.figures.gaps import gaps_by_place
 from hehu.figures.metrics import load_records, metrics_by_place
 from hehu.figures.places import place_figures, warm_figures
+from hehu.figures.tracking import own_row_code
 from hehu.oversight.briefing import build_briefing
 from hehu.records.gazetteer import codes_under, record_scope
 from hehu.records.schema import RECORD_TABLES
@@ -234,6 +241,43 @@ def test_briefings_of_a_county_and_its_city_are_those_of_every_record(province, 
     top = PageRecords(store, "")
     build_briefing(top, top.root, period_from_key("2022"), role)
     assert set(top.frames._frames) <= SMALL_KINDS
+
+
+def test_the_figure_cache_reads_the_rows_of_some_places_only():
+    frame = pd.DataFrame(
+        {
+            "n": [1, 0, 7, 2],
+            "rate": [0.5, float("nan"), 1.0, 0.0],
+            "gap": [True, False, True, True],
+        },
+        index=pd.Index(["0|3208", "0|3208#own", "1|3209", "1|3208"], name="code"),
+    )
+    assert row_places(frame.index).to_pylist() == ["3208", "3208", "3209", "3208"]
+    payload = frame_to_bytes(frame)
+    got = frame_from_bytes(payload, ["3208", "9999"])
+    pd.testing.assert_frame_equal(got, frame.iloc[[0, 1, 3]], check_index_type=False)
+    assert frame_from_bytes(payload, []).empty
+    pd.testing.assert_frame_equal(frame_from_bytes(payload), frame, check_index_type=False)
+
+
+def test_a_county_page_holds_the_shared_figures_of_its_scope_only(province):
+    store = open_store(province, create=False)
+    warm_figures(store)
+    places = store.read("place")
+    c1, c2 = _levels(places, "county")
+    page = PageRecords(store, c1)
+    build_briefing(page, c1, period_from_key("2022"), "deputy")  # and 2021, since last time
+    held: dict[str, list[pd.DataFrame]] = {}
+    for key, frame in page._cache.items():
+        if key[0] == "shared":
+            held.setdefault(key[1].split("/")[0], []).append(frame)
+    assert len(held["place_figures"]) == 2 and len(held["place_hidden"]) == 1
+    scope = set(page.scope)
+    for name in ("place_figures", "place_hidden", "campaign_events"):
+        for frame in held[name]:
+            assert set(row_places(frame.index).to_pylist()) == scope, name
+    assert f"0|{own_row_code(c1)}" in held["place_hidden"][0].index  # parents' own rows too
+    assert c2 not in scope and c2 in set(places["code"])
 
 
 def test_a_county_page_with_no_shared_figures_computes_them_from_every_record(province):

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hehu.clock import local_today
 from hehu.figures.gaps import gaps_by_place
 from hehu.figures.metrics import Period, Records, load_records, metrics_by_place
+from hehu.figures.tracking.common import own_row_code
 from hehu.records.gazetteer import record_scope, stored_source
 from hehu.records.schema import DATE_COLUMNS, RECORD_TABLES
 from hehu.records.store import Store
@@ -204,34 +207,72 @@ def frame_to_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def frame_from_bytes(payload: bytes) -> pd.DataFrame:
-    """The frame `frame_to_bytes` stored."""
+def frame_from_bytes(payload: bytes, places: Collection[str] | None = None) -> pd.DataFrame:
+    """The frame `frame_to_bytes` stored; with `places`, only the rows of those places
+    (`row_places`), in the stored order.
+
+    Each column is stored apart, so the rows are taken one column at a time: a page of a county
+    holds its county's rows, never the 40,000 of a province (60 MiB a period of place figures).
+    """
     with np.load(io.BytesIO(payload), allow_pickle=False) as data:
         columns = [str(c) for c in data["__columns__"]]
-        index = pd.Index(data["__index__"].astype(object), name="code").astype("str")
-        return pd.DataFrame({c: data[f"c{i}"] for i, c in enumerate(columns)}, index=index)
+        labels = data["__index__"]
+        keep = None if places is None else _of_places(labels, places)
+        if keep is not None:
+            labels = labels[keep]
+        index = pd.Index(labels.astype(object), name="code").astype("str")
+        values = {
+            c: data[f"c{i}"] if keep is None else data[f"c{i}"][keep] for i, c in enumerate(columns)
+        }
+        return pd.DataFrame(values, index=index)
+
+
+def row_places(labels) -> pa.Array:
+    """The place of each row label of a frame indexed by place: the label itself ('code'), and
+    also for a parent's own row ('code#own', `tracking.own_row_code`) and a row of a period's
+    block in stacked frames ('2|code', `places.place_hidden_cells`)."""
+    labels = pa.array(np.asarray(labels, dtype=str), pa.string())
+    labels = pc.replace_substring_regex(labels, r"^[0-9]+\|", "")  # a period's block
+    return pc.replace_substring(labels, own_row_code(""), "")
+
+
+def _of_places(labels, places: Collection[str]) -> np.ndarray:
+    """Which row labels are of `places` (`row_places`), as booleans."""
+    wanted = pa.array(list(places), pa.string())
+    return pc.is_in(row_places(labels), value_set=wanted).to_numpy(zero_copy_only=False)
+
+
+def _rows_of(frame: pd.DataFrame, places: Collection[str]) -> pd.DataFrame:
+    """The rows of `frame` (indexed by place) of `places`, as `frame_from_bytes` reads them."""
+    return frame[_of_places(frame.index.to_numpy(dtype=str), places)]
 
 
 # Bumped whenever what a stored figure means or how it is laid out changes: figures kept by an
 # older Hehu for the same data are then computed again, never read back in the old form.
-FIGURES_FORMAT = 4
+FIGURES_FORMAT = 5  # 5: every place's hidden cells checked with all equations together
 
 
-def shared_figures(records: Records, name: str, key: str, compute: Callable) -> pd.DataFrame:
+def shared_figures(
+    records: Records, name: str, key: str, compute: Callable, by_place: bool = False
+) -> pd.DataFrame:
     """Figures from the records' own cache, else the database's, else computed and stored.
 
     Records of a scope (a county's page) never compute them: figures of every place are
-    computed from every record, once, and kept for everyone.
+    computed from every record, once, and kept for everyone. Of figures indexed by place
+    (`by_place`, see `row_places`) they hold the rows of their scope only: the figures of a
+    place inside it are all a page of it shows (`gazetteer.record_scope`).
     """
     local = ("shared", f"{name}/{FIGURES_FORMAT}", key)
     if local in records._cache:
         return records._cache[local]
     if isinstance(records, PageRecords) and records.scope is not None:
+        places = records.scope if by_place else None
         payload = records.store.cached_figures(local[1], key, records.data_version)
         if payload is None:
             frame = shared_figures(records.whole(), name, key, compute)
+            frame = frame if places is None else _rows_of(frame, places)
         else:
-            frame = frame_from_bytes(payload)
+            frame = frame_from_bytes(payload, places)
         records._cache[local] = frame
         return frame
     name = local[1]
@@ -263,13 +304,14 @@ def shared_figures(records: Records, name: str, key: str, compute: Callable) -> 
 def page_metrics(records: Records, period: Period) -> pd.DataFrame:
     """`metrics_by_place` for a page, shared between kernels through the database."""
     return shared_figures(
-        records, "metrics", period_key(period), lambda r: metrics_by_place(r, period)
+        records, "metrics", period_key(period), lambda r: metrics_by_place(r, period), by_place=True
     )
 
 
 def page_gaps(records: Records, period: Period) -> pd.DataFrame:
     """`gaps_by_place` for a page, shared between kernels through the database."""
-    return shared_figures(records, "gaps", period_key(period), lambda r: gaps_by_place(r, period))
+    compute = lambda r: gaps_by_place(r, period)  # noqa: E731
+    return shared_figures(records, "gaps", period_key(period), compute, by_place=True)
 
 
 def _years(records: Records) -> pd.DataFrame:

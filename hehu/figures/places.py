@@ -202,7 +202,7 @@ def place_figures(records: Records, period: Period) -> pd.DataFrame:
                     columns[family_column(family.name, figure, category)] = frame[figure]
         return pd.DataFrame(columns)
 
-    return shared_figures(records, "place_figures", period_key(period), compute)
+    return shared_figures(records, "place_figures", period_key(period), compute, by_place=True)
 
 
 def count_columns(frame: pd.DataFrame) -> tuple[str, ...]:
@@ -360,6 +360,8 @@ def _disclosed(records: Records, period_key: str, role: str, frame: pd.DataFrame
     offered = choosable_periods(records)
     if period_key in offered:
         hidden = place_hidden_cells(records, offered)[offered.index(period_key)]
+        if not frame.index.isin(hidden.index).all():  # a page of a scope holds its rows only
+            raise KeyError("what is hidden of these places was not read with their figures")
     else:
         hidden = every_count_hidden(frame, rules)
     return shown_frame(frame, hidden, rules, role)
@@ -379,7 +381,7 @@ def place_hidden_cells(records: Records, keys: list[str]) -> list[pd.DataFrame]:
         labels = [f"{p}|{code}" for p, mask in enumerate(masks) for code in mask.index]
         return pd.concat(masks, ignore_index=True).astype("int8").set_axis(labels)
 
-    stacked = shared_figures(records, "place_hidden", ";".join(keys), compute)
+    stacked = shared_figures(records, "place_hidden", ";".join(keys), compute, by_place=True)
     records._cache[cache_key] = masks = _periods_apart(stacked, len(keys))
     return masks
 
@@ -517,7 +519,7 @@ def campaign_events(records: Records, period: Period) -> pd.DataFrame:
             columns[f"audience:{campaign}"] = roll(r, of, "place_code", value="audience")
         return pd.DataFrame(columns, index=r.place_index).fillna(0).astype("int64")
 
-    return shared_figures(records, "campaign_events", period_key(period), compute)
+    return shared_figures(records, "campaign_events", period_key(period), compute, by_place=True)
 
 
 def has_gap(figures: pd.Series, key_village: bool) -> bool:
