@@ -3,6 +3,7 @@ county, the picker widget, and the pages that offer it driven in Python as a dep
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pandas as pd
@@ -160,6 +161,26 @@ def test_the_picker_narrows_as_one_types_and_keeps_the_place(demo_records):
     assert picker.search.value == "" and picker.dropdown.value == LUSHE
     with pytest.raises(Exception, match="not a place"):
         picker.value = "999"
+
+
+def test_the_picker_spells_pinyin_only_once_something_is_typed(demo_records):
+    """Opening a page lists the places; their pinyin (0.5 s and more for a city) waits for a
+    search, is spelt once per snapshot, and is the same as `place_search_frame`'s."""
+    records = dataclasses.replace(demo_records, _cache={})
+    picker = PlacePicker(records, "zh")
+    other = PlacePicker(records, "zh", value=GAOGOU)
+    assert ("place_hierarchy",) in records._cache
+    assert ("place_search_frame",) not in records._cache
+    assert picker.options == tuple(place_options(demo_records, "zh"))
+    picker.search.value = "  "  # spaces alone are no search
+    assert ("place_search_frame",) not in records._cache
+    picker.search.value = "gg"
+    keys = records._cache[("place_search_frame",)]
+    pd.testing.assert_frame_equal(keys, place_search_frame(demo_records.places))
+    other.search.value = "gg"
+    assert records._cache[("place_search_frame",)] is keys
+    assert picker.options == (("涟水县", COUNTY), ("高沟镇", GAOGOU))
+    assert other.options == (("高沟镇", GAOGOU),)
 
 
 def test_the_picker_speaks_english(demo_records):

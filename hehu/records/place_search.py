@@ -2,7 +2,9 @@
 
 `place_search_frame` lists a gazetteer's places in hierarchy order (the county, then each
 township followed by its villages) with what a query is matched against, computed once per
-gazetteer; `find_places` gives the codes a query finds, in that order. "gg" finds 高沟镇 (its
+gazetteer: `place_hierarchy` (the list alone, what a page shows when it opens) and
+`with_search_keys` (the pinyin, spelt only once someone searches: 0.5 s and more for a city's
+thousands of places); `find_places` gives the codes a query finds, in that order. "gg" finds 高沟镇 (its
 initials start so), "gaogou" too (its pinyin does), "高沟" too (its name holds it), and a code's
 first digits find the places under it. Readings are pypinyin's usual ones (one a character).
 """
@@ -13,17 +15,34 @@ import re
 import unicodedata
 
 import pandas as pd
-from pypinyin import lazy_pinyin
 
 from hehu.records.gazetteer import root_code
 
-SEARCH_COLUMNS = ["code", "name", "depth", "parent_name", "key_village", "initials", "pinyin"]
+HIERARCHY_COLUMNS = ["code", "name", "depth", "parent_name", "key_village"]
+SEARCH_COLUMNS = [*HIERARCHY_COLUMNS, "initials", "pinyin"]
 
 
 def place_search_frame(places: pd.DataFrame) -> pd.DataFrame:
     """The places under the top place in hierarchy order (each place before the places under
     it, siblings in gazetteer order): code, name, depth (0 for the top place), parent_name,
     key_village, initials ("gaogouzhen" → "ggz") and pinyin (lowercase, without tones)."""
+    return with_search_keys(place_hierarchy(places))
+
+
+def with_search_keys(hierarchy: pd.DataFrame) -> pd.DataFrame:
+    """A `place_hierarchy` with each place's initials and pinyin added (a new frame)."""
+    from pypinyin import lazy_pinyin  # 0.3 s to import: only once someone searches
+
+    spelt = [[_plain(s) for s in lazy_pinyin(name)] for name in hierarchy["name"]]
+    frame = hierarchy.copy()
+    frame["initials"] = ["".join(s[:1] for s in syllables) for syllables in spelt]
+    frame["pinyin"] = ["".join(syllables) for syllables in spelt]
+    return frame[SEARCH_COLUMNS]
+
+
+def place_hierarchy(places: pd.DataFrame) -> pd.DataFrame:
+    """`place_search_frame` without the search keys: code, name, depth, parent_name and
+    key_village of the places under the top place, in hierarchy order."""
     root = root_code(places)
     children: dict[str, list[int]] = {}
     for pos, parent in enumerate(places["parent_code"]):
@@ -45,20 +64,9 @@ def place_search_frame(places: pd.DataFrame) -> pd.DataFrame:
         if code in seen:  # a loop in the data
             continue
         seen.add(code)
-        syllables = [_plain(s) for s in lazy_pinyin(names[pos])]
-        rows.append(
-            (
-                code,
-                names[pos],
-                depth,
-                parent_name,
-                marks[pos],
-                "".join(s[:1] for s in syllables),
-                "".join(syllables),
-            )
-        )
+        rows.append((code, names[pos], depth, parent_name, marks[pos]))
         stack.extend((child, depth + 1, names[pos]) for child in reversed(children.get(code, [])))
-    return pd.DataFrame(rows, columns=SEARCH_COLUMNS)
+    return pd.DataFrame(rows, columns=HIERARCHY_COLUMNS)
 
 
 def normalize_query(query: str) -> str:

@@ -10,21 +10,32 @@ from hehu import i18n
 from hehu.figures.cache import period_options  # noqa: F401 (the pages' period choices)
 from hehu.figures.metrics import Records
 from hehu.records.gazetteer import offered_places
-from hehu.records.place_search import find_places, normalize_query, place_search_frame
+from hehu.records.place_search import (
+    find_places,
+    normalize_query,
+    place_hierarchy,
+    with_search_keys,
+)
 from hehu.render.html import html_text
 
 
-def place_search(records: Records) -> pd.DataFrame:
-    """The places in hierarchy order with their search keys, computed once per snapshot: on a
+def place_list(records: Records) -> pd.DataFrame:
+    """The places in hierarchy order (`place_hierarchy`), computed once per snapshot: on a
     page of a place, those it offers (`gazetteer.offered_places`), else every place."""
 
     def build() -> pd.DataFrame:
         places = records.places
         if getattr(records, "place", None) is not None:  # a page of a place (PageRecords)
             places = offered_places(places, records.scope)
-        return place_search_frame(places)
+        return place_hierarchy(places)
 
-    return records.cached(("place_search_frame",), build)
+    return records.cached(("place_hierarchy",), build)
+
+
+def place_search(records: Records) -> pd.DataFrame:
+    """`place_list` with the search keys (a `place_search_frame`), computed once per snapshot
+    and only when first needed: someone typed in a picker, not when a page opens."""
+    return records.cached(("place_search_frame",), lambda: with_search_keys(place_list(records)))
 
 
 def _label(place, alone: bool) -> str:
@@ -38,7 +49,7 @@ def _label(place, alone: bool) -> str:
 
 def place_options(records: Records, lang: str) -> list[tuple[str, str]]:
     """(label, code) for the county, its townships and their villages, indented by level."""
-    return [(_label(p, False), p.code) for p in place_search(records).itertuples()]
+    return [(_label(p, False), p.code) for p in place_list(records).itertuples()]
 
 
 class PlacePicker(w.VBox):
@@ -57,7 +68,7 @@ class PlacePicker(w.VBox):
         description: str | None = None,
     ):
         self.lang = lang
-        self._frame = place_search(records)
+        self._records = records  # its search keys are spelt when something is typed
         self._all = place_options(records, lang)
         self._codes = {code for _, code in self._all}
         self._narrowing = False
@@ -92,7 +103,7 @@ class PlacePicker(w.VBox):
     def offer(self, records: Records) -> None:
         """Offer the places of other records (a page moved to another county's), keeping the
         chosen place."""
-        self._frame = place_search(records)
+        self._records = records
         self._all = place_options(records, self.lang)
         self._codes = {code for _, code in self._all}
         self._narrowing = True  # the chosen place stays chosen while the list changes
@@ -122,12 +133,13 @@ class PlacePicker(w.VBox):
     def _typed(self, change) -> None:
         query = change["new"]
         typed = bool(normalize_query(query))
-        found = find_places(query, self._frame) if typed else []
+        frame = place_search(self._records) if typed else None
+        found = find_places(query, frame) if typed else []
         if not found:
             options = self._all
         else:
             keep = {*found, self.value}
-            shown = self._frame[self._frame["code"].isin(keep)]
+            shown = frame[frame["code"].isin(keep)]
             options = [(_label(p, True), p.code) for p in shown.itertuples()]
         if not typed:
             message = ""
