@@ -11,7 +11,9 @@ period, all time), with its equations (a total row over its parts, the place hie
 column over its parts) and its rates (numerator / denominator). A cell small in any period is
 hidden in every period, so no two periods can be subtracted to give it back; then, until
 nothing changes, every equation with exactly one hidden cell, or whose hidden cells are pinned
-to one value by their bounds ("<5" is 1 to 4), gets a second hidden cell. Rates whose
+to one value by their bounds ("<5" is 1 to 4), gets a second hidden cell; then all equations
+together (bounds carried from one to the next, as a reader solving them would) until none is
+pinned. Rates whose
 numerator or denominator is hidden are hidden. Staff see exact values.
 """
 
@@ -27,6 +29,7 @@ import pandas as pd
 
 from hehu.errors import HehuError
 from hehu.records import vocab
+from hehu.suppression import Equations, close
 
 ROLES = tuple(vocab.ROLES)  # the list of roles is kept in vocab.ROLES
 AGGREGATE_ONLY_ROLES = ("deputy", "presenter", "unit")
@@ -37,7 +40,6 @@ HIDDEN_SMALL = "<5"
 HIDDEN_COMPLEMENT = "*"  # hidden so that a shown figure cannot give a small one back
 MARKERS = (HIDDEN_SMALL, HIDDEN_COMPLEMENT)
 SHOWN_AS_MARKER, SHOWN_AS_COMPLEMENT = 1, 2  # what a hidden cell reads in a mask
-JOINT_CHECK_MAX = 20_000  # equations up to which all of a table's are also checked together
 
 
 # --------------------------------------------------------------------------- roles
@@ -170,7 +172,12 @@ def hidden_cells(
         equations = _system(len(frames), index, counts, rules, periods or Periods())
         variable = _variables(len(frames), len(index), counts, rules, periods or Periods())
         flat = values.reshape(-1)
-        shut, wide = _close(flat, small.reshape(-1), variable, equations)
+        # a row at the top (the county, a table's total) is hidden for all the equations
+        # together only when no cell below it will do: it is the figure most read
+        children = {child for kids in rules.tree.values() for child in kids}
+        top = ~index.isin(list(children))
+        top = np.broadcast_to(top[None, :, None], values.shape).reshape(-1)
+        shut, wide = close(flat, small.reshape(-1), variable, equations, top, SMALL_MAX)
         marks = np.where(shut[variable] & (flat != 0), SHOWN_AS_MARKER, 0).astype("int8")
         marks[wide] = SHOWN_AS_COMPLEMENT
         marks = marks.reshape(len(frames), len(index), len(counts))
@@ -460,40 +467,9 @@ def _equations(index: pd.Index, counts: list[str], rules: Rules) -> list[np.ndar
     return blocks
 
 
-@dataclass(frozen=True)
-class _Equations:
-    """Equations total = sum(parts) packed end to end: equation e is the positions
-    cells[starts[e]:starts[e + 1]], its total first. Arrays, not a list of lists: every place's
-    figures in every period are tens of millions of positions."""
-
-    starts: np.ndarray  # int64, one more than there are equations
-    cells: np.ndarray
-    repeats: bool = True  # whether a position may be twice in one equation
-
-    def __len__(self) -> int:
-        return len(self.starts) - 1
-
-    def of(self, e: int) -> np.ndarray:
-        return self.cells[self.starts[e] : self.starts[e + 1]]
-
-    def gather(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The positions of equations `which` end to end, where each starts, and its size."""
-        starts, ends = self.starts[which], self.starts[which + 1]
-        if not len(which):
-            return self.cells[:0], starts, starts
-        if len(which) < 64:  # a few equations: slices (cheaper than the index arithmetic)
-            cells = [self.cells[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-            sizes = ends - starts
-            return np.concatenate(cells), np.cumsum(sizes) - sizes, sizes
-        sizes = ends - starts
-        at = np.cumsum(sizes) - sizes
-        offset = np.arange(at[-1] + sizes[-1]) - np.repeat(at - starts, sizes)
-        return self.cells[offset], at, sizes
-
-
 def _system(
     n_periods: int, index: pd.Index, counts: list[str], rules: Rules, periods: Periods
-) -> _Equations:
+) -> Equations:
     """Every equation of a table over all its periods, in the order they are looked at: each
     period's own (`_equations`, on that period's positions), then the sums over time."""
     within = _equations(index, counts, rules)
@@ -514,251 +490,4 @@ def _system(
     starts = np.zeros(sum(len(s) for s in sizes) + 1, dtype=np.int64)
     if sizes:
         np.cumsum(np.concatenate(sizes), out=starts[1:])
-    return _Equations(starts, out, repeats)
-
-
-def _close(
-    values: np.ndarray, small: np.ndarray, variable: np.ndarray, equations: _Equations
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which unknowns to hide so that no equation, nor all of them together, gives a hidden
-    count back; and the positions whose "<5" must read "*" (where even hiding everything in an
-    equation left its small counts pinned by their bounds).
-
-    values, small and variable are per position (period, row, column flattened); equations
-    hold positions. A position whose value is 0 is never hidden: 0 is no count of anyone.
-    """
-    shut = np.zeros(int(variable.max()) + 1, dtype=bool)
-    shut[variable[small]] = True
-    state = _Closure(shut, values, small, variable, equations)
-    state.close_each(first=True)
-    # All the equations together (bounds carried from one to the next) on tables of a page;
-    # on the frame of every place's figures that costs minutes and is left to the closure of
-    # each equation, which is not enough there (README, Privacy; tests/test_disclosure_scale.py).
-    for _ in range(50 if len(equations) <= JOINT_CHECK_MAX else 0):
-        leaks = state.leaks()
-        if not leaks:
-            break
-        for equation, _position in leaks:
-            state.protect(equation)
-        state.close_each()
-    return state.shut, state.wide
-
-
-class _Closure:
-    """The hiding of one table's cells, equation by equation, then all together.
-
-    Equations are looked at one at a time from a stack (the last pushed first; at the start
-    every equation, the last first), and an equation is pushed again whenever one of its
-    cells is hidden or its "<5" turns "*": the cells hidden depend on that order, which is
-    kept. Whether an equation pins a hidden cell is worked out with numpy for many equations
-    at once, all of them at the start, then those pushed since, and kept until one of their
-    cells changes.
-    """
-
-    def __init__(self, shut, value, tiny, unknown_of, equations: _Equations):
-        self.shut, self.value, self.tiny = shut, value, tiny
-        self.unknown_of = unknown_of
-        self.eq = equations
-        self.wide = np.zeros(len(value), dtype=bool)  # "<5" positions read "*"
-        n = len(equations)
-        # equations of each position (in order, as often as the position is in one)
-        owner = np.repeat(np.arange(n, dtype=equations.cells.dtype), np.diff(equations.starts))
-        order = np.argsort(equations.cells, kind="stable")
-        self.eqs_at = owner[order]
-        del owner, order
-        # a position twice in an equation (never, in tables of figures): if not, each
-        # position's list of equations holds each once
-        self.repeats = equations.repeats
-        self.eqs_start = np.zeros(len(value) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(equations.cells, minlength=len(value)), out=self.eqs_start[1:])
-        # positions of each unknown
-        order = np.argsort(unknown_of, kind="stable")
-        self.positions = order.astype(equations.cells.dtype)
-        del order
-        self.positions_start = np.zeros(len(shut) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(unknown_of, minlength=len(shut)), out=self.positions_start[1:])
-        self.pinned = np.zeros(n, dtype=bool)  # whether each equation pins a hidden cell
-        self.stale = np.zeros(n, dtype=bool)  # a cell changed since `pinned` was worked out
-        self.pending: list[np.ndarray] = []  # equations pushed since, to work out together
-        self.todo: list[int] = []
-        step = max(1, len(equations) * 1_000_000 // max(1, len(equations.cells)))
-        for first in range(0, n, step):
-            self._work_out(np.arange(first, min(n, first + step)))
-
-    def equations_at(self, position: int) -> np.ndarray:
-        return self.eqs_at[self.eqs_start[position] : self.eqs_start[position + 1]]
-
-    def hidden(self, positions: np.ndarray) -> np.ndarray:
-        return self.shut[self.unknown_of[positions]] & (self.value[positions] != 0)
-
-    def small(self, positions: np.ndarray) -> np.ndarray:
-        return self.tiny[positions] & ~self.wide[positions]
-
-    def _work_out(self, which: np.ndarray) -> None:
-        """Whether each equation of `which` pins a hidden cell, as things are now."""
-        cells, at, sizes = self.eq.gather(which)
-        value = self.value[cells]
-        hidden = self.shut[self.unknown_of[cells]]
-        hidden &= value != 0
-        small = self.tiny[cells]
-        small &= ~self.wide[cells]
-        lo = np.where(hidden, small, value)  # "<5" from 1, any other hidden cell from 0
-        hi = np.where(hidden, np.where(small, float(SMALL_MAX), math.inf), value)
-        self.pinned[which] = _pinned(lo, hi, hidden, at, sizes)
-        self.stale[which] = False
-
-    def push(self, equations: np.ndarray) -> None:
-        self.todo.extend(equations.tolist())
-        self.stale[equations] = True
-        self.pending.append(equations)
-
-    def hide(self, position: int) -> None:
-        unknown = self.unknown_of[position]
-        self.shut[unknown] = True
-        at = self.positions[self.positions_start[unknown] : self.positions_start[unknown + 1]]
-        if len(at) == 1 and not self.repeats:
-            self.push(self.equations_at(int(at[0])))
-        else:
-            self.push(np.unique(np.concatenate([self.equations_at(i) for i in at.tolist()])))
-
-    def close_each(self, first: bool = False) -> None:
-        """Until nothing changes: every equation that pins a hidden cell gets another.
-
-        The first time every equation is looked at, the last first; then those pushed since,
-        in the order of a set of them. The first time, an equation that pinned nothing at the
-        start is passed over: untouched it still pins nothing, and touched it was pushed and
-        looked at after its last change (each push is looked at before the next of these).
-        """
-        if first:
-            base = np.flatnonzero(self.pinned).tolist()
-        else:
-            base, self.todo = list(set(self.todo)), []
-        while base:
-            self.settle(base.pop())
-            while self.todo:
-                self.settle(self.todo.pop())
-
-    def settle(self, e: int) -> None:
-        """Hide cells of equation e (and push those they are in) until it pins none."""
-        while True:
-            if self.stale[e]:  # e and every equation pushed since the last time: together
-                pending, self.pending = self.pending, []
-                single = len(pending) == 1 and not self.repeats
-                self._work_out(pending[0] if single else np.unique(np.concatenate(pending)))
-            if not self.pinned[e] or not self.protect(e):
-                return
-
-    def protect(self, e: int) -> bool:
-        """Hide one more cell of equation e, or failing that read one of its "<5" as "*"."""
-        ids = self.eq.of(e)
-        cells, flags = self.value[ids], self.hidden(ids)
-        partner = _partner(cells.tolist(), flags.tolist(), ids.tolist())
-        if partner is not None:
-            self.hide(partner)
-            return True
-        smalls = np.flatnonzero(flags & self.small(ids))
-        if not len(smalls):
-            return False
-        position = int(ids[smalls[0]])  # the total first: a "*" total leaves its parts open
-        self.wide[position] = True
-        self.push(self.equations_at(position))
-        return True
-
-    def leaks(self) -> list[tuple[int, int]]:
-        """Hidden cells all the equations together pin to one value (bounds propagated)."""
-        inf = math.inf
-        hidden = self.hidden(np.arange(len(self.value)))
-        small = self.small(np.arange(len(self.value))).tolist()
-        value = self.value.tolist()
-        every, at, _ = self.eq.gather(np.arange(len(self.eq)))
-        live_flags = np.add.reduceat(hidden[every].astype(np.int64), at) > 0 if len(at) else at
-        hidden = hidden.tolist()
-        live = np.flatnonzero(live_flags).tolist()
-        rows = {e: self.eq.of(e).tolist() for e in live}
-        lo, hi = {}, {}
-        for e in live:
-            for i in rows[e]:
-                if i in lo:
-                    continue
-                if not hidden[i]:
-                    lo[i] = hi[i] = float(value[i])
-                elif small[i]:
-                    lo[i], hi[i] = 1.0, float(SMALL_MAX)
-                else:
-                    lo[i], hi[i] = 0.0, inf
-        for _ in range(20):
-            changed = False
-            for e in live:
-                ids = rows[e]
-                x_lo, x_hi = _implied(
-                    np.array([lo[i] for i in ids], dtype="float64"),
-                    np.array([hi[i] for i in ids], dtype="float64"),
-                    np.zeros(1, dtype=np.int64),
-                    np.array([len(ids)]),
-                )
-                for i, low, high in zip(ids, x_lo.tolist(), x_hi.tolist(), strict=True):
-                    if not hidden[i]:
-                        continue
-                    new_lo = max(lo[i], math.ceil(low - 1e-9) if low > -inf else -inf)
-                    new_hi = min(hi[i], math.floor(high + 1e-9) if high < inf else inf)
-                    if new_lo > lo[i] or new_hi < hi[i]:
-                        lo[i], hi[i] = new_lo, new_hi
-                        changed = True
-            if not changed:
-                break
-        out = []
-        for i, low in lo.items():
-            if hidden[i] and low == hi[i]:
-                equation = next(e for e in self.equations_at(i).tolist() if live_flags[e])
-                out.append((equation, i))
-        return out
-
-
-def _pinned(
-    lo: np.ndarray, hi: np.ndarray, hidden: np.ndarray, at: np.ndarray, sizes: np.ndarray
-) -> np.ndarray:
-    """For each of a run of equations total = sum(parts), whether what is shown pins a hidden
-    cell to one value.
-
-    Arrays are per cell of the equations end to end, each equation's cells from `at` (its
-    total first) for `sizes`; lo and hi are each cell's range: a shown value, 1..4 for "<5",
-    0..∞ for any other hidden cell. A hidden cell alone in its equation is pinned; otherwise
-    each hidden cell's range is what the equation leaves it, given the others' ranges.
-    """
-    x_lo, x_hi = _implied(lo, hi, at, sizes)
-    x_lo, x_hi = np.maximum(x_lo, lo), np.minimum(x_hi, hi)
-    one = np.isfinite(x_lo) & np.isfinite(x_hi) & (np.floor(x_hi) <= np.ceil(x_lo))
-    alone, pins = np.add.reduceat(np.array([hidden, hidden & one], dtype=np.int64), at, axis=1)
-    return (alone == 1) | (pins > 0)
-
-
-_OPEN = np.array([[-math.inf], [math.inf]])  # the open ends of a low and a high bound
-
-
-def _implied(
-    lo: np.ndarray, hi: np.ndarray, at: np.ndarray, sizes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each cell of a run of equations total = sum(parts) (arrays per cell end to end,
-    each equation's cells from `at`, its total first, for `sizes`), given every cell's range
-    [lo, hi], the range the others leave it. Infinite ends are counted apart: no inf - inf.
-    Counts are whole numbers: their sums are exact in any order."""
-    coef = np.ones(len(lo))
-    coef[at] = -1.0  # -total + parts = 0
-    terms = np.sort([coef * lo, coef * hi], axis=0)  # each cell's share of the sum: low, high
-    open_ = terms == _OPEN
-    terms[open_] = 0.0
-    sums = np.add.reduceat(np.concatenate([open_, terms]), at, axis=1)
-    sums = np.repeat(sums, sizes, axis=1)
-    rest = np.where(sums[:2] > open_, _OPEN, sums[2:] - terms)  # the others' low, high
-    x_lo, x_hi = np.sort(-rest / coef, axis=0)  # coef * x = -rest
-    return x_lo, x_hi
-
-
-def _partner(values: list, hidden: list, ids: list) -> int | None:
-    """The position to hide next in an equation: its smallest shown non-zero part, else its
-    total (hiding it moves the problem one level up). Zeros are never hidden."""
-    parts = [i for i in range(1, len(values)) if not hidden[i] and values[i] > 0]
-    pool = parts or ([0] if not hidden[0] and values[0] > 0 else [])
-    if not pool:
-        return None  # every non-zero cell hidden already
-    return ids[min(pool, key=lambda i: values[i])]
+    return Equations(starts, out, repeats)

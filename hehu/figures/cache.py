@@ -249,7 +249,7 @@ def _rows_of(frame: pd.DataFrame, places: Collection[str]) -> pd.DataFrame:
 
 # Bumped whenever what a stored figure means or how it is laid out changes: figures kept by an
 # older Hehu for the same data are then computed again, never read back in the old form.
-FIGURES_FORMAT = 4
+FIGURES_FORMAT = 5  # 5: every place's hidden cells checked with all equations together
 
 
 def shared_figures(

@@ -31,7 +31,8 @@ from hehu.render.packs import briefing_pack_html, html_document, map_img_html, s
 from hehu.serve.routes import light_url
 
 # Bumped when the rendering changes: pages kept by an older Hehu are made again, never served.
-LIGHT_FORMAT = 2  # 2: findings carried forward, since last time, units and ratings
+LIGHT_FORMAT = 3  # 2: findings carried forward, since last time, units and ratings; 3: cells
+# hidden with all equations together
 # The figures a row of the light overview shows for each township.
 OVERVIEW_METRICS = (
     "cases_received",

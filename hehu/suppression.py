@@ -1,0 +1,391 @@
+"""Cell suppression: which unknowns of a table of counts to hide so that no equation, nor all
+of them together, gives a hidden count back. `hehu.disclosure` builds the table's equations and
+decides what is small; this module only solves (numpy arrays: every place's figures of a
+province are millions of equations).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+JOINT_ROUNDS_MAX = 200  # rounds of the check of all equations together (a few are needed)
+TOP_SHOWN_AGAIN_MAX = 16  # top rows hidden by that check tried again one at a time
+
+
+@dataclass(frozen=True)
+class Equations:
+    """Equations total = sum(parts) packed end to end: equation e is the positions
+    cells[starts[e]:starts[e + 1]], its total first. Arrays, not a list of lists: every place's
+    figures in every period are tens of millions of positions."""
+
+    starts: np.ndarray  # int64, one more than there are equations
+    cells: np.ndarray
+    repeats: bool = True  # whether a position may be twice in one equation
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def of(self, e: int) -> np.ndarray:
+        return self.cells[self.starts[e] : self.starts[e + 1]]
+
+    def gather(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The positions of equations `which` end to end, where each starts, and its size."""
+        starts, ends = self.starts[which], self.starts[which + 1]
+        if not len(which):
+            return self.cells[:0], starts, starts
+        if len(which) < 64:  # a few equations: slices (cheaper than the index arithmetic)
+            cells = [self.cells[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+            sizes = ends - starts
+            return np.concatenate(cells), np.cumsum(sizes) - sizes, sizes
+        sizes = ends - starts
+        at = np.cumsum(sizes) - sizes
+        offset = np.arange(at[-1] + sizes[-1]) - np.repeat(at - starts, sizes)
+        return self.cells[offset], at, sizes
+
+
+def close(
+    values: np.ndarray,
+    small: np.ndarray,
+    variable: np.ndarray,
+    equations: Equations,
+    top: np.ndarray | None = None,
+    small_max: int = 4,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which unknowns to hide so that no equation, nor all of them together, gives a hidden
+    count back; and the positions whose small marker must read as a complement (where even
+    hiding everything in an equation left its small counts pinned by their bounds).
+
+    values, small and variable are per position (period, row, column flattened); equations
+    hold positions. A position whose value is 0 is never hidden: 0 is no count of anyone.
+    A small count is 1 to small_max; a row at the `top` is hidden for all the equations
+    together only when no cell below it will do.
+    """
+    shut = np.zeros(int(variable.max()) + 1, dtype=bool)
+    shut[variable[small]] = True
+    state = _Closure(shut, values, small, variable, equations, small_max)
+    state.top = np.zeros(len(values), dtype=bool) if top is None else top
+    state.close_each(first=True)
+    state.top_hidden = []  # top rows hidden from here on, for all the equations together
+    # Then all the equations together (bounds carried from one to the next): a count each
+    # equation leaves open can still be pinned by a place, its towns and the years at once.
+    # Each leak gets one more cell hidden in an equation that pins it, then every equation is
+    # closed again, until none is pinned.
+    for _ in range(JOINT_ROUNDS_MAX):
+        leaks = state.leaks()
+        if not leaks:
+            break
+        changed = [state.protect_at(equation, position) for equation, position in leaks]
+        if not any(changed):
+            raise RuntimeError("disclosure: a pinned hidden count cannot be protected")
+        state.close_each()
+    else:
+        raise RuntimeError("disclosure: hidden counts still pinned after every round")
+    # A top row hidden for one leak may have been made needless by cells hidden for later
+    # ones: shown again wherever that pins nothing; all at once, else one at a time, the last
+    # hidden first, for as many as a warm of a province can afford (each is a solve).
+    unknowns = list(dict.fromkeys(state.unknown_of[p] for p in reversed(state.top_hidden)))
+    if unknowns:
+        state.shut[unknowns] = False
+        if state.leaks():
+            state.shut[unknowns] = True
+            for unknown in unknowns[:TOP_SHOWN_AGAIN_MAX]:
+                state.shut[unknown] = False
+                if state.leaks():
+                    state.shut[unknown] = True
+    return state.shut, state.wide
+
+
+class _Closure:
+    """The hiding of one table's cells, equation by equation, then all together.
+
+    Equations are looked at one at a time from a stack (the last pushed first; at the start
+    every equation, the last first), and an equation is pushed again whenever one of its
+    cells is hidden or its small marker turns a complement: the cells hidden depend on that
+    order, which is kept. Whether an equation pins a hidden cell is worked out with numpy for
+    many equations at once, all of them at the start, then those pushed since, and kept until
+    one of their cells changes.
+    """
+
+    def __init__(self, shut, value, tiny, unknown_of, equations: Equations, small_max: int):
+        self.small_max = small_max
+        self.shut, self.value, self.tiny = shut, value, tiny
+        self.unknown_of = unknown_of
+        self.eq = equations
+        self.wide = np.zeros(len(value), dtype=bool)  # small positions read as a complement
+        n = len(equations)
+        # equations of each position (in order, as often as the position is in one)
+        owner = np.repeat(np.arange(n, dtype=equations.cells.dtype), np.diff(equations.starts))
+        order = np.argsort(equations.cells, kind="stable")
+        self.eqs_at = owner[order]
+        del owner, order
+        # a position twice in an equation (never, in tables of figures): if not, each
+        # position's list of equations holds each once
+        self.repeats = equations.repeats
+        self.eqs_start = np.zeros(len(value) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(equations.cells, minlength=len(value)), out=self.eqs_start[1:])
+        # positions of each unknown
+        order = np.argsort(unknown_of, kind="stable")
+        self.positions = order.astype(equations.cells.dtype)
+        del order
+        self.positions_start = np.zeros(len(shut) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(unknown_of, minlength=len(shut)), out=self.positions_start[1:])
+        self.pinned = np.zeros(n, dtype=bool)  # whether each equation pins a hidden cell
+        self.stale = np.zeros(n, dtype=bool)  # a cell changed since `pinned` was worked out
+        self.pending: list[np.ndarray] = []  # equations pushed since, to work out together
+        self.todo: list[int] = []
+        self.tries: dict[int, int] = {}  # how often each position was pinned by all together
+        self.top = np.zeros(len(value), dtype=bool)  # rows at the top (`_close` sets them)
+        self.top_hidden: list[int] | None = None
+        step = max(1, len(equations) * 1_000_000 // max(1, len(equations.cells)))
+        for first in range(0, n, step):
+            self._work_out(np.arange(first, min(n, first + step)))
+
+    def equations_at(self, position: int) -> np.ndarray:
+        return self.eqs_at[self.eqs_start[position] : self.eqs_start[position + 1]]
+
+    def hidden(self, positions: np.ndarray) -> np.ndarray:
+        return self.shut[self.unknown_of[positions]] & (self.value[positions] != 0)
+
+    def small(self, positions: np.ndarray) -> np.ndarray:
+        return self.tiny[positions] & ~self.wide[positions]
+
+    def _work_out(self, which: np.ndarray) -> None:
+        """Whether each equation of `which` pins a hidden cell, as things are now."""
+        cells, at, sizes = self.eq.gather(which)
+        value = self.value[cells]
+        hidden = self.shut[self.unknown_of[cells]]
+        hidden &= value != 0
+        small = self.tiny[cells]
+        small &= ~self.wide[cells]
+        lo = np.where(hidden, small, value)  # small marker from 1, any other hidden cell from 0
+        hi = np.where(hidden, np.where(small, float(self.small_max), math.inf), value)
+        self.pinned[which] = _pinned(lo, hi, hidden, at, sizes)
+        self.stale[which] = False
+
+    def push(self, equations: np.ndarray) -> None:
+        self.todo.extend(equations.tolist())
+        self.stale[equations] = True
+        self.pending.append(equations)
+
+    def hide(self, position: int) -> None:
+        unknown = self.unknown_of[position]
+        if self.top_hidden is not None and self.top[position]:
+            self.top_hidden.append(position)
+        self.shut[unknown] = True
+        at = self.positions[self.positions_start[unknown] : self.positions_start[unknown + 1]]
+        if len(at) == 1 and not self.repeats:
+            self.push(self.equations_at(int(at[0])))
+        else:
+            self.push(np.unique(np.concatenate([self.equations_at(i) for i in at.tolist()])))
+
+    def close_each(self, first: bool = False) -> None:
+        """Until nothing changes: every equation that pins a hidden cell gets another.
+
+        The first time every equation is looked at, the last first; then those pushed since,
+        in the order of a set of them. The first time, an equation that pinned nothing at the
+        start is passed over: untouched it still pins nothing, and touched it was pushed and
+        looked at after its last change (each push is looked at before the next of these).
+        """
+        if first:
+            base = np.flatnonzero(self.pinned).tolist()
+        else:
+            base, self.todo = list(set(self.todo)), []
+        while base:
+            self.settle(base.pop())
+            while self.todo:
+                self.settle(self.todo.pop())
+
+    def settle(self, e: int) -> None:
+        """Hide cells of equation e (and push those they are in) until it pins none."""
+        while True:
+            if self.stale[e]:  # e and every equation pushed since the last time: together
+                pending, self.pending = self.pending, []
+                single = len(pending) == 1 and not self.repeats
+                self._work_out(pending[0] if single else np.unique(np.concatenate(pending)))
+            if not self.pinned[e] or not self.protect(e):
+                return
+
+    def protect(self, e: int) -> bool:
+        """Hide one more cell of equation e, or failing that read one of its small markers as a
+        complement."""
+        ids = self.eq.of(e)
+        cells, flags = self.value[ids], self.hidden(ids)
+        partner = _partner(cells.tolist(), flags.tolist(), ids.tolist())
+        if partner is not None:
+            self.hide(partner)
+            return True
+        smalls = np.flatnonzero(flags & self.small(ids))
+        if not len(smalls):
+            return False
+        position = int(ids[smalls[0]])  # the total first: a complement total leaves its parts open
+        self.wide[position] = True
+        self.push(self.equations_at(position))
+        return True
+
+    def protect_at(self, e: int, position: int) -> bool:
+        """Protect a cell pinned by all the equations together by hiding one more shown cell,
+        the smallest that may free it, below the top if any will do: of its own equations and
+        of those of the hidden cells beside it (a town's all time, which bounds its year that
+        the county's total then pins), one equation further each time it is pinned again; with
+        none below the top, a small marker of its own equations reads as a complement before a
+        top row is hidden."""
+        tries = self.tries.get(position, 0)
+        self.tries[position] = tries + 1
+        equations, cells = self.equations_at(position), None
+        for radius in range(3):
+            if radius:
+                beside = cells[self.hidden(cells)]
+                equations = np.unique(np.concatenate([self.eqs_at_all(beside), equations]))
+            cells = np.unique(self.eq.gather(equations)[0])
+            if radius >= min(tries, 2):
+                shown = cells[~self.hidden(cells) & (self.value[cells] > 0)]
+                below = shown[~self.top[shown]]
+                if len(below):
+                    self.hide(int(below[np.argmin(self.value[below])]))
+                    return True
+        # else a small marker read as a complement (the cell itself, one of its own equations,
+        # one further on), before a top row is hidden
+        own = np.unique(self.eq.gather(self.equations_at(position))[0])
+        for near in ([position], own, cells):
+            smalls = np.asarray(near)[self.hidden(np.asarray(near)) & self.small(np.asarray(near))]
+            if len(smalls):
+                self.wide[int(smalls[0])] = True
+                self.push(self.equations_at(int(smalls[0])))
+                return True
+        cells = cells[~self.hidden(cells) & (self.value[cells] > 0)]
+        if len(cells):
+            self.hide(int(cells[np.argmin(self.value[cells])]))
+            return True
+        if self.protect(e):
+            return True
+        return any(self.protect(other) for other in self.equations_at(position).tolist())
+
+    def eqs_at_all(self, positions: np.ndarray) -> np.ndarray:
+        """The equations of any of these positions (with repeats)."""
+        starts = self.eqs_start[positions]
+        sizes = self.eqs_start[positions + 1] - starts
+        if not sizes.sum():
+            return self.eqs_at[:0]
+        at = np.cumsum(sizes) - sizes
+        return self.eqs_at[np.arange(int(sizes.sum())) - np.repeat(at - starts, sizes)]
+
+    def leaks(self) -> list[tuple[int, int]]:
+        """Hidden cells all the equations together pin to one value: the bounds a reader works
+        out from what is shown (a small marker is 1 to small_max, a complement from 0 up),
+        each equation that holds narrowing its cells from the others' bounds, all at once,
+        until nothing narrows.
+
+        A (equation, position) per pinned position, in the order the equations hold them: the
+        first equation with a hidden cell that holds it. Bounds are kept per unknown and value
+        (a stock the same in every period is one), over arrays: every place's figures of a
+        province are millions of equations.
+        """
+        n = len(self.value)
+        everywhere = np.arange(n)
+        hidden = self.hidden(everywhere)
+        small = self.small(everywhere)
+        del everywhere
+        cells, heads = self.eq.cells, self.eq.starts[:-1]
+        if not len(cells):
+            return []
+        # live: an equation with a hidden cell that holds in the data (one that does not is
+        # no relation a reader can use, and would only narrow bounds wrongly)
+        has_hidden = np.add.reduceat(hidden[cells].astype(np.int32), heads) > 0
+        sums = np.add.reduceat(self.value[cells], heads)
+        live = np.flatnonzero(has_hidden & (sums == 2 * self.value[cells[heads]]))
+        del has_hidden, sums
+        if not len(live):
+            return []
+        at_cells, at, sizes = self.eq.gather(live)
+        # one bound per class: the positions of an unknown holding the same value
+        distinct, value_rank = np.unique(self.value[at_cells], return_inverse=True)
+        key = self.unknown_of[at_cells].astype(np.int64) * len(distinct)
+        key += value_rank.reshape(-1)
+        del value_rank
+        _, first, klass = np.unique(key, return_index=True, return_inverse=True)
+        klass = klass.reshape(-1)
+        del key
+        k_hidden = hidden[at_cells[first]]
+        k_small = np.zeros(len(first), dtype=bool)
+        k_small[klass[small[at_cells]]] = True
+        k_value = self.value[at_cells[first]]
+        lo = np.where(k_hidden, np.where(k_small, 1.0, 0.0), k_value)
+        hi = np.where(k_hidden, np.where(k_small, float(self.small_max), math.inf), k_value)
+        # each round only the equations with a cell whose bounds narrowed in the last one
+        local = Equations(np.append(at, len(at_cells)), np.arange(len(at_cells)))
+        equation_of = np.repeat(np.arange(len(live)), sizes)
+        active = np.arange(len(live))
+        while len(active):  # narrowing only, to whole numbers between true bounds: it ends
+            ids, sub_at, sub_sizes = local.gather(active)
+            k = klass[ids]
+            x_lo, x_hi = _implied(lo[k], hi[k], sub_at, sub_sizes)
+            keep = k_hidden[k]
+            new_lo, new_hi = lo.copy(), hi.copy()
+            np.maximum.at(new_lo, k[keep], np.ceil(x_lo[keep] - 1e-9))
+            np.minimum.at(new_hi, k[keep], np.floor(x_hi[keep] + 1e-9))
+            narrowed = (new_lo != lo) | (new_hi != hi)
+            lo, hi = new_lo, new_hi
+            active = np.unique(equation_of[narrowed[klass]])
+        pinned = k_hidden & (lo == hi)
+        if not pinned.any():
+            return []
+        # every position of a pinned class, where it is first held, in the equations' order
+        _, where = np.unique(at_cells, return_index=True)
+        where = where[pinned[klass[where]]]
+        where.sort()
+        owner = np.repeat(live, sizes)
+        return list(zip(owner[where].tolist(), at_cells[where].tolist(), strict=True))
+
+
+def _pinned(
+    lo: np.ndarray, hi: np.ndarray, hidden: np.ndarray, at: np.ndarray, sizes: np.ndarray
+) -> np.ndarray:
+    """For each of a run of equations total = sum(parts), whether what is shown pins a hidden
+    cell to one value.
+
+    Arrays are per cell of the equations end to end, each equation's cells from `at` (its
+    total first) for `sizes`; lo and hi are each cell's range: a shown value, 1..4 for a small one,
+    0..∞ for any other hidden cell. A hidden cell alone in its equation is pinned; otherwise
+    each hidden cell's range is what the equation leaves it, given the others' ranges.
+    """
+    x_lo, x_hi = _implied(lo, hi, at, sizes)
+    x_lo, x_hi = np.maximum(x_lo, lo), np.minimum(x_hi, hi)
+    one = np.isfinite(x_lo) & np.isfinite(x_hi) & (np.floor(x_hi) <= np.ceil(x_lo))
+    alone, pins = np.add.reduceat(np.array([hidden, hidden & one], dtype=np.int64), at, axis=1)
+    return (alone == 1) | (pins > 0)
+
+
+_OPEN = np.array([[-math.inf], [math.inf]])  # the open ends of a low and a high bound
+
+
+def _implied(
+    lo: np.ndarray, hi: np.ndarray, at: np.ndarray, sizes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each cell of a run of equations total = sum(parts) (arrays per cell end to end,
+    each equation's cells from `at`, its total first, for `sizes`), given every cell's range
+    [lo, hi], the range the others leave it. Infinite ends are counted apart: no inf - inf.
+    Counts are whole numbers: their sums are exact in any order."""
+    coef = np.ones(len(lo))
+    coef[at] = -1.0  # -total + parts = 0
+    a, b = coef * lo, coef * hi
+    terms = np.stack([np.minimum(a, b), np.maximum(a, b)])  # each cell's share: low, high
+    open_ = terms == _OPEN
+    terms[open_] = 0.0
+    sums = np.add.reduceat(np.concatenate([open_, terms]), at, axis=1)
+    sums = np.repeat(sums, sizes, axis=1)
+    rest = np.where(sums[:2] > open_, _OPEN, sums[2:] - terms)  # the others' low, high
+    x = -rest / coef  # coef * x = -rest
+    return np.minimum(x[0], x[1]), np.maximum(x[0], x[1])
+
+
+def _partner(values: list, hidden: list, ids: list) -> int | None:
+    """The position to hide next in an equation: its smallest shown non-zero part, else its
+    total (hiding it moves the problem one level up). Zeros are never hidden."""
+    parts = [i for i in range(1, len(values)) if not hidden[i] and values[i] > 0]
+    pool = parts or ([0] if not hidden[0] and values[0] > 0 else [])
+    if not pool:
+        return None  # every non-zero cell hidden already
+    return ids[min(pool, key=lambda i: values[i])]
