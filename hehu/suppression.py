@@ -319,13 +319,15 @@ class _Closure:
         equation_of = np.repeat(np.arange(len(live)), sizes)
         active = np.arange(len(live))
         while len(active):  # narrowing only, to whole numbers between true bounds: it ends
-            ids, sub_at, sub_sizes = local.gather(active)
-            k = klass[ids]
-            x_lo, x_hi = _implied(lo[k], hi[k], sub_at, sub_sizes)
-            keep = k_hidden[k]
             new_lo, new_hi = lo.copy(), hi.copy()
-            np.maximum.at(new_lo, k[keep], np.ceil(x_lo[keep] - 1e-9))
-            np.minimum.at(new_hi, k[keep], np.floor(x_hi[keep] + 1e-9))
+            for part in _chunks(active, sizes):  # a province: bounded temporary arrays
+                ids, sub_at, sub_sizes = local.gather(part)
+                k = klass[ids]
+                x_lo, x_hi = _implied(lo[k], hi[k], sub_at, sub_sizes)
+                keep = k_hidden[k]
+                np.maximum.at(new_lo, k[keep], np.ceil(x_lo[keep] - 1e-9))
+                np.minimum.at(new_hi, k[keep], np.floor(x_hi[keep] + 1e-9))
+                del ids, k, x_lo, x_hi, keep
             narrowed = (new_lo != lo) | (new_hi != hi)
             lo, hi = new_lo, new_hi
             active = np.unique(equation_of[narrowed[klass]])
@@ -338,6 +340,19 @@ class _Closure:
         where.sort()
         owner = np.repeat(live, sizes)
         return list(zip(owner[where].tolist(), at_cells[where].tolist(), strict=True))
+
+
+CHUNK_CELLS = 1 << 21  # cells of equations worked out at once in the check of all together
+
+
+def _chunks(equations: np.ndarray, sizes: np.ndarray) -> list[np.ndarray]:
+    """Runs of `equations` (ascending) of about CHUNK_CELLS cells each (`sizes`: every
+    equation's size)."""
+    ends = np.cumsum(sizes[equations])
+    if not len(ends) or ends[-1] <= CHUNK_CELLS:
+        return [equations]
+    cuts = np.searchsorted(ends, np.arange(CHUNK_CELLS, ends[-1], CHUNK_CELLS), side="right")
+    return [part for part in np.split(equations, np.unique(cuts)) if len(part)]
 
 
 def _pinned(
