@@ -143,7 +143,7 @@ class PageRecords(Records):
         )
         self.store = store
         self.place = place
-        known = place is not None and place in set(frames["place"]["code"])
+        known = place is not None and place in set(frames["place"]["code"].tolist())
         scope = record_scope(frames["place"], place) if known else None
         self.frames = _LazyFrames(store, self, frames, place is not None, scope)
         self._whole: PageRecords | None = None
@@ -182,7 +182,7 @@ class PageRecords(Records):
 
 
 def _scope_of(places: pd.DataFrame, code: str) -> list[str] | None:
-    return record_scope(places, code) if code in set(places["code"]) else None
+    return record_scope(places, code) if code in set(places["code"].tolist()) else None
 
 
 def period_key(period: Period) -> str:

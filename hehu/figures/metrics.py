@@ -118,7 +118,7 @@ class Records:
 
     def check_place(self, code: str) -> str:
         """The code if it is in the gazetteer; UnknownPlace otherwise."""
-        if code not in set(self.places["code"]):
+        if code not in set(self.places["code"].tolist()):  # not Arrow's: a Python object a row
             raise UnknownPlace(code)
         return code
 

@@ -53,6 +53,7 @@ from hehu.figures.tracking import (
     station_cases,
 )
 from hehu.records import vocab
+from hehu.records.gazetteer import in_codes
 from hehu.records.store import Store
 
 MUST_VISIT_VISITED = "must_visit_visited"  # the numerator of must_visit_coverage
@@ -360,7 +361,7 @@ def _disclosed(records: Records, period_key: str, role: str, frame: pd.DataFrame
     offered = choosable_periods(records)
     if period_key in offered:
         hidden = place_hidden_cells(records, offered)[offered.index(period_key)]
-        if not frame.index.isin(hidden.index).all():  # a page of a scope holds its rows only
+        if not in_codes(frame.index, hidden.index).all():  # a page of a scope holds its rows only
             raise KeyError("what is hidden of these places was not read with their figures")
     else:
         hidden = every_count_hidden(frame, rules)

@@ -24,7 +24,7 @@ from hehu.i18n import join_list
 from hehu.oversight.cycle import units_by_recommendation
 from hehu.oversight.inspections import findings_for_place
 from hehu.records import vocab
-from hehu.records.gazetteer import codes_under
+from hehu.records.gazetteer import codes_under, in_codes
 
 HEADLINE_METRICS = [
     "cases_received",
@@ -100,7 +100,7 @@ def build_briefing(
     places = records.places.set_index("code")
     row = places.loc[code]
     under = codes_under(records.places, code)
-    key = places[places["key_village"].astype(bool) & places.index.isin(under)]
+    key = places[places["key_village"].astype(bool) & in_codes(places.index, under)]
     # the place and its key villages only, as the overview discloses them
     shown = disclosed_place_rows(
         records, period_choice_key(period), role, list(dict.fromkeys([code, *key.index]))
@@ -128,7 +128,7 @@ def build_briefing(
     key_villages["no_course"] = key_villages["course_sessions"] == 0
 
     orgs = records["org"]
-    stations = orgs[orgs["kind"].isin(vocab.STATION_KINDS) & orgs["place_code"].isin(under)][
+    stations = orgs[orgs["kind"].isin(vocab.STATION_KINDS) & in_codes(orgs["place_code"], under)][
         ["org_id", "name", "kind", "level", "place_code"]
     ].copy()
     station_figures = disclosed_station_cases(records, period_choice_key(period), role)
@@ -217,7 +217,7 @@ def _towns_without_campaign_event(
     if not (store.has_records(["event"]) if store is not None else len(records["event"])):
         return {}
     places = records.places.set_index("code")
-    townships = places[places["level"].isin(vocab.TOWNSHIP_LEVELS) & places.index.isin(under)]
+    townships = places[places["level"].isin(vocab.TOWNSHIP_LEVELS) & in_codes(places.index, under)]
     towns_without: dict[str, list[str]] = {}
     for campaign in ("womens_rights_week", "family_day", "anti_drug_day"):
         held = events[f"events:{campaign}"].reindex(townships.index, fill_value=0)
@@ -237,7 +237,7 @@ def place_recommendations(records: Records, code: str, as_of: pd.Timestamp) -> p
         how="left",
     )
     above = set(chain(records.places, code))  # itself and each place above it
-    recs = recs[recs["place_code"].isin(under | above) & (recs["date"] <= as_of)].copy()
+    recs = recs[in_codes(recs["place_code"], under | above) & (recs["date"] <= as_of)].copy()
     recs["overdue"] = (
         recs["status"].isin(vocab.REC_OPEN_STATUSES)
         & recs["due_date"].notna()

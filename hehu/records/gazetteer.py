@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hehu.errors import InvalidRecord, UnknownPlace
 from hehu.i18n import audit_what, t
@@ -220,28 +222,47 @@ def _is_code(values: np.ndarray) -> np.ndarray:
 
 def codes_under(places: pd.DataFrame, code: str) -> set[str]:
     """The codes of a place and every place under it."""
-    codes, parents = places["code"].tolist(), places["parent_code"].tolist()  # not Arrow's
-    if code not in set(codes):
+    codes = places["code"].to_numpy(dtype=object)  # not Arrow's: no Python object a row
+    if not (codes == code).any():
         raise UnknownPlace(code)
-    children: dict[str, list[str]] = {}
-    for c, p in zip(codes, parents, strict=True):
-        if isinstance(p, str):
-            children.setdefault(p, []).append(c)
-    out, stack = set(), [code]
-    while stack:
-        node = stack.pop()
-        out.add(node)
-        stack.extend(children.get(node, []))
+    # one level down for all places at once: a city has thousands of places under it
+    parents = pd.Series(places["parent_code"].to_numpy(dtype=object))
+    out, level = {code}, [code]
+    while level:
+        below = set(codes[parents.isin(level).to_numpy()].tolist()) - out
+        out |= below
+        level = list(below)
     return out
+
+
+def in_codes(values: pd.Series | pd.Index, codes: Collection[str]) -> np.ndarray:
+    """`values.isin(codes)` as booleans; on Arrow strings without pandas' Python object for
+    every code looked for (a city's thousands of places, several times a page)."""
+    found, wanted = _arrow_text(values), _arrow_text(codes)
+    if found is not None and wanted is None:
+        codes = list(codes)
+        if all(isinstance(c, str) for c in codes):
+            wanted = pa.chunked_array([pa.array(codes, found.type)])
+    if found is None or wanted is None:
+        return np.asarray(values.isin(codes), dtype=bool)
+    value_set = wanted.combine_chunks().cast(found.type)
+    return pc.is_in(found, value_set=value_set).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _arrow_text(values) -> pa.ChunkedArray | None:
+    """The Arrow array behind a column or index of Arrow-backed text, else None."""
+    array = getattr(values, "array", values)
+    return array._pa_array if isinstance(array, pd.arrays.ArrowStringArray) else None
 
 
 def county_of(places: pd.DataFrame, code: str) -> str:
     """The county that holds `code`: itself, the county above it, or the top of the gazetteer
     when no county lies on the way up (a gazetteer with no county level, or a place above them)."""
-    parent = dict(zip(places["code"].tolist(), places["parent_code"].tolist(), strict=True))
+    codes = places["code"].tolist()
+    parent = dict(zip(codes, places["parent_code"].tolist(), strict=True))
     if code not in parent:
         raise UnknownPlace(code)
-    level = dict(zip(places["code"].tolist(), places["level"].tolist(), strict=True))
+    level = dict(zip(codes, places["level"].tolist(), strict=True))
     up, seen = code, set()
     while isinstance(up, str) and up in parent and up not in seen:
         if level[up] == "county":
@@ -283,7 +304,7 @@ def offered_places(places: pd.DataFrame, scope: list[str] | None) -> pd.DataFram
         return places
     keep = regions | (places["level"] == "county")
     if scope is not None:
-        keep |= places["code"].isin(scope)
+        keep |= in_codes(places["code"], scope)
     return places[keep]
 
 
