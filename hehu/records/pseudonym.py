@@ -98,8 +98,12 @@ def key_check(key: bytes) -> str:
     return hmac.new(key, b"hehu pseudonym key check", hashlib.sha256).hexdigest()[:ID_HEX_CHARS]
 
 
+@lru_cache(maxsize=1 << 16, typed=True)
 def normalise_name(name: str) -> str:
-    """A name as compared: compatibility forms folded, spaces removed, one kind of middle dot."""
+    """A name as compared: compatibility forms folded, spaces removed, one kind of middle dot.
+
+    Kept per distinct name: an import folds each name when it reads the column and again for
+    its pseudonym, and a register repeats names (a household's head on each child's row)."""
     text = unicodedata.normalize("NFKC", str(name))
     text = _SPACES.sub("", text)
     return _MIDDLE_DOTS.sub("·", text).casefold()
