@@ -546,21 +546,21 @@ _SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _EXCEL_ID_NUMBER = "身份证号被 Excel 存成了数字，末几位已丢失；请把该列设为文本格式后重新填写"
 
 
-def parse_id_numbers(values: list) -> list[str | ValueError]:
+def parse_id_numbers(values: list, blank: object = None) -> list:
     """Each cell's normalised ID-card number, or the ValueError saying why not, a column at once
     (one check-digit computation for all); a number cell of 16+ digits has already lost digits
-    in Excel."""
+    in Excel. A blank cell (`is_blank`) gives `blank` when one is given, else a ValueError."""
     out: list = []
     texts: list[str] = []
     for value in values:
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
             if abs(value) >= 1e15:
                 out.append(ValueError(_EXCEL_ID_NUMBER))
                 continue
             value = str(int(value))
         text = cell_text(value)
         if text is None:
-            out.append(ValueError("为空"))
+            out.append(ValueError("为空") if blank is None else blank)
         elif _SCIENTIFIC.fullmatch(text if text.isalnum() else _WS.sub("", text)):
             out.append(
                 ValueError("身份证号被写成科学计数法（如 3.2E+17），末几位已丢失，请重新填写")

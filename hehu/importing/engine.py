@@ -460,11 +460,11 @@ class Importer:
         searched for personal numbers), their check digits computed at once, keyed as in
         `_parse_columns`."""
         keyed = {(v if type(v) is str else (type(v), v)): v for v in cells}
-        filled = {key: v for key, v in keyed.items() if not is_blank(v)}
-        got: dict = dict.fromkeys(keyed.keys() - filled.keys(), _BLANK)
-        for key, number in zip(filled, parse_id_numbers(list(filled.values())), strict=True):
-            got[key] = _Refused(str(number)) if isinstance(number, ValueError) else number
-        return got
+        numbers = parse_id_numbers(list(keyed.values()), blank=_BLANK)
+        return {
+            key: _Refused(str(number)) if isinstance(number, ValueError) else number
+            for key, number in zip(keyed, numbers, strict=True)
+        }
 
     def _parse_cell(self, f: Field, value, town):
         kind = f.parse
