@@ -31,6 +31,15 @@ class Equations:
     def of(self, e: int) -> np.ndarray:
         return self.cells[self.starts[e] : self.starts[e + 1]]
 
+    def cells_of(self, which: np.ndarray) -> np.ndarray:
+        """The positions of equations `which` end to end."""
+        if not len(which):
+            return self.cells[:0]
+        if len(which) < 64:  # a few equations: slices (cheaper than the index arithmetic)
+            cells, starts = self.cells, self.starts
+            return np.concatenate([cells[starts[e] : starts[e + 1]] for e in which.tolist()])
+        return self.gather(which)[0]
+
     def gather(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The positions of equations `which` end to end, where each starts, and its size."""
         starts, ends = self.starts[which], self.starts[which + 1]
@@ -87,14 +96,9 @@ def close(
     # ones: shown again wherever that pins nothing; all at once, else one at a time, the last
     # hidden first, for as many as a warm of a province can afford (each is a solve).
     unknowns = list(dict.fromkeys(state.unknown_of[p] for p in reversed(state.top_hidden)))
-    if unknowns:
-        state.shut[unknowns] = False
-        if state.leaks():
-            state.shut[unknowns] = True
-            for unknown in unknowns[:TOP_SHOWN_AGAIN_MAX]:
-                state.shut[unknown] = False
-                if state.leaks():
-                    state.shut[unknown] = True
+    if unknowns and state.shown_leaks(unknowns):
+        for unknown in unknowns[:TOP_SHOWN_AGAIN_MAX]:
+            state.shown_leaks([unknown])
     return state.shut, state.wide
 
 
@@ -139,6 +143,7 @@ class _Closure:
         self.tries: dict[int, int] = {}  # how often each position was pinned by all together
         self.top = np.zeros(len(value), dtype=bool)  # rows at the top (`_close` sets them)
         self.top_hidden: list[int] | None = None
+        self.bounds: _Bounds | None = None  # of the last check of all equations together
         step = max(1, len(equations) * 1_000_000 // max(1, len(equations.cells)))
         for first in range(0, n, step):
             self._work_out(np.arange(first, min(n, first + step)))
@@ -179,7 +184,7 @@ class _Closure:
         if len(at) == 1 and not self.repeats:
             self.push(self.equations_at(int(at[0])))
         else:
-            self.push(np.unique(np.concatenate([self.equations_at(i) for i in at.tolist()])))
+            self.push(_distinct(np.concatenate([self.equations_at(i) for i in at.tolist()])))
 
     def close_each(self, first: bool = False) -> None:
         """Until nothing changes: every equation that pins a hidden cell gets another.
@@ -204,7 +209,7 @@ class _Closure:
             if self.stale[e]:  # e and every equation pushed since the last time: together
                 pending, self.pending = self.pending, []
                 single = len(pending) == 1 and not self.repeats
-                self._work_out(pending[0] if single else np.unique(np.concatenate(pending)))
+                self._work_out(pending[0] if single else _distinct(np.concatenate(pending)))
             if not self.pinned[e] or not self.protect(e):
                 return
 
@@ -234,12 +239,13 @@ class _Closure:
         top row is hidden."""
         tries = self.tries.get(position, 0)
         self.tries[position] = tries + 1
-        equations, cells = self.equations_at(position), None
+        equations = self.equations_at(position)
+        cells = own = _distinct(self.eq.cells_of(equations))
         for radius in range(3):
             if radius:
                 beside = cells[self.hidden(cells)]
-                equations = np.unique(np.concatenate([self.eqs_at_all(beside), equations]))
-            cells = np.unique(self.eq.gather(equations)[0])
+                equations = _distinct(np.concatenate([self.eqs_at_all(beside), equations]))
+                cells = _distinct(self.eq.cells_of(equations))
             if radius >= min(tries, 2):
                 shown = cells[~self.hidden(cells) & (self.value[cells] > 0)]
                 below = shown[~self.top[shown]]
@@ -248,7 +254,6 @@ class _Closure:
                     return True
         # else a small marker read as a complement (the cell itself, one of its own equations,
         # one further on), before a top row is hidden
-        own = np.unique(self.eq.gather(self.equations_at(position))[0])
         for near in ([position], own, cells):
             smalls = np.asarray(near)[self.hidden(np.asarray(near)) & self.small(np.asarray(near))]
             if len(smalls):
@@ -279,30 +284,75 @@ class _Closure:
         until nothing narrows.
 
         A (equation, position) per pinned position, in the order the equations hold them: the
-        first equation with a hidden cell that holds it. Bounds are kept per unknown and value
-        (a stock the same in every period is one), over arrays: every place's figures of a
-        province are millions of equations.
+        first equation with a hidden cell that holds it. The bounds are kept (`self.bounds`)
+        for `shown_leaks`.
         """
-        n = len(self.value)
-        everywhere = np.arange(n)
-        hidden = self.hidden(everywhere)
-        small = self.small(everywhere)
-        del everywhere
-        cells, heads = self.eq.cells, self.eq.starts[:-1]
-        if not len(cells):
+        self.bounds = None  # the last solve's arrays go before the next's are made
+        self.bounds = bounds = _Bounds.solve(self)
+        if bounds is None:
             return []
-        # live: an equation with a hidden cell that holds in the data (one that does not is
-        # no relation a reader can use, and would only narrow bounds wrongly)
+        pinned = bounds.pinned()
+        if not pinned.any():
+            return []
+        # every position of a pinned class, where it is first held, in the equations' order
+        _, where = np.unique(bounds.cells, return_index=True)
+        where = where[pinned[bounds.klass[where]]]
+        where.sort()
+        owner = np.repeat(bounds.live, bounds.sizes)
+        return list(zip(owner[where].tolist(), bounds.cells[where].tolist(), strict=True))
+
+    def shown_leaks(self, unknowns: list[int]) -> bool:
+        """Whether showing these hidden unknowns would let all the equations together pin a
+        hidden count; if not they are shown. Worked out from the bounds of the last `leaks`
+        (a solve with them hidden), narrowed again from their equations only: the same
+        bounds as a solve from scratch, since knowing more only narrows."""
+        if self.bounds is not None:
+            bounds = self.bounds.shown(unknowns)
+            if bounds is None:
+                return True
+            self.bounds = bounds
+        self.shut[unknowns] = False
+        return False
+
+
+@dataclass
+class _Bounds:
+    """What a reader can work out of every hidden count from all the equations together.
+
+    Bounds are kept per class, the positions of an unknown holding the same value (a stock
+    the same in every period is one), over arrays: every place's figures of a province are
+    millions of equations. Only equations that hold and have a hidden cell are used (one that
+    does not is no relation a reader can use, and would only narrow bounds wrongly)."""
+
+    live: np.ndarray  # the equations used
+    sizes: np.ndarray  # their sizes
+    cells: np.ndarray  # their positions end to end
+    klass: np.ndarray  # the class of each
+    k_unknown: np.ndarray  # per class: its unknown, value, whether hidden, bounds
+    k_value: np.ndarray
+    k_hidden: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @classmethod
+    def solve(cls, state: _Closure) -> _Bounds | None:
+        """The bounds of every class as the state shows them; None if no equation is used."""
+        everywhere = np.arange(len(state.value))
+        hidden = state.hidden(everywhere)
+        small = state.small(everywhere)
+        del everywhere
+        cells, heads = state.eq.cells, state.eq.starts[:-1]
+        if not len(cells):
+            return None
         has_hidden = np.add.reduceat(hidden[cells].astype(np.int32), heads) > 0
-        sums = np.add.reduceat(self.value[cells], heads)
-        live = np.flatnonzero(has_hidden & (sums == 2 * self.value[cells[heads]]))
+        sums = np.add.reduceat(state.value[cells], heads)
+        live = np.flatnonzero(has_hidden & (sums == 2 * state.value[cells[heads]]))
         del has_hidden, sums
         if not len(live):
-            return []
-        at_cells, at, sizes = self.eq.gather(live)
-        # one bound per class: the positions of an unknown holding the same value
-        distinct, value_rank = np.unique(self.value[at_cells], return_inverse=True)
-        key = self.unknown_of[at_cells].astype(np.int64) * len(distinct)
+            return None
+        at_cells, _, sizes = state.eq.gather(live)
+        distinct, value_rank = np.unique(state.value[at_cells], return_inverse=True)
+        key = state.unknown_of[at_cells].astype(np.int64) * len(distinct)
         key += value_rank.reshape(-1)
         del value_rank
         _, first, klass = np.unique(key, return_index=True, return_inverse=True)
@@ -311,35 +361,59 @@ class _Closure:
         k_hidden = hidden[at_cells[first]]
         k_small = np.zeros(len(first), dtype=bool)
         k_small[klass[small[at_cells]]] = True
-        k_value = self.value[at_cells[first]]
+        k_value = state.value[at_cells[first]]
         lo = np.where(k_hidden, np.where(k_small, 1.0, 0.0), k_value)
-        hi = np.where(k_hidden, np.where(k_small, float(self.small_max), math.inf), k_value)
-        # each round only the equations with a cell whose bounds narrowed in the last one
-        local = Equations(np.append(at, len(at_cells)), np.arange(len(at_cells)))
-        equation_of = np.repeat(np.arange(len(live)), sizes)
-        active = np.arange(len(live))
+        hi = np.where(k_hidden, np.where(k_small, float(state.small_max), math.inf), k_value)
+        k_unknown = state.unknown_of[at_cells[first]]
+        bounds = cls(live, sizes, at_cells, klass, k_unknown, k_value, k_hidden, lo, hi)
+        bounds.narrow(np.arange(len(live)))
+        return bounds
+
+    def pinned(self) -> np.ndarray:
+        return self.k_hidden & (self.lo == self.hi)
+
+    def narrow(self, active: np.ndarray) -> None:
+        """Each equation of `active` narrows its hidden classes from the others' bounds, then
+        those with a class that narrowed, until none does."""
+        at = np.cumsum(self.sizes) - self.sizes
+        local = Equations(np.append(at, len(self.cells)), np.arange(len(self.cells)))
+        equation_of = np.repeat(np.arange(len(self.live)), self.sizes)
+        lo, hi = self.lo, self.hi
         while len(active):  # narrowing only, to whole numbers between true bounds: it ends
             new_lo, new_hi = lo.copy(), hi.copy()
-            for part in _chunks(active, sizes):  # a province: bounded temporary arrays
+            for part in _chunks(active, self.sizes):  # a province: bounded temporary arrays
                 ids, sub_at, sub_sizes = local.gather(part)
-                k = klass[ids]
+                k = self.klass[ids]
                 x_lo, x_hi = _implied(lo[k], hi[k], sub_at, sub_sizes)
-                keep = k_hidden[k]
+                keep = self.k_hidden[k]
                 np.maximum.at(new_lo, k[keep], np.ceil(x_lo[keep] - 1e-9))
                 np.minimum.at(new_hi, k[keep], np.floor(x_hi[keep] + 1e-9))
                 del ids, k, x_lo, x_hi, keep
             narrowed = (new_lo != lo) | (new_hi != hi)
             lo, hi = new_lo, new_hi
-            active = np.unique(equation_of[narrowed[klass]])
-        pinned = k_hidden & (lo == hi)
-        if not pinned.any():
-            return []
-        # every position of a pinned class, where it is first held, in the equations' order
-        _, where = np.unique(at_cells, return_index=True)
-        where = where[pinned[klass[where]]]
-        where.sort()
-        owner = np.repeat(live, sizes)
-        return list(zip(owner[where].tolist(), at_cells[where].tolist(), strict=True))
+            active = np.unique(equation_of[narrowed[self.klass]])
+        self.lo, self.hi = lo, hi
+
+    def shown(self, unknowns: list[int]) -> _Bounds | None:
+        """These bounds with the unknowns' cells shown, narrowed again from their equations;
+        None if that pins a hidden class."""
+        which = np.isin(self.k_unknown, unknowns) & self.k_hidden
+        k_hidden = self.k_hidden & ~which
+        lo, hi = np.where(which, self.k_value, self.lo), np.where(which, self.k_value, self.hi)
+        bounds = _Bounds(
+            self.live,
+            self.sizes,
+            self.cells,
+            self.klass,
+            self.k_unknown,
+            self.k_value,
+            k_hidden,
+            lo,
+            hi,
+        )
+        equation_of = np.repeat(np.arange(len(self.live)), self.sizes)
+        bounds.narrow(np.unique(equation_of[which[self.klass]]))
+        return None if bounds.pinned().any() else bounds
 
 
 CHUNK_CELLS = 1 << 21  # cells of equations worked out at once in the check of all together
@@ -394,6 +468,18 @@ def _implied(
     rest = np.where(sums[:2] > open_, _OPEN, sums[2:] - terms)  # the others' low, high
     x = -rest / coef  # coef * x = -rest
     return np.minimum(x[0], x[1]), np.maximum(x[0], x[1])
+
+
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """np.unique of a run of positions or equations, sorted: a quarter of its time on the few
+    hundred a cell's equations hold, looked at once a pinned cell."""
+    x = np.sort(x)
+    if len(x) < 2:
+        return x
+    keep = np.empty(len(x), dtype=bool)
+    keep[0] = True
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    return x[keep]
 
 
 def _partner(values: list, hidden: list, ids: list) -> int | None:
