@@ -359,15 +359,14 @@ class Importer:
 
         Errors are collected in `errors`; RowFailed is raised when there is any.
         """
-        for f, readings in parsed:
-            if len(readings) == 1 and readings[0][1] is not None:  # one column, read already
-                label, column, _ = readings[0]
+        for f, readings, column in parsed:
+            if column is not None:  # one column, read already
                 got = column[n]
                 if got is _BLANK:
                     if f.required:
                         errors.append((labels[f.key], "必填项为空"))
                 elif type(got) is _Refused:
-                    errors.append((label, got.reason))
+                    errors.append((readings[0][0], got.reason))
                 else:
                     values[f.key] = got
                 continue
@@ -401,9 +400,9 @@ class Importer:
         distinct value (with its row's town, for a village) read once: a register repeats its
         towns, villages, dates and categories down thousands of rows.
 
-        [(field, [(header, readings, column index)])], readings being one value, _BLANK or
-        _Refused a row; None for the fields read row by row (organisations: a register of
-        them may point at one of its own earlier rows).
+        [(field, [(header, readings, column index)], its one column's readings or None)],
+        readings being one value, _BLANK or _Refused a row; None for the fields read row by row
+        (organisations: a register of them may point at one of its own earlier rows).
         """
         lines = [rows[x] for x in data]
         towns: list = [None] * len(data)
@@ -441,7 +440,7 @@ class Importer:
                         got = seen[key] = self._read_cell(f, value, town)
                     column.append(got)
                 readings.append((label, column, i))
-            parsed.append((f, readings))
+            parsed.append((f, readings, readings[0][1] if len(readings) == 1 else None))
         return parsed
 
     def _read_cell(self, f: Field, value, town):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from functools import cache, partial
+from functools import cache
 from typing import Protocol
 
 from hehu.importing.cells import parse_date, strip_spaces, vocab_key
@@ -379,21 +379,20 @@ def builder_for(kind: str) -> Callable:
 def check_record(kind: str, record: dict) -> list[tuple[str, str]]:
     """The store's rules, checked on one record before writing: (column, reason in Chinese)."""
     problems = [(name, "缺少必填项") for name in _required(kind) if record.get(name) is None]
-    order = partial(_order, record, problems)
 
     if kind == "pairing":
-        order("start_date", "end_date", "结束日期")
+        _order(record, problems, "start_date", "end_date", "结束日期")
     elif kind in ("visit", "screening"):
-        order("date", "follow_up_due", "跟进期限")
+        _order(record, problems, "date", "follow_up_due", "跟进期限")
     elif kind == "case":
-        order("received_date", "closed_date", "办结日期")
+        _order(record, problems, "received_date", "closed_date", "办结日期")
         status, closed = record.get("status"), record.get("closed_date")
         if status == "open" and closed is not None:
             problems.append(("closed_date", "状态为办理中时不应填写办结日期"))
         if status in ("resolved", "referred") and closed is None:
             problems.append(("closed_date", "状态为已化解或已转介时须填写办结日期"))
     elif kind == "protection_measure":
-        order("date", "outcome_date", "结果日期")
+        _order(record, problems, "date", "outcome_date", "结果日期")
         measure, outcome = record.get("measure"), record.get("outcome")
         allowed = vocab.MEASURE_OUTCOMES_OF.get(measure, ())
         if outcome is not None and allowed and outcome not in allowed:
@@ -407,7 +406,7 @@ def check_record(kind: str, record: dict) -> list[tuple[str, str]]:
         if record["from_org_id"] == record.get("to_org_id"):
             problems.append(("to_org_id", "接收单位不能与转出单位相同"))
     elif kind == "claim":
-        order("period_start", "period_end", "截止日期")
+        _order(record, problems, "period_start", "period_end", "截止日期")
         if (record.get("tolerance") or 0) < 0:
             problems.append(("tolerance", "容差不能为负数"))
     elif kind == "course":
