@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from hehu.errors import BadDate, UnknownPlace
 from hehu.records import vocab
-from hehu.records.gazetteer import ancestors_frame, root_code, stored_source
+from hehu.records.gazetteer import ancestors_frame, codes_under, root_code, stored_source
 from hehu.records.schema import RECORD_TABLES
 from hehu.records.store import Store
 
@@ -115,6 +115,11 @@ class Records:
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]
+
+    def under(self, code: str) -> frozenset[str]:
+        """`gazetteer.codes_under`: the codes of a place and every place under it, once per
+        snapshot (a briefing asks for them four times)."""
+        return self.cached(("codes_under", code), lambda: frozenset(codes_under(self.places, code)))
 
     def check_place(self, code: str) -> str:
         """The code if it is in the gazetteer; UnknownPlace otherwise."""

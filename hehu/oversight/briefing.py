@@ -24,7 +24,7 @@ from hehu.i18n import join_list
 from hehu.oversight.cycle import units_by_recommendation
 from hehu.oversight.inspections import findings_for_place
 from hehu.records import vocab
-from hehu.records.gazetteer import codes_under, in_codes
+from hehu.records.gazetteer import in_codes
 
 HEADLINE_METRICS = [
     "cases_received",
@@ -99,7 +99,7 @@ def build_briefing(
     role = role or current_role()
     places = records.places.set_index("code")
     row = places.loc[code]
-    under = codes_under(records.places, code)
+    under = records.under(code)
     key = places[places["key_village"].astype(bool) & in_codes(places.index, under)]
     # the place and its key villages only, as the overview discloses them
     shown = disclosed_place_rows(
@@ -230,7 +230,7 @@ def _towns_without_campaign_event(
 def place_recommendations(records: Records, code: str, as_of: pd.Timestamp) -> pd.DataFrame:
     """Recommendations about a place, the places under it and above it, made by `as_of`,
     overdue first."""
-    under = codes_under(records.places, code)
+    under = records.under(code)
     recs = records["recommendation"].merge(
         records["inspection"][["inspection_id", "date", "committee"]],
         on="inspection_id",

@@ -676,7 +676,10 @@ def assignments(records: Records, *, as_of=None) -> pd.DataFrame:
     units = records["recommendation_unit"]
     history = records["recommendation_update"]
     history = history[history["org_id"].notna()].sort_values("at", kind="stable")
-    by_key = {key: group.to_dict("records") for key, group in history.groupby(["rec_id", "org_id"])}
+    history = history[history["rec_id"].notna()]  # as groupby leaves them out
+    by_key: dict[tuple, list[dict]] = {}  # each assignment's entries, oldest first
+    for entry in history.to_dict("records"):
+        by_key.setdefault((entry["rec_id"], entry["org_id"]), []).append(entry)
     rows = []
     for a in units.to_dict("records"):
         state = assignment_state(by_key.get((a["rec_id"], a["org_id"]), []), a["due_date"])
@@ -695,7 +698,12 @@ def units_by_recommendation(records: Records, *, as_of=None) -> dict[str, list[d
     `rating` and `overdue`: what a briefing or the inspections page says of its cycle."""
     rows = assignments(records, as_of=as_of).sort_values(["rec_id", "unit_name"])
     keep = ["unit_name", "state", "answer_status", "rating", "overdue"]
-    return {rec_id: group[keep].to_dict("records") for rec_id, group in rows.groupby("rec_id")}
+    rows = rows[rows["rec_id"].notna()]  # as groupby leaves them out
+    # one to_dict for all rows, not one per recommendation (a city has hundreds of them)
+    out: dict[str, list[dict]] = {}
+    for rec_id, row in zip(rows["rec_id"].tolist(), rows[keep].to_dict("records"), strict=True):
+        out.setdefault(rec_id, []).append(row)
+    return out
 
 
 def visible_recommendations(records: Records, actor: Actor) -> pd.DataFrame:

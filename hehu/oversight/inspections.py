@@ -22,6 +22,7 @@ from hehu.figures.metrics import Records, parse_date
 from hehu.i18n import audit_what, join_list
 from hehu.oversight import free_text
 from hehu.records import vocab
+from hehu.records.gazetteer import codes_above
 from hehu.records.schema import first_unit
 from hehu.records.store import Store
 
@@ -257,9 +258,10 @@ def recommendations_for_place(
 
 def _above_and_below(records: Records, code: str) -> tuple[set[str], set[str]]:
     """The places above `code` and the places under it (neither holds `code` itself)."""
-    ancestors = records.ancestors
-    above = set(ancestors.loc[ancestors["code"] == code, "ancestor"]) - {code}
-    below = set(ancestors.loc[ancestors["ancestor"] == code, "code"]) - {code}
+    # walked from the place, not read off `records.ancestors`: that pairs every place of the
+    # gazetteer with each above it, a third of a second for a province's 38,000 places
+    above = set(codes_above(records.places, code)) - {code}
+    below = records.under(code) - {code}
     return above, below
 
 

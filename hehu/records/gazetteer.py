@@ -255,6 +255,19 @@ def _arrow_text(values) -> pa.ChunkedArray | None:
     return array._pa_array if isinstance(array, pd.arrays.ArrowStringArray) else None
 
 
+def codes_above(places: pd.DataFrame, code: str) -> list[str]:
+    """The codes above `code`, nearest first: its row's ancestors in `ancestors_frame` but
+    itself, without working them out for every place (a parent code outside the gazetteer
+    is listed; a loop in the data stops before a code already listed)."""
+    parent = dict(zip(places["code"].tolist(), places["parent_code"].tolist(), strict=True))
+    out, seen, up = [], {code}, parent.get(code)
+    while isinstance(up, str) and up != "" and up not in seen:
+        out.append(up)
+        seen.add(up)
+        up = parent.get(up)
+    return out
+
+
 def county_of(places: pd.DataFrame, code: str) -> str:
     """The county that holds `code`: itself, the county above it, or the top of the gazetteer
     when no county lies on the way up (a gazetteer with no county level, or a place above them)."""
