@@ -36,6 +36,7 @@ from hehu.figures.cache import (
     period_choice_key,
     period_from_key,
     period_key,
+    shared_columns,
     shared_figures,
 )
 from hehu.figures.metrics import Period, Records, roll
@@ -179,9 +180,12 @@ def family_column(family: str, figure: str, category: str = "") -> str:
     return f"{family}.{figure}:{category}"
 
 
-def place_figures(records: Records, period: Period) -> pd.DataFrame:
+def place_figures(
+    records: Records, period: Period, columns: list[str] | None = None
+) -> pd.DataFrame:
     """Every place's figures for a period: the metrics, the gaps, open cases by age, and every
-    family of the tracking pages for each of its categories. One row per place."""
+    family of the tracking pages for each of its categories. One row per place; with
+    `columns`, those only (`cache.shared_columns`)."""
 
     def compute(r: Records) -> pd.DataFrame:
         metrics = page_metrics(r, period)
@@ -203,6 +207,8 @@ def place_figures(records: Records, period: Period) -> pd.DataFrame:
                     columns[family_column(family.name, figure, category)] = frame[figure]
         return pd.DataFrame(columns)
 
+    if columns is not None:
+        return shared_columns(records, "place_figures", period_key(period), compute, columns)
     return shared_figures(records, "place_figures", period_key(period), compute, by_place=True)
 
 
@@ -341,15 +347,20 @@ def disclosed_place_figures(records: Records, period_key: str, role: str) -> pd.
 
 
 def disclosed_place_rows(
-    records: Records, period_key: str, role: str, codes: list[str]
+    records: Records, period_key: str, role: str, codes: list[str], columns=None
 ) -> pd.DataFrame:
-    """`disclosed_place_figures` of the places `codes` only, the same cells (each cell is
-    disclosed by itself once what is hidden is known): a briefing shows a place and its key
-    villages, and every place of a province as shown values is hundreds of MB in a kernel."""
+    """`disclosed_place_figures` of the places `codes` only (and of `columns` only), the same
+    cells (each cell is disclosed by itself once what is hidden is known): a briefing shows a
+    place and its key villages, and every place of a province as shown values is hundreds of
+    MB in a kernel."""
     cached = records._cache.get(("disclosed_place_figures", period_key, role))
     if cached is not None:
-        return cached.loc[codes]
-    frame = place_figures(records, period_from_key(period_key)).loc[codes]
+        return cached.loc[codes] if columns is None else cached.loc[codes, columns]
+    if columns is not None and not (
+        sees_exact_counts(role) or period_key in choosable_periods(records)
+    ):  # every count hidden: which rates that hides depends on every column
+        return disclosed_place_rows(records, period_key, role, codes).loc[:, columns]
+    frame = place_figures(records, period_from_key(period_key), columns).loc[codes]
     return _disclosed(records, period_key, role, frame)
 
 
@@ -470,7 +481,9 @@ def since_last_time(
     key = period_choice_key(previous)
     if not sees_exact_counts(role) and key not in choosable_periods(records):
         return SinceLastTime(previous, None)
-    shown = disclosed_place_rows(records, key, role, [code]).loc[code]
+    # the figures compared only: the previous period's other 200 columns are never read
+    columns = list(dict.fromkeys(figures))
+    shown = disclosed_place_rows(records, key, role, [code], columns).loc[code]
     kinds = {figure: figure_kind(figure) for figure in figures}
     return SinceLastTime(previous, shown, shown_changes(shown, current, kinds))
 
