@@ -45,7 +45,7 @@ def place_hierarchy(places: pd.DataFrame) -> pd.DataFrame:
     key_village of the places under the top place, in hierarchy order."""
     root = root_code(places)
     children: dict[str, list[int]] = {}
-    for pos, parent in enumerate(places["parent_code"]):
+    for pos, parent in enumerate(places["parent_code"].tolist()):  # not Arrow's, row by row
         if isinstance(parent, str):
             children.setdefault(parent, []).append(pos)
     codes = places["code"].tolist()
