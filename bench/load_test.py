@@ -663,6 +663,11 @@ def main() -> int:
         "--idle-seconds", type=float, default=0,
         help="then one open overview is left untouched this long and must still answer",
     )  # fmt: skip
+    parser.add_argument(
+        "--nice-browsers", action="store_true",
+        help="run Chromium at the lowest CPU priority (nice 19): deputies' phones bring their "
+        "own processors, so on the server's own cores the server comes first",
+    )  # fmt: skip
     args = parser.parse_args()
     preheat = "--no-preheat" not in args.serve_option
     pool_size = next(
@@ -673,6 +678,12 @@ def main() -> int:
 
     run_id = f"LT{uuid.uuid4().hex[:8]}"
     home = Path(tempfile.mkdtemp(prefix="hehu-load-home-"))
+    if args.nice_browsers:
+        global CHROMIUM
+        wrapper = home / "chromium-nice"
+        wrapper.write_text(f'#!/bin/sh\nexec nice -n 19 {CHROMIUM} "$@"\n')
+        wrapper.chmod(0o755)
+        CHROMIUM = str(wrapper)
     pg = Postgres()
     serve = None
     try:
