@@ -7,7 +7,7 @@ province are millions of equations).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -144,6 +144,13 @@ class _Closure:
         self.top = np.zeros(len(value), dtype=bool)  # rows at the top (`_close` sets them)
         self.top_hidden: list[int] | None = None
         self.bounds: _Bounds | None = None  # of the last check of all equations together
+        # what it was worked out on, and its hidden classes' keys and bounds (`_Bounds.solve`)
+        self.solved: tuple[np.ndarray, np.ndarray] | None = None
+        self.known: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # a class's key, the same from one check to the next: its unknown and value's rank
+        distinct, rank = np.unique(value, return_inverse=True)
+        self.value_rank, self.n_values = rank.reshape(-1), len(distinct)
+        del distinct, rank
         step = max(1, len(equations) * 1_000_000 // max(1, len(equations.cells)))
         for first in range(0, n, step):
             self._work_out(np.arange(first, min(n, first + step)))
@@ -289,6 +296,7 @@ class _Closure:
         """
         self.bounds = None  # the last solve's arrays go before the next's are made
         self.bounds = bounds = _Bounds.solve(self)
+        self.remember(bounds)
         if bounds is None:
             return []
         pinned = bounds.pinned()
@@ -312,7 +320,47 @@ class _Closure:
                 return True
             self.bounds = bounds
         self.shut[unknowns] = False
+        self.remember(self.bounds)
         return False
+
+    def remember(self, bounds: _Bounds | None) -> None:
+        """Keep what the next check of all equations together starts from: the state these
+        bounds were worked out on and the bounds of their hidden classes."""
+        self.solved = (self.shut.copy(), self.wide.copy())
+        self.known = None
+        if bounds is not None:
+            hidden = bounds.k_hidden
+            self.known = (bounds.keys[hidden], bounds.lo[hidden], bounds.hi[hidden])
+
+    def reached_since(self) -> np.ndarray | None:
+        """The hidden positions tied to one hidden or read as a complement since the last
+        check of all equations together (None: no check yet), through the equations and
+        unknowns they share with other hidden positions: bounds of the rest are as they were."""
+        if self.solved is None:
+            return None
+        shut, wide = self.solved
+        unknowns = np.flatnonzero(self.shut & ~shut)
+        frontier = np.concatenate([self._positions_of(unknowns), np.flatnonzero(self.wide & ~wide)])
+        frontier = _distinct(frontier[self.hidden(frontier)])
+        reached = np.zeros(len(self.value), dtype=bool)
+        while len(frontier):
+            reached[frontier] = True
+            near = np.concatenate([
+                self._positions_of(_distinct(self.unknown_of[frontier])),
+                self.eq.cells_of(_distinct(self.eqs_at_all(frontier))),
+            ])  # fmt: skip
+            frontier = _distinct(near[self.hidden(near) & ~reached[near]])
+        return reached
+
+    def _positions_of(self, unknowns: np.ndarray) -> np.ndarray:
+        """The positions of any of these unknowns."""
+        starts = self.positions_start[unknowns]
+        sizes = self.positions_start[unknowns + 1] - starts
+        total = int(sizes.sum())
+        if not total:
+            return self.positions[:0].astype(np.int64)
+        at = np.cumsum(sizes) - sizes
+        return self.positions[np.arange(total) - np.repeat(at - starts, sizes)].astype(np.int64)
 
 
 @dataclass
@@ -325,6 +373,7 @@ class _Bounds:
     does not is no relation a reader can use, and would only narrow bounds wrongly)."""
 
     live: np.ndarray  # the equations used
+    keys: np.ndarray  # each class's key (its unknown and the rank of its value), ascending
     sizes: np.ndarray  # their sizes
     cells: np.ndarray  # their positions end to end
     klass: np.ndarray  # the class of each
@@ -351,11 +400,9 @@ class _Bounds:
         if not len(live):
             return None
         at_cells, _, sizes = state.eq.gather(live)
-        distinct, value_rank = np.unique(state.value[at_cells], return_inverse=True)
-        key = state.unknown_of[at_cells].astype(np.int64) * len(distinct)
-        key += value_rank.reshape(-1)
-        del value_rank
-        _, first, klass = np.unique(key, return_index=True, return_inverse=True)
+        key = state.unknown_of[at_cells].astype(np.int64) * state.n_values
+        key += state.value_rank[at_cells]
+        keys, first, klass = np.unique(key, return_index=True, return_inverse=True)
         klass = klass.reshape(-1)
         del key
         k_hidden = hidden[at_cells[first]]
@@ -365,9 +412,29 @@ class _Bounds:
         lo = np.where(k_hidden, np.where(k_small, 1.0, 0.0), k_value)
         hi = np.where(k_hidden, np.where(k_small, float(state.small_max), math.inf), k_value)
         k_unknown = state.unknown_of[at_cells[first]]
-        bounds = cls(live, sizes, at_cells, klass, k_unknown, k_value, k_hidden, lo, hi)
-        bounds.narrow(np.arange(len(live)))
+        bounds = cls(live, keys, sizes, at_cells, klass, k_unknown, k_value, k_hidden, lo, hi)
+        bounds.narrow(bounds.start_from(state))
         return bounds
+
+    def start_from(self, state: _Closure) -> np.ndarray:
+        """The equations to narrow from first: every one, else (after an earlier check) those
+        of the hidden classes tied to what changed since, every other hidden class starting
+        from its bounds then, which are final: no equation of theirs changed."""
+        everything = np.arange(len(self.live))
+        reached = state.reached_since()
+        if reached is None or state.known is None:
+            return everything
+        known_keys, known_lo, known_hi = state.known
+        k_reached = np.zeros(len(self.keys), dtype=bool)
+        k_reached[self.klass[reached[self.cells]]] = True
+        kept = np.flatnonzero(self.k_hidden & ~k_reached)
+        if len(kept):
+            at = np.searchsorted(known_keys, self.keys[kept])
+            if at.max() >= len(known_keys) or not np.array_equal(known_keys[at], self.keys[kept]):
+                return everything  # (never: such a class was hidden then, in the same equations)
+            self.lo[kept], self.hi[kept] = known_lo[at], known_hi[at]
+        equation_of = np.repeat(everything, self.sizes)
+        return np.unique(equation_of[k_reached[self.klass]])
 
     def pinned(self) -> np.ndarray:
         return self.k_hidden & (self.lo == self.hi)
@@ -400,17 +467,7 @@ class _Bounds:
         which = np.isin(self.k_unknown, unknowns) & self.k_hidden
         k_hidden = self.k_hidden & ~which
         lo, hi = np.where(which, self.k_value, self.lo), np.where(which, self.k_value, self.hi)
-        bounds = _Bounds(
-            self.live,
-            self.sizes,
-            self.cells,
-            self.klass,
-            self.k_unknown,
-            self.k_value,
-            k_hidden,
-            lo,
-            hi,
-        )
+        bounds = replace(self, k_hidden=k_hidden, lo=lo, hi=hi)
         equation_of = np.repeat(np.arange(len(self.live)), self.sizes)
         bounds.narrow(np.unique(equation_of[which[self.klass]]))
         return None if bounds.pinned().any() else bounds
