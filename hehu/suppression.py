@@ -36,23 +36,15 @@ class Equations:
         if not len(which):
             return self.cells[:0]
         if len(which) < 64:  # a few equations: slices (cheaper than the index arithmetic)
-            cells, starts = self.cells, self.starts
-            return np.concatenate([cells[starts[e] : starts[e + 1]] for e in which.tolist()])
-        return self.gather(which)[0]
+            cells, ends = self.cells, self.starts[which + 1].tolist()
+            starts = self.starts[which].tolist()
+            return np.concatenate([cells[a:b] for a, b in zip(starts, ends, strict=True)])
+        return _rows_of(self.starts, self.cells, which)
 
     def gather(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The positions of equations `which` end to end, where each starts, and its size."""
-        starts, ends = self.starts[which], self.starts[which + 1]
-        if not len(which):
-            return self.cells[:0], starts, starts
-        if len(which) < 64:  # a few equations: slices (cheaper than the index arithmetic)
-            cells = [self.cells[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-            sizes = ends - starts
-            return np.concatenate(cells), np.cumsum(sizes) - sizes, sizes
-        sizes = ends - starts
-        at = np.cumsum(sizes) - sizes
-        offset = np.arange(at[-1] + sizes[-1]) - np.repeat(at - starts, sizes)
-        return self.cells[offset], at, sizes
+        sizes = self.starts[which + 1] - self.starts[which]
+        return self.cells_of(which), np.cumsum(sizes) - sizes, sizes
 
 
 def close(
@@ -277,12 +269,7 @@ class _Closure:
 
     def eqs_at_all(self, positions: np.ndarray) -> np.ndarray:
         """The equations of any of these positions (with repeats)."""
-        starts = self.eqs_start[positions]
-        sizes = self.eqs_start[positions + 1] - starts
-        if not sizes.sum():
-            return self.eqs_at[:0]
-        at = np.cumsum(sizes) - sizes
-        return self.eqs_at[np.arange(int(sizes.sum())) - np.repeat(at - starts, sizes)]
+        return _rows_of(self.eqs_start, self.eqs_at, positions)
 
     def leaks(self) -> list[tuple[int, int]]:
         """Hidden cells all the equations together pin to one value: the bounds a reader works
@@ -354,13 +341,7 @@ class _Closure:
 
     def _positions_of(self, unknowns: np.ndarray) -> np.ndarray:
         """The positions of any of these unknowns."""
-        starts = self.positions_start[unknowns]
-        sizes = self.positions_start[unknowns + 1] - starts
-        total = int(sizes.sum())
-        if not total:
-            return self.positions[:0].astype(np.int64)
-        at = np.cumsum(sizes) - sizes
-        return self.positions[np.arange(total) - np.repeat(at - starts, sizes)].astype(np.int64)
+        return _rows_of(self.positions_start, self.positions, unknowns).astype(np.int64)
 
 
 @dataclass
@@ -373,10 +354,10 @@ class _Bounds:
     does not is no relation a reader can use, and would only narrow bounds wrongly)."""
 
     live: np.ndarray  # the equations used
-    keys: np.ndarray  # each class's key (its unknown and the rank of its value), ascending
     sizes: np.ndarray  # their sizes
     cells: np.ndarray  # their positions end to end
     klass: np.ndarray  # the class of each
+    keys: np.ndarray  # each class's key (its unknown and the rank of its value), ascending
     k_unknown: np.ndarray  # per class: its unknown, value, whether hidden, bounds
     k_value: np.ndarray
     k_hidden: np.ndarray
@@ -412,7 +393,7 @@ class _Bounds:
         lo = np.where(k_hidden, np.where(k_small, 1.0, 0.0), k_value)
         hi = np.where(k_hidden, np.where(k_small, float(state.small_max), math.inf), k_value)
         k_unknown = state.unknown_of[at_cells[first]]
-        bounds = cls(live, keys, sizes, at_cells, klass, k_unknown, k_value, k_hidden, lo, hi)
+        bounds = cls(live, sizes, at_cells, klass, keys, k_unknown, k_value, k_hidden, lo, hi)
         bounds.narrow(bounds.start_from(state))
         return bounds
 
@@ -433,8 +414,12 @@ class _Bounds:
             if at.max() >= len(known_keys) or not np.array_equal(known_keys[at], self.keys[kept]):
                 return everything  # (never: such a class was hidden then, in the same equations)
             self.lo[kept], self.hi[kept] = known_lo[at], known_hi[at]
-        equation_of = np.repeat(everything, self.sizes)
-        return np.unique(equation_of[k_reached[self.klass]])
+        return np.unique(self.equation_of[k_reached[self.klass]])
+
+    @property
+    def equation_of(self) -> np.ndarray:
+        """The equation (of `live`) each cell of `cells` is in."""
+        return np.repeat(np.arange(len(self.live)), self.sizes)
 
     def pinned(self) -> np.ndarray:
         return self.k_hidden & (self.lo == self.hi)
@@ -444,7 +429,7 @@ class _Bounds:
         those with a class that narrowed, until none does."""
         at = np.cumsum(self.sizes) - self.sizes
         local = Equations(np.append(at, len(self.cells)), np.arange(len(self.cells)))
-        equation_of = np.repeat(np.arange(len(self.live)), self.sizes)
+        equation_of = self.equation_of
         lo, hi = self.lo, self.hi
         while len(active):  # narrowing only, to whole numbers between true bounds: it ends
             new_lo, new_hi = lo.copy(), hi.copy()
@@ -468,8 +453,7 @@ class _Bounds:
         k_hidden = self.k_hidden & ~which
         lo, hi = np.where(which, self.k_value, self.lo), np.where(which, self.k_value, self.hi)
         bounds = replace(self, k_hidden=k_hidden, lo=lo, hi=hi)
-        equation_of = np.repeat(np.arange(len(self.live)), self.sizes)
-        bounds.narrow(np.unique(equation_of[which[self.klass]]))
+        bounds.narrow(np.unique(self.equation_of[which[self.klass]]))
         return None if bounds.pinned().any() else bounds
 
 
@@ -525,6 +509,18 @@ def _implied(
     rest = np.where(sums[:2] > open_, _OPEN, sums[2:] - terms)  # the others' low, high
     x = -rest / coef  # coef * x = -rest
     return np.minimum(x[0], x[1]), np.maximum(x[0], x[1])
+
+
+def _rows_of(starts: np.ndarray, items: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The items of these rows end to end, of items kept row after row, row r's from
+    starts[r] to starts[r + 1]."""
+    first = starts[rows]
+    sizes = starts[rows + 1] - first
+    total = int(sizes.sum())
+    if not total:
+        return items[:0]
+    at = np.cumsum(sizes) - sizes
+    return items[np.arange(total) - np.repeat(at - first, sizes)]
 
 
 def _distinct(x: np.ndarray) -> np.ndarray:
