@@ -216,6 +216,41 @@ TEXT: dict[str, tuple[str, str]] = {
         "请勿填写个人姓名、身份证号、手机号等个人信息（含号码的内容不予保存）。",
         "Write no person's name, ID-card or mobile number (a text holding a number is not saved).",
     ),
+    # A refusal of an oversight cycle's free text holding a personal number
+    # (hehu.oversight.free_text): free_text_refused with {what}, one of the free_text_* names.
+    "free_text_refused": (
+        "{what}含身份证号或手机号，未保存：请删除后再保存",
+        "{what} holds an ID-card or mobile number: nothing saved; remove it and save again",
+    ),
+    "free_text_committee": ("牵头委员会", "the committee"),
+    "free_text_deputies": ("参加人员", "the deputies"),
+    "free_text_summary": ("视察情况", "the summary"),
+    "free_text_finding": ("第 {n} 条发现", "finding {n}"),
+    "free_text_recommendation": ("第 {n} 条意见建议", "recommendation {n}"),
+    "free_text_response": ("办理情况", "the answer"),
+    "free_text_reason": ("理由", "the reason"),
+    "free_text_comment": ("意见", "the comment"),
+    # The sign-in and sign-out pages (hehu.serve.login). login_app is their own title: its
+    # Chinese has no 工作台, unlike "app".
+    "login_title": ("登录", "Sign in"),
+    "login_app": (
+        "呵护 · 妇女儿童权益保护监督",
+        "Hehu · oversight of women's and children's rights",
+    ),
+    "login_name": ("用户名", "User name"),
+    "login_password": ("密码", "Password"),
+    "login_submit": ("登录", "Sign in"),
+    "login_hint": (
+        "账户由管理员开设；忘记密码或账户被锁定，请联系管理员。",
+        "An administrator makes accounts; ask them if you forgot your password or are locked out.",
+    ),
+    "login_other_lang": ("English", "中文"),
+    "login_signed_out": ("已退出登录。", "You have signed out."),
+    "login_logout_title": ("退出登录", "Sign out"),
+    "login_logout_as": ("当前用户：{name}", "Signed in as {name}"),
+    "login_logout_submit": ("退出登录", "Sign out"),
+    "login_back": ("返回概览", "Back to the overview"),
+    "login_refused": ("拒绝访问", "Refused"),
     "empty_work_cli": (
         "提示：数据库中尚无工作记录（家庭、结对、课程、走访、维权事项、普法活动、视察），各项数字均为 0；请用 hehu import 导入登记表。",
         "Note: no work records in the database yet (households, pairings, courses, visits, cases, legal events, inspections): every figure is 0. Import registers with hehu import.",

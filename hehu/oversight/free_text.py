@@ -10,40 +10,26 @@ before anything is written, and the number is never echoed.
 
 from __future__ import annotations
 
+from hehu import i18n
 from hehu.errors import InvalidRecord
 from hehu.records.pseudonym import personal_numbers
 
-# Each free text of the cycle, as a refusal names it.
-WHAT: dict[str, tuple[str, str]] = {
-    "committee": ("牵头委员会", "the committee"),
-    "deputies": ("参加人员", "the deputies"),
-    "summary": ("视察情况", "the summary"),
-    "finding": ("第 {n} 条发现", "finding {n}"),
-    "recommendation": ("第 {n} 条意见建议", "recommendation {n}"),
-    "response": ("办理情况", "the answer"),
-    "reason": ("理由", "the reason"),
-    "comment": ("意见", "the comment"),
-}
-
-REFUSED = (
-    "{what}含身份证号或手机号，未保存：请删除后再保存",
-    "{what} holds an ID-card or mobile number: nothing saved; remove it and save again",
-)
+# Each free text of the cycle is named in a refusal by i18n's text "free_text_" + its name
+# (committee, deputies, summary, finding, recommendation, response, reason, comment).
 
 
 def problem(what: str, text, **values) -> tuple[str, str] | None:
-    """(zh, en) refusal of a text of `WHAT` that holds a personal number, else None."""
+    """(zh, en) refusal of the text named `what` if it holds a personal number, else None."""
+    if "free_text_" + what not in i18n.TEXT:
+        raise KeyError(what)
     if not personal_numbers("" if text is None else str(text)):
         return None
-    zh, en = WHAT[what]
-    return (
-        REFUSED[0].format(what=zh.format(**values)),
-        REFUSED[1].format(what=en.format(**values)),
-    )
+    zh, en = (i18n.t("free_text_" + what, lang, **values) for lang in ("zh", "en"))
+    return i18n.t("free_text_refused", "zh", what=zh), i18n.t("free_text_refused", "en", what=en)
 
 
 def refuse(**texts) -> None:
-    """Raise InvalidRecord (nothing saved) if one of the texts, keyed by `WHAT`, holds a
+    """Raise InvalidRecord (nothing saved) if one of the texts, keyed by their names, holds a
     personal number."""
     for what, text in texts.items():
         found = problem(what, text)

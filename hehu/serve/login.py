@@ -19,6 +19,7 @@ from jupyter_server.base.handlers import JupyterHandler
 
 from hehu import accounts
 from hehu.errors import HehuError
+from hehu.i18n import t
 from hehu.render.html import html_text
 from hehu.render.packs import html_document
 from hehu.serve.sessions import HehuUser, end_session, server_store, start_session
@@ -35,24 +36,6 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'none'; frame-ancestors 'none'"
 )
 
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("登录", "Sign in"),
-    "app": ("呵护 · 妇女儿童权益保护监督", "Hehu · oversight of women's and children's rights"),
-    "name": ("用户名", "User name"),
-    "password": ("密码", "Password"),
-    "submit": ("登录", "Sign in"),
-    "hint": (
-        "账户由管理员开设；忘记密码或账户被锁定，请联系管理员。",
-        "An administrator makes accounts; ask them if you forgot your password or are locked out.",
-    ),
-    "other_lang": ("English", "中文"),
-    "signed_out": ("已退出登录。", "You have signed out."),
-    "logout_title": ("退出登录", "Sign out"),
-    "logout_as": ("当前用户：{name}", "Signed in as {name}"),
-    "logout_submit": ("退出登录", "Sign out"),
-    "back": ("返回概览", "Back to the overview"),
-}
-
 FORM_CSS = (
     "<style>.hehu-login{max-width:380px;margin:24px auto}"
     ".hehu-login label{display:block;margin:14px 0 4px;font-weight:600}"
@@ -62,11 +45,6 @@ FORM_CSS = (
     "border-radius:4px;background:#b03a5b;color:#fff}"
     ".hehu-login .hehu-sub{margin-top:14px}.hehu-login .hehu-error{margin-top:12px}</style>"
 )
-
-
-def text(key: str, lang: str, **values) -> str:
-    zh, en = TEXT[key]
-    return (en if lang == "en" else zh).format(**values)
 
 
 class _PageHandler(JupyterHandler):
@@ -105,20 +83,20 @@ class _PageHandler(JupyterHandler):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Frame-Options", "DENY")
-        title = f"{text(title_key, lang)} · {text('app', lang)}"
+        title = f"{t(title_key, lang)} · {t('login_app', lang)}"
         self.finish(html_document(title, f'<div class="hehu-login">{body}</div>', lang, FORM_CSS))
 
     def write_error(self, status_code: int, **kwargs) -> None:
         """A refusal (an XSRF token missing, a foreign Host) as a short page of its own."""
         lang = self.lang()
-        refused = "拒绝访问" if lang != "en" else "Refused"
+        refused = t("login_refused", lang)
         link = self.base_url + "hehu/login" + ("?lang=en" if lang == "en" else "")
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(
             html_document(
                 refused,
                 f'<div class="hehu-title">{refused} ({status_code})</div>'
-                f'<p><a href="{html_text(link)}">{html_text(text("title", lang))}</a></p>',
+                f'<p><a href="{html_text(link)}">{html_text(t("login_title", lang))}</a></p>',
                 lang,
             )
         )
@@ -133,30 +111,30 @@ class LoginHandler(_PageHandler):
         query = urlencode({"lang": other, "next": self.next_url()})
         error = f'<div class="hehu-error" role="alert" data-hehu="login-error">{html_text(message)}</div>'
         return (
-            f'<div class="hehu-title">{html_text(text("app", lang))}</div>'
-            f'<div class="hehu-sub">{html_text(text("title", lang))} · '
+            f'<div class="hehu-title">{html_text(t("login_app", lang))}</div>'
+            f'<div class="hehu-sub">{html_text(t("login_title", lang))} · '
             f'<a href="{html_text(self.base_url + "hehu/login?" + query)}">'
-            f"{html_text(text('other_lang', lang))}</a></div>"
+            f"{html_text(t('login_other_lang', lang))}</a></div>"
             + (f'<p data-hehu="login-notice">{html_text(notice)}</p>' if notice else "")
             + f'<form method="post" action="{html_text(self.base_url + "hehu/login")}">'
             + self.xsrf_form_html()
             + f'<input type="hidden" name="next" value="{html_text(self.next_url())}">'
             + f'<input type="hidden" name="lang" value="{lang}">'
-            + f'<label for="name">{html_text(text("name", lang))}</label>'
+            + f'<label for="name">{html_text(t("login_name", lang))}</label>'
             + f'<input id="name" name="name" autocomplete="username" autocapitalize="none" '
             f'spellcheck="false" required maxlength="64" value="{html_text(name)}">'
-            + f'<label for="password">{html_text(text("password", lang))}</label>'
+            + f'<label for="password">{html_text(t("login_password", lang))}</label>'
             + '<input id="password" name="password" type="password" '
             'autocomplete="current-password" required>'
             + (error if message else "")
-            + f'<button type="submit">{html_text(text("submit", lang))}</button></form>'
-            + f'<div class="hehu-sub">{html_text(text("hint", lang))}</div>'
+            + f'<button type="submit">{html_text(t("login_submit", lang))}</button></form>'
+            + f'<div class="hehu-sub">{html_text(t("login_hint", lang))}</div>'
         )
 
     @allow_unauthenticated
     def get(self) -> None:
-        notice = text("signed_out", self.lang()) if self.get_argument("out", "") else ""
-        self.show("title", self.form(notice=notice))
+        notice = t("login_signed_out", self.lang()) if self.get_argument("out", "") else ""
+        self.show("login_title", self.form(notice=notice))
 
     @allow_unauthenticated
     async def post(self) -> None:
@@ -169,7 +147,7 @@ class LoginHandler(_PageHandler):
         except HehuError as exc:
             self.log.warning("hehu: a sign-in was refused (from %s)", self.request.remote_ip)
             shown = name if len(name) <= accounts.MAX_NAME_CHARS else ""
-            self.show("title", self.form(exc.message(self.lang()), name=shown), status=403)
+            self.show("login_title", self.form(exc.message(self.lang()), name=shown), status=403)
             return
         start_session(self, account)
         self.log.info(
@@ -189,16 +167,16 @@ class LogoutHandler(_PageHandler):
             self.redirect(self.base_url + "hehu/login" + ("?lang=en" if lang == "en" else ""))
             return
         body = (
-            f'<div class="hehu-title">{html_text(text("logout_title", lang))}</div>'
-            f'<p data-hehu="logout-user">{html_text(text("logout_as", lang, name=user.name))}</p>'
+            f'<div class="hehu-title">{html_text(t("login_logout_title", lang))}</div>'
+            f'<p data-hehu="logout-user">{html_text(t("login_logout_as", lang, name=user.name))}</p>'
             f'<form method="post" action="{html_text(self.base_url + "hehu/logout")}">'
             + self.xsrf_form_html()
             + f'<input type="hidden" name="lang" value="{lang}">'
-            + f'<button type="submit">{html_text(text("logout_submit", lang))}</button></form>'
+            + f'<button type="submit">{html_text(t("login_logout_submit", lang))}</button></form>'
             + f'<p><a href="{html_text(self.base_url + FIRST_PAGE)}">'
-            f"{html_text(text('back', lang))}</a></p>"
+            f"{html_text(t('login_back', lang))}</a></p>"
         )
-        self.show("logout_title", body)
+        self.show("login_logout_title", body)
 
     @allow_unauthenticated
     def post(self) -> None:
