@@ -21,6 +21,8 @@ from hehu.oversight.cycle import Actor
 from hehu.records.schema import audit_log
 from hehu.records.store import open_store
 
+pytest_plugins = ["test_import_support"]  # fixtures: store (of db_url), home
+
 COUNTY, TOWN = "320826000000", "320826100000"
 REC, REC2 = "REC-2022-05-18-1", "REC-2022-05-18-2"
 
@@ -68,7 +70,8 @@ def at(day: int, hour: int = 2) -> dt.datetime:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request, tmp_path):
+def db_url(request, tmp_path):
+    """The store of `ROWS`, on SQLite and PostgreSQL (`store` opens it: test_import_support)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'cycle.sqlite'}"
     else:
@@ -77,13 +80,6 @@ def url(request, tmp_path):
     store.write(ROWS)
     store.engine.dispose()
     return url
-
-
-@pytest.fixture
-def store(url):
-    store = open_store(url)
-    yield store
-    store.engine.dispose()
 
 
 def entries(store, rec_id=REC) -> list[tuple]:
@@ -300,8 +296,8 @@ def _answer_at_once(url: str, actor: Actor, barrier, text: str) -> None:
     store.engine.dispose()
 
 
-def test_two_units_answering_at_once_from_two_processes_both_keep_their_answer(url):
-    store = open_store(url)
+def test_two_units_answering_at_once_from_two_processes_both_keep_their_answer(db_url):
+    store = open_store(db_url)
     cycle.assign(store, REC, {"agency_police": "2022-08-31", "agency_procuratorate": "2022-08-31"},
                  actor=DEPUTY, now=at(1))  # fmt: skip
     store.engine.dispose()
@@ -309,7 +305,9 @@ def test_two_units_answering_at_once_from_two_processes_both_keep_their_answer(u
     for round_ in range(3):
         barrier = context.Barrier(2)
         workers = [
-            context.Process(target=_answer_at_once, args=(url, actor, barrier, f"{name}{round_}"))
+            context.Process(
+                target=_answer_at_once, args=(db_url, actor, barrier, f"{name}{round_}")
+            )
             for actor, name in ((POLICE, "公安"), (PROCURATORATE, "检察"))
         ]
         for worker in workers:
@@ -317,7 +315,7 @@ def test_two_units_answering_at_once_from_two_processes_both_keep_their_answer(u
         for worker in workers:
             worker.join(timeout=120)
             assert worker.exitcode == 0
-    store = open_store(url)
+    store = open_store(db_url)
     answers = [e for e in entries(store) if e[0] == "answer"]
     assert sorted((e[1], e[6]) for e in answers) == sorted(
         (who, f"{name}{r}") for r in range(3) for who, name in (("gaj", "公安"), ("jcy", "检察"))

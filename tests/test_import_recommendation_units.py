@@ -19,14 +19,15 @@ from hehu.oversight.cycle import Actor
 from hehu.records.gazetteer import load_gazetteer
 from hehu.records.store import open_store
 
-pytest_plugins = ["test_import_support"]  # fixtures: home
+pytest_plugins = ["test_import_support"]  # fixtures: home, store (of db_url)
 
 POLICE_NAME = "涟水县公安局"
 DUE = dt.date(2022, 12, 31)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def url(request, tmp_path, home):
+def db_url(request, tmp_path, home):
+    """A store with the gazetteer, on SQLite and PostgreSQL (`store` opens it)."""
     url = (
         f"sqlite:///{tmp_path / 'units.sqlite'}"
         if request.param == "sqlite"
@@ -36,13 +37,6 @@ def url(request, tmp_path, home):
     load_gazetteer(store)
     store.engine.dispose()
     return url
-
-
-@pytest.fixture
-def store(url):
-    store = open_store(url)
-    yield store
-    store.engine.dispose()
 
 
 def register(path, recommendations: list[list]):
@@ -83,13 +77,13 @@ def police_id(store) -> str:
 
 
 def test_an_imported_recommendation_is_assigned_to_its_responsible_organisation(
-    store, url, tmp_path, capsys
+    store, db_url, tmp_path, capsys
 ):
     path = register(tmp_path / "建议.xlsx", RECS)
-    assert main(["import", str(path), "--db", url, "--dry-run"]) == 0
+    assert main(["import", str(path), "--db", db_url, "--dry-run"]) == 0
     assert units(store) == []  # a dry run writes nothing
     audits = len(store.read("audit_log"))
-    assert main(["import", str(path), "--db", url, "--actor", "李干事"]) == 0
+    assert main(["import", str(path), "--db", db_url, "--actor", "李干事"]) == 0
     assert "交办" in capsys.readouterr().out  # the summary says what it assigned
     police = police_id(store)
     assert units(store) == [("R1", police, DUE, "李干事")]
@@ -102,24 +96,24 @@ def test_an_imported_recommendation_is_assigned_to_its_responsible_organisation(
     cycle.answer(store, "R1", actor=Actor("公安王", "unit", police), status="done", response="已建")
 
 
-def test_a_reimport_never_undoes_the_cycle(store, url, tmp_path):
+def test_a_reimport_never_undoes_the_cycle(store, db_url, tmp_path):
     path = register(tmp_path / "建议.xlsx", RECS)
-    assert main(["import", str(path), "--db", url]) == 0
+    assert main(["import", str(path), "--db", db_url]) == 0
     police = police_id(store)
     answer = Actor("公安王", "unit", police)
     cycle.answer(store, "R1", actor=answer, status="in_progress", response="办理中")
     later = local_today() + dt.timedelta(days=60)
     cycle.reopen(store, "R1", police, actor=Actor("张代表", "deputy"), new_due_date=later)
-    assert main(["import", str(path), "--db", url]) == 0
+    assert main(["import", str(path), "--db", db_url]) == 0
     assert [(u[0], u[1], u[2]) for u in units(store)] == [("R1", police, later)]
 
 
 def test_a_recommendation_imported_without_its_unit_is_assigned_when_imported_again(
-    store, url, tmp_path
+    store, db_url, tmp_path
 ):
     path = register(tmp_path / "建议.xlsx", RECS)
-    assert main(["import", str(path), "--db", url]) == 0
+    assert main(["import", str(path), "--db", db_url]) == 0
     with store.engine.begin() as conn:  # as an import before this rule left it
         conn.exec_driver_sql("DELETE FROM recommendation_unit")
-    assert main(["import", str(path), "--db", url, "--actor", "李干事"]) == 0
+    assert main(["import", str(path), "--db", db_url, "--actor", "李干事"]) == 0
     assert units(store) == [("R1", police_id(store), DUE, "李干事")]
