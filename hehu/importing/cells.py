@@ -553,6 +553,10 @@ def parse_id_numbers(values: list, blank: object = None) -> list:
     out: list = []
     texts: list[str] = []
     for value in values:
+        if type(value) is str and pseudonym.PLAIN_ID_NUMBER.fullmatch(value):
+            out.append(None)  # no space to strip, no empty marker, not scientific notation
+            texts.append(value)
+            continue
         if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
             if abs(value) >= 1e15:
                 out.append(ValueError(_EXCEL_ID_NUMBER))

@@ -105,7 +105,6 @@ class _Refused:
 
 
 _BLANK = object()  # a blank cell, as `_read_cell` reads it
-_UNREAD = object()  # not read yet
 
 
 class Importer:
@@ -428,18 +427,17 @@ class Importer:
                     continue
                 cells = [r[i] if i < len(r) else None for r in lines]
                 seen: dict = self._read_ids(cells) if f.parse == "id_number" and f.personal else {}
-                column = []
+                # 1, 1.0 and True are equal keys: the type tells them apart
+                keys = [v if type(v) is str else (type(v), v) for v in cells]
                 by_town = f.parse == "place" and f.key == "place_code"
-                for value, town in zip(cells, towns, strict=True):
-                    # 1, 1.0 and True are equal keys: the type tells them apart
-                    key = value if type(value) is str else (type(value), value)
-                    if by_town:
-                        key = (key, type(town), town)
-                    got = seen.get(key, _UNREAD)
-                    if got is _UNREAD:
-                        got = seen[key] = self._read_cell(f, value, town)
-                    column.append(got)
-                readings.append((label, column, i))
+                if by_town:  # a village is read with its row's town
+                    keys = [(k, type(t), t) for k, t in zip(keys, towns, strict=True)]
+                for key in dict.fromkeys(keys):  # each distinct value once, in order of first use
+                    if key not in seen:
+                        value, town = (key[0], key[2]) if by_town else (key, None)
+                        value = value if type(value) is str else value[1]
+                        seen[key] = self._read_cell(f, value, town)
+                readings.append((label, list(map(seen.__getitem__, keys)), i))
             parsed.append((f, readings, readings[0][1] if len(readings) == 1 else None))
         return parsed
 

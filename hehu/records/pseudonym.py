@@ -39,6 +39,8 @@ _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dt
 _ID_CHECK_ARRAY = np.array(list("10X98765432"))
 _ID_15 = re.compile(r"\d{15}")
 _ID_18 = re.compile(r"\d{17}[\dX]")
+# An ID-card number written plainly: ASCII digits (\d takes any script), nothing to fold.
+PLAIN_ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 
 
 class KeyMismatch(HehuError):
@@ -137,6 +139,10 @@ def normalise_id_numbers(texts: list[str]) -> list[str | ValueError]:
     out: list = []
     first17s: list[str] = []
     for text in texts:
+        if type(text) is str and PLAIN_ID_NUMBER.fullmatch(text):
+            first17s.append(text[:17])  # as written, the common case: nothing to fold
+            out.append(text)
+            continue
         text = str(text)
         if not (text.isascii() and text.isalnum()):  # plain letters and digits fold to themselves
             text = _SPACES.sub("", unicodedata.normalize("NFKC", text)).replace("-", "")
