@@ -450,7 +450,7 @@ def _check_migrated_from_9(url: str) -> None:
     _old_database(url, 9, V9_ROWS)
     before = _all_rows(url)
     store = open_store(url)
-    assert store.schema_version() == SCHEMA_VERSION == 10
+    assert store.schema_version() == SCHEMA_VERSION == 11
     store.engine.dispose()
     after = _all_rows(url, like=before.pop("_columns"))
     assert [r for r in after.pop("meta") if r[0] != "schema_version"] == [

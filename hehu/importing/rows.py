@@ -311,15 +311,19 @@ def _build_recommendation(imp: RowContext, spec, values, labels, errors):
 
 
 def assign_recommendations(imp: RowContext, at: dt.datetime, by: str) -> int:
-    """Assign each recommendation of the import that names a responsible organisation and has no
-    unit yet (stored) to that organisation, with its due date: the rule of schema version 10
-    (`schema.first_unit`). Its `recommendation_unit` row joins the batch, so it is counted,
-    reported and written in the import's one transaction; a recommendation the cycle already
-    assigned keeps its units and deadlines. How many were assigned."""
+    """Assign each recommendation of the import that names a responsible organisation that is a
+    unit (stored or imported with it) and has no unit yet (stored) to that organisation, with
+    its due date: the rule of schema version 10 (`schema.first_unit`). Its `recommendation_unit`
+    row joins the batch, so it is counted, reported and written in the import's one transaction;
+    a recommendation the cycle already assigned keeps its units and deadlines; one naming an
+    association waits for staff to assign it (交办). How many were assigned."""
     assigned = {pk[0] for pk in imp.catalog.existing("recommendation_unit")}
+    kinds = {pk[0]: r.get("kind") for pk, r in imp.catalog.existing("org").items()}
+    kinds |= {pk[0]: r.get("kind") for pk, (r, _, _) in imp.batch.get("org", {}).items()}
+    units = vocab.unit_org_ids(kinds.items())
     n = 0
     for record, sheet, row in imp.batch.get("recommendation", {}).values():
-        unit = first_unit(record, assigned, at=at, by=by)
+        unit = first_unit(record, assigned, units=units, at=at, by=by)
         if unit is not None:
             key = (unit["rec_id"], unit["org_id"])
             imp.batch.setdefault("recommendation_unit", {})[key] = (unit, sheet, row)

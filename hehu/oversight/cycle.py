@@ -188,9 +188,11 @@ def _require(actor: Actor, action: str) -> None:
 
 
 def units_frame(orgs: pd.DataFrame) -> pd.DataFrame:
-    """The units responsible among organisations: those of a kind in vocab.UNIT_ORG_KINDS,
-    county ones first, by name."""
-    units = orgs[orgs["kind"].isin(vocab.UNIT_ORG_KINDS)]
+    """The units responsible among organisations (vocab.unit_org_ids: of a kind in
+    vocab.UNIT_ORG_KINDS), county ones first, by name."""
+    units = orgs[
+        orgs["org_id"].isin(vocab.unit_org_ids(zip(orgs["org_id"], orgs["kind"], strict=True)))
+    ]
     order = units["level"].map({k: i for i, k in enumerate(vocab.ORG_LEVELS)})
     return (
         units.assign(_order=order)

@@ -181,8 +181,10 @@ def record_inspection(
         for n, rec in enumerate(recommendations, start=1)
     ]
     # Version 10: a recommendation's responsible organisation is the first unit it is assigned to.
+    # An association (no unit) stays unassigned, for staff to assign (交办) on the cycle's page.
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    unit_rows = [u for r in rec_rows if (u := first_unit(r, (), at=now, by=actor))]
+    units = vocab.unit_org_ids(zip(records["org"]["org_id"], records["org"]["kind"], strict=True))
+    unit_rows = [u for r in rec_rows if (u := first_unit(r, (), units=units, at=now, by=actor))]
     finding_rows = [
         {
             "finding_id": f"{inspection_id.replace('INS-', 'FND-', 1)}-{n}",

@@ -629,7 +629,7 @@ def build_demo(places: pd.DataFrame, seed: int = DEFAULT_SEED) -> dict[str, list
         "protection_measure": measures,
         "referral": referrals,
         "target": targets,
-        **oversight_records(county, seat),
+        **oversight_records(county, seat, orgs),
         # Only for the county the report is about: loading the demo elsewhere keeps its claims.
         **({"claim": claims} if (claims := report_claims(places)) else {}),
     }

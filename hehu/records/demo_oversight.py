@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hehu.records import vocab
 from hehu.records.schema import first_unit
 
 STUDIOS_INSPECTED = [
@@ -20,8 +21,9 @@ STUDIOS_INSPECTED = [
 ]
 
 
-def oversight_records(county: str, seat: str) -> dict[str, list[dict]]:
-    """The inspection, its findings and recommendations, their units and history, as records."""
+def oversight_records(county: str, seat: str, orgs: list[dict]) -> dict[str, list[dict]]:
+    """The inspection, its findings and recommendations, their units and history, as records
+    (`orgs`: the demo's organisations, which say which are units)."""
     inspection = {
         "inspection_id": "INS-2022-05-18",
         "date": dt.date(2022, 5, 18),
@@ -57,6 +59,7 @@ def oversight_records(county: str, seat: str) -> dict[str, list[dict]]:
         },
     ]
 
+    units = vocab.unit_org_ids((o["org_id"], o["kind"]) for o in orgs)
     findings = [
         {
             "finding_id": "INS-2022-05-18-F1",
@@ -78,7 +81,9 @@ def oversight_records(county: str, seat: str) -> dict[str, list[dict]]:
         "recommendation": recommendations,
         # Schema 10: each recommendation assigned to its unit on the day of the inspection.
         "recommendation_unit": [
-            first_unit(r, (), at=dt.datetime(2022, 5, 18, 2), by="") for r in recommendations
+            unit
+            for r in recommendations
+            if (unit := first_unit(r, (), units=units, at=dt.datetime(2022, 5, 18, 2), by=""))
         ],
         # The cycle so far (hehu.oversight.cycle): both assigned by the committee on the day of
         # the inspection, and the federation's answer that the first is in progress.

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from hehu.records import vocab
 from hehu.records.checks import match_checks
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 _log = logging.getLogger(__name__)
 metadata = sa.MetaData()
@@ -680,21 +680,30 @@ def _add_columns(conn: sa.Connection, columns) -> None:
         conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} ADD COLUMN {' '.join(parts)}")
 
 
-def first_unit(rec: Mapping, assigned: Container[str], *, at: dt.datetime, by: str) -> dict | None:
+def first_unit(
+    rec: Mapping, assigned: Container[str], *, units: Container[str], at: dt.datetime, by: str
+) -> dict | None:
     """The `recommendation_unit` row of a recommendation written outside the cycle (one of
     version 9, one recorded with its inspection, one imported): with a responsible organisation
-    and no unit yet (its id not in `assigned`), it is assigned to that organisation with its own
-    due date, at `at` (UTC) by `by`. None for one without, or already assigned."""
-    if not rec.get("responsible_org") or rec["rec_id"] in assigned:
+    that is a unit (its id in `units`, of vocab.unit_org_ids) and no unit yet (its id not in
+    `assigned`), it is assigned to that organisation with its own due date, at `at` (UTC) by
+    `by`. None for one without, or whose organisation is no unit (an association: staff assign
+    it, 交办, on the cycle's page), or already assigned."""
+    if rec.get("responsible_org") not in units or rec["rec_id"] in assigned:
         return None
     return {"rec_id": rec["rec_id"], "org_id": rec["responsible_org"],
             "due_date": rec.get("due_date"), "assigned_at": at, "assigned_by": by}  # fmt: skip
 
 
+def _stored_units(conn: sa.Connection) -> frozenset[str]:
+    """The ids of the units responsible among the organisations stored (vocab.unit_org_ids)."""
+    return vocab.unit_org_ids(conn.execute(sa.select(org.c.org_id, org.c.kind)).all())
+
+
 def _migrate_9_to_10(conn: sa.Connection) -> None:
     """The oversight cycle: the units a recommendation is assigned to (each recommendation with
-    a responsible organisation becomes assigned to it, with its due date, as at its
-    inspection's date), the history's new fields, a finding's recommendation."""
+    a responsible organisation that is a unit becomes assigned to it, with its due date, as at
+    its inspection's date), the history's new fields, a finding's recommendation."""
     _add_columns(conn, _COLUMNS_V10)
     recommendation_unit.create(conn, checkfirst=True)
     rows = conn.execute(
@@ -704,16 +713,35 @@ def _migrate_9_to_10(conn: sa.Connection) -> None:
         .where(recommendation.c.responsible_org.is_not(None))
     ).all()  # fmt: skip
     have = set(conn.execute(sa.select(recommendation_unit.c.rec_id)).scalars())
+    units = _stored_units(conn)
     new = [
         unit
         for rec_id, org_id, due, day in rows
         if (unit := first_unit(
-            {"rec_id": rec_id, "responsible_org": org_id, "due_date": due}, have,
+            {"rec_id": rec_id, "responsible_org": org_id, "due_date": due}, have, units=units,
             at=dt.datetime.combine(day, dt.time()), by="",
         ))
     ]  # fmt: skip
     if new:
         conn.execute(recommendation_unit.insert(), new)
+
+
+def _migrate_10_to_11(conn: sa.Connection) -> None:
+    """A recommendation assigned outside the cycle to an organisation that is no unit (an
+    association named as 责任单位, imported, recorded or migrated to 10) and never answered by
+    it loses that assignment: no unit user can answer it, so it stayed overdue and could never
+    be closed. It waits, unassigned, for staff to assign it (交办) on the cycle's page."""
+    units = _stored_units(conn)
+    update = recommendation_update.c
+    answered = {(r, o) for r, o in conn.execute(
+        sa.select(update.rec_id, update.org_id).where(update.kind == "answer"))}  # fmt: skip
+    assigned = conn.execute(sa.select(recommendation_unit.c.rec_id, recommendation_unit.c.org_id))
+    wrong = [{"r": r, "o": o} for r, o in assigned if o not in units and (r, o) not in answered]
+    if wrong:
+        unit = recommendation_unit.c
+        conn.execute(recommendation_unit.delete().where(
+            unit.rec_id == sa.bindparam("r"), unit.org_id == sa.bindparam("o")), wrong)  # fmt: skip
+        _log.info("%d assignments to organisations that are no unit removed", len(wrong))
 
 
 # version reached -> step from the version before it. A version with no step of its own (9,
@@ -727,6 +755,7 @@ _STEPS: dict[int, Callable[[sa.Connection], None]] = {
     7: _migrate_6_to_7,
     8: _migrate_7_to_8,
     10: _migrate_9_to_10,
+    11: _migrate_10_to_11,
 }
 
 

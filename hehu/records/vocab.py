@@ -6,6 +6,8 @@ constraints, the metrics and the pages all draw on these tables, so a term means
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # key: (zh, en)
 LEVELS: dict[str, tuple[str, str]] = {
     "province": ("省", "province"),
@@ -233,6 +235,15 @@ RATINGS: dict[str, tuple[str, str]] = {
 # The kinds of organisation a recommendation can be assigned to (承办单位): a county bureau
 # (公安局, 检察院, 法院, 司法局, 教体局, 民政局), a women's federation, a town's government.
 UNIT_ORG_KINDS = ("federation", "agency")
+
+
+def unit_org_ids(orgs: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """The ids of the units responsible (承办单位) among organisations given as (org_id, kind):
+    those of a kind in UNIT_ORG_KINDS. The one rule of which organisations are units, for the
+    cycle (hehu.oversight.cycle.units_frame) and for a recommendation's first unit, assigned
+    outside the cycle (schema.first_unit): an association is never one."""
+    return frozenset(org_id for org_id, kind in orgs if kind in UNIT_ORG_KINDS)
+
 
 # Every metric, in the order pages list them: (zh, en, kind). kind says how a value reads:
 # "count" of people (small counts suppressed for deputies), "number" of things, "rate" in 0..1.
