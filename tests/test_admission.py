@@ -178,4 +178,7 @@ def test_only_a_preheated_kernel_that_is_ready_skips_the_render_limit():
             manager.pooled_kernel_count(),
         )
 
-    assert asyncio.run(pools()) == (False, True, False, 3)
+    # In a thread of its own: a session's Playwright (sync API) keeps an event loop running in
+    # this one, and asyncio.run refuses to start inside it.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        assert thread.submit(asyncio.run, pools()).result() == (False, True, False, 3)
