@@ -1,8 +1,9 @@
 """`hehu import` of recommendations assigns each to the organisation it names as responsible
-(责任单位), with the deadline it carries, in the import's own transaction: the answers page
-shows it assigned (not 待交办) and the unit can answer it. The rule is schema version 10's
-(`schema.first_unit`): only a recommendation with no unit yet is assigned, so a re-import never
-undoes the cycle (a reopened deadline stays). On SQLite and PostgreSQL."""
+(责任单位) when that organisation is a unit, with the deadline it carries, in the import's own
+transaction: the answers page shows it assigned (not 待交办) and the unit can answer it. The
+rule is `schema.first_unit`'s: only a recommendation with no unit yet is assigned, so a
+re-import never undoes the cycle (a reopened deadline stays); one naming an association waits
+for staff (tests/test_units_responsible.py). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
