@@ -293,6 +293,8 @@ def test_a_column_of_id_cells_reads_each_written_form_as_its_number(first17):
     assert "科学计数法" in str(read[5]) and "校验位" in str(read[6])
     assert "Excel" in str(read[7]) and read[8] == "blank"
     assert pseudonym.normalise_id_numbers([number, number.lower()]) == [number, number]
+    arabic_indic = number[:17].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")) + number[17]
+    assert parse_id_numbers([arabic_indic]) == [number]  # the same person, the same number
 
 
 @given(st.text("0123456789", min_size=15, max_size=15))

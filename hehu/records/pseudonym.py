@@ -133,8 +133,9 @@ def normalise_id_numbers(texts: list[str]) -> list[str | ValueError]:
     """Each text's ID-card number in its 18-character form, or the ValueError (reason in
     Chinese) saying why it is not one; the check digits of the whole column computed at once.
 
-    Full-width digits and spaces are folded, a lower-case x is raised, and an old 15-digit number
-    is extended to 18 characters, so the same person gets the same ID whichever form was written.
+    Full-width digits, digits of other scripts and spaces are folded, a lower-case x is raised,
+    and an old 15-digit number is extended to 18 characters, so the same person gets the same ID
+    whichever form was written.
     """
     out: list = []
     first17s: list[str] = []
@@ -146,6 +147,8 @@ def normalise_id_numbers(texts: list[str]) -> list[str | ValueError]:
         text = str(text)
         if not (text.isascii() and text.isalnum()):  # plain letters and digits fold to themselves
             text = _SPACES.sub("", unicodedata.normalize("NFKC", text)).replace("-", "")
+            # Digits of other scripts (Arabic-Indic, Devanagari…) NFKC leaves as they are.
+            text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
         raw = text.upper()
         if _ID_15.fullmatch(raw):
             first17s.append(raw[:6] + "19" + raw[6:])
