@@ -43,6 +43,14 @@ def cli_actor() -> str:
 # The rules of accounts, in one place.
 MAX_FAILED_ATTEMPTS = 5  # failures in a row that lock an account
 LOCK_MINUTES = 15  # how long it stays locked
+# Failed sign-ins from one network address (hehu.serve.throttle): past MAX_FAILED_PER_ADDRESS in
+# ADDRESS_WINDOW_MINUTES that address may not try again until the oldest failure is that old. 20
+# is four accounts' lock-outs: room for an office of deputies behind one address mistyping, while
+# spraying one password over every name (4 a name, never locking one) gets 20 tries a quarter hour
+# instead of 4 times the number of accounts; the window matches LOCK_MINUTES.
+MAX_FAILED_PER_ADDRESS = 20
+ADDRESS_WINDOW_MINUTES = LOCK_MINUTES
+MAX_ADDRESSES_TRACKED = 10_000  # memory bound: past it the address failing longest ago is dropped
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_BYTES = 1024  # longer is refused before any hashing (UTF-8 bytes)
 MAX_NAME_CHARS = 64  # app_user.name and app_user.unit are String(64)

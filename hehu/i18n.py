@@ -251,6 +251,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "login_logout_submit": ("退出登录", "Sign out"),
     "login_back": ("返回概览", "Back to the overview"),
     "login_refused": ("拒绝访问", "Refused"),
+    "login_throttled": (
+        "来自此网络地址的登录失败次数过多，请 {minutes} 分钟后再试。如有疑问，请联系管理员。",
+        "Too many failed sign-ins came from this network address; try again in {minutes} "
+        "minutes. Ask an administrator if in doubt.",
+    ),
     "empty_work_cli": (
         "提示：数据库中尚无工作记录（家庭、结对、课程、走访、维权事项、普法活动、视察），各项数字均为 0；请用 hehu import 导入登记表。",
         "Note: no work records in the database yet (households, pairings, courses, visits, cases, legal events, inspections): every figure is 0. Import registers with hehu import.",

@@ -3,9 +3,11 @@
 In Chinese (English with ?lang=en), readable on a 390 px phone, nothing fetched from outside
 (no script, no web font), both forms POSTed with the XSRF token jupyter_server checks. The
 password is checked by hehu.accounts.verify, which also counts failures, locks the account after
-five and words every refusal the same way; this page adds no check of its own. The password is
-never logged, and a refused sign-in is logged without the name typed (a password typed into the
-name box by mistake must not end up in the log).
+five and words every refusal the same way. The one check of this page's own is the throttle of
+failed sign-ins per client address (hehu/serve/throttle.py): an address past its limit gets a 429
+page saying so, whatever name and password it sends, and accounts.verify is not asked. The
+password is never logged, and a refused sign-in is logged without the name typed (a password
+typed into the name box by mistake must not end up in the log).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from hehu.i18n import t
 from hehu.render.html import html_text
 from hehu.render.packs import html_document
 from hehu.serve.sessions import HehuUser, end_session, server_store, start_session
+from hehu.serve.throttle import AddressThrottle
 
 LOGIN_ROUTE = r"/hehu/login"
 LOGOUT_ROUTE = r"/hehu/logout"
@@ -30,6 +33,8 @@ FIRST_PAGE = "voila/render/overview.ipynb"  # where a sign-in goes when no page 
 # Each check is one argon2 hash (64 MiB, a fraction of a second of a core): two at a time, so a
 # flood of sign-ins waits in line instead of taking the server's memory.
 _VERIFY = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hehu-login")
+# Failed sign-ins per client address, for the life of this process (the one serving this page).
+THROTTLE = AddressThrottle()
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
@@ -136,10 +141,31 @@ class LoginHandler(_PageHandler):
         notice = t("login_signed_out", self.lang()) if self.get_argument("out", "") else ""
         self.show("login_title", self.form(notice=notice))
 
+    def throttled(self, minutes: int) -> None:
+        """The 429 page of an address past its failures: nothing of the name sent."""
+        lang = self.lang()
+        self.log.warning(
+            "hehu: a sign-in was refused: too many failed sign-ins from %s", self.request.remote_ip
+        )
+        self.set_header("Retry-After", str(minutes * 60))
+        link = self.base_url + "hehu/login?" + urlencode({"lang": lang, "next": self.next_url()})
+        body = (
+            f'<div class="hehu-title">{html_text(t("login_app", lang))}</div>'
+            f'<div class="hehu-error" role="alert" data-hehu="login-throttled">'
+            f"{html_text(t('login_throttled', lang, minutes=minutes))}</div>"
+            f'<p><a href="{html_text(link)}">{html_text(t("login_title", lang))}</a></p>'
+        )
+        self.show("login_title", body, status=429)
+
     @allow_unauthenticated
     async def post(self) -> None:
         name = self.get_body_argument("name", "")[:200]
         password = self.get_body_argument("password", "")
+        address = self.request.remote_ip or ""
+        minutes, ticket = THROTTLE.attempt(address)
+        if ticket is None:
+            self.throttled(minutes)
+            return
         try:
             account = await asyncio.get_running_loop().run_in_executor(
                 _VERIFY, accounts.verify, server_store(), name, password
@@ -149,6 +175,7 @@ class LoginHandler(_PageHandler):
             shown = name if len(name) <= accounts.MAX_NAME_CHARS else ""
             self.show("login_title", self.form(exc.message(self.lang()), name=shown), status=403)
             return
+        THROTTLE.succeeded(address, ticket)
         start_session(self, account)
         self.log.info(
             "hehu: %s signed in as %s (from %s)", account.name, account.role, self.request.remote_ip

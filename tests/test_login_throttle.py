@@ -1,0 +1,194 @@
+"""Failed sign-ins counted per client address (hehu/serve/throttle.py): spraying one password
+over every name, and locking accounts out by their names, stop at the address's limit.
+
+The throttle itself with a clock the tests move (the window passing, successes, other addresses,
+bounded memory, IPv6 /64s, tries sent at once); then a real `hehu serve --users` driven over HTTP
+from 127.0.0.1: a spray refused with 429 and no account locked, a right password refused after
+the limit without accounts.verify being asked, the refusal in Chinese and in English naming no
+account, and the address logged without names or passwords.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from test_kernel_lifecycle import hehu_serve
+from test_login import Client
+
+from hehu import accounts
+from hehu.records.store import open_store
+from hehu.serve.throttle import AddressThrottle, address_key
+
+LIMIT = accounts.MAX_FAILED_PER_ADDRESS
+WINDOW = accounts.ADDRESS_WINDOW_MINUTES * 60
+THROTTLED_ZH = "来自此网络地址的登录失败次数过多"
+THROTTLED_EN = "Too many failed sign-ins came from this network address"
+BAD_LOGIN = "用户名或密码不正确"
+
+# --------------------------------------------------------------------------- the throttle
+
+
+def fail(throttle: AddressThrottle, address: str, times: int, now: float) -> None:
+    for _ in range(times):
+        minutes, ticket = throttle.attempt(address, now=now)
+        assert ticket is not None and minutes == 0
+
+
+def test_the_limits_are_named_and_sensible():
+    assert LIMIT > accounts.MAX_FAILED_ATTEMPTS  # an office mistyping is not stopped at once
+    assert accounts.ADDRESS_WINDOW_MINUTES == accounts.LOCK_MINUTES
+    assert accounts.MAX_ADDRESSES_TRACKED >= 1000
+
+
+def test_past_the_limit_an_address_waits_until_the_window_has_passed():
+    throttle = AddressThrottle(clock=lambda: pytest.fail("every call here is given now="))
+    t0 = 1000.0
+    fail(throttle, "203.0.113.7", LIMIT - 1, now=t0)
+    fail(throttle, "203.0.113.7", 1, now=t0 + 60)  # the limit-th, a minute later
+    minutes, ticket = throttle.attempt("203.0.113.7", now=t0 + 60)
+    assert ticket is None and minutes == accounts.ADDRESS_WINDOW_MINUTES - 1
+    assert throttle.attempt("203.0.113.7", now=t0 + 61)[0] == accounts.ADDRESS_WINDOW_MINUTES - 1
+    # refused tries are not counted: refused until the oldest failures are a window old
+    assert throttle.attempt("203.0.113.7", now=t0 + WINDOW - 1) == (1, None)
+    minutes, ticket = throttle.attempt("203.0.113.7", now=t0 + WINDOW)
+    assert ticket is not None and minutes == 0  # the window has passed: it may sign in
+    # the sliding window: the minute-later failure still counts, with this one
+    fail(throttle, "203.0.113.7", LIMIT - 2, now=t0 + WINDOW + 1)
+    assert throttle.attempt("203.0.113.7", now=t0 + WINDOW + 2)[1] is None
+    assert throttle.attempt("203.0.113.7", now=t0 + WINDOW + 60)[1] is not None
+
+
+def test_a_success_is_not_a_failure_and_resets_no_other_address():
+    throttle = AddressThrottle()
+    fail(throttle, "198.51.100.1", LIMIT, now=0.0)
+    for _ in range(3 * LIMIT):  # another address signing in again and again
+        _minutes, ticket = throttle.attempt("198.51.100.2", now=1.0)
+        throttle.succeeded("198.51.100.2", ticket)
+    assert throttle.attempt("198.51.100.2", now=2.0)[1] is not None
+    assert throttle.attempt("198.51.100.1", now=2.0)[1] is None  # its count kept
+    # a success of its own does not reset an address's failures either
+    other = AddressThrottle()
+    fail(other, "198.51.100.3", LIMIT - 1, now=0.0)
+    _minutes, ticket = other.attempt("198.51.100.3", now=1.0)
+    other.succeeded("198.51.100.3", ticket)
+    fail(other, "198.51.100.3", 1, now=2.0)
+    assert other.attempt("198.51.100.3", now=3.0)[1] is None
+
+
+def test_tries_sent_at_once_count_before_they_have_failed():
+    throttle = AddressThrottle()
+    tickets = [throttle.attempt("192.0.2.9", now=0.0)[1] for _ in range(LIMIT + 5)]
+    assert sum(t is not None for t in tickets) == LIMIT  # the rest refused, still unchecked
+
+
+def test_memory_is_bounded_expired_addresses_forgotten_and_the_oldest_dropped():
+    throttle = AddressThrottle(max_addresses=100)
+    for i in range(250):
+        fail(throttle, f"10.0.{i // 256}.{i % 256}", 1, now=float(i))
+    assert len(throttle) == 100  # the 150 failing longest ago dropped
+    fail(throttle, "10.9.9.9", 1, now=249.0 + WINDOW)  # every other failure has expired
+    assert len(throttle) == 1
+
+
+def test_an_ipv6_host_counts_with_its_64_and_a_mapped_ipv4_as_ipv4():
+    assert address_key("2001:db8:1:2:aaaa::1") == address_key("2001:db8:1:2:ffff::9")
+    assert address_key("2001:db8:1:3::1") != address_key("2001:db8:1:2::1")
+    assert address_key("::ffff:192.0.2.1") == "192.0.2.1" == address_key("192.0.2.1")
+    throttle = AddressThrottle()
+    for i in range(LIMIT):
+        fail(throttle, f"2001:db8:1:2::{i + 1:x}", 1, now=0.0)
+    assert throttle.attempt("2001:db8:1:2:dead:beef:0:1", now=1.0)[1] is None
+    assert throttle.attempt("2001:db8:1:3::1", now=1.0)[1] is not None
+
+
+# --------------------------------------------------------------------------- the server
+
+SPRAYED = "Spring2026!"  # the one common password tried on every name
+TARGETS = {f"tgt-deputy-{i}": f"Target-mima-{i}Qz!x" for i in range(1, 6)}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, demo_db_file):
+    tmp = tmp_path_factory.mktemp("throttle")
+    db = tmp / "demo.sqlite"
+    shutil.copy(demo_db_file, db)
+    url = f"sqlite:///{db}"
+    store = open_store(url, create=False)
+    for name, password in TARGETS.items():
+        accounts.add_user(store, name, password, role="deputy")
+    store.engine.dispose()
+    with hehu_serve(url, tmp, "--users", "--no-preheat", "--warm-every", "0") as running:
+        running.db = url
+        yield running
+
+
+def users(server) -> dict[str, accounts.User]:
+    store = open_store(server.db, create=False)
+    try:
+        return {name: accounts.get_user(store, name) for name in TARGETS}
+    finally:
+        store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def sprayed(server):
+    """One address has sprayed SPRAYED over every name, up to the limit: 4 tries a name, so
+    each account is one failure short of its lock-out."""
+    client = Client(server)
+    per_name = accounts.MAX_FAILED_ATTEMPTS - 1
+    assert per_name * len(TARGETS) == LIMIT  # the spray ends at the limit exactly
+    for _ in range(per_name):
+        for name in TARGETS:
+            status, _h, body = client.sign_in(name, SPRAYED)
+            assert status == 403 and BAD_LOGIN in body
+    return server
+
+
+def test_a_spray_is_refused_past_the_limit_with_429_and_locks_no_account(sprayed):
+    client = Client(sprayed)
+    for name in [*TARGETS, "no-such-name-x"]:  # the fifth round, that would lock them all
+        status, headers, body = client.sign_in(name, SPRAYED)
+        assert status == 429 and THROTTLED_ZH in body and client.session() is None
+        assert 1 <= int(headers["Retry-After"]) <= accounts.ADDRESS_WINDOW_MINUTES * 60
+    for user in users(sprayed).values():
+        assert user.failed_attempts == accounts.MAX_FAILED_ATTEMPTS - 1
+        assert user.locked_until is None and not user.locked()
+
+
+def test_past_the_limit_the_right_password_is_refused_without_asking_the_accounts(sprayed):
+    before = users(sprayed)
+    client = Client(sprayed)
+    for name, password in TARGETS.items():
+        status, _h, body = client.sign_in(name, password)
+        assert status == 429 and THROTTLED_ZH in body and client.session() is None
+        assert client.sign_in(name, "another-wrong-one")[0] == 429
+    # accounts.verify would have cleared each count (right) or locked each account (wrong)
+    assert users(sprayed) == before
+
+
+def test_the_refusal_is_chinese_or_english_and_names_no_account(sprayed):
+    client = Client(sprayed)
+    name = "tgt-deputy-1"
+    status, _h, chinese = client.sign_in(name, SPRAYED)
+    assert status == 429 and 'lang="zh-CN"' in chinese and THROTTLED_ZH in chinese
+    assert f"{accounts.ADDRESS_WINDOW_MINUTES} 分钟" in chinese
+    data = {"_xsrf": client.xsrf(), "name": name, "password": SPRAYED, "lang": "en"}
+    status, _h, english = client.request("/hehu/login?lang=en", data)
+    assert status == 429 and THROTTLED_EN in english and THROTTLED_ZH not in english
+    assert f"{accounts.ADDRESS_WINDOW_MINUTES} minutes" in english
+    for page in (chinese, english):
+        assert "tgt-deputy" not in page and "no-such-name" not in page and SPRAYED not in page
+    # the same page for an unknown name (but for the minutes): nothing learnt of which exist
+    unknown = client.sign_in("no-such-name-y", SPRAYED)[2]
+    assert re.sub(r"\d+", "", unknown) == re.sub(r"\d+", "", chinese)
+
+
+def test_the_refusal_is_logged_with_the_address_never_the_name(sprayed):
+    assert Client(sprayed).sign_in("tgt-deputy-2", SPRAYED)[0] == 429
+    log = sprayed.log.read_text(errors="replace")
+    assert "too many failed sign-ins from 127.0.0.1" in log
+    assert "tgt-deputy" not in log and "no-such-name" not in log
+    for password in [SPRAYED, *TARGETS.values()]:
+        assert password not in log
