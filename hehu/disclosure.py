@@ -40,6 +40,7 @@ HIDDEN_SMALL = "<5"
 HIDDEN_COMPLEMENT = "*"  # hidden so that a shown figure cannot give a small one back
 MARKERS = (HIDDEN_SMALL, HIDDEN_COMPLEMENT)
 SHOWN_AS_MARKER, SHOWN_AS_COMPLEMENT = 1, 2  # what a hidden cell reads in a mask
+SHOWN_ELSEWHERE = -1  # in `elsewhere` marks: the figure is shown in another table
 
 
 # --------------------------------------------------------------------------- roles
@@ -148,14 +149,21 @@ class Periods:
 
 
 def hidden_cells(
-    frames: Sequence[pd.DataFrame], rules: Rules, periods: Periods | None = None
+    frames: Sequence[pd.DataFrame],
+    rules: Rules,
+    periods: Periods | None = None,
+    elsewhere: Sequence[pd.DataFrame] | None = None,
 ) -> list[pd.DataFrame]:
     """Which cells to hide in each period: a frame per frame, over all frames' rows, of 0
     (shown), SHOWN_AS_MARKER ("<5" where small, else "*") or SHOWN_AS_COMPLEMENT ("*").
 
     `frames` are the same table for every period the role can choose, always in the same
     order (the pattern must not depend on which period is on show); rows or columns missing
-    from one period count as 0 there.
+    from one period count as 0 there. `elsewhere` (a frame per frame, on some of its cells)
+    says which cells are figures another table discloses (the place figures a total row
+    repeats): hidden there (its mark), they are hidden here and protected, reading as there;
+    shown there (SHOWN_ELSEWHERE), they cannot be hidden to protect another cell, and if
+    that was the only way, every count of the table is hidden.
     """
     if not frames:
         raise ValueError("no period to disclose")
@@ -177,9 +185,18 @@ def hidden_cells(
         children = {child for kids in rules.tree.values() for child in kids}
         top = ~index.isin(list(children))
         top = np.broadcast_to(top[None, :, None], values.shape).reshape(-1)
-        shut, wide = close(flat, small.reshape(-1), variable, equations, top, SMALL_MAX)
+        there = np.zeros(len(flat), dtype="int8")
+        if elsewhere is not None:
+            there = np.stack([_numbers(m, index, counts) for m in elsewhere]).astype("int8")
+            there = there.reshape(-1)
+        hidden_there = there > 0
+        shut, wide = close(
+            flat, small.reshape(-1), variable, equations, top, SMALL_MAX, hidden_there
+        )
         marks = np.where(shut[variable] & (flat != 0), SHOWN_AS_MARKER, 0).astype("int8")
-        marks[wide] = SHOWN_AS_COMPLEMENT
+        marks[wide | ((there == SHOWN_AS_COMPLEMENT) & (flat != 0))] = SHOWN_AS_COMPLEMENT
+        if (marks[there == SHOWN_ELSEWHERE] != 0).any():  # a complement the page shows anyway
+            return [every_count_hidden(mask, rules) for mask in masks]
         marks = marks.reshape(len(frames), len(index), len(counts))
         for mask, period_marks in zip(masks, marks, strict=True):
             mask[counts] = period_marks
@@ -268,13 +285,17 @@ def disclose(
     rules: Rules,
     role: str | None = None,
     periods: Periods | None = None,
+    elsewhere: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """The table of period `showing` as a role may see it, protected across all `frames`
-    (every period the role can choose, in an order that does not depend on `showing`)."""
+    (every period the role can choose, in an order that does not depend on `showing`), and
+    with the figures another table discloses as they are there (`elsewhere`, by period: see
+    `hidden_cells`)."""
     frame = frames[showing]
     if sees_exact_counts(role):
         return frame.astype(object).copy()
-    masks = hidden_cells(list(frames.values()), rules, periods)
+    there = [elsewhere[k] for k in frames] if elsewhere is not None else None
+    masks = hidden_cells(list(frames.values()), rules, periods, there)
     return shown_frame(frame, masks[list(frames).index(showing)], rules, role)
 
 
@@ -292,6 +313,14 @@ def disclose_counts(
         frames[key] = frames[key].reindex(labels, fill_value=0)
     rules = Rules(counts=("n",), total_row=total)
     return disclose(frames, showing, rules, role)["n"].to_dict()
+
+
+def mark_of(shown) -> int:
+    """How a figure reads as disclosed, as `hidden_cells`' `elsewhere` takes it: its mask's
+    mark when hidden, SHOWN_ELSEWHERE when shown."""
+    if shown == HIDDEN_SMALL:
+        return SHOWN_AS_MARKER
+    return SHOWN_AS_COMPLEMENT if shown == HIDDEN_COMPLEMENT else SHOWN_ELSEWHERE
 
 
 def disclose_count(value, role: str | None = None):

@@ -54,6 +54,7 @@ def close(
     equations: Equations,
     top: np.ndarray | None = None,
     small_max: int = 4,
+    hidden: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which unknowns to hide so that no equation, nor all of them together, gives a hidden
     count back; and the positions whose small marker must read as a complement (where even
@@ -62,10 +63,13 @@ def close(
     values, small and variable are per position (period, row, column flattened); equations
     hold positions. A position whose value is 0 is never hidden: 0 is no count of anyone.
     A small count is 1 to small_max; a row at the `top` is hidden for all the equations
-    together only when no cell below it will do.
+    together only when no cell below it will do; `hidden` positions are hidden from the start,
+    as small ones are (a figure another table hides), and protected like any hidden cell.
     """
     shut = np.zeros(int(variable.max()) + 1, dtype=bool)
     shut[variable[small]] = True
+    if hidden is not None:
+        shut[variable[hidden & (values != 0)]] = True
     state = _Closure(shut, values, small, variable, equations, small_max)
     state.top = np.zeros(len(values), dtype=bool) if top is None else top
     state.close_each(first=True)

@@ -11,6 +11,9 @@ import pytest
 from hehu.disclosure import (
     HIDDEN_COMPLEMENT,
     HIDDEN_SMALL,
+    SHOWN_AS_COMPLEMENT,
+    SHOWN_AS_MARKER,
+    SHOWN_ELSEWHERE,
     Periods,
     Rules,
     count_phrase,
@@ -71,6 +74,41 @@ def test_a_total_minus_its_shown_parts_never_gives_a_hidden_part():
     rules = Rules(counts=("n",), total_row="total")
     shown = disclose({"p": frame}, "p", rules, "deputy")
     assert shown["n"].tolist() == [82, HIDDEN_SMALL, HIDDEN_COMPLEMENT]
+
+
+def test_a_total_another_table_hides_is_hidden_here_and_its_parts_protect_it():
+    # The cases page's totals repeat place figures: a town's cases hidden among the places
+    # ("*", a complement there) must not read 13 at the foot of its own table.
+    frame = pd.DataFrame({"n": [6, 7, 13]}, index=["a", "b", "t"])
+    rules = Rules(counts=("n",), total_row="t")
+    there = pd.DataFrame({"n": [0, 0, SHOWN_AS_COMPLEMENT]}, index=["a", "b", "t"])
+    assert disclose({"p": frame}, "p", rules, "deputy")["n"].tolist() == [6, 7, 13]
+    shown = disclose({"p": frame}, "p", rules, "deputy", elsewhere={"p": there})
+    assert shown.at["t", "n"] == HIDDEN_COMPLEMENT
+    # one part hidden too: 6 + 7 no longer gives the total back
+    assert list(shown["n"][["a", "b"]]).count(HIDDEN_COMPLEMENT) == 1
+    small_there = there.replace(SHOWN_AS_COMPLEMENT, SHOWN_AS_MARKER)
+    small = pd.DataFrame({"n": [3, 0, 3]}, index=["a", "b", "t"])
+    shown = disclose({"p": small}, "p", rules, "deputy", elsewhere={"p": small_there})
+    assert shown["n"].tolist() == [HIDDEN_SMALL, 0, HIDDEN_SMALL]
+
+
+def test_a_total_another_table_shows_is_never_the_complement():
+    # Shown among the places, a total cannot hide a part here: if no other cell will do,
+    # the table's counts are hidden, all of them.
+    rules = Rules(counts=("n",), total_row="t")
+    public = pd.DataFrame({"n": [0, 0, SHOWN_ELSEWHERE]}, index=["a", "b", "t"])
+    frame = pd.DataFrame({"n": [3, 9, 12]}, index=["a", "b", "t"])
+    shown = disclose({"p": frame}, "p", rules, "deputy", elsewhere={"p": public})
+    assert shown["n"].tolist() == [HIDDEN_SMALL, HIDDEN_COMPLEMENT, 12]
+    lone = pd.DataFrame({"n": [3, 0, 3]}, index=["a", "b", "t"])
+    assert disclose({"p": lone}, "p", rules, "deputy")["n"].tolist() == [
+        HIDDEN_SMALL,
+        0,
+        HIDDEN_SMALL,
+    ]
+    shown = disclose({"p": lone}, "p", rules, "deputy", elsewhere={"p": public})
+    assert shown["n"].tolist() == [HIDDEN_COMPLEMENT, HIDDEN_COMPLEMENT, HIDDEN_COMPLEMENT]
 
 
 def test_additive_columns_are_protected_row_by_row():

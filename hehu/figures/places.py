@@ -22,6 +22,7 @@ from hehu.disclosure import (
     disclose,
     every_count_hidden,
     hidden_cells,
+    mark_of,
     sees_exact_counts,
     shown_changes,
     shown_frame,
@@ -502,6 +503,30 @@ def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.
             shown = shown_frame(frame, every_count_hidden(frame, rules), rules, role)
         records._cache[cache_key] = shown["cases_received"]
     return records._cache[cache_key]
+
+
+def place_figure_marks(
+    records: Records,
+    period_key: str,
+    role: str,
+    place: str,
+    family: str,
+    categories: list[str | None],
+    columns: Mapping[str, str],
+) -> pd.DataFrame:
+    """How the figures of a place that a table of its own repeats are disclosed among every
+    place's (`disclosure.mark_of`), for `hidden_cells`' `elsewhere`: a row per table row, the
+    family's category it counts (None: no place figure), a column per table column {column:
+    figure}. A cases table's total row is the place's cases received: hidden among the places,
+    it must not be read at the foot of the table (nor worked out from its rows)."""
+    shown = disclosed_place_figures(records, period_key, role)
+    out = pd.DataFrame(0, index=range(len(categories)), columns=list(columns), dtype="int8")
+    for row, category in enumerate(categories):
+        if category is not None:
+            for column, figure in columns.items():
+                value = shown.at[place, family_column(family, figure, category)]
+                out.at[row, column] = mark_of(value)
+    return out
 
 
 def shared_station_cases(records: Records, key: str) -> pd.DataFrame:

@@ -61,6 +61,7 @@ def shown_values(
     additive: tuple[tuple[str, tuple[str, ...]], ...] = (),
     derived: dict[str, tuple[str, ...]] | None = None,
     over_time: Mapping[str, str] | None = None,
+    elsewhere: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """The frame as a role may see it, decided by hehu.disclosure.
 
@@ -70,7 +71,9 @@ def shown_values(
     is protected on its own across `periods` (the same table for every period the role can
     choose, `showing` among them; rows matched on `row_key`), with its total row and its
     additive columns; `derived` columns (rates, days) are hidden with any of their sources;
-    `over_time` says how a count behaves from period to period (see disclosure.Rules).
+    `over_time` says how a count behaves from period to period (see disclosure.Rules);
+    `elsewhere` (by period, on the rows of each period's frame) marks the cells that are place
+    figures too (`places.place_figure_marks`), disclosed as they are among every place's.
     """
     out = frame.astype(object).copy()
     counts = [c.key for c in columns if c.kind == "count" and c.key in frame]
@@ -98,7 +101,11 @@ def shown_values(
         over_time=over_time or {},
     )
     links = period_links(list(keyed)) if len(keyed) > 1 else None
-    shown = disclose(keyed, showing, rules, role, links)
+    there = None
+    if elsewhere is not None:  # on each period's rows as keyed
+        rows = {k: (frame if k == showing else periods[k]).index for k in keyed}
+        there = {k: elsewhere[k].set_axis(rows[k]).set_axis(keyed[k].index) for k in keyed}
+    shown = disclose(keyed, showing, rules, role, links, there)
     for column in [*counts, *(derived or {})]:
         if column in shown.columns:
             out[column] = shown[column].to_numpy()

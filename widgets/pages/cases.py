@@ -10,7 +10,7 @@ from hehu.disclosure import HIDDEN_COMPLEMENT, shown_number, shows_some
 from hehu.figures import tracking
 from hehu.figures.cache import page_metrics
 from hehu.figures.metrics import PROTECTION_METRICS, Period
-from hehu.figures.places import disclosed_place_figures
+from hehu.figures.places import disclosed_place_figures, place_figure_marks
 from hehu.records import vocab
 from hehu.records.store import Store
 from widgets.kit.charts import bar_chart, heat_table
@@ -226,6 +226,19 @@ class CasesView(TrackingView):
 
         category_periods = state.across_periods(category_table)
         by_category = category_periods[state.period_key]
+
+        def place_marks(frames: dict, categories, columns: dict) -> dict | None:
+            """Which of the tables' cells are the place's figures, as disclosed among every
+            place's: a town's cases hidden there are hidden at the foot of its tables too."""
+            if state.shows_rows:
+                return None
+            return {
+                key: place_figure_marks(
+                    records, key, role, place, "case", categories(frame), columns
+                )
+                for key, frame in frames.items()
+            }
+
         category_columns = [
             Column("label", tr("category", lang)),
             *[Column(s, vocab.label(vocab.CASE_STATUSES, s, lang), "count") for s in statuses],
@@ -242,6 +255,13 @@ class CasesView(TrackingView):
             total_row=len(by_category) - 1,
             additive=(("total", tuple(statuses)),),
             over_time=dict.fromkeys([*statuses, "total"], "dated"),  # cases received in the period
+            elsewhere=place_marks(
+                category_periods,
+                lambda f: [
+                    category if t else c for c, t in zip(f["category"], f["is_total"], strict=True)
+                ],
+                {"total": "received", "open": "open"},
+            ),
         )
         body = by_category[~by_category["is_total"]]
         self.category_chart.value = bar_chart(
@@ -291,6 +311,11 @@ class CasesView(TrackingView):
             additive=(("received", ("resolved", "referred", "open")),),
             derived={"median_days": ("resolved", "referred")},
             over_time=dict.fromkeys(station_counts, "dated"),
+            elsewhere=place_marks(
+                station_periods,
+                lambda f: [category if t else None for t in f["is_total"]],
+                {"received": "received", "open": "open"},
+            ),
         )
 
         def time_table(when: Period) -> pd.DataFrame:
