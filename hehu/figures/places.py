@@ -519,13 +519,18 @@ def place_figure_marks(
     family's category it counts (None: no place figure), a column per table column {column:
     figure}. A cases table's total row is the place's cases received: hidden among the places,
     it must not be read at the foot of the table (nor worked out from its rows)."""
-    shown = disclosed_place_figures(records, period_key, role)
+    named = {
+        (column, category): family_column(family, figure, category)
+        for category in categories
+        if category is not None
+        for column, figure in columns.items()
+    }  # the place's row and these columns only: a province's figures are hundreds of MB
+    shown = disclosed_place_rows(records, period_key, role, [place], sorted(set(named.values())))
     out = pd.DataFrame(0, index=range(len(categories)), columns=list(columns), dtype="int8")
     for row, category in enumerate(categories):
         if category is not None:
-            for column, figure in columns.items():
-                value = shown.at[place, family_column(family, figure, category)]
-                out.at[row, column] = mark_of(value)
+            for column in columns:
+                out.at[row, column] = mark_of(shown.at[place, named[column, category]])
     return out
 
 
