@@ -120,11 +120,15 @@ def test_the_whole_cycle_on_the_page(store):
     assert ("rec1", "police", "answered", "done", "satisfied") in rows(deputy)
 
     staff.refresh.click()
-    staff.open_only.value = False
+    assert staff.open_only.value  # the page's default: open recommendations only
     staff.pick.value = "rec1"
     staff.close_status.value = "done"
     staff.submit_close.click()
     assert saved(staff), staff.message.value
+    # closed, it is no longer open, yet the page stays on it and shows the close in its history
+    # (it used to jump to the first open recommendation and show that one's history)
+    assert staff.pick.value == "rec1"
+    assert "办结" in staff.history.value and "满意" in staff.history.value
     assert store.read("recommendation").set_index("rec_id").at["rec1", "status"] == "done"
 
     history = store.read("recommendation_update")

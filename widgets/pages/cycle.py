@@ -141,8 +141,9 @@ class CycleState(traitlets.HasTraits):
             )
             names = records["org"].set_index("org_id")["name"]
             rows["unit_name"] = rows["org_id"].map(names)
-        if self.open_only:
-            rows = rows[rows["status"].isin(vocab.REC_OPEN_STATUSES)]
+        if self.open_only:  # the one being looked at stays when it closes, so its close shows
+            keep = rows["status"].isin(vocab.REC_OPEN_STATUSES) | (rows["rec_id"] == self.rec_id)
+            rows = rows[keep]
         return rows.sort_values(["rec_id", "org_id"], na_position="first").reset_index(drop=True)
 
 
@@ -420,13 +421,14 @@ class CycleView(w.VBox):
         self._saved(t("saved", self.lang))
 
     def _saved(self, message: str | None) -> None:
-        self.message.value = (
-            f'<div class="hehu-banner" data-hehu="saved">{html_text(message)}</div>'
-            if message
-            else ""
-        )
+        # redrawn first, then 已保存: a page (or a test) that sees the banner sees the new state
+        self.message.value = ""
         self.state.reread()
         self.state.saves += 1
+        if message:
+            self.message.value = (
+                f'<div class="hehu-banner" data-hehu="saved">{html_text(message)}</div>'
+            )
 
     def _answer(self, _button=None) -> None:
         self._do(
