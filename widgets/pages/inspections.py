@@ -321,6 +321,9 @@ class InspectionForm(w.VBox):
         except HehuError as exc:
             self.message.value = error_box(exc.message(lang)).value
             return None
+        self.clear()
+        self.page.reload()
+        # after the redraw: what sees 已保存 (a deputy, a browser test) sees the lists with it
         self.message.value = _ok_html(
             t(
                 "saved",
@@ -330,8 +333,6 @@ class InspectionForm(w.VBox):
                 r=len(values["recommendations"]),
             )
         )
-        self.clear()
-        self.page.reload()
         return inspection_id
 
     def clear(self) -> None:
