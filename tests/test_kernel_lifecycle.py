@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +31,9 @@ import pytest
 from conftest import free_port, tail
 from playwright.sync_api import expect
 
+from hehu import accounts
+from hehu.records.store import open_store
+
 pytestmark = pytest.mark.browser
 
 LOAD_TIMEOUT = 90_000  # ms, a page's first paint on a loaded machine
@@ -45,6 +49,7 @@ class Server(str):
     proc: subprocess.Popen
     log: Path
     token: str | None
+    db: str  # the database's URL, where a test set one
 
     def get(self, path: str):
         """GET a path of the server (with its token, if any); the open response."""
@@ -91,6 +96,27 @@ def hehu_serve(db: str, tmp_path: Path, *options: str) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@contextmanager
+def serve_with_users(
+    tmp: Path, demo_db_file: Path, people: dict[str, tuple[str, str | None, str]], *options: str
+) -> Iterator[Server]:
+    """`hehu serve --users` on a copy of the demo with these accounts {name: (role, unit,
+    password)}; `.db` is the copy's URL. After it stops, no password may be in its log."""
+    db = tmp / "demo.sqlite"
+    shutil.copy(demo_db_file, db)
+    url = f"sqlite:///{db}"
+    store = open_store(url, create=False)
+    for name, (role, unit, password) in people.items():
+        accounts.add_user(store, name, password, role=role, unit=unit)
+    store.engine.dispose()
+    with hehu_serve(url, tmp, "--users", "--warm-every", "0", *options) as running:
+        running.db = url
+        yield running
+    log = running.log.read_text(errors="replace")
+    leaked = [name for name, (_r, _u, password) in people.items() if password in log]
+    assert not leaked, f"the passwords of {leaked} are in the server's log"
 
 
 def answers(url: str) -> bool:

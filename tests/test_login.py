@@ -25,7 +25,13 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from test_kernel_lifecycle import LOAD_TIMEOUT, hehu_serve, kernel_processes, wait_for
+from test_kernel_lifecycle import (
+    LOAD_TIMEOUT,
+    hehu_serve,
+    kernel_processes,
+    serve_with_users,
+    wait_for,
+)
 from tornado.web import create_signed_value
 
 from hehu import accounts
@@ -143,25 +149,17 @@ class Client:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, demo_db_file):
     tmp = tmp_path_factory.mktemp("login")
-    db = tmp / "demo.sqlite"
-    shutil.copy(demo_db_file, db)
-    url = f"sqlite:///{db}"
-    store = open_store(url, create=False)
-    for name, password in PASSWORDS.items():
-        unit = "公安局" if ROLES[name] == "unit" else None
-        accounts.add_user(store, name, password, role=ROLES[name], unit=unit)
-    store.engine.dispose()
+    people = {
+        name: (ROLES[name], "公安局" if ROLES[name] == "unit" else None, password)
+        for name, password in PASSWORDS.items()
+    }
     os.environ["HEHU_SWEEP_SECONDS"] = "2"  # kernels of ended sessions go within seconds
-    try:
-        with hehu_serve(url, tmp, "--users", "--warm-every", "0") as running:
-            running.db = url
+    try:  # no password in the server's log, checked once every test has run
+        with serve_with_users(tmp, demo_db_file, people) as running:
             running.home = tmp / "home"
             yield running
     finally:
         os.environ.pop("HEHU_SWEEP_SECONDS", None)
-    log = running.log.read_text(errors="replace")
-    for password in PASSWORDS.values():  # checked once every test has run
-        assert password not in log
 
 
 def audit_rows(db: str) -> list[dict]:

@@ -11,10 +11,9 @@ account, and the address logged without names or passwords.
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
-from test_kernel_lifecycle import hehu_serve
+from test_kernel_lifecycle import serve_with_users
 from test_login import Client
 
 from hehu import accounts
@@ -111,16 +110,9 @@ TARGETS = {f"tgt-deputy-{i}": f"Target-mima-{i}Qz!x" for i in range(1, 6)}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, demo_db_file):
+    people = {name: ("deputy", None, password) for name, password in TARGETS.items()}
     tmp = tmp_path_factory.mktemp("throttle")
-    db = tmp / "demo.sqlite"
-    shutil.copy(demo_db_file, db)
-    url = f"sqlite:///{db}"
-    store = open_store(url, create=False)
-    for name, password in TARGETS.items():
-        accounts.add_user(store, name, password, role="deputy")
-    store.engine.dispose()
-    with hehu_serve(url, tmp, "--users", "--no-preheat", "--warm-every", "0") as running:
-        running.db = url
+    with serve_with_users(tmp, demo_db_file, people, "--no-preheat") as running:
         yield running
 
 
