@@ -138,9 +138,9 @@ class Client:
         assert status == 200, body
         return re.search(r'name="_xsrf" value="([^"]+)"', body).group(1)
 
-    def sign_in(self, name: str, password: str, next_url: str = "/hehu/overview"):
+    def sign_in(self, name: str, password: str, next_url: str = "/hehu/overview", headers=None):
         data = {"_xsrf": self.xsrf(), "name": name, "password": password, "next": next_url}
-        return self.request("/hehu/login", data)
+        return self.request("/hehu/login", data, headers)
 
     def session(self) -> http.cookiejar.Cookie | None:
         return next((c for c in self.jar if c.name.startswith("hehu-session-")), None)

@@ -5,11 +5,14 @@ The throttle itself with a clock the tests move (the window passing, successes, 
 bounded memory, IPv6 /64s, tries sent at once); then a real `hehu serve --users` driven over HTTP
 from 127.0.0.1: a spray refused with 429 and no account locked, a right password refused after
 the limit without accounts.verify being asked, the refusal in Chinese and in English naming no
-account, and the address logged without names or passwords.
+account, and the address logged without names or passwords. Behind a reverse proxy
+(HEHU_TRUSTED_PROXIES): each client counted by the address the proxy saw, a forged
+X-Forwarded-For changing nothing, with or without a trusted proxy.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -17,8 +20,9 @@ from test_kernel_lifecycle import serve_with_users
 from test_login import Client
 
 from hehu import accounts
+from hehu.errors import HehuError
 from hehu.records.store import open_store
-from hehu.serve.throttle import AddressThrottle, address_key
+from hehu.serve.throttle import AddressThrottle, address_key, client_address, trusted_networks
 
 LIMIT = accounts.MAX_FAILED_PER_ADDRESS
 WINDOW = accounts.ADDRESS_WINDOW_MINUTES * 60
@@ -100,6 +104,27 @@ def test_an_ipv6_host_counts_with_its_64_and_a_mapped_ipv4_as_ipv4():
         fail(throttle, f"2001:db8:1:2::{i + 1:x}", 1, now=0.0)
     assert throttle.attempt("2001:db8:1:2:dead:beef:0:1", now=1.0)[1] is None
     assert throttle.attempt("2001:db8:1:3::1", now=1.0)[1] is not None
+
+
+def test_behind_a_trusted_proxy_the_client_is_the_last_address_it_did_not_add_itself():
+    proxies = "127.0.0.1, 10.0.0.0/8"
+    # the proxy's peer as given; a client's own header is never read without a trusted peer
+    assert client_address("203.0.113.5", "198.51.100.1", proxies) == "203.0.113.5"
+    assert client_address("127.0.0.1", "198.51.100.1", "") == "127.0.0.1"
+    assert client_address("127.0.0.1", None, proxies) == "127.0.0.1"
+    # through the proxy (and a second one inside): the last entry not a proxy's
+    assert client_address("127.0.0.1", "198.51.100.1", proxies) == "198.51.100.1"
+    assert client_address("127.0.0.1", "198.51.100.1, 10.1.2.3", proxies) == "198.51.100.1"
+    # a client writing its own X-Forwarded-For: its entries come first and are never reached
+    forged = "1.2.3.4, 5.6.7.8, 198.51.100.1"
+    assert client_address("127.0.0.1", forged, proxies) == "198.51.100.1"
+    # nor can it pass for a proxy to reach further left: the proxy appends the real peer
+    assert client_address("127.0.0.1", "9.9.9.9, 10.0.0.1, 198.51.100.1", proxies) == (
+        "198.51.100.1"
+    )
+    assert client_address("::ffff:127.0.0.1", "2001:db8::1", proxies) == "2001:db8::1"
+    with pytest.raises(HehuError, match="不是地址或网段"):
+        trusted_networks("127.0.0.1, localhost")
 
 
 # --------------------------------------------------------------------------- the server
@@ -184,3 +209,41 @@ def test_the_refusal_is_logged_with_the_address_never_the_name(sprayed):
     assert "tgt-deputy" not in log and "no-such-name" not in log
     for password in [SPRAYED, *TARGETS.values()]:
         assert password not in log
+
+
+def test_a_client_s_own_x_forwarded_for_changes_nothing(sprayed):
+    """The server trusts no proxy: a header naming another address is still 127.0.0.1."""
+    status, _h, _body = Client(sprayed).sign_in(
+        "tgt-deputy-3", SPRAYED, headers={"X-Forwarded-For": "198.51.100.77"}
+    )
+    assert status == 429
+
+
+@pytest.fixture(scope="module")
+def behind_proxy(tmp_path_factory, demo_db_file):
+    """A server told that 127.0.0.1 is its reverse proxy (HEHU_TRUSTED_PROXIES)."""
+    people = {name: ("deputy", None, password) for name, password in TARGETS.items()}
+    os.environ["HEHU_TRUSTED_PROXIES"] = "127.0.0.1"
+    try:
+        tmp = tmp_path_factory.mktemp("throttle_proxy")
+        with serve_with_users(tmp, demo_db_file, people, "--no-preheat") as running:
+            yield running
+    finally:
+        os.environ.pop("HEHU_TRUSTED_PROXIES", None)
+
+
+def test_behind_a_proxy_each_client_counts_alone_and_cannot_forge_its_way_out(behind_proxy):
+    client = Client(behind_proxy)
+    sprayer = {"X-Forwarded-For": "198.51.100.7"}
+    for _ in range(LIMIT):
+        assert client.sign_in("tgt-deputy-1", SPRAYED, headers=sprayer)[0] == 403
+    assert client.sign_in("tgt-deputy-1", SPRAYED, headers=sprayer)[0] == 429
+    # the sprayer prepending addresses of its own is still the address the proxy saw
+    forged = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7"}
+    assert client.sign_in("tgt-deputy-1", SPRAYED, headers=forged)[0] == 429
+    # everyone else behind the same proxy still signs in
+    other = {"X-Forwarded-For": "198.51.100.8"}
+    assert client.sign_in("tgt-deputy-2", TARGETS["tgt-deputy-2"], headers=other)[0] == 303
+    log = behind_proxy.log.read_text(errors="replace")
+    assert "too many failed sign-ins from 198.51.100.7" in log
+    assert "(from 198.51.100.8)" in log

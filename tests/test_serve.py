@@ -35,6 +35,19 @@ def test_serving_off_localhost_needs_a_token(tmp_path):
     assert not (tmp_path / "x.sqlite").exists()  # refused before anything was created
 
 
+def test_a_trusted_proxy_that_is_not_an_address_stops_the_server_before_it_starts(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "hehu.cli.main", "serve", "--users", "--db",
+         f"sqlite:///{tmp_path / 'x.sqlite'}"],
+        capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+             "HEHU_TRUSTED_PROXIES": "127.0.0.1, nginx"},
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "HEHU_TRUSTED_PROXIES 中的“nginx”不是地址或网段" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "x.sqlite").exists()
+
+
 @pytest.mark.browser
 def test_hehu_serve_preheated_pages_get_their_own_query(demo_db_copy, browser, tmp_path):
     port = free_port()

@@ -217,10 +217,13 @@ def cmd_serve(args) -> int:
     from hehu.records.demo import load_demo
     from hehu.serve.admission import machine_kernel_cap
     from hehu.serve.process import claim_port, require_token_off_loopback, run_server
+    from hehu.serve.throttle import TRUSTED_PROXIES_ENV, trusted_networks
     from hehu.serve.voila import voila_command, voila_environment
 
     users = users_mode_wanted(args)
-    if not users:
+    if users:  # a typo in the proxies stops the server here, not every sign-in later
+        trusted_networks(os.environ.get(TRUSTED_PROXIES_ENV, ""))
+    else:
         require_token_off_loopback(args.ip, args.token)
     claim_port(args.ip, args.port)  # a previous server's leftovers stopped; a stranger refused
     store = ready_store(args.db)

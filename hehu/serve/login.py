@@ -25,7 +25,7 @@ from hehu.i18n import t
 from hehu.render.html import html_text
 from hehu.render.packs import html_document
 from hehu.serve.sessions import HehuUser, end_session, server_store, start_session
-from hehu.serve.throttle import AddressThrottle
+from hehu.serve.throttle import AddressThrottle, client_address
 
 LOGIN_ROUTE = r"/hehu/login"
 LOGOUT_ROUTE = r"/hehu/logout"
@@ -141,12 +141,10 @@ class LoginHandler(_PageHandler):
         notice = t("login_signed_out", self.lang()) if self.get_argument("out", "") else ""
         self.show("login_title", self.form(notice=notice))
 
-    def throttled(self, minutes: int) -> None:
+    def throttled(self, minutes: int, address: str) -> None:
         """The 429 page of an address past its failures: nothing of the name sent."""
         lang = self.lang()
-        self.log.warning(
-            "hehu: a sign-in was refused: too many failed sign-ins from %s", self.request.remote_ip
-        )
+        self.log.warning("hehu: a sign-in was refused: too many failed sign-ins from %s", address)
         self.set_header("Retry-After", str(minutes * 60))
         link = self.base_url + "hehu/login?" + urlencode({"lang": lang, "next": self.next_url()})
         body = (
@@ -161,25 +159,25 @@ class LoginHandler(_PageHandler):
     async def post(self) -> None:
         name = self.get_body_argument("name", "")[:200]
         password = self.get_body_argument("password", "")
-        address = self.request.remote_ip or ""
+        address = client_address(
+            self.request.remote_ip or "", self.request.headers.get("X-Forwarded-For")
+        )
         minutes, ticket = THROTTLE.attempt(address)
         if ticket is None:
-            self.throttled(minutes)
+            self.throttled(minutes, address)
             return
         try:
             account = await asyncio.get_running_loop().run_in_executor(
                 _VERIFY, accounts.verify, server_store(), name, password
             )
         except HehuError as exc:
-            self.log.warning("hehu: a sign-in was refused (from %s)", self.request.remote_ip)
+            self.log.warning("hehu: a sign-in was refused (from %s)", address)
             shown = name if len(name) <= accounts.MAX_NAME_CHARS else ""
             self.show("login_title", self.form(exc.message(self.lang()), name=shown), status=403)
             return
         THROTTLE.succeeded(address, ticket)
         start_session(self, account)
-        self.log.info(
-            "hehu: %s signed in as %s (from %s)", account.name, account.role, self.request.remote_ip
-        )
+        self.log.info("hehu: %s signed in as %s (from %s)", account.name, account.role, address)
         self.redirect(self.next_url(), status=303)
 
 

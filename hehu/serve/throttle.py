@@ -13,11 +13,13 @@ restart forgets the counts. Memory is bounded: an address whose failures are all
 window is forgotten, each keeps at most the limit's timestamps, and past MAX_ADDRESSES_TRACKED
 the address that failed longest ago is dropped.
 
-The address is tornado's `request.remote_ip`; an IPv6 address counts with its /64 (one host
-holds a whole /64 and could change address at every try). `hehu serve` does not trust
-X-Forwarded-For (no xheaders), so behind a reverse proxy every client has the proxy's address
-and the limit then counts everyone's failures together: MAX_FAILED_PER_ADDRESS failures from
-anyone make everyone wait.
+The address is the peer's (tornado's `request.remote_ip`); an IPv6 address counts with its /64
+(one host holds a whole /64 and could change address at every try). Behind a reverse proxy every
+peer is the proxy, and the limit would count everyone's failures together (MAX_FAILED_PER_ADDRESS
+failures from anyone making everyone wait): naming the proxy in HEHU_TRUSTED_PROXIES (addresses or
+networks, comma-separated) makes the address the last one of X-Forwarded-For that is not a
+trusted proxy (`client_address`). Nothing else is trusted: a client's own X-Forwarded-For is
+ignored, and the entries a client puts before the proxy's are never read.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ from __future__ import annotations
 import collections
 import ipaddress
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 from hehu import accounts
+from hehu.errors import HehuError
 
 
 def address_key(address: str) -> str:
@@ -44,6 +49,50 @@ def address_key(address: str) -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return str(ip)
+
+
+TRUSTED_PROXIES_ENV = "HEHU_TRUSTED_PROXIES"
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The networks of HEHU_TRUSTED_PROXIES' text; HehuError names an entry that is not one
+    (`hehu serve` asks before it starts, so a typo stops it instead of every sign-in)."""
+    networks = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise HehuError(
+                f"{TRUSTED_PROXIES_ENV} 中的“{entry}”不是地址或网段（例如 127.0.0.1 或 10.0.0.0/8）",
+                f"{TRUSTED_PROXIES_ENV}: “{entry}” is not an address or network",
+            ) from None
+    return tuple(networks)
+
+
+def _trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in networks)
+
+
+def client_address(peer: str, forwarded_for: str | None, trusted: str | None = None) -> str:
+    """Where a request came from: the peer, or where the peer is a trusted proxy (`trusted`,
+    else HEHU_TRUSTED_PROXIES) the last X-Forwarded-For entry that is not one; the entries
+    before it are the client's own word, never read."""
+    text = os.environ.get(TRUSTED_PROXIES_ENV, "") if trusted is None else trusted
+    networks = trusted_networks(text) if text else ()
+    if not networks or not _trusted(peer, networks):
+        return peer
+    for entry in reversed((forwarded_for or "").split(",")):
+        entry = entry.strip()
+        if not _trusted(entry, networks):
+            return entry or peer  # an empty entry: the proxy's own address, as without it
+    return peer
 
 
 class AddressThrottle:
