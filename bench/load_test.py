@@ -47,6 +47,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# `taskset -c 0` with --split-cores: PostgreSQL and `hehu serve` (so every kernel) on CPU 0 alone.
+SERVER_PREFIX: list[str] = []
 sys.path.insert(0, str(REPO))
 # The inspections form's labels, as the page has them (Chinese: the default language).
 from widgets.pages.inspections import TEXT as FORM  # noqa: E402
@@ -85,7 +87,11 @@ class Postgres:
         """Run a server binary (as the postgres user when we are root)."""
         # cwd=base: postgres cannot necessarily read the caller's working directory.
         proc = subprocess.run(
-            [*self.as_postgres, *args], cwd=self.base, capture_output=True, text=True, timeout=120
+            [*SERVER_PREFIX, *self.as_postgres, *args],
+            cwd=self.base,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if proc.returncode != 0:
             raise RuntimeError(
@@ -162,7 +168,7 @@ class Serve:
         self.port = free_port()
         self.log = home / "serve.log"
         env = dict(os.environ, HEHU_HOME=str(home))
-        cmd = [sys.executable, "-m", "hehu.cli.main", "serve", "--db", db_url,
+        cmd = [*SERVER_PREFIX, sys.executable, "-m", "hehu.cli.main", "serve", "--db", db_url,
                f"--port={self.port}", f"--cull-idle={cull_idle}", *options]  # fmt: skip
         with self.log.open("wb") as out:
             # Own session: `hehu serve` does not pass SIGTERM on to Voila, so signal the group.
@@ -212,6 +218,17 @@ class Serve:
             with contextlib.suppress(psutil.Error):  # it may have just ended
                 count += "ipykernel" in " ".join(proc.cmdline())
         return count
+
+    def cpus(self) -> dict[str, set[int]]:
+        """The CPUs each kind of the server's processes may run on (kernel, voila, ...)."""
+        import psutil
+
+        seen: dict[str, set[int]] = {}
+        for proc in [psutil.Process(self.proc.pid), *psutil.Process(self.proc.pid).children(True)]:
+            with contextlib.suppress(psutil.Error):
+                kind = "kernel" if "ipykernel" in " ".join(proc.cmdline()) else proc.name()
+                seen.setdefault(kind, set()).update(proc.cpu_affinity())
+        return seen
 
     def stop(self) -> None:
         """SIGTERM the process group (Voila shuts its kernels down on SIGTERM)."""
@@ -462,7 +479,10 @@ def report(args, results, counts, load_before, load_after, kernels: dict) -> str
         f"`{platform.node()}` {platform.machine()}; load average before "
         f"{' '.join(f'{x:.1f}' for x in load_before)}, after {' '.join(f'{x:.1f}' for x in load_after)}",
         f"- `bench/load_test.py --sessions {args.sessions} --rounds {args.rounds} "
-        f"--timeout {args.timeout:.0f} --cull-idle {args.cull_idle}`: {args.sessions} browser "
+        f"--timeout {args.timeout:.0f} --cull-idle {args.cull_idle}"
+        + " --nice-browsers" * args.nice_browsers
+        + " --split-cores" * args.split_cores
+        + f"`: {args.sessions} browser "
         f"contexts of one headless Chromium, all at once, against `hehu serve --role {args.role} "
         f"{' '.join(args.serve_option)} --cull-idle {args.cull_idle}` on PostgreSQL 15; "
         f"saves go through the inspections page's own widgets; wall time {results['wall']:.0f} s",
@@ -668,7 +688,15 @@ def main() -> int:
         help="run Chromium at the lowest CPU priority (nice 19): deputies' phones bring their "
         "own processors, so on the server's own cores the server comes first",
     )  # fmt: skip
+    parser.add_argument(
+        "--split-cores", action="store_true",
+        help="PostgreSQL and hehu serve (and its kernels) on CPU 0 only, this script and its "
+        "browsers on CPU 1 only: deputies' phones are other machines; each side gets a core",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.split_cores:
+        SERVER_PREFIX[:] = ["taskset", "-c", "0"]
+        os.sched_setaffinity(0, {1})  # inherited by Playwright's driver and Chromium
     preheat = "--no-preheat" not in args.serve_option
     pool_size = next(
         (int(o.split("=")[1]) for o in args.serve_option if o.startswith("--pool-size=")), 2
@@ -695,6 +723,8 @@ def main() -> int:
         serve.wait()
         if preheat:
             serve.wait_for_pool(("overview.ipynb", "briefing.ipynb"))
+        if args.split_cores:
+            print(f"server CPUs: {serve.cpus()}; ours: {os.sched_getaffinity(0)}", file=sys.stderr)
         load_before = os.getloadavg()
         peak = [0]
         done = threading.Event()
