@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import os
+import threading
+import time
 from collections.abc import Sequence
 from urllib.parse import parse_qs
 
@@ -25,12 +30,74 @@ def query_params() -> dict[str, str]:
     """The page's URL query parameters (Voila passes them to the kernel), first value each."""
     query = os.environ.get("QUERY_STRING", "")
     if os.environ.get("VOILA_PREHEAT") == "True":
-        # A preheated kernel ran before its request: the query only arrives through this call.
-        # Imported only here because it costs about 2 s of the page's first paint otherwise.
-        from voila.utils import get_query_string
-
-        query = get_query_string() or query
+        # A preheated kernel ran before its request: the query only arrives by asking.
+        query = preheated_request()
     return {k: v[0] for k, v in parse_qs(query or "").items() if v}
+
+
+# Voila's own wait (voila.utils.wait_for_request) gives up after 5 s of connecting, and on a
+# connection that drops: the page then showed its default place instead of the one asked for
+# (20 deputies at once on a busy server, bench/load_test.py). Here the wait goes on.
+PREHEAT_CONNECT_SECONDS = 60.0
+PREHEAT_GIVE_UP_SECONDS = 180.0  # of connections failing one after another
+
+
+def preheated_request(
+    url: str | None = None, give_up_after: float = PREHEAT_GIVE_UP_SECONDS
+) -> str:
+    """The query string of the request that took this preheated kernel, waited for as Voila's
+    `wait_for_request` does (its variables, the user's with `hehu serve --users`, set in the
+    environment) but connecting again until `give_up_after` seconds of failures in a row."""
+    if url is None:  # where Voila's wait_for_request connects
+        env = os.environ.get
+        base = env("VOILA_WS_BASE_URL", env("VOILA_SERVER_URL", "/"))
+        url = (
+            f"{env('VOILA_WS_PROTOCOL', 'ws')}://{env('VOILA_APP_IP', '127.0.0.1')}:"
+            f"{env('VOILA_APP_PORT', '8866')}{base}voila/query"
+        )
+    url = f"{url}/{os.environ.get('VOILA_KERNEL_ID')}"
+    failing_since = None
+    while True:
+        started = time.monotonic()
+        message = _request_info(url)
+        if message is not None:
+            for key, value in json.loads(message).items():
+                os.environ[key] = value
+            return os.environ.get("QUERY_STRING", "")
+        now = time.monotonic()
+        if failing_since is None or now - started > PREHEAT_CONNECT_SECONDS:
+            failing_since = started  # a first failure, or one after a long wait connected
+        if now - failing_since > give_up_after:
+            raise HehuError(
+                "页面没有收到所请求的地点和参数（连接服务器失败），请刷新页面",
+                "the page never received its request (the server could not be reached): reload",
+            )
+        time.sleep(min(1.0, give_up_after / 10))
+
+
+def _request_info(url: str) -> str | None:
+    """One wait for the request's message on Voila's websocket; None if the connection failed
+    or closed first. In a thread of its own: the kernel's loop runs in this one."""
+    # Voila's own dependency; only preheated kernels need it
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import WebSocketException
+
+    async def receive() -> str:
+        # No keepalive pings: a server too busy to answer one in time must not end the wait.
+        async with connect(url, open_timeout=PREHEAT_CONNECT_SECONDS, ping_interval=None) as socket:
+            return await socket.recv()
+
+    got: list[str] = []
+
+    def wait() -> None:
+        # refused, timed out, closed before the message: the caller asks again
+        with contextlib.suppress(OSError, TimeoutError, WebSocketException):
+            got.append(asyncio.run(receive()))
+
+    thread = threading.Thread(target=wait, name="hehu-request-info", daemon=True)
+    thread.start()
+    thread.join()
+    return got[0] if got else None
 
 
 def page_language(params: dict[str, str] | None = None) -> str:
