@@ -5,7 +5,10 @@ refuses a page over its limits at once with the wait page, and admits it again w
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import re
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +32,23 @@ def test_the_kernel_cap_is_what_memory_holds_after_the_reserve_and_the_pool():
     assert kernel_cap(24 * 1024, pool_kernels=0, kernel_mib=500) == 47
     # a small machine still serves one page
     assert kernel_cap(1024, pool_kernels=4) == 1
+
+
+def test_render_slots_are_the_cores_the_server_may_run_on_not_the_machine_s():
+    """A server pinned to one core (taskset, a container's cpuset) renders one page at a time:
+    two would share the core, each twice as slow (bench/load_test.py --split-cores)."""
+    code = "from hehu.serve.admission import default_render_slots as d; print(d())"
+
+    def slots(cores: set[int]) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+            preexec_fn=lambda: os.sched_setaffinity(0, cores),
+        )  # fmt: skip
+        return int(done.stdout)
+
+    assert slots({0}) == 1
+    allowed = os.sched_getaffinity(0)
+    assert slots(allowed) == len(allowed)
 
 
 def test_under_both_limits_a_page_is_admitted():

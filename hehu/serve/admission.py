@@ -54,8 +54,13 @@ def machine_kernel_cap(pool_kernels: int) -> int:
 
 
 def default_render_slots() -> int:
-    """Pages started at once: one per core."""
-    return max(1, os.cpu_count() or 1)
+    """Pages started at once: one per core the server may run on (its CPU affinity, which
+    taskset, a container's cpuset or systemd's CPUAffinity narrow; os.cpu_count ignores it)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores)
 
 
 @dataclass(frozen=True)
