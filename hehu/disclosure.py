@@ -190,8 +190,9 @@ def hidden_cells(
             there = np.stack([_numbers(m, index, counts) for m in elsewhere]).astype("int8")
             there = there.reshape(-1)
         hidden_there = there > 0
+        fixed = there == SHOWN_ELSEWHERE
         shut, wide = close(
-            flat, small.reshape(-1), variable, equations, top, SMALL_MAX, hidden_there
+            flat, small.reshape(-1), variable, equations, top, SMALL_MAX, hidden_there, fixed
         )
         marks = np.where(shut[variable] & (flat != 0), SHOWN_AS_MARKER, 0).astype("int8")
         marks[wide | ((there == SHOWN_AS_COMPLEMENT) & (flat != 0))] = SHOWN_AS_COMPLEMENT

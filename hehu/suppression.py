@@ -55,6 +55,7 @@ def close(
     top: np.ndarray | None = None,
     small_max: int = 4,
     hidden: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which unknowns to hide so that no equation, nor all of them together, gives a hidden
     count back; and the positions whose small marker must read as a complement (where even
@@ -64,7 +65,9 @@ def close(
     hold positions. A position whose value is 0 is never hidden: 0 is no count of anyone.
     A small count is 1 to small_max; a row at the `top` is hidden for all the equations
     together only when no cell below it will do; `hidden` positions are hidden from the start,
-    as small ones are (a figure another table hides), and protected like any hidden cell.
+    as small ones are (a figure another table hides), and protected like any hidden cell;
+    `fixed` positions are never hidden (a figure another table shows): small markers read as
+    a complement instead where nothing else will do.
     """
     shut = np.zeros(int(variable.max()) + 1, dtype=bool)
     shut[variable[small]] = True
@@ -72,6 +75,10 @@ def close(
         shut[variable[hidden & (values != 0)]] = True
     state = _Closure(shut, values, small, variable, equations, small_max)
     state.top = np.zeros(len(values), dtype=bool) if top is None else top
+    if fixed is not None and fixed.any():  # an unknown with a fixed position is fixed
+        pinned = np.zeros(len(shut), dtype=bool)
+        pinned[variable[fixed]] = True
+        state.fixed = pinned[variable]
     state.close_each(first=True)
     state.top_hidden = []  # top rows hidden from here on, for all the equations together
     # Then all the equations together (bounds carried from one to the next): a count each
@@ -138,6 +145,7 @@ class _Closure:
         self.todo: list[int] = []
         self.tries: dict[int, int] = {}  # how often each position was pinned by all together
         self.top = np.zeros(len(value), dtype=bool)  # rows at the top (`_close` sets them)
+        self.fixed = np.zeros(len(value), dtype=bool)  # positions never hidden (`close`)
         self.top_hidden: list[int] | None = None
         self.bounds: _Bounds | None = None  # of the last check of all equations together
         # what it was worked out on, and its hidden classes' keys and bounds (`_Bounds.solve`)
@@ -221,7 +229,7 @@ class _Closure:
         complement."""
         ids = self.eq.of(e)
         cells, flags = self.value[ids], self.hidden(ids)
-        partner = _partner(cells.tolist(), flags.tolist(), ids.tolist())
+        partner = _partner(cells.tolist(), (flags | self.fixed[ids]).tolist(), ids.tolist())
         if partner is not None:
             self.hide(partner)
             return True
@@ -250,7 +258,7 @@ class _Closure:
                 equations = _distinct(np.concatenate([self.eqs_at_all(beside), equations]))
                 cells = _distinct(self.eq.cells_of(equations))
             if radius >= min(tries, 2):
-                shown = cells[~self.hidden(cells) & (self.value[cells] > 0)]
+                shown = cells[~self.hidden(cells) & (self.value[cells] > 0) & ~self.fixed[cells]]
                 below = shown[~self.top[shown]]
                 if len(below):
                     self.hide(int(below[np.argmin(self.value[below])]))
@@ -263,7 +271,7 @@ class _Closure:
                 self.wide[int(smalls[0])] = True
                 self.push(self.equations_at(int(smalls[0])))
                 return True
-        cells = cells[~self.hidden(cells) & (self.value[cells] > 0)]
+        cells = cells[~self.hidden(cells) & (self.value[cells] > 0) & ~self.fixed[cells]]
         if len(cells):
             self.hide(int(cells[np.argmin(self.value[cells])]))
             return True

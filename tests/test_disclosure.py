@@ -111,6 +111,16 @@ def test_a_total_another_table_shows_is_never_the_complement():
     assert shown["n"].tolist() == [HIDDEN_COMPLEMENT, HIDDEN_COMPLEMENT, HIDDEN_COMPLEMENT]
 
 
+def test_a_total_another_table_shows_is_protected_by_a_complement_before_all_is_hidden():
+    # 8 shown among the places over two "<5" is 4 + 4: one of them reads "*" (the total cannot
+    # be hidden), where the table's counts were all hidden before
+    rules = Rules(counts=("n",), total_row="t")
+    public = pd.DataFrame({"n": [0, 0, SHOWN_ELSEWHERE]}, index=["a", "b", "t"])
+    frame = pd.DataFrame({"n": [4, 4, 8]}, index=["a", "b", "t"])
+    shown = disclose({"p": frame}, "p", rules, "deputy", elsewhere={"p": public})
+    assert shown["n"].tolist() == [HIDDEN_COMPLEMENT, HIDDEN_SMALL, 8]
+
+
 def test_additive_columns_are_protected_row_by_row():
     frame = pd.DataFrame(
         {"households": [82, 30], "visited": [4, 20], "not_visited": [78, 10]}, index=["a", "b"]

@@ -263,7 +263,9 @@ def _rows_of(frame: pd.DataFrame, places: Collection[str]) -> pd.DataFrame:
 
 # Bumped whenever what a stored figure means or how it is laid out changes: figures kept by an
 # older Hehu for the same data are then computed again, never read back in the old form.
-FIGURES_FORMAT = 5  # 5: every place's hidden cells checked with all equations together
+# 5: every place's hidden cells checked with all equations together; 6: cases resolved and
+# referred apart among the place figures
+FIGURES_FORMAT = 6
 
 
 def shared_figures(

@@ -10,7 +10,7 @@ from hehu.disclosure import HIDDEN_COMPLEMENT, shown_number, shows_some
 from hehu.figures import tracking
 from hehu.figures.cache import page_metrics
 from hehu.figures.metrics import PROTECTION_METRICS, Period
-from hehu.figures.places import disclosed_place_figures, place_figure_marks
+from hehu.figures.places import disclosed_place_figures, place_figure_marks, station_marks
 from hehu.records import vocab
 from hehu.records.store import Store
 from widgets.kit.charts import bar_chart, heat_table
@@ -239,6 +239,9 @@ class CasesView(TrackingView):
                 for key, frame in frames.items()
             }
 
+        # every cell of a category's row is a place figure (and of the total row of both
+        # tables): a town's table against its villages' is the place hierarchy
+        status_figures = {"open": "open", **{s: f"status_{s}" for s in vocab.CASE_DONE_STATUSES}}
         category_columns = [
             Column("label", tr("category", lang)),
             *[Column(s, vocab.label(vocab.CASE_STATUSES, s, lang), "count") for s in statuses],
@@ -260,7 +263,7 @@ class CasesView(TrackingView):
                 lambda f: [
                     category if t else c for c, t in zip(f["category"], f["is_total"], strict=True)
                 ],
-                {"total": "received", "open": "open"},
+                {"total": "received", **status_figures},
             ),
         )
         body = by_category[~by_category["is_total"]]
@@ -306,16 +309,23 @@ class CasesView(TrackingView):
             note,
             periods=station_periods,
             showing=state.period_key,
-            row_key=("station",),
+            row_key=("org_id",),
             total_row=len(stations) - 1,
             additive=(("received", ("resolved", "referred", "open")),),
             derived={"median_days": ("resolved", "referred")},
             over_time=dict.fromkeys(station_counts, "dated"),
-            elsewhere=place_marks(
-                station_periods,
-                lambda f: [category if t else None for t in f["is_total"]],
-                {"received": "received", "open": "open"},
-            ),
+            elsewhere=None
+            if state.shows_rows
+            else {  # every place at every station disclosed together, and with the places
+                key: station_marks(
+                    records,
+                    key,
+                    place,
+                    category,
+                    [None if t else o for o, t in zip(f["org_id"], f["is_total"], strict=True)],
+                )
+                for key, f in station_periods.items()
+            },
         )
 
         def time_table(when: Period) -> pd.DataFrame:

@@ -37,8 +37,8 @@ def _case_states(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     return cases
 
 
-def case_rows(records: Records, period: Period, place: str, category: str = "") -> pd.DataFrame:
-    """Cases received under a place in the period, with their status on the period's last day."""
+def _cases_under(records: Records, period: Period, place: str, category: str) -> pd.DataFrame:
+    """Cases received under a place in the period (of a category), with their state then."""
     cases = cases_with_state(records, period.as_of)
     cases = cases[
         period.contains(cases["received_date"])
@@ -48,6 +48,12 @@ def case_rows(records: Records, period: Period, place: str, category: str = "") 
         cases = cases[cases["category"] == category]
     cases = cases.copy()
     cases["station"] = cases["org_id"].map(org_names(records))
+    return cases
+
+
+def case_rows(records: Records, period: Period, place: str, category: str = "") -> pd.DataFrame:
+    """Cases received under a place in the period, with their status on the period's last day."""
+    cases = _cases_under(records, period, place, category)
     cases["place_name"], cases["town_name"] = place_names(records, cases["place_code"])
     columns = [
         "case_id",
@@ -68,8 +74,10 @@ def case_figures(records: Records, period: Period, category: str = "") -> pd.Dat
     """Per place: cases received in the period, resolved or referred by its end, still open.
 
     `received` is exactly `resolved` + `open` (both of the cases received in the period), so a
-    hidden small count cannot be worked back from the other two; `over_90_days` are the open
-    ones received more than 90 days before the period's last day.
+    hidden small count cannot be worked back from the other two; `resolved` is exactly
+    `status_resolved` + `status_referred` (each status on the period's last day, as the cases
+    page's tables split it); `over_90_days` are the open ones received more than 90 days
+    before the period's last day.
     """
     cases = cases_with_state(records, period.as_of)
     if category:
@@ -80,6 +88,12 @@ def case_figures(records: Records, period: Period, category: str = "") -> pd.Dat
         {
             "received": roll(records, received, "place_code"),
             "resolved": roll(records, received[received["status_as_of"] != "open"], "place_code"),
+            **{
+                f"status_{status}": roll(
+                    records, received[received["status_as_of"] == status], "place_code"
+                )
+                for status in vocab.CASE_DONE_STATUSES
+            },
             "open": roll(records, still_open, "place_code"),
             "over_90_days": roll(
                 records,
@@ -109,19 +123,20 @@ def cases_by_category_status(
 def cases_by_station(
     records: Records, period: Period, place: str, category: str = ""
 ) -> pd.DataFrame:
-    """Per station or studio that received cases: received, resolved, referred, open, median days."""
-    rows = case_rows(records, period, place, category)
+    """Per station or studio that received cases (its org_id and name): received, resolved,
+    referred, open, median days."""
+    rows = _cases_under(records, period, place, category)
+    columns = ["org_id", "station", "received", "resolved", "referred", "open", "median_days"]
     if rows.empty:
-        return pd.DataFrame(
-            columns=["station", "received", "resolved", "referred", "open", "median_days"]
-        )
-    grouped = rows.groupby("station")
+        return pd.DataFrame(columns=columns)
+    grouped = rows.groupby(["org_id", "station"])
     out = pd.DataFrame({"received": grouped.size()})
     for status in vocab.CASE_STATUSES:
         out[status] = grouped["status_as_of"].agg(lambda s, st=status: int((s == st).sum()))
     out["median_days"] = grouped["days_to_close"].median()
-    out = out.reset_index()[["station", "received", "resolved", "referred", "open", "median_days"]]
-    return out.sort_values(["received", "station"], ascending=[False, True]).reset_index(drop=True)
+    out = out.reset_index()[columns]
+    out = out.sort_values(["received", "station", "org_id"], ascending=[False, True, True])
+    return out.reset_index(drop=True)
 
 
 def resolution_times(
