@@ -63,8 +63,6 @@ def test_at_the_kernel_cap_the_wait_is_the_next_cull_or_unknown():
     assert admission.decide(3, seconds_to_next_cull=41.2, now=0.0) == Decision(False, "kernels", 42)
     # every kernel has its page open: nobody can say when one is closed
     assert admission.decide(3, seconds_to_next_cull=None, now=0.0) == Decision(False, "kernels")
-    # a preheated kernel does not lift the memory limit
-    assert not admission.decide(3, pooled=True, now=0.0).admitted
 
 
 def test_with_every_render_slot_busy_the_wait_grows_with_those_already_waiting():
@@ -79,8 +77,6 @@ def test_with_every_render_slot_busy_the_wait_grows_with_those_already_waiting()
     assert admission.decide(2, now=102.0).wait_seconds == 2 * int(FIRST_RENDER_SECONDS)
     # refusals older than the retry interval have retried already: they no longer count
     assert admission.decide(2, now=102.0 + 2 * RETRY_SECONDS).wait_seconds == FIRST_RENDER_SECONDS
-    # a page whose kernel is preheated is quick: it does not wait for a slot
-    assert admission.decide(2, pooled=True, now=103.0).admitted
 
 
 def test_the_likely_render_time_is_the_median_of_the_last_renders():
@@ -176,14 +172,21 @@ def test_with_the_render_slot_busy_a_second_page_is_told_to_wait_within_seconds(
     assert "很多人正同时打开页面" in body and 'href="../../hehu/briefing/320826101000"' in body
 
 
-def test_only_a_preheated_kernel_that_is_ready_skips_the_render_limit():
-    # Voila refills its pool as soon as a page takes a kernel: in a burst of pages the pool
-    # always holds one still starting, and a page taking it waits for the whole start.
+def test_a_preheated_kernel_waits_for_a_render_slot_like_any_page():
+    """A Hehu page reads its request first: a pooled kernel has only its imports done, and
+    letting it past the render limit let a burst render everything at once."""
+    admission = Admission(max_kernels=50, render_slots=1)
+    assert admission.decide(0, now=0.0).admitted
+    admission.render_started()
+    assert admission.decide(1, now=0.0) == Decision(False, "renders", int(FIRST_RENDER_SECONDS))
+
+
+def test_the_pool_s_kernels_ready_starting_or_failed_are_not_page_kernels():
     import asyncio
 
     from hehu.serve.kernels import PageKernelManager
 
-    async def pools() -> tuple[bool, bool, bool, int]:
+    async def pooled() -> int:
         loop = asyncio.get_running_loop()
         ready, starting, failed = loop.create_future(), loop.create_future(), loop.create_future()
         ready.set_result({"kernel_id": "k1"})
@@ -191,14 +194,9 @@ def test_only_a_preheated_kernel_that_is_ready_skips_the_render_limit():
         failed.exception()  # retrieved: no "never retrieved" warning
         manager = PageKernelManager()
         manager._pools = {"briefing.ipynb": [starting, failed], "overview.ipynb": [ready]}
-        return (
-            manager.has_ready_pooled_kernel("briefing.ipynb"),
-            manager.has_ready_pooled_kernel("overview.ipynb"),
-            manager.has_ready_pooled_kernel("audit.ipynb"),
-            manager.pooled_kernel_count(),
-        )
+        return manager.pooled_kernel_count()
 
     # In a thread of its own: a session's Playwright (sync API) keeps an event loop running in
     # this one, and asyncio.run refuses to start inside it.
     with concurrent.futures.ThreadPoolExecutor(1) as thread:
-        assert thread.submit(asyncio.run, pools()).result() == (False, True, False, 3)
+        assert thread.submit(asyncio.run, pooled()).result() == 3

@@ -86,21 +86,22 @@ class Admission:
         self,
         page_kernels: int,
         seconds_to_next_cull: float | None = None,
-        pooled: bool = False,
         now: float | None = None,
     ) -> Decision:
         """Admit a page request, or say why not and how long the wait is likely to be.
 
         ``page_kernels``: kernels pages hold now (the preheated pool not counted);
         ``seconds_to_next_cull``: when the culler will next free the kernel of a page that
-        vanished (None: no such kernel); ``pooled``: a preheated kernel waits for this page
-        (taking it is quick, so the render limit does not apply).
+        vanished (None: no such kernel). A page whose kernel is preheated waits for a render
+        slot like any other: a Hehu page reads its request before anything else, so the pool
+        saves the imports, not the page's work (20 deputies taking pooled kernels on one core
+        all rendered at once and saw nothing for 3 minutes, bench/load_test.py --split-cores).
         """
         now = time.monotonic() if now is None else now
         if page_kernels >= self.max_kernels:
             wait = None if seconds_to_next_cull is None else max(1, math.ceil(seconds_to_next_cull))
             return self._refuse("kernels", wait, now)
-        if self.rendering >= self.render_slots and not pooled:
+        if self.rendering >= self.render_slots:
             # Those who were refused in the last retry interval are queued before this one.
             waiting = sum(1 for t in self._refused_at if now - t < RETRY_SECONDS)
             rounds = 1 + waiting // self.render_slots

@@ -96,15 +96,6 @@ class PageKernelManager(AsyncMappingKernelManager):
         """Kernels in Voila's preheated pools, ready or starting; none without preheating."""
         return sum(len(pool) for pool in getattr(self, "_pools", {}).values())
 
-    def has_ready_pooled_kernel(self, notebook: str) -> bool:
-        """Whether a preheated kernel of this notebook has started and run it: taking it is
-        quick. One still starting is not (Voila refills the pool as soon as a page takes one,
-        so a pool always has a kernel starting in a burst of pages)."""
-        return any(
-            future.done() and not future.cancelled() and future.exception() is None
-            for future in getattr(self, "_pools", {}).get(notebook, ())
-        )
-
     def page_kernel_count(self) -> int:
         """Kernels that pages hold: all of them but the preheated pool's."""
         return max(0, len(self.list_kernel_ids()) - self.pooled_kernel_count())

@@ -49,11 +49,7 @@ class AdmittedVoilaHandler(TornadoVoilaHandler):
             raise web.HTTPError(403)  # never a kernel without its user
         admission: Admission = self.settings["hehu_admission"]
         manager = self.kernel_manager
-        decision = admission.decide(
-            manager.page_kernel_count(),
-            manager.seconds_to_next_cull(),
-            pooled=bool(path) and manager.has_ready_pooled_kernel(path),
-        )
+        decision = admission.decide(manager.page_kernel_count(), manager.seconds_to_next_cull())
         if not decision.admitted:
             self.log.warning(
                 "hehu admission: %s refused (%s limit), likely wait %s s",
