@@ -28,7 +28,7 @@ from tornado.websocket import websocket_connect
 
 from hehu.records.gazetteer import load_gazetteer
 from hehu.records.store import open_store
-from hehu.serve.process import pid_file
+from hehu.serve.process import claim_port, pid_file, port_is_free, record_server
 
 START_TIMEOUT = 90
 
@@ -107,6 +107,36 @@ def test_a_port_another_program_holds_is_refused_in_one_line(gazetteer_db, tmp_p
         # nothing moved to the next port either
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", port + 1)) != 0
+
+
+def test_a_port_our_last_server_still_holds_a_moment_after_it_died_is_waited_for(
+    tmp_path, monkeypatch
+):
+    """After SIGKILL a server's Voila is gone a few milliseconds before its port is free (CI
+    once refused the next server in that moment). Here the recorded process hands its listening
+    socket to a child that keeps it 1.5 s after the recorded one has ended."""
+    monkeypatch.setenv("HEHU_HOME", str(tmp_path / "home"))
+    port = free_port()
+    holder = (
+        "import socket, subprocess, sys, time\n"
+        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        f"s.bind(('127.0.0.1', {port})); s.listen()\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(1.5)'],"
+        " pass_fds=[s.fileno()])\n"
+        "print('ready', flush=True); sys.stdin.read()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", holder], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "ready"
+    record_server(port, proc.pid)
+    proc.stdin.close()
+    proc.wait()  # the recorded process is gone; its child holds the port
+    assert not port_is_free("127.0.0.1", port)
+    started = time.monotonic()
+    claim_port("127.0.0.1", port)
+    assert 0.5 < time.monotonic() - started < 10
+    assert port_is_free("127.0.0.1", port) and not pid_file(port).exists()
 
 
 def test_after_a_sigkill_the_old_server_never_answers_the_new_ones_address(

@@ -21,6 +21,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import psutil
@@ -29,6 +30,7 @@ from hehu.errors import HehuError
 from hehu.records.store import hehu_home
 
 PR_SET_PDEATHSIG = 1
+PORT_RELEASE_SECONDS = 10.0  # the longest a stopped server's port is waited for
 
 
 def pid_file(port: int) -> Path:
@@ -65,7 +67,8 @@ def _stop_tree(process: psutil.Process, timeout: float = 15) -> None:
 
 
 def stop_previous_server(port: int) -> bool:
-    """Stop what a previous `hehu serve` on ``port`` left running; True if something was."""
+    """Stop what a previous `hehu serve` on ``port`` left running; True if it was there (now
+    stopped, or already gone: its port may take a moment more to be free)."""
     path = pid_file(port)
     try:
         recorded = json.loads(path.read_text(encoding="utf-8"))
@@ -75,12 +78,20 @@ def stop_previous_server(port: int) -> bool:
     try:
         process = psutil.Process(int(recorded["pid"]))
         # Only the very process recorded: a pid reused since by another program is left alone.
-        if abs(process.create_time() - float(recorded["started"])) < 1 and "voila" in " ".join(
-            process.cmdline()
-        ):
-            _stop_tree(process)
-            stopped = True
-    except (psutil.NoSuchProcess, psutil.AccessDenied, KeyError, ValueError, TypeError):
+        if abs(process.create_time() - float(recorded["started"])) < 1:
+            command = " ".join(process.cmdline())
+            if "voila" in command:
+                _stop_tree(process)
+                stopped = True
+            elif not command:
+                # Exiting (a killed server's Voila, on its way out): Linux frees a process's
+                # memory, and with it its command line, before its files, so it may still
+                # hold the port. Wait for it to be gone.
+                psutil.wait_procs([process], timeout=15)
+                stopped = True
+    except psutil.NoSuchProcess:  # gone, or a zombie: it held the port a moment ago
+        stopped = True
+    except (psutil.AccessDenied, KeyError, ValueError, TypeError):
         pass
     path.unlink(missing_ok=True)
     return stopped
@@ -130,8 +141,14 @@ def require_token_off_loopback(ip: str, token: str | None) -> None:
 
 def claim_port(ip: str, port: int) -> None:
     """Stop a previous `hehu serve` of this port; refuse if something else holds it."""
-    stop_previous_server(port)
-    if not port_is_free(ip, port):
+    # A killed server's Voila is gone a few milliseconds before its port is free (measured
+    # after SIGKILL): after one of ours, the port is waited for; anything else is refused at once.
+    ours = stop_previous_server(port)
+    deadline = time.monotonic() + (PORT_RELEASE_SECONDS if ours else 0.0)
+    while not port_is_free(ip, port):
+        if time.monotonic() < deadline:
+            time.sleep(0.05)
+            continue
         raise HehuError(
             f"端口 {port} 已被其他程序占用：请用 --port 换一个端口，或先停止占用它的程序",
             f"port {port} is in use: choose another with --port, or stop what holds it",
