@@ -37,16 +37,25 @@ from hehu import accounts
 from hehu.errors import HehuError
 
 
-def address_key(address: str) -> str:
-    """What is counted for a client address: itself, an IPv6 address's /64, an IPv4-mapped
-    IPv6 address's IPv4 address; anything unparsed as given."""
+def _parsed(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """A client address as an IP (a zone dropped, an IPv4-mapped IPv6 address as its IPv4
+    address); None for what is not one."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def address_key(address: str) -> str:
+    """What is counted for a client address: itself, an IPv6 address's /64, an IPv4-mapped
+    IPv6 address's IPv4 address; anything unparsed as given."""
+    ip = _parsed(address)
+    if ip is None:
         return address
     if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return str(ip)
 
@@ -71,13 +80,8 @@ def trusted_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6N
 
 
 def _trusted(address: str, networks) -> bool:
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return any(ip in network for network in networks)
+    ip = _parsed(address)
+    return ip is not None and any(ip in network for network in networks)
 
 
 def client_address(peer: str, forwarded_for: str | None, trusted: str | None = None) -> str:
