@@ -51,7 +51,6 @@ from hehu.importing.cells import (
     vocab_key,
 )
 from hehu.importing.headers import (
-    FOOTER_MARKERS,
     PERSONAL_IGNORED,
     SILENTLY_IGNORED,
     SKIP_SHEET_NAMES,
@@ -78,6 +77,9 @@ from hehu.importing.rows import (
     check_record,
     future_dates,
 )
+from hehu.importing.sheet_rows import BLANK as _BLANK
+from hehu.importing.sheet_rows import Refused as _Refused
+from hehu.importing.sheet_rows import data_rows, row_values
 from hehu.importing.workbook import RawSheet, read_workbook
 from hehu.records import pseudonym, vocab
 from hehu.records.pseudonym import personal_numbers
@@ -93,18 +95,6 @@ PAUSE_ENV = "HEHU_TEST_PAUSE_IN_TRANSACTION"
 # Why a cell holding an ID-card or mobile number outside its columns is refused (never echoed).
 PERSONAL_IN_TEXT = "含身份证号/手机号，请删除后再导入"
 CONTROLS_DROPPED = "已删除不可见的控制字符"
-
-
-class _Refused:
-    """A cell its parser refused, and why (in Chinese)."""
-
-    __slots__ = ("reason",)
-
-    def __init__(self, reason: str):
-        self.reason = reason
-
-
-_BLANK = object()  # a blank cell, as `_read_cell` reads it
 
 
 class Importer:
@@ -283,41 +273,13 @@ class Importer:
         if missing:
             self._reject_sheet(raw, result, report, header_row, f"缺少必填列：{'、'.join(missing)}")
             return
-        header_norm = [normalise_header(h) for h in header]
-        header_words = set(header_norm) - {""}
         used_columns = sorted({i for idx in columns.values() for i in idx})
         cleaned = _cleaned_columns(raw, header_row, mapping)
         labels = {key: header_label(header[idx[0]]) for key, idx in columns.items()}
-        data: list[int] = []  # the rows to check, after blank, footer and header rows
-        for index in range(header_row + 1, len(raw.rows)):
-            cells = raw.rows[index]
-            width = len(cells)
-            for i in used_columns:
-                if i < width and cell_text(cells[i]) is not None:
-                    break
-            else:
-                continue  # nothing in the columns read
-            first = ""
-            for value in cells:
-                if (text := cell_text(value)) is not None:
-                    first = text
-                    break
-            if first.startswith(FOOTER_MARKERS):
-                # The marker only: a signature line goes on with a name and a phone number.
-                marker = next(m for m in FOOTER_MARKERS if first.startswith(m))
-                result.skipped.append((index + 1, f"合计或落款行：{marker.rstrip('：:')}"))
-                continue
-            # A header repeated down the sheet (registers pasted page by page); the first cell
-            # alone tells most rows apart.
-            if (
-                (not width or normalise_header(cells[0]) == header_norm[0])
-                and all(normalise_header(v) == h for v, h in zip(cells, header_norm, strict=False))
-                and normalise_header(first) in header_words
-            ):
-                result.skipped.append((index + 1, "重复的表头行"))
-                continue
-            data.append(index)
+        data = data_rows(raw.rows, header_row, used_columns, result.skipped)
         parsed = self._parse_columns(spec, raw.rows, data, columns, header)
+        gathered = row_values(parsed, len(data))  # None: a row to look at field by field
+        builder = builder_for(spec.kind)
         start = done[0]
         for n, index in enumerate(data):
             if (start + index - header_row) // PROGRESS_EVERY > done[0] // PROGRESS_EVERY:
@@ -328,10 +290,14 @@ class Importer:
             cells = raw.rows[index]
             result.rows_read += 1
             errors: list[tuple[str, str]] = []
-            values: dict[str, object] = {}
+            values = gathered[n]
             taken = False
             try:
-                record, extras = self._build_row(spec, cells, n, parsed, labels, errors, values)
+                if values is None:
+                    values = {}
+                    record, extras = self._build_row(spec, cells, n, parsed, labels, errors, values)
+                else:
+                    record, extras = builder(self, spec, values, labels, errors)
                 taken = self._accept(
                     spec, record, extras, raw.name, index + 1, labels, errors, result
                 )
@@ -426,7 +392,10 @@ class Importer:
                     readings.append((label, None, i))
                     continue
                 cells = [r[i] if i < len(r) else None for r in lines]
-                seen: dict = self._read_ids(cells) if f.parse == "id_number" and f.personal else {}
+                if f.parse == "id_number" and f.personal:  # mostly distinct: read all at once
+                    readings.append((label, self._read_ids(cells), i))
+                    continue
+                seen: dict = {}
                 # 1, 1.0 and True are equal keys: the type tells them apart
                 keys = [v if type(v) is str else (type(v), v) for v in cells]
                 by_town = f.parse == "place" and f.key == "place_code"
@@ -452,16 +421,13 @@ class Importer:
                 return _Refused("姓名无效")  # never echo personal data into a report
             return _Refused(str(exc))
 
-    def _read_ids(self, cells: list) -> dict:
-        """`_read_cell` of each distinct cell of an ID-number column (a personal field, so never
-        searched for personal numbers), their check digits computed at once, keyed as in
-        `_parse_columns`."""
-        keyed = {(v if type(v) is str else (type(v), v)): v for v in cells}
-        numbers = parse_id_numbers(list(keyed.values()), blank=_BLANK)
-        return {
-            key: _Refused(str(number)) if isinstance(number, ValueError) else number
-            for key, number in zip(keyed, numbers, strict=True)
-        }
+    def _read_ids(self, cells: list) -> list:
+        """`_read_cell` of each cell of an ID-number column (a personal field, so never searched
+        for personal numbers), their check digits computed at once."""
+        return [
+            _Refused(str(number)) if isinstance(number, ValueError) else number
+            for number in parse_id_numbers(cells, blank=_BLANK)
+        ]
 
     def _parse_cell(self, f: Field, value, town):
         kind = f.parse
@@ -530,8 +496,7 @@ class Importer:
             )
         pk = tuple(map(record.get, keys))
         existing = self.catalog.existing(kind).get(pk)
-        effective = dict(existing or {})
-        effective.update(record)
+        effective = record if existing is None else {**existing, **record}
         problems = check_record(kind, effective)
         for column, reason in problems:
             errors.append((_label_for(spec, column, labels), reason))
