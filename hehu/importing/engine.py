@@ -79,7 +79,7 @@ from hehu.importing.rows import (
 )
 from hehu.importing.sheet_rows import BLANK as _BLANK
 from hehu.importing.sheet_rows import Refused as _Refused
-from hehu.importing.sheet_rows import data_rows, row_values
+from hehu.importing.sheet_rows import data_rows, distinct_codes, distinct_pairs, row_values
 from hehu.importing.workbook import RawSheet, read_workbook
 from hehu.records import pseudonym, vocab
 from hehu.records.pseudonym import personal_numbers
@@ -395,18 +395,13 @@ class Importer:
                 if f.parse == "id_number" and f.personal:  # mostly distinct: read all at once
                     readings.append((label, self._read_ids(cells), i))
                     continue
-                seen: dict = {}
-                # 1, 1.0 and True are equal keys: the type tells them apart
-                keys = [v if type(v) is str else (type(v), v) for v in cells]
-                by_town = f.parse == "place" and f.key == "place_code"
-                if by_town:  # a village is read with its row's town
-                    keys = [(k, type(t), t) for k, t in zip(keys, towns, strict=True)]
-                for key in dict.fromkeys(keys):  # each distinct value once, in order of first use
-                    if key not in seen:
-                        value, town = (key[0], key[2]) if by_town else (key, None)
-                        value = value if type(value) is str else value[1]
-                        seen[key] = self._read_cell(f, value, town)
-                readings.append((label, list(map(seen.__getitem__, keys)), i))
+                if f.parse == "place" and f.key == "place_code":  # a village with its town
+                    codes, distinct = distinct_pairs(cells, towns)
+                    read = [self._read_cell(f, value, town) for value, town in distinct]
+                else:
+                    codes, distinct = distinct_codes(cells)
+                    read = [self._read_cell(f, value, None) for value in distinct]
+                readings.append((label, list(map(read.__getitem__, codes.tolist())), i))
             parsed.append((f, readings, readings[0][1] if len(readings) == 1 else None))
         return parsed
 

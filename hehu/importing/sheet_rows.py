@@ -9,6 +9,11 @@ instead of a look at each field of each row.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
 from hehu.importing.cells import cell_text
 from hehu.importing.headers import FOOTER_MARKERS, normalise_header
 
@@ -26,6 +31,42 @@ class Refused:
 
 
 BLANK = object()  # a blank cell, as the importer reads it
+
+
+# Columns whose cells pandas can tell apart as Python does (no 1 == 1.0 == True across types,
+# no NaN): factorised in C. Any other column is keyed by type and value in Python.
+_ONE_TYPE = (frozenset({str, type(None)}), frozenset({dt.date, type(None)}))
+
+
+def distinct_codes(cells: list) -> tuple[np.ndarray, list]:
+    """(each cell's code, the distinct cells in order of first use): a value, and the same value
+    of another type (1, 1.0, True), are told apart."""
+    kinds = set(map(type, cells))
+    if any(kinds <= allowed for allowed in _ONE_TYPE):
+        column = np.empty(len(cells), dtype=object)
+        column[:] = cells
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        return codes, list(uniques)
+    index: dict = {}
+    uniques = []
+    codes = np.empty(len(cells), dtype=np.int64)
+    for n, value in enumerate(cells):
+        key = value if type(value) is str else (type(value), value)
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(uniques)
+            uniques.append(value)
+        codes[n] = code
+    return codes, uniques
+
+
+def distinct_pairs(first: list, second: list) -> tuple[np.ndarray, list]:
+    """`distinct_codes` of the pairs (first[n], second[n]): a village with its row's town."""
+    codes_a, uniques_a = distinct_codes(first)
+    codes_b, uniques_b = distinct_codes(second)
+    width = max(len(uniques_b), 1)
+    codes, pairs = pd.factorize(codes_a * width + codes_b)
+    return codes, [(uniques_a[p // width], uniques_b[p % width]) for p in pairs.tolist()]
 
 
 def data_rows(rows: list[list], header_row: int, used_columns: list[int], skipped: list) -> list:
