@@ -46,7 +46,8 @@ def distinct_codes(cells: list) -> tuple[np.ndarray, list]:
         column = np.empty(len(cells), dtype=object)
         column[:] = cells
         codes, uniques = pd.factorize(column, use_na_sentinel=False)
-        return codes, list(uniques)
+        # pandas gives a None back as NaN: the only float such a column can hold
+        return codes, [None if type(u) is float else u for u in uniques]
     index: dict = {}
     uniques = []
     codes = np.empty(len(cells), dtype=np.int64)
