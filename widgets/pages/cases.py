@@ -227,18 +227,6 @@ class CasesView(TrackingView):
         category_periods = state.across_periods(category_table)
         by_category = category_periods[state.period_key]
 
-        def place_marks(frames: dict, categories, columns: dict) -> dict | None:
-            """Which of the tables' cells are the place's figures, as disclosed among every
-            place's: a town's cases hidden there are hidden at the foot of its tables too."""
-            if state.shows_rows:
-                return None
-            return {
-                key: place_figure_marks(
-                    records, key, role, place, "case", categories(frame), columns
-                )
-                for key, frame in frames.items()
-            }
-
         # every cell of a category's row is a place figure (and of the total row of both
         # tables): a town's table against its villages' is the place hierarchy
         status_figures = {"open": "open", **{s: f"status_{s}" for s in vocab.CASE_DONE_STATUSES}}
@@ -258,7 +246,7 @@ class CasesView(TrackingView):
             total_row=len(by_category) - 1,
             additive=(("total", tuple(statuses)),),
             over_time=dict.fromkeys([*statuses, "total"], "dated"),  # cases received in the period
-            elsewhere=place_marks(
+            elsewhere=self._place_marks(
                 category_periods,
                 lambda f: [
                     category if t else c for c, t in zip(f["category"], f["is_total"], strict=True)
@@ -328,33 +316,7 @@ class CasesView(TrackingView):
             },
         )
 
-        def time_table(when: Period) -> pd.DataFrame:
-            frame = tracking.resolution_times(records, when, place, category)
-            frame["label"] = frame["category"].map(
-                lambda c: vocab.label(vocab.CASE_CATEGORIES, c, lang)
-            )
-            return frame
-
-        time_periods = state.across_periods(time_table)
-        times = time_periods[state.period_key]
-        time_columns = [
-            Column("label", tr("category", lang)),
-            Column("closed", tr("closed", lang), "count"),
-            Column("median_days", tr("median_days", lang), "days"),
-            Column("mean_days", tr("mean_days", lang), "days"),
-            Column("max_days", tr("max_days", lang), "days"),
-        ]
-        self.time_table.show_as(
-            role,
-            times,
-            time_columns,
-            note,
-            periods=time_periods,
-            showing=state.period_key,
-            row_key=("label",),
-            derived={d: ("closed",) for d in ("median_days", "mean_days", "max_days")},
-            over_time={"closed": "dated"},
-        )
+        self._draw_times()
 
         ages = tracking.open_cases_by_age(records, period, place, category)
         ages = with_total_row(ages, ["cases"], "band", tr("total", lang))
@@ -390,6 +352,60 @@ class CasesView(TrackingView):
                 Column("town_name", tr("town", lang)),
             ]
             self.case_table.show(cases, cases.astype(object), note)
+
+    def _place_marks(self, frames: dict, categories, columns: dict) -> dict | None:
+        """Which of a table's cells are the place's figures, as disclosed among every place's
+        (by period: `frames` the table's, `categories(frame)` the case category each row
+        counts, None for none; `columns` {column: the case figure}): a town's cases hidden
+        there are hidden in its tables too, and a town's table against its villages' is the
+        place hierarchy."""
+        state = self.state
+        if state.shows_rows:
+            return None
+        return {
+            key: place_figure_marks(
+                state.records, key, state.role, state.place, "case", categories(frame), columns
+            )
+            for key, frame in frames.items()
+        }
+
+    def _draw_times(self) -> None:
+        """办理时长: a category's cases closed by the period's end are its cases resolved and
+        referred on, the place figure `resolved` of that category: disclosed as it is among
+        every place's (disclosed on its own, a town's small count was read off its villages',
+        and a status the table by category hides off the other two)."""
+        state, lang = self.state, self.state.lang
+        records, place, category = state.records, state.place, state.category
+
+        def time_table(when: Period) -> pd.DataFrame:
+            frame = tracking.resolution_times(records, when, place, category)
+            frame["label"] = frame["category"].map(
+                lambda c: vocab.label(vocab.CASE_CATEGORIES, c, lang)
+            )
+            return frame
+
+        time_periods = state.across_periods(time_table)
+        time_columns = [
+            Column("label", tr("category", lang)),
+            Column("closed", tr("closed", lang), "count"),
+            Column("median_days", tr("median_days", lang), "days"),
+            Column("mean_days", tr("mean_days", lang), "days"),
+            Column("max_days", tr("max_days", lang), "days"),
+        ]
+        self.time_table.show_as(
+            state.role,
+            time_periods[state.period_key],
+            time_columns,
+            state.scope_text(),
+            periods=time_periods,
+            showing=state.period_key,
+            row_key=("label",),
+            derived={d: ("closed",) for d in ("median_days", "mean_days", "max_days")},
+            over_time={"closed": "dated"},
+            elsewhere=self._place_marks(
+                time_periods, lambda f: list(f["category"]), {"closed": "resolved"}
+            ),
+        )
 
     def _draw_measures(self) -> None:
         """Protection measures and referrals: the place's figures (cards, and by place) from
