@@ -126,9 +126,10 @@ def row_values(parsed: list, count: int) -> list:
     looked_at: set[int] = set()  # rows with a refused or missing required cell
     gaps: set[int] = set()  # rows with an optional field blank: left out of their values
     for f, _, column in parsed:
-        odd = [n for n, v in enumerate(column) if v is BLANK or type(v) is Refused]
-        if not odd:
+        kinds = set(map(type, column))  # BLANK is the only plain object a reading can be
+        if object not in kinds and Refused not in kinds:
             continue
+        odd = [n for n, v in enumerate(column) if v is BLANK or type(v) is Refused]
         if f.required:
             looked_at.update(odd)
         else:
