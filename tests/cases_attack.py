@@ -40,10 +40,12 @@ TOTAL = "合计"
 CATEGORIES = ("", *vocab.CASE_CATEGORIES)
 
 
-def read_pages(url: str, period_key: str, categories: Iterable[str] = ("",)) -> tuple:
+def read_pages(
+    url: str, period_key: str, categories: Iterable[str] = ("",), only: Iterable[str] = ()
+) -> tuple:
     """{(place, category): {table: (true values, shown values)}} of every place with a case
-    received under it in the period, as a deputy's cases page shows them with each category
-    of `categories` picked; and the places' parents."""
+    received under it in the period (of those `only`, if given), as a deputy's cases page
+    shows them with each category of `categories` picked; and the places' parents."""
     store = open_store(url, create=False)
     records = load_records(store)
     state = CasesState(records, "zh", role="deputy")
@@ -55,7 +57,7 @@ def read_pages(url: str, period_key: str, categories: Iterable[str] = ("",)) -> 
     cases = records["case"]
     cases = cases[state.period.contains(cases["received_date"])]
     # no case recorded at a town or the county: each is exactly the sum of the places under it
-    assert not cases["place_code"].map(level).isin(["county", "town", "subdistrict"]).any()
+    assert only or not cases["place_code"].map(level).isin(["county", "town", "subdistrict"]).any()
     # the places with a case of each category under them ("": of any); the page of a place
     # with none of the category picked shows zeros only (a zero is always shown): not read,
     # its cells are 0
@@ -65,7 +67,7 @@ def read_pages(url: str, period_key: str, categories: Iterable[str] = ("",)) -> 
             under.setdefault(code, set()).update(("", category))
             code = parent[code]
     out = {}
-    for code in sorted(under):
+    for code in sorted(set(only) & set(under) if only else under):
         for category in [c for c in categories if c in under[code]]:
             if (state.place, state.category) == (code, category):
                 view.refresh()
