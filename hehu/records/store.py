@@ -604,28 +604,35 @@ def _row_plan(kind: str) -> tuple[frozenset[str], tuple, tuple[str, ...]]:
 
 
 def _clean_row(kind: str, row: Mapping) -> dict:
-    """Check a row's multi-valued vocabulary fields and dates before it reaches the database."""
+    """Check a row's multi-valued vocabulary fields and dates before it reaches the database: the
+    row itself when nothing in it changes (a large import's rows are never copied for nothing)."""
     columns, multi, dates = _row_plan(kind)
-    unknown = row.keys() - columns
-    if unknown:
+    if not columns.issuperset(row):
+        unknown = row.keys() - columns
         raise InvalidRecord(
             f"{kind} 记录含未知字段：{', '.join(sorted(unknown))}",
             f"unknown fields in {kind}: {', '.join(sorted(unknown))}",
         )
-    clean = dict(row)
+    changed: dict = {}
     for field, _ in multi:
-        if field in clean:
-            keys = clean[field]
-            clean[field] = (
+        keys = row.get(field)
+        if keys is not None or field in row:
+            stored = (
                 _stored_keys(kind, field, keys)
                 if isinstance(keys, str)
                 else _checked_keys(kind, field, list(keys or []))
             )
+            if stored != keys:
+                changed[field] = stored
     for name in dates:
-        value = clean.get(name)
+        value = row.get(name)
         if value is not None:
-            clean[name] = _as_date(value, f"{kind}.{name}")
-    return clean
+            day = _as_date(value, f"{kind}.{name}")
+            if type(value) is not dt.date or day != value:
+                changed[name] = day
+    if not changed and type(row) is dict:
+        return row
+    return {**row, **changed}
 
 
 @lru_cache(maxsize=1024)
