@@ -655,10 +655,13 @@ def test_cases_page_follows_its_filters(small_url, monkeypatch):
     assert "c1" in view.case_table.table.value
     held_nothing = text(html_of(view.events_box))
     assert "5·15 国际家庭日：乙街道、甲镇" in held_nothing
+    events, measures = view.events_box.children, view.measure_cards.value
     page.state.category = "family_dispute"
     assert card(view, "received") == "1" and "c2" not in view.case_table.table.value
+    # legal events and measures ignore the category: not drawn again for it
+    assert view.events_box.children is events and view.measure_cards.value == measures
     page.state.period_key = "all"
-    assert "2021" in text(html_of(view.events_box))
+    assert "2021" in text(html_of(view.events_box)) and view.events_box.children is not events
 
 
 def test_query_parameters_set_the_filters_and_a_bad_place_is_a_message(small_url, monkeypatch):

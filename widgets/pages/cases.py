@@ -53,6 +53,7 @@ class CasesView(TrackingView):
 
     def __init__(self, state: CasesState, store: Store | None = None):
         lang = state.lang
+        self.drawn_for: tuple | None = None  # (place, period, records) measures and events show
         self.cards = w.HTML()
         self.category_chart = w.HTML()
         self.place_chart = w.HTML()
@@ -131,11 +132,17 @@ class CasesView(TrackingView):
             table.on_export = self.export_log
 
     def redraw(self) -> None:
-        """Recompute every figure for the state's place, period and category."""
+        """Recompute the cases' figures for the state's place, period and category; measures,
+        legal events and programmes ignore the category, so a change of it leaves them."""
         self._draw_cases()
+        state = self.state
+        drawn = self.drawn_for
+        if drawn and drawn[:2] == (state.place, state.period_key) and drawn[2] is state.records:
+            return
         self._draw_measures()
         self._draw_events()
-        self.programmes.draw(self.state)
+        self.programmes.draw(state)
+        self.drawn_for = (state.place, state.period_key, state.records)
 
     def _draw_cases(self) -> None:
         state, lang, role = self.state, self.state.lang, self.state.role
