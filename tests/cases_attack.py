@@ -1,9 +1,11 @@
-"""A deputy's reading of the cases page's tables, for the attack tests: every place's page (and
-category filter) as a deputy sees it, the equations she knows, and a solver by bounds.
+"""A deputy's reading of the cases page's tables (and the pairings page's), for the attack
+tests: every place's page (and category filter) as a deputy sees it, the equations she knows,
+and a solver by bounds.
 
-A cell is (table, category filter, place, row, column): the page's table (`TABLES`), the
-category picked on the page ("" is all), the place picked, the table's row (a category, a
-station's org id, or TOTAL) and its column. `pinned_cells` solves what is shown with the
+A cell is (table, category filter, place, row, column): the page's table (`TABLES`, or the
+pairings page's `PAIRING_TABLES`), the category picked on the page ("" is all), the place
+picked, the table's row (a category, a station's org id, an organisation and support type, a
+month, or TOTAL) and its column. `pinned_cells` solves what is shown with the
 equations as a reader would ("<5" is 1 to 4, "*" any count from 0, a number as shown, a cell
 of a row the page does not show 0), carrying bounds from equation to equation until nothing
 narrows, and returns the hidden cells pinned to one value."""
@@ -19,6 +21,7 @@ from hehu.figures.metrics import load_records
 from hehu.records import vocab
 from hehu.records.store import open_store
 from widgets.pages.cases import CasesState, CasesView
+from widgets.pages.pairings import PairingsState, PairingsView
 
 TABLES = {  # the page's table: (its widget, the column naming a row, the counts, total = parts)
     "category": (
@@ -36,27 +39,51 @@ TABLES = {  # the page's table: (its widget, the column naming a row, the counts
     # 办理时长: cases closed by the period's end per category (no total row)
     "time": ("time_table", "category", ("closed",), None),
 }
+# the pairings page's tables as a deputy sees them (no pairings running: aggregate-only roles
+# get lapsed, started and ended by organisation, started and ended by month)
+PAIRING_TABLES = {
+    "org": ("org_table", ("org_id", "support_type"), ("lapsed", "started", "ended"), None),
+    "flow": ("flow_table", "month", ("started", "ended"), None),
+}
+# a page: its state and view, its records, their date and category ('' for none) columns, tables
+PAGES = {
+    "cases": (CasesState, CasesView, "case", "received_date", "category", TABLES),
+    "pairings": (PairingsState, PairingsView, "pairing", "start_date", "", PAIRING_TABLES),
+}
+SPECS = TABLES | PAIRING_TABLES
 TOTAL = "合计"
 CATEGORIES = ("", *vocab.CASE_CATEGORIES)
 
 
 def read_pages(
-    url: str, period_key: str, categories: Iterable[str] = ("",), only: Iterable[str] = ()
+    url: str,
+    period_key: str,
+    categories: Iterable[str] = ("",),
+    only: Iterable[str] = (),
+    page: str = "cases",
+    extra=None,
 ) -> tuple:
     """{(place, category): {table: (true values, shown values)}} of every place with a case
     received under it in the period (of those `only`, if given), as a deputy's cases page
-    shows them with each category of `categories` picked; and the places' parents."""
+    shows them with each category of `categories` picked; and the places' parents. With
+    `page` "pairings", the pairings page's tables of every place with a pairing under it (of
+    any time); `extra(view)` adds what else the page shows ({name: value}) under "extra"."""
+    state_class, view_class, kind, dated, categorised, tables = PAGES[page]
     store = open_store(url, create=False)
     records = load_records(store)
-    state = CasesState(records, "zh", role="deputy")
+    state = state_class(records, "zh", role="deputy")
     state.period_key = period_key
-    view = CasesView(state, store)
+    view = view_class(state, store)
     places = records["place"]
     parent = dict(zip(places["code"], places["parent_code"], strict=True))
     level = dict(zip(places["code"], places["level"], strict=True))
-    cases = records["case"]
-    cases = cases[state.period.contains(cases["received_date"])]
-    # no case recorded at a town or the county: each is exactly the sum of the places under it
+    cases = records[kind]
+    if "place_code" not in cases:  # a pairing's place is its child's
+        cases = cases.assign(place_code=cases["person_id"].map(records.person_place))
+    # every pairing counts: one started before the period may end or lapse in it
+    in_period = state.period.contains(cases[dated])
+    cases = cases[in_period] if categorised else cases.assign(category="")
+    # none recorded at a town or the county: each is exactly the sum of the places under it
     assert only or not cases["place_code"].map(level).isin(["county", "town", "subdistrict"]).any()
     # the places with a case of each category under them ("": of any); the page of a place
     # with none of the category picked shows zeros only (a zero is always shown): not read,
@@ -75,21 +102,24 @@ def read_pages(
                 state.place, state.category = code, category
             out[code, category] = {
                 name: (getattr(view, widget).raw, getattr(view, widget).shown)
-                for name, (widget, *_) in TABLES.items()
+                for name, (widget, *_) in tables.items()
             }
+            if extra is not None:
+                out[code, category]["extra"] = extra(view)
     return out, parent
 
 
 def cells(table: str, pages: dict) -> tuple[dict, dict]:
     """{(table, category, place, row, column): true value} and {same: shown value} of one
     table of every page read."""
-    _, key, counts, _ = TABLES[table]
+    _, key, counts, _ = SPECS[table]
+    keys = (key,) if isinstance(key, str) else key
     true, shown = {}, {}
     for (place, category), tables in pages.items():
         raw, seen = tables[table]
         for i in range(len(raw)):
             total = "is_total" in raw and bool(raw["is_total"].iat[i])
-            row = TOTAL if total else str(raw[key].iat[i])
+            row = TOTAL if total else "|".join(str(raw[k].iat[i]) for k in keys)
             for column in counts:
                 true[table, category, place, row, column] = int(raw[column].iat[i])
                 shown[table, category, place, row, column] = seen[column].iat[i]
@@ -100,7 +130,7 @@ def relations(table: str, pages: dict, parent: dict, true: dict) -> list[list]:
     """What a deputy knows of one table adds up, each [total, part, part…] of cells (absent:
     0, as a page not read): its total row, its total column, a place the sum of the places
     under it, and with categories picked, all the sum of each category's page."""
-    _, _, counts, additive = TABLES[table]
+    _, _, counts, additive = SPECS[table]
     rows = defaultdict(set)
     for _, category, place, row, _ in (c for c in true if c[0] == table):
         rows[category, place].add(row)
