@@ -21,6 +21,7 @@ from hehu.disclosure import (
     Change,
     Periods,
     Rules,
+    disclose,
     every_count_hidden,
     hidden_cells,
     mark_of,
@@ -500,34 +501,19 @@ def since_last_time(
 
 
 def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.Series:
-    """Cases each station or studio received in a period as a role may see them: the cases
-    page's table by station of the top place (places without a parent) shows the same count,
-    so it is disclosed as there (`station_hidden_cells`); a station whose cases lie under two
-    top places is hidden with either of its rows there. No total is shown beside them."""
+    """Cases each station or studio received in a period as a role may see them (protected
+    across every period the role can choose; no total is shown beside them)."""
     cache_key = ("disclosed_station_cases", period_key, role)
     if cache_key not in records._cache:
-        frame = shared_station_cases(records, period_key)
+        frames = {k: shared_station_cases(records, k) for k in period_family(records, period_key)}
         rules = Rules(counts=("cases_received",))
-        offered = choosable_periods(records)
-        if sees_exact_counts(role) or period_key not in offered:  # see disclosed_place_figures
-            hidden = every_count_hidden(frame, rules)
-        else:
-            mask = station_hidden_cells(records, offered)[offered.index(period_key)]
-            mask = mask.loc[[row for row in mask.index if row.split("@")[0] in _tops(records)]]
-            orgs = [row.split("@")[1] for row in mask.index]
-            # hidden with any of its rows there (a complement with a complement)
-            marks = mask["received:"].groupby(orgs).max()
-            marks = marks.reindex(frame.index.astype(str), fill_value=0).to_numpy()
-            hidden = pd.DataFrame({"cases_received": marks}, index=frame.index)
-        shown = shown_frame(frame, hidden.astype("int8"), rules, role)
+        if sees_exact_counts(role) or period_key in choosable_periods(records):
+            shown = disclose(frames, period_key, rules, role)
+        else:  # a period no page offers: see disclosed_place_figures
+            frame = frames[period_key]
+            shown = shown_frame(frame, every_count_hidden(frame, rules), rules, role)
         records._cache[cache_key] = shown["cases_received"]
     return records._cache[cache_key]
-
-
-def _tops(records: Records) -> set[str]:
-    """The places without a parent."""
-    places = records.places
-    return set(places.loc[places["parent_code"].fillna("") == "", "code"])
 
 
 def place_figure_marks(
