@@ -12,7 +12,7 @@ statuses, a place the sum of the places under it. Solved together by bounds ("<5
 pinned to one value. On the demo (SQLite or PostgreSQL).
 
 Before each table was disclosed with every place's (the table by category and status from the
-place figures, the table by station from every place at every station: `places.station_marks`)
+place figures, the table by station from every place at every station: `splits.split_marks`)
 this pinned 223 hidden cells of the table by category and status and 364 of the table by
 station (each table was disclosed on its own, its total row only tied to the place figures);
 before 办理时长 took its cases closed from the place figures (a category's cases resolved), 75

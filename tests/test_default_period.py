@@ -48,7 +48,7 @@ def test_this_year_is_the_default_once_it_has_a_record_up_to_today(small_store):
 
 
 def test_with_no_dated_record_the_default_is_all_time(small_store):
-    for kind in ("course", "visit", "case_record", "event"):
+    for kind in ("course", "visit", "case_record", "event", "contact", "pairing"):
         with small_store.engine.begin() as conn:
             conn.exec_driver_sql(f"DELETE FROM {kind}")
     records = load_records(small_store)

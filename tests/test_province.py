@@ -29,7 +29,7 @@ from hehu.figures.cache import (
 )
 from hehu.figures.gaps import gaps_by_place
 from hehu.figures.metrics import Period, load_records, metrics_by_place
-from hehu.figures.places import warm_figures
+from hehu.figures.warm import warm_figures
 from hehu.records import schema as store_module
 from hehu.records import vocab
 from hehu.records.schema import SCHEMA_VERSION

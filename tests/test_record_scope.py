@@ -28,8 +28,9 @@ from hehu.figures.cache import (
 )
 from hehu.figures.gaps import gaps_by_place
 from hehu.figures.metrics import load_records, metrics_by_place
-from hehu.figures.places import place_figures, warm_figures
+from hehu.figures.places import place_figures
 from hehu.figures.tracking import own_row_code
+from hehu.figures.warm import warm_figures
 from hehu.oversight.briefing import build_briefing
 from hehu.records.gazetteer import codes_under, record_scope
 from hehu.records.schema import RECORD_TABLES

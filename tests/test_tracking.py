@@ -145,7 +145,12 @@ def test_pairing_figures_agree_with_the_metrics_everywhere(records):
     metrics = metrics_by_place(records, YEAR)
     assert (figures["active"] == metrics["pairings_active"]).all()
     assert (figures["lapsed"] == metrics["pairings_lapsed"]).all()
-    assert figures.loc[C].tolist() == [3, 1]
+    assert figures.loc[C].tolist() == [
+        3,
+        1,
+        2,
+        1,
+    ]  # r1, r3, r4 run; r3 lapsed; r3, r4 start; r2 ends
 
 
 def test_lapse_days_is_a_setting(monkeypatch):

@@ -26,7 +26,7 @@ def add_commands(subparsers, add_db, commands) -> None:
 
 def cmd_warm(args) -> int:
     """Compute and keep the figures of every period an overview offers; say how long it took."""
-    from hehu.figures.places import warm_figures
+    from hehu.figures.warm import warm_figures
     from hehu.records.store import open_store
 
     store = open_store(args.db, create=False)

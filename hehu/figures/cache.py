@@ -32,9 +32,15 @@ from hehu.records.store import Store
 # Kinds a page reads at once: small, and what a map and a place picker need.
 EAGER_KINDS = ("place", "org", "claim")
 # Record kinds whose years make a page's period choices, with their date columns.
-DATED_KINDS = tuple(
-    (kind, DATE_COLUMNS[kind])
-    for kind in ("course", "visit", "case", "event", "protection_measure", "referral")
+DATED_KINDS = (
+    *(
+        (kind, DATE_COLUMNS[kind])
+        for kind in ("course", "visit", "case", "event", "protection_measure", "referral")
+    ),
+    # pairings started and ended are counted by year, and all time is the sum of the years
+    # (disclosure.Periods): a year with only a pairing's start or end in it is a year too
+    ("pairing", "start_date"),
+    ("pairing", "end_date"),
 )
 
 
@@ -264,8 +270,9 @@ def _rows_of(frame: pd.DataFrame, places: Collection[str]) -> pd.DataFrame:
 # Bumped whenever what a stored figure means or how it is laid out changes: figures kept by an
 # older Hehu for the same data are then computed again, never read back in the old form.
 # 5: every place's hidden cells checked with all equations together; 6: cases resolved and
-# referred apart among the place figures
-FIGURES_FORMAT = 6
+# referred apart among the place figures; 7: pairings started and ended among them, and the
+# pairings page's tables every place's (hehu.figures.splits)
+FIGURES_FORMAT = 7
 
 
 def shared_figures(
@@ -368,7 +375,8 @@ def _years(records: Records) -> pd.DataFrame:
 
 
 def years_with_records(records: Records) -> list[int]:
-    """Calendar years in which courses, visits, cases, events, measures or referrals were recorded."""
+    """Calendar years in which courses, visits, cases, events, measures or referrals were recorded,
+    or pairings started or ended."""
     return [int(y) for y in shared_figures(records, "years", "", _years)["year"]]
 
 

@@ -8,7 +8,6 @@ figure minus its towns', or one period minus another, never gives a hidden count
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -16,8 +15,6 @@ import numpy as np
 import pandas as pd
 
 from hehu.disclosure import (
-    SHOWN_AS_COMPLEMENT,
-    SHOWN_ELSEWHERE,
     Change,
     Periods,
     Rules,
@@ -32,7 +29,6 @@ from hehu.disclosure import (
     shows_some,
 )
 from hehu.figures.cache import (
-    PageRecords,
     overview_period_keys,
     page_gaps,
     page_metrics,
@@ -46,7 +42,6 @@ from hehu.figures.metrics import Period, Records, roll
 from hehu.figures.tracking import (
     CHILD_CATEGORIES,
     case_figures,
-    cases_with_state,
     follow_up_figures,
     lapse_days_setting,
     must_visit_figures,
@@ -59,7 +54,6 @@ from hehu.figures.tracking import (
 )
 from hehu.records import vocab
 from hehu.records.gazetteer import in_codes
-from hehu.records.store import Store
 
 MUST_VISIT_VISITED = "must_visit_visited"  # the numerator of must_visit_coverage
 MUST_VISIT_NOT_VISITED = "must_visit_not_visited"
@@ -101,7 +95,18 @@ FAMILIES = (
         "pairing",
         ("", *CHILD_CATEGORIES),
         _pairings,
-        counts=("registered", "paired", "unpaired", "paired_in_period", "active", "lapsed"),
+        # started and ended: the pairings page's tables by organisation and by month repeat
+        # them (hehu.figures.splits)
+        counts=(
+            "registered",
+            "paired",
+            "unpaired",
+            "paired_in_period",
+            "active",
+            "lapsed",
+            "started",
+            "ended",
+        ),
         additive=(("registered", ("paired", "unpaired")),),
         rates={"coverage": ("paired", "registered")},
         over_time={
@@ -111,6 +116,8 @@ FAMILIES = (
             "paired_in_period": "dated",
             "active": "state",
             "lapsed": "state",
+            "started": "dated",
+            "ended": "dated",
         },
     ),
     Family(
@@ -406,11 +413,11 @@ def place_hidden_cells(records: Records, keys: list[str]) -> list[pd.DataFrame]:
         return pd.concat(masks, ignore_index=True).astype("int8").set_axis(labels)
 
     stacked = shared_figures(records, "place_hidden", ";".join(keys), compute, by_place=True)
-    records._cache[cache_key] = masks = _periods_apart(stacked, len(keys))
+    records._cache[cache_key] = masks = periods_apart(stacked, len(keys))
     return masks
 
 
-def _periods_apart(stacked: pd.DataFrame, n: int) -> list[pd.DataFrame]:
+def periods_apart(stacked: pd.DataFrame, n: int) -> list[pd.DataFrame]:
     """Each period's mask from `place_hidden_cells`' stacked frame: n blocks of the same rows
     one under the other, labelled 'period|code'. Row slices, not copies: a briefing reads a
     few rows of them, and the labels of a province are 100,000 and more."""
@@ -558,134 +565,6 @@ def shared_station_cases(records: Records, key: str) -> pd.DataFrame:
     )
 
 
-# --------------------------------------------------------------------------- cases by station
-
-# The case family's figures the cases page's table by station splits by station
-STATION_FIGURES = {"received": "received", "resolved": "status_resolved"}
-STATION_FIGURES |= {"referred": "status_referred", "open": "open"}
-
-
-def station_row(place: str, org: str = "") -> str:
-    """The row of a place's cases at a station ('code@org'), or at all its stations ('code@')."""
-    return f"{place}@{org}"
-
-
-def place_station_cases(records: Records, key: str) -> pd.DataFrame:
-    """Cases received under each place by each station or studio in a period (its page key),
-    as the case family counts them ('figure:category' of STATION_FIGURES, every category and
-    all): a row per place and station, one per place at all its stations (`station_row`), and
-    a parent's own records at a station where there are some. Shared like the place figures."""
-    period = period_from_key(key)
-
-    def compute(r: Records) -> pd.DataFrame:
-        cases = cases_with_state(r, period.as_of)
-        cases = cases[period.contains(cases["received_date"])]
-        up = cases.merge(r.ancestors, left_on="place_code", right_on="code")
-        up = pd.concat([up.assign(row=up["ancestor"] + "@" + up["org_id"].astype(str)),
-                        up.assign(row=up["ancestor"] + "@")])  # fmt: skip
-        columns = {}
-        for category in ("", *vocab.CASE_CATEGORIES):
-            of = up[up["category"] == category] if category else up
-            for figure in STATION_FIGURES.values():
-                status = figure.removeprefix("status_")
-                chosen = of if figure == "received" else of[of["status_as_of"] == status]
-                columns[f"{figure}:{category}"] = chosen.groupby("row").size()
-        frame = pd.DataFrame(columns, index=sorted(set(up["row"]))).fillna(0).astype("int64")
-        # a parent's own records at a station: the parent there minus its children there
-        place, org = (pd.Index([row.split("@")[i] for row in frame.index]) for i in (0, 1))
-        parent = r.places.set_index("code")["parent_code"].reindex(place).fillna("").to_numpy()
-        at = org != ""
-        kids = frame[at & (parent != "")].groupby((parent + "@" + org)[at & (parent != "")]).sum()
-        parents = frame.index[at & place.isin(list(place_tree(r)))]
-        own = frame.loc[parents] - kids.reindex(parents).fillna(0)
-        own = own[(own != 0).any(axis=1)]
-        own.index = [station_row(own_row_code(p.split("@")[0]), p.split("@")[1]) for p in own.index]
-        return pd.concat([frame, own]).astype("int64") if len(own) else frame
-
-    return shared_figures(records, "place_station_cases", period_key(period), compute)
-
-
-def station_rules(records: Records, rows: pd.Index) -> Rules:
-    """The equations of `place_station_cases`: a place at a station is the sum of the places
-    under it (and its own records) there, a place at all its stations the sum of its stations,
-    received the sum of the statuses, all the sum of the categories."""
-    tree, places = place_tree(records), {}
-    for row in rows:
-        place, org = row.split("@")
-        if org and not place.endswith(own_row_code("")):
-            places.setdefault(place, []).append(org)
-    equations = {}
-    for place, orgs in places.items():
-        equations[station_row(place)] = [station_row(place, org) for org in orgs]
-        for org in orgs if place in tree else ():
-            equations[station_row(place, org)] = [station_row(kid, org) for kid in tree[place]]
-    categories = ("", *vocab.CASE_CATEGORIES)
-    figures = list(STATION_FIGURES.values())
-    return Rules(
-        counts=tuple(f"{f}:{c}" for c in categories for f in figures),
-        tree=equations,
-        additive=(
-            *((f"received:{c}", tuple(f"{f}:{c}" for f in figures[1:])) for c in categories),
-            *((f"{f}:", tuple(f"{f}:{c}" for c in categories[1:])) for f in figures),
-        ),
-        over_time={
-            f"{f}:{c}": "derived" if f == "open" else "dated" for f in figures for c in categories
-        },
-    )
-
-
-def station_hidden_cells(records: Records, keys: list[str]) -> list[pd.DataFrame]:
-    """Which of `place_station_cases` are hidden from aggregate-only roles in each of `keys`
-    (protected together): a place at all its stations is its place figures, as hidden among
-    every place's (`place_hidden_cells`, `hidden_cells`' elsewhere). Shared like them."""
-    cache_key = ("station_hidden_cells", tuple(keys))
-    if cache_key in records._cache:
-        return records._cache[cache_key]
-
-    def compute(r: Records) -> pd.DataFrame:
-        frames = [place_station_cases(r, k) for k in keys]
-        rows = frames[0].index
-        for frame in frames[1:]:
-            rows = rows.union(frame.index, sort=False)
-        rules = station_rules(r, rows)
-        there = []
-        for mask in place_hidden_cells(r, keys):
-            marks = pd.DataFrame(0, index=rows, columns=list(rules.counts), dtype="int8")
-            totals = [row for row in rows if row.endswith("@")]
-            for column in rules.counts:
-                figure, category = column.split(":")
-                places = [row[:-1] for row in totals]
-                seen = mask.loc[places, family_column("case", figure, category)].to_numpy()
-                marks.loc[totals, column] = np.where(seen != 0, seen, SHOWN_ELSEWHERE)
-            there.append(marks)
-        masks = hidden_cells(frames, rules, period_links(keys), there)
-        labels = [f"{p}|{row}" for p, mask in enumerate(masks) for row in mask.index]
-        return pd.concat(masks, ignore_index=True).astype("int8").set_axis(labels)
-
-    stacked = shared_figures(records, "station_hidden", ";".join(keys), compute)
-    records._cache[cache_key] = masks = _periods_apart(stacked, len(keys))
-    return masks
-
-
-def station_marks(
-    records: Records, period_key: str, place: str, category: str, orgs: list[str | None]
-) -> pd.DataFrame:
-    """How a cases page's table by station (a row per station `orgs`, None: the total row) is
-    disclosed among every place's and station's (`station_hidden_cells`), for `hidden_cells`'
-    elsewhere: a town's table against its villages' is the hierarchy."""
-    out = pd.DataFrame(SHOWN_ELSEWHERE, index=range(len(orgs)), columns=list(STATION_FIGURES))
-    offered = choosable_periods(records)
-    if period_key not in offered:  # every count hidden: see disclosed_place_figures
-        return pd.DataFrame(SHOWN_AS_COMPLEMENT, index=out.index, columns=out.columns, dtype="int8")
-    mask = station_hidden_cells(records, offered)[offered.index(period_key)]
-    for i, org in enumerate(orgs):
-        row = station_row(place, "" if org is None else str(org))
-        for column, figure in STATION_FIGURES.items():
-            mark = mask.at[row, f"{figure}:{category}"] if row in mask.index else 0
-            out.at[i, column] = mark if mark else SHOWN_ELSEWHERE
-    return out.astype("int8")
-
-
 def campaign_events(records: Records, period: Period) -> pd.DataFrame:
     """Per place (everything under it added): legal events of each campaign in the period and
     their audience, columns 'events:CAMPAIGN' and 'audience:CAMPAIGN'; shared between kernels."""
@@ -712,33 +591,3 @@ def has_gap(figures: pd.Series, key_village: bool) -> bool:
     if key_village and shown_number(figures["no_course"]):
         return True
     return any(shows_some(figures[column]) for column in GAP_COUNTS)
-
-
-def warm_figures(store: Store, progress: Callable[[str], None] = lambda _: None) -> dict:
-    """Compute and keep every figure a page offers for the current data: metrics, gaps and
-    place figures of every period, and which of them are hidden from aggregate-only roles.
-
-    Run after a large import, or by the server when the data change, so that no user waits
-    for them. Returns what it did: periods computed, whether records had to be read, seconds.
-    """
-    start = time.perf_counter()
-    records = PageRecords(store)
-    keys = overview_period_keys(records)
-    for key in keys:
-        progress(key)
-        period = period_from_key(key)
-        page_metrics(records, period)
-        page_gaps(records, period)
-        place_figures(records, period)
-        campaign_events(records, period)  # the briefing's legal events and towns without
-        shared_station_cases(records, key)
-        place_station_cases(records, key)  # the cases page's tables by station
-    progress("disclosure")
-    place_hidden_cells(records, keys)
-    station_hidden_cells(records, keys)
-    return {
-        "data_version": records.data_version,
-        "periods": keys,
-        "records_read": records.fully_loaded,
-        "seconds": round(time.perf_counter() - start, 2),
-    }

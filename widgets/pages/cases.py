@@ -10,7 +10,8 @@ from hehu.disclosure import HIDDEN_COMPLEMENT, shown_number, shows_some
 from hehu.figures import tracking
 from hehu.figures.cache import page_metrics
 from hehu.figures.metrics import PROTECTION_METRICS, Period
-from hehu.figures.places import disclosed_place_figures, place_figure_marks, station_marks
+from hehu.figures.places import disclosed_place_figures, place_figure_marks
+from hehu.figures.splits import STATION_COLUMNS, STATIONS, split_marks
 from hehu.records import vocab
 from hehu.records.store import Store
 from widgets.kit.charts import bar_chart, heat_table
@@ -312,12 +313,14 @@ class CasesView(TrackingView):
             elsewhere=None
             if state.shows_rows
             else {  # every place at every station disclosed together, and with the places
-                key: station_marks(
+                key: split_marks(
                     records,
+                    STATIONS,
                     key,
                     place,
                     category,
                     [None if t else o for o, t in zip(f["org_id"], f["is_total"], strict=True)],
+                    STATION_COLUMNS,
                 )
                 for key, f in station_periods.items()
             },

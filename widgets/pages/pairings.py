@@ -10,6 +10,7 @@ from hehu import i18n
 from hehu.disclosure import shows_some
 from hehu.figures import tracking
 from hehu.figures.metrics import Period, Records
+from hehu.figures.splits import PAIRINGS_BY_MONTH, PAIRINGS_BY_ORG, pairing_org_key, split_marks
 from hehu.records import vocab
 from hehu.records.store import Store
 from widgets.kit.charts import bar_chart, column_chart, line_chart
@@ -30,6 +31,9 @@ from widgets.kit.tracking import TrackingState, TrackingView, build_tracking_pag
 
 # Columns aggregate-only roles do not get (see PairingsView.redraw).
 AGGREGATE_ONLY_HIDDEN = ("active", "paired_in_period", "running")
+# The tables' columns {column: figure} disclosed with every place's (hehu.figures.splits)
+ORG_COLUMNS = {"lapsed": "lapsed", "started": "started", "ended": "ended"}
+MONTH_COLUMNS = {"started": "started", "ended": "ended"}
 # The coverage table's figures, disclosed once with every place's (hehu.place_figures).
 FIGURES = ("registered", "paired", "unpaired", "coverage", "paired_in_period", "active", "lapsed")
 
@@ -249,8 +253,16 @@ class PairingsView(TrackingView):
             self.lapsed_table.show(lapsed, lapsed.astype(object), note)
         counts = ["active", "lapsed", "started", "ended"]
 
+        # what aggregate-only roles see is disclosed with every place's pairings by
+        # organisation and by month (hehu.figures.splits) at the server's lapse threshold
+        lapse_days = state.lapse_days if state.shows_rows else tracking.lapse_days_setting()
+
         def org_table(when: Period) -> pd.DataFrame:
-            frame = tracking.pairings_by_org(records, when, place, state.lapse_days, category)
+            frame = tracking.pairings_by_org(records, when, place, lapse_days, category)
+            frame["key"] = [
+                pairing_org_key(o, t)
+                for o, t in zip(frame["org_id"], frame["support_type"], strict=True)
+            ]
             frame["support_type"] = frame["support_type"].map(
                 lambda k: vocab.label(vocab.SUPPORT_TYPES, k, lang)
             )
@@ -279,6 +291,7 @@ class PairingsView(TrackingView):
             row_key=("org_name", "support_type"),
             total_row=len(by_org) - 1,
             over_time={"started": "dated", "ended": "dated", "active": "state", "lapsed": "state"},
+            elsewhere=self._split_marks(PAIRINGS_BY_ORG, org_periods, "key", ORG_COLUMNS),
         )
 
         # starts and ends over time
@@ -309,6 +322,7 @@ class PairingsView(TrackingView):
             row_key=("month",),
             total_row=len(flow) - 1,
             over_time={"started": "dated", "ended": "dated", "running": "state"},
+            elsewhere=self._split_marks(PAIRINGS_BY_MONTH, flow_periods, "month", MONTH_COLUMNS),
         )
         months = flow[~flow["is_total"]]
         months_shown = flow_shown.loc[months.index]
@@ -331,6 +345,24 @@ class PairingsView(TrackingView):
             key="running",
             empty_text=tr("no_data", lang),
         )
+
+    def _split_marks(self, split, periods: dict, key: str, columns: dict) -> dict | None:
+        """A table's marks in each period as disclosed with every place's (None for staff)."""
+        state = self.state
+        if state.shows_rows:
+            return None
+        return {
+            period_key: split_marks(
+                state.records,
+                split,
+                period_key,
+                state.place,
+                state.category,
+                [None if t else k for k, t in zip(f[key], f["is_total"], strict=True)],
+                columns,
+            )
+            for period_key, f in periods.items()
+        }
 
 
 def build_pairings_page(db_url: str | None = None, params: dict | None = None) -> w.VBox:

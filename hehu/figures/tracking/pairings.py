@@ -15,6 +15,7 @@ from hehu.figures.metrics import (
 from hehu.figures.tracking.common import (
     CHILD_CATEGORIES,
     has_any,
+    lapse_days_setting,
     months_of,
     org_names,
     place_names,
@@ -125,15 +126,55 @@ def unpaired_rows(records: Records, period: Period, place: str, category: str = 
 def pairing_figures(
     records: Records, period: Period, lapse_days: int, category: str = ""
 ) -> pd.DataFrame:
-    """Per place: pairings running on the period's last day and those lapsed (no contact > N days)."""
+    """Per place: pairings running on the period's last day, those lapsed (no contact > N days),
+    and pairings started and ended in the period (`pairing_items`)."""
     active = active_of(records, period.as_of, category)
     lapsed = active[active["days_since_contact"] > lapse_days]
+    items = of_category(records, pairing_items(records, period, lapse_days), category)
     return pd.DataFrame(
         {
             "active": roll(records, active, "place_code"),
             "lapsed": roll(records, lapsed, "place_code"),
+            "started": roll(records, items[items["started"]], "place_code"),
+            "ended": roll(records, items[items["ended"]], "place_code"),
         }
     )
+
+
+def pairing_items(records: Records, period: Period, lapse_days: int) -> pd.DataFrame:
+    """Every pairing with its place, organisation and support type and what it counts as in a
+    period: running on its last day (active), active with no contact for more than
+    `lapse_days` days (lapsed), started and ended in it (all time is the sum of the years).
+    The one definition of the pairings page's tables and of the place figures they repeat."""
+
+    def build() -> pd.DataFrame:
+        pairings = _pairings(records)
+        active = active_of(records, period.as_of)
+        lapsed = active["pairing_id"][active["days_since_contact"] > lapse_days]
+        return pd.DataFrame(
+            {
+                "pairing_id": pairings["pairing_id"],
+                "person_id": pairings["person_id"],
+                "place_code": pairings["place_code"],
+                "org_id": pairings["org_id"],
+                "support_type": pairings["support_type"],
+                "start_date": pairings["start_date"],
+                "end_date": pairings["end_date"],
+                "active": pairings["pairing_id"].isin(active["pairing_id"]),
+                "lapsed": pairings["pairing_id"].isin(lapsed),
+                "started": period.contains(pairings["start_date"]),
+                "ended": period.contains(pairings["end_date"]),
+            }
+        )
+
+    return records.cached(("pairing_items", period, lapse_days), build)
+
+
+def of_category(records: Records, items: pd.DataFrame, category: str = "") -> pd.DataFrame:
+    """The pairings of `items` of children in a category (all when '')."""
+    if not category:
+        return items
+    return items[items["person_id"].isin(children_registered(records, category)["person_id"])]
 
 
 def lapsed_rows(
@@ -165,47 +206,38 @@ def pairings_by_org(
     records: Records, period: Period, place: str, lapse_days: int, category: str = ""
 ) -> pd.DataFrame:
     """Pairings under a place by organisation and support type: active, lapsed, started, ended."""
-    under = places_under(records, place)
-    active = active_of(records, period.as_of, category)
-    active = active[active["place_code"].isin(under)]
-    pairings = _pairings(records, category)
-    pairings = pairings[pairings["place_code"].isin(under)]
-    keys = ["org_id", "support_type"]
-    parts = {
-        "active": active,
-        "lapsed": active[active["days_since_contact"] > lapse_days],
-        "started": pairings[period.contains(pairings["start_date"])],
-        "ended": pairings[period.contains(pairings["end_date"])],
-    }
-    counts = pd.concat({name: part.groupby(keys).size() for name, part in parts.items()}, axis=1)
+    items = of_category(records, pairing_items(records, period, lapse_days), category)
+    items = items[items["place_code"].isin(places_under(records, place))]
+    parts = ["active", "lapsed", "started", "ended"]
+    counts = items.groupby(["org_id", "support_type"])[parts].sum()
+    counts = counts[(counts > 0).any(axis=1)]
     if counts.empty:
         return pd.DataFrame(columns=["org_id", "org_name", "support_type", *parts])
-    out = counts.fillna(0).astype("int64").reset_index()
+    out = counts.astype("int64").reset_index()
     out.insert(1, "org_name", out["org_id"].map(org_names(records)))
     return out.sort_values(["org_name", "support_type"]).reset_index(drop=True)
 
 
 def pairing_flow(records: Records, period: Period, place: str, category: str = "") -> pd.DataFrame:
-    """Per month: pairings started, ended, and running at the month's end (or the period's end)."""
-    pairings = _pairings(records, category)
-    pairings = pairings[pairings["place_code"].isin(places_under(records, place))]
-    months = months_of(period, pd.concat([pairings["start_date"], pairings["end_date"]]))
-    start_month = pairings["start_date"].dt.to_period("M")
-    end_month = pairings["end_date"].dt.to_period("M")
+    """Per month: pairings started, ended (`pairing_items`), and running at the month's end (or
+    the period's end)."""
+    items = of_category(records, pairing_items(records, period, lapse_days_setting()), category)
+    items = items[items["place_code"].isin(places_under(records, place))]
+    months = months_of(period, pd.concat([items["start_date"], items["end_date"]]))
+    started = items.loc[items["started"], "start_date"].dt.to_period("M").value_counts()
+    ended = items.loc[items["ended"], "end_date"].dt.to_period("M").value_counts()
     rows = []
     for month in months:
         month_end = min(month.end_time.normalize(), period.as_of)
         rows.append(
             {
                 "month": str(month),
-                "started": int(
-                    ((start_month == month) & (pairings["start_date"] <= month_end)).sum()
-                ),
-                "ended": int(((end_month == month) & (pairings["end_date"] <= month_end)).sum()),
+                "started": int(started.get(month, 0)),
+                "ended": int(ended.get(month, 0)),
                 "running": int(
                     (
-                        (pairings["start_date"] <= month_end)
-                        & (pairings["end_date"].isna() | (pairings["end_date"] >= month_end))
+                        (items["start_date"] <= month_end)
+                        & (items["end_date"].isna() | (items["end_date"] >= month_end))
                     ).sum()
                 ),
             }
