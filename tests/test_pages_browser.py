@@ -252,7 +252,11 @@ def test_marker_popup_opens_the_briefing(site, page):
     expect(page.locator('[data-hehu="briefing-place"]')).to_have_text(GAOGOU_NAME)
     values = page.locator("[data-metric] .v").all_inner_texts()
     assert len(values) >= 4
-    assert sum(bool(re.search(r"\d", v)) for v in values) >= len(values) // 2, values
+    # figures, not only markers: 高沟镇's 2022 courses (31 sessions, 2,740 attended) among them
+    # (of its 16 cards 7 show a number to a deputy since the demo offers 2020, when pairings
+    # started: its left-behind children and those paired are hidden too)
+    assert sum(bool(re.search(r"\d", v)) for v in values) >= 6, values
+    assert "2,740" in values, values
     questions = page.locator('[data-hehu="questions"] li').all_inner_texts()
     assert questions and all(q.strip() for q in questions)
     assert errors == []
