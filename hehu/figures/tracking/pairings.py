@@ -128,17 +128,9 @@ def pairing_figures(
 ) -> pd.DataFrame:
     """Per place: pairings running on the period's last day, those lapsed (no contact > N days),
     and pairings started and ended in the period (`pairing_items`)."""
-    active = active_of(records, period.as_of, category)
-    lapsed = active[active["days_since_contact"] > lapse_days]
     items = of_category(records, pairing_items(records, period, lapse_days), category)
-    return pd.DataFrame(
-        {
-            "active": roll(records, active, "place_code"),
-            "lapsed": roll(records, lapsed, "place_code"),
-            "started": roll(records, items[items["started"]], "place_code"),
-            "ended": roll(records, items[items["ended"]], "place_code"),
-        }
-    )
+    counts = ("active", "lapsed", "started", "ended")
+    return pd.DataFrame({c: roll(records, items[items[c]], "place_code") for c in counts})
 
 
 def pairing_items(records: Records, period: Period, lapse_days: int) -> pd.DataFrame:
