@@ -8,6 +8,7 @@ server instead, so the whole suite runs against both. `demo_db_file` is always a
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 import re
 import shutil
@@ -23,6 +24,26 @@ from hehu.records.store import open_store
 
 D = dt.date
 BACKENDS = ("sqlite", "postgresql")
+GENERATE = Path(__file__).resolve().parents[1] / "bench" / "generate.py"
+
+
+def bench_generator():
+    """bench/generate.py, which builds a province of any number of counties, as a module
+    (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("hehu_bench_generate", GENERATE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def province3_url(tmp_path_factory) -> str:
+    """A generated province of three counties (seed 5) on SQLite, the one test_disclosure_scale
+    records."""
+    generate = bench_generator()
+    url = f"sqlite:///{tmp_path_factory.mktemp('province3') / 'province3.sqlite'}"
+    generate.write_store(generate.build_province(3, seed=5), url, counties=3, seed=5)
+    return url
 
 
 def pytest_addoption(parser):

@@ -256,8 +256,9 @@ def record(name: str, url: str) -> str:
 
 
 def _record_all() -> None:
-    import importlib.util
     import tempfile
+
+    from hehu_fixtures import bench_generator
 
     from hehu.records.demo import load_demo
     from hehu.records.gazetteer import load_gazetteer
@@ -270,11 +271,7 @@ def _record_all() -> None:
     load_demo(store)
     store.engine.dispose()
     print("demo", record("demo", url))
-    spec = importlib.util.spec_from_file_location(
-        "hehu_bench_generate", Path(__file__).resolve().parents[1] / "bench" / "generate.py"
-    )
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
+    generate = bench_generator()
     url = f"sqlite:///{folder / 'province3.sqlite'}"
     generate.write_store(generate.build_province(3, seed=5), url, counties=3, seed=5)
     print("province3", record("province3", url))

@@ -11,13 +11,12 @@ generator has none), a recommendation, a target and an event addressed to the ci
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
 import uuid
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from hehu_fixtures import bench_generator
 
 from hehu.figures.cache import (
     PageRecords,
@@ -36,7 +35,6 @@ from hehu.records.gazetteer import codes_under, record_scope
 from hehu.records.schema import RECORD_TABLES
 from hehu.records.store import open_store
 
-GENERATE = Path(__file__).resolve().parents[1] / "bench" / "generate.py"
 PERIODS = ("2022", "2021", "all", "2021-07-01:2022-06-30")
 # What a city's briefing may read besides the shared figures: small kinds, its own scope's
 # (targets, inspections with their recommendations, the units they are assigned to and their
@@ -45,13 +43,6 @@ SMALL_KINDS = {
     "place", "org", "claim", "target", "recommendation", "inspection", "finding",
     "recommendation_unit", "recommendation_update",
 }  # fmt: skip
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("hehu_bench_generate", GENERATE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _crossing_records(frames: dict[str, pd.DataFrame]) -> dict[str, list[dict]]:
@@ -131,7 +122,7 @@ def province(hehu_db, request, tmp_path_factory) -> str:
         url = f"{server}/{name}"
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('scope') / 'province.sqlite'}"
-    generate = _generator()
+    generate = bench_generator()
     frames = generate.build_province(2, seed=5)
     generate.write_store(frames, url, counties=2, seed=5)
     store = open_store(url, create=False)

@@ -12,7 +12,8 @@ import pytest
 from hehu.cli.main import main
 from hehu.disclosure import MARKERS
 from hehu.figures.metrics import Period
-from hehu.figures.places import choosable_periods, disclosed_place_figures, disclosed_station_cases
+from hehu.figures.places import choosable_periods, disclosed_place_figures
+from hehu.figures.splits import disclosed_station_cases
 from hehu.oversight.claims.check import check_claim, disclosed_result
 from hehu.oversight.claims.model import STATUSES, Claim
 from hehu.records import vocab

@@ -18,7 +18,6 @@ from hehu.disclosure import (
     Change,
     Periods,
     Rules,
-    disclose,
     every_count_hidden,
     hidden_cells,
     mark_of,
@@ -505,22 +504,6 @@ def since_last_time(
     shown = disclosed_place_rows(records, key, role, [code], columns).loc[code]
     kinds = {figure: figure_kind(figure) for figure in figures}
     return SinceLastTime(previous, shown, shown_changes(shown, current, kinds))
-
-
-def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.Series:
-    """Cases each station or studio received in a period as a role may see them (protected
-    across every period the role can choose; no total is shown beside them)."""
-    cache_key = ("disclosed_station_cases", period_key, role)
-    if cache_key not in records._cache:
-        frames = {k: shared_station_cases(records, k) for k in period_family(records, period_key)}
-        rules = Rules(counts=("cases_received",))
-        if sees_exact_counts(role) or period_key in choosable_periods(records):
-            shown = disclose(frames, period_key, rules, role)
-        else:  # a period no page offers: see disclosed_place_figures
-            frame = frames[period_key]
-            shown = shown_frame(frame, every_count_hidden(frame, rules), rules, role)
-        records._cache[cache_key] = shown["cases_received"]
-    return records._cache[cache_key]
 
 
 def place_figure_marks(

@@ -18,7 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hehu.disclosure import SHOWN_AS_COMPLEMENT, SHOWN_ELSEWHERE, Rules, hidden_cells
+from hehu.disclosure import (
+    SHOWN_AS_COMPLEMENT,
+    SHOWN_ELSEWHERE,
+    Rules,
+    every_count_hidden,
+    hidden_cells,
+    sees_exact_counts,
+    shown_frame,
+)
 from hehu.figures.cache import period_from_key, period_key, shared_figures
 from hehu.figures.metrics import Period, Records
 from hehu.figures.places import (
@@ -28,6 +36,7 @@ from hehu.figures.places import (
     periods_apart,
     place_hidden_cells,
     place_tree,
+    shared_station_cases,
 )
 from hehu.figures.tracking import (
     CHILD_CATEGORIES,
@@ -37,6 +46,7 @@ from hehu.figures.tracking import (
 )
 from hehu.figures.tracking.pairings import of_category, pairing_items
 from hehu.records import vocab
+from hehu.records.gazetteer import root_codes
 
 
 @dataclass(frozen=True)
@@ -238,6 +248,31 @@ STATIONS = Split(
 # The table by station's columns: {page column: the case family's figure}
 STATION_COLUMNS = {"received": "received", "resolved": "status_resolved"}
 STATION_COLUMNS |= {"referred": "status_referred", "open": "open"}
+
+
+def disclosed_station_cases(records: Records, period_key: str, role: str) -> pd.Series:
+    """Cases each station or studio received in a period as a role may see them (no total is
+    shown beside them). A station's count is the top place's row of it in the cases page's
+    table by station, so it is disclosed as there (`STATIONS`); a station whose cases lie
+    under two top places is hidden with either of its rows."""
+    cache_key = ("disclosed_station_cases", period_key, role)
+    if cache_key not in records._cache:
+        frame = shared_station_cases(records, period_key)
+        rules = Rules(counts=("cases_received",))
+        offered = choosable_periods(records)
+        if sees_exact_counts(role) or period_key not in offered:  # see disclosed_place_figures
+            hidden = every_count_hidden(frame, rules)
+        else:
+            mask = split_hidden_cells(records, STATIONS, offered)[offered.index(period_key)]
+            orgs = frame.index.astype(str)
+            marks = np.zeros(len(frame), dtype="int8")
+            for top in root_codes(records.places):
+                rows = [split_row(top, org) for org in orgs]
+                seen = mask["received:"].reindex(rows).fillna(0).to_numpy(dtype="int8")
+                marks = np.maximum(marks, seen)  # a complement over a small cell
+            hidden = pd.DataFrame({"cases_received": marks}, index=frame.index)
+        records._cache[cache_key] = shown_frame(frame, hidden, rules, role)["cases_received"]
+    return records._cache[cache_key]
 
 
 def pairing_org_key(org_id, support_type: str) -> str:

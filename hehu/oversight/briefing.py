@@ -15,11 +15,11 @@ from hehu.figures.places import (
     SinceLastTime,
     campaign_events,
     disclosed_place_rows,
-    disclosed_station_cases,
     family_column,
     place_figures,
     since_last_time,
 )
+from hehu.figures.splits import disclosed_station_cases
 from hehu.i18n import join_list
 from hehu.oversight.cycle import units_by_recommendation
 from hehu.oversight.inspections import findings_for_place

@@ -321,9 +321,14 @@ def offered_places(places: pd.DataFrame, scope: list[str] | None) -> pd.DataFram
     return places[keep]
 
 
+def root_codes(places: pd.DataFrame) -> list[str]:
+    """The codes of the places without a parent (the top of the loaded gazetteer)."""
+    return [str(code) for code in places.loc[places["parent_code"].isna(), "code"]]
+
+
 def root_code(places: pd.DataFrame) -> str:
     """The code of the top place (the county) of the loaded gazetteer."""
-    roots = places.loc[places["parent_code"].isna(), "code"]
-    if roots.empty:
+    roots = root_codes(places)
+    if not roots:
         raise UnknownPlace("(无顶层地点)")
-    return str(roots.iloc[0])
+    return roots[0]
