@@ -11,7 +11,7 @@ import datetime as dt
 import importlib.util
 import os
 import re
-import shutil
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -34,6 +34,20 @@ def bench_generator():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite file that other processes may be writing (every page
+    keeps its figure cache in the shared demo): SQLite's backup, since a copy of the file can
+    catch a checkpoint half written, and misses what is still in its -wal file. The copy is
+    owner-only, as the store makes its files."""
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    source_db, target_db = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        source_db.backup(target_db)
+    finally:
+        target_db.close()
+        source_db.close()
 
 
 @pytest.fixture(scope="session")
@@ -127,7 +141,7 @@ def demo_db_copy(hehu_db, tmp_path, request) -> str:
         _pg_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return
     path = tmp_path / "demo.sqlite"
-    shutil.copy(request.getfixturevalue("demo_db_file"), path)
+    copy_sqlite(request.getfixturevalue("demo_db_file"), path)
     yield f"sqlite:///{path}"
 
 

@@ -5,13 +5,12 @@ to show it says so in Chinese; the places are credited to the source their gazet
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 
 import ipywidgets as w
 import pandas as pd
 import pytest
-from hehu_fixtures import SMALL_PLACES
+from hehu_fixtures import SMALL_PLACES, copy_sqlite
 
 from hehu import i18n
 from hehu.cli.main import main
@@ -81,7 +80,7 @@ def databases(tmp_path_factory, demo_db_file) -> dict[str, str]:
             store = open_store(url)
             load_gazetteer(store, csv)
         else:
-            shutil.copy(demo_db_file, folder / f"{name}.sqlite")
+            copy_sqlite(demo_db_file, folder / f"{name}.sqlite")
             store = open_store(url)
             if kinds != set(RECORD_TABLES):
                 drop = [k for k in RECORD_TABLES if k != "place" and k not in kinds]

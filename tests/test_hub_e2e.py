@@ -37,6 +37,7 @@ from pathlib import Path
 import psutil
 import pytest
 from conftest import free_port, missing, tail
+from hehu_fixtures import copy_sqlite
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
@@ -150,7 +151,7 @@ def hub(chp, demo_db_file, tmp_path_factory, artifacts_dir):
     base = tmp_path_factory.mktemp("hub")
     (base / "homes").mkdir()
     db = base / "hehu.sqlite"
-    shutil.copy(demo_db_file, db)
+    copy_sqlite(demo_db_file, db)
     test_config = base / "jupyterhub_e2e_config.py"
     test_config.write_text(TEST_CONFIG, encoding="utf-8")
     port = free_port()

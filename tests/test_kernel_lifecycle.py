@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 import psutil
 import pytest
 from conftest import free_port, tail
+from hehu_fixtures import copy_sqlite
 from playwright.sync_api import expect
 
 from hehu import accounts
@@ -105,7 +105,7 @@ def serve_with_users(
     """`hehu serve --users` on a copy of the demo with these accounts {name: (role, unit,
     password)}; `.db` is the copy's URL. After it stops, no password may be in its log."""
     db = tmp / "demo.sqlite"
-    shutil.copy(demo_db_file, db)
+    copy_sqlite(demo_db_file, db)
     url = f"sqlite:///{db}"
     store = open_store(url, create=False)
     for name, (role, unit, password) in people.items():

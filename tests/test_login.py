@@ -16,7 +16,6 @@ import http.cookiejar
 import json
 import os
 import re
-import shutil
 import time
 import urllib.error
 import urllib.parse
@@ -25,6 +24,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from hehu_fixtures import copy_sqlite
 from test_kernel_lifecycle import (
     LOAD_TIMEOUT,
     hehu_serve,
@@ -92,7 +92,7 @@ def test_users_mode_is_asked_for_or_follows_the_database(tmp_path, demo_db_file)
     from hehu.cli.main import build_parser, users_mode_wanted
 
     db = tmp_path / "d.sqlite"
-    shutil.copy(demo_db_file, db)
+    copy_sqlite(demo_db_file, db)
     url = f"sqlite:///{db}"
 
     def wanted(*options):
@@ -499,7 +499,7 @@ def test_no_password_is_in_the_servers_log(server):
 
 def test_an_old_cookie_is_refused_once_its_session_expired(tmp_path, demo_db_file):
     db = tmp_path / "demo.sqlite"
-    shutil.copy(demo_db_file, db)
+    copy_sqlite(demo_db_file, db)
     url = f"sqlite:///{db}"
     store = open_store(url, create=False)
     accounts.add_user(store, "dep", PASSWORDS["dep"], role="deputy")

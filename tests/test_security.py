@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import urllib.error
 import urllib.request
 
 import pytest
+from hehu_fixtures import copy_sqlite
 
 from widgets.pages.overview import build_overview_page
 
@@ -23,7 +23,7 @@ def fetch(url: str) -> tuple[int, bytes]:
 def served(voila_server, demo_db_file, tmp_path_factory):
     home = tmp_path_factory.mktemp("hehu-home")
     db = home / "hehu.sqlite"
-    shutil.copy(demo_db_file, db)
+    copy_sqlite(demo_db_file, db)
     (home / "pseudonym.key").write_bytes(b"SECRET-KEY-BYTES-0123456789")
     url = voila_server(
         {"HEHU_DB": f"sqlite:///{db}", "HEHU_HOME": str(home), "HEHU_ROLE": "deputy"}

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from hehu_fixtures import V1, C, small_records
+from hehu_fixtures import V1, C, copy_sqlite, small_records
 
 from hehu.errors import InvalidRecord, StoreUnavailable
 from hehu.records import schema as store_module
@@ -77,6 +77,20 @@ def test_sqlite_is_in_wal_mode_with_foreign_keys(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_a_copy_of_a_database_in_use_holds_what_was_committed(tmp_path):
+    """Tests copy the shared demo while pages may be writing their figure cache to it: what a
+    connection still open committed lies in the -wal file, which a copy of the file misses
+    (shutil.copy loses this record)."""
+    source = open_store(f"sqlite:///{tmp_path / 'source.sqlite'}")
+    load_gazetteer(source)
+    source.write({"place": small_records()["place"]})
+    copy_sqlite(tmp_path / "source.sqlite", tmp_path / "copy.sqlite")
+    copy = open_store(f"sqlite:///{tmp_path / 'copy.sqlite'}", create=False)
+    assert copy.count("place") == source.count("place") > 0
+    assert (tmp_path / "copy.sqlite").stat().st_mode & 0o077 == 0
+    source.engine.dispose()
 
 
 def test_an_older_database_is_migrated_and_keeps_its_records(tmp_path):
