@@ -210,6 +210,44 @@ def hidden_cells(
     return masks
 
 
+def false_equations(
+    frames: Sequence[pd.DataFrame], rules: Rules, periods: Periods | None = None
+) -> list[list[tuple[int, object, str]]]:
+    """The equations `hidden_cells` would read in the rules that the frames' values break, each
+    as its cells (period, row, column), the total first; a cell taken as one unknown with
+    another of a different value (a stock in two periods, a state on one day) is one too.
+
+    The solver uses only the equations that hold (`suppression`), so a rule stated wrong is
+    silently of no use to it: a reader who knows the true rule might pin what it protects.
+    """
+    index = frames[0].index
+    for frame in frames[1:]:
+        index = index.union(frame.index, sort=False)
+    counts = [c for c in rules.counts if any(c in f.columns for f in frames)]
+    periods = periods or Periods()
+    values = np.stack([_numbers(f, index, counts) for f in frames]).reshape(-1)
+    cells = len(index) * len(counts)
+
+    def cell(position: int) -> tuple[int, object, str]:
+        period, rest = divmod(int(position), cells)
+        row, column = divmod(rest, len(counts))
+        return period, index[row], counts[column]
+
+    out = []
+    system = _system(len(frames), index, counts, rules, periods)
+    heads = system.starts[:-1]
+    sums = np.add.reduceat(values[system.cells], heads) if len(system.cells) else []
+    for e in np.flatnonzero(sums != 2 * values[system.cells[heads]]):
+        out.append([cell(p) for p in system.cells[system.starts[e] : system.starts[e + 1]]])
+    variable = _variables(len(frames), len(index), counts, rules, periods)
+    first = {}
+    for position, unknown in enumerate(variable.tolist()):
+        seen = first.setdefault(unknown, position)
+        if values[seen] != values[position]:
+            out.append([cell(seen), cell(position)])
+    return out
+
+
 def _variables(
     n_periods: int, n_rows: int, counts: list[str], rules: Rules, periods: Periods
 ) -> np.ndarray:
