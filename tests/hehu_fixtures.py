@@ -70,13 +70,32 @@ def pytest_addoption(parser):
     )
 
 
-@pytest.fixture(scope="session")
-def hehu_db(request) -> str:
-    """The backend of the shared fixtures: 'sqlite' or 'postgresql'."""
-    backend = request.config.getoption("--hehu-db") or os.environ.get("HEHU_TEST_DB") or "sqlite"
+def _backend(config) -> str:
+    backend = config.getoption("--hehu-db") or os.environ.get("HEHU_TEST_DB") or "sqlite"
     if backend not in BACKENDS:
         raise pytest.UsageError(f"HEHU_TEST_DB must be one of {BACKENDS}, not {backend!r}")
     return backend
+
+
+@pytest.fixture(scope="session")
+def hehu_db(request) -> str:
+    """The backend of the shared fixtures: 'sqlite' or 'postgresql'."""
+    return _backend(request.config)
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, only the tests that use the shared fixtures' backend (`hehu_db`, of
+    which `demo_url`, `small_store` and the rest are made): any other test runs the same on
+    either backend, and has run on SQLite (CI's first step), as has a test that asks for a
+    PostgreSQL server itself (`pg_url`)."""
+    if _backend(config) != "postgresql":
+        return
+    keep, drop = [], []
+    for item in items:
+        (keep if "hehu_db" in getattr(item, "fixturenames", ()) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def _pg_admin(server_url: str, sql: str) -> None:
