@@ -6,10 +6,16 @@ from __future__ import annotations
 import pytest
 from hehu_fixtures import V1, C, T, small_records
 
+from hehu import suppression
 from hehu.figures import tracking
 from hehu.figures.cache import period_from_key
 from hehu.figures.metrics import Period, load_records
-from hehu.figures.places import family_column, place_figures
+from hehu.figures.places import (
+    choosable_periods,
+    family_column,
+    place_figures,
+    place_hidden_cells,
+)
 from hehu.figures.splits import (
     PAIRINGS_BY_MONTH,
     PAIRINGS_BY_ORG,
@@ -17,6 +23,7 @@ from hehu.figures.splits import (
     STATIONS,
     pairing_org_key,
     split_frame,
+    split_hidden_cells,
     split_row,
 )
 from hehu.figures.tracking import own_row_code
@@ -108,3 +115,17 @@ def test_a_place_own_records_at_a_key_are_a_row_of_their_own(tmp_path):
     assert split_row(V1, study) not in frame.index
     assert split_row(own_row_code(T), pairing_org_key("assoc", "companionship")) not in frame.index
     assert frame.index.is_unique
+
+
+def test_a_split_the_solver_cannot_protect_is_hidden_whole(records, monkeypatch, caplog):
+    """When the solver runs out of rounds (a province of 100 counties' pairings by
+    organisation did), every count of the table is hidden: the page opens, and shows no count
+    that was not protected."""
+    keys = choosable_periods(records)
+    place_hidden_cells(records, keys)  # the place figures' own disclosure, as it is
+    monkeypatch.setattr(suppression, "JOINT_ROUNDS_MAX", 0)
+    masks = split_hidden_cells(records, PAIRINGS_BY_ORG, keys)
+    for key, mask in zip(keys, masks, strict=True):
+        frame = split_frame(records, PAIRINGS_BY_ORG, key)
+        assert (mask.loc[frame.index, list(PAIRINGS_BY_ORG.columns)] != 0).all().all()
+    assert "place_pairings_by_org: every count hidden" in caplog.text
