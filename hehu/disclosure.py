@@ -235,10 +235,8 @@ def false_equations(
 
     out = []
     system = _system(len(frames), index, counts, rules, periods)
-    heads = system.starts[:-1]
-    sums = np.add.reduceat(values[system.cells], heads) if len(system.cells) else []
-    for e in np.flatnonzero(sums != 2 * values[system.cells[heads]]):
-        out.append([cell(p) for p in system.cells[system.starts[e] : system.starts[e + 1]]])
+    for e in np.flatnonzero(~system.holds(values)):
+        out.append([cell(p) for p in system.of(e)])
     variable = _variables(len(frames), len(index), counts, rules, periods)
     first = {}
     for position, unknown in enumerate(variable.tolist()):

@@ -41,6 +41,13 @@ class Equations:
             return np.concatenate([cells[a:b] for a, b in zip(starts, ends, strict=True)])
         return _rows_of(self.starts, self.cells, which)
 
+    def holds(self, values: np.ndarray) -> np.ndarray:
+        """Per equation, whether the values add up (total = sum of parts)."""
+        if not len(self.cells):
+            return np.zeros(0, dtype=bool)
+        heads = self.starts[:-1]
+        return np.add.reduceat(values[self.cells], heads) == 2 * values[self.cells[heads]]
+
     def gather(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The positions of equations `which` end to end, where each starts, and its size."""
         sizes = self.starts[which + 1] - self.starts[which]
@@ -387,9 +394,8 @@ class _Bounds:
         if not len(cells):
             return None
         has_hidden = np.add.reduceat(hidden[cells].astype(np.int32), heads) > 0
-        sums = np.add.reduceat(state.value[cells], heads)
-        live = np.flatnonzero(has_hidden & (sums == 2 * state.value[cells[heads]]))
-        del has_hidden, sums
+        live = np.flatnonzero(has_hidden & state.eq.holds(state.value))
+        del has_hidden
         if not len(live):
             return None
         at_cells, _, sizes = state.eq.gather(live)

@@ -25,6 +25,7 @@ from hehu.figures.metrics import load_records
 from hehu.figures.places import period_from_key
 from hehu.figures.tracking import station_cases
 from hehu.oversight.briefing import build_briefing
+from hehu.records.gazetteer import root_codes
 from hehu.records.store import open_store
 
 PERIOD = "2022"
@@ -120,7 +121,7 @@ def test_the_briefings_stations_give_back_no_hidden_count(demo_url, pages):
 def province(province3_url) -> tuple[str, str]:
     """The generated province of three counties, and its top place."""
     places = load_records(open_store(province3_url, create=False))["place"]
-    (top,) = places.loc[places["parent_code"].isna(), "code"]
+    (top,) = root_codes(places)
     return province3_url, top
 
 
