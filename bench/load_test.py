@@ -47,10 +47,13 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# --from-site: each tab has the light overview open before the burst (see session()).
+FROM_SITE = False
 # `taskset -c 0` with --split-cores: PostgreSQL and `hehu serve` (so every kernel) on CPU 0 alone.
 SERVER_PREFIX: list[str] = []
 sys.path.insert(0, str(REPO))
 # The inspections form's labels, as the page has them (Chinese: the default language).
+from hehu.serve.warmer import WARMED  # noqa: E402
 from widgets.pages.inspections import TEXT as FORM  # noqa: E402
 
 PLACES_LABEL, COMMITTEE_LABEL = FORM["places"][0], FORM["committee"][0]
@@ -209,6 +212,17 @@ class Serve:
             time.sleep(1)
         raise RuntimeError(f"the pools of {pages} did not fill in {timeout:.0f} s")
 
+    def wait_for_warm(self, timeout: float = 900.0) -> str:
+        """Wait until the warmer has made the figures and light pages (its log line), as a
+        server started before the deputies arrive; that line, with its seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.log.read_text(errors="replace").splitlines():
+                if WARMED in line:
+                    return line.strip()
+            time.sleep(1)
+        raise RuntimeError(f"the warmer did not finish in {timeout:.0f} s")
+
     def kernels(self) -> int:
         """How many ipykernel processes the server runs now."""
         import psutil
@@ -303,6 +317,10 @@ async def session(browser, site, number, rounds, run_id, townships, timeout_ms, 
 
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = await context.new_page()
+    if FROM_SITE:
+        # A deputy who already reads the light overview, then taps a place: the tab has the
+        # site open, so the burst measures the navigation, not a tab's first process.
+        await page.goto(f"{site}/hehu/overview", timeout=timeout_ms)
     await start.wait()
     try:
         for round_ in range(rounds):
@@ -332,6 +350,37 @@ async def session(browser, site, number, rounds, run_id, townships, timeout_ms, 
         # The user closes the tab: the page asks Voila to shut its kernel down.
         await page.close(run_before_unload=True)
         await context.close()
+
+
+async def light_burst(site, sessions, townships, timeout_s) -> list[float]:
+    """The control, side by side: N fresh browser contexts at once open a township's light
+    briefing (plain HTML, no kernel); seconds until its title shows in each."""
+    from playwright.async_api import async_playwright
+
+    shown: list[float] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        pages = []
+        for _ in range(sessions):
+            context = await browser.new_context(
+                viewport={"width": 1280, "height": 900}, locale="zh-CN"
+            )
+            page = await context.new_page()
+            if FROM_SITE:
+                await page.goto(f"{site}/hehu/overview", timeout=timeout_s * 1000)
+            pages.append(page)
+        await asyncio.sleep(1)
+
+        async def one(n: int, page) -> None:
+            started = time.perf_counter()
+            code = townships[n % len(townships)][0]
+            await page.goto(f"{site}/hehu/briefing/{code}", timeout=timeout_s * 1000)
+            await page.locator(BRIEFING_TITLE).first.wait_for(timeout=timeout_s * 1000)
+            shown.append(time.perf_counter() - started)
+
+        await asyncio.gather(*(one(n, page) for n, page in enumerate(pages)))
+        await browser.close()
+    return shown
 
 
 async def drive(site, sessions, rounds, run_id, townships, timeout_s) -> dict:
@@ -693,7 +742,19 @@ def main() -> int:
         help="PostgreSQL and hehu serve (and its kernels) on CPU 0 only, this script and its "
         "browsers on CPU 1 only: deputies' phones are other machines; each side gets a core",
     )  # fmt: skip
+    parser.add_argument(
+        "--control", action="store_true",
+        help="first, side by side: N fresh tabs at once open a light briefing (no kernel); "
+        "the time until it shows is what the browsers alone take",
+    )  # fmt: skip
+    parser.add_argument(
+        "--from-site", action="store_true",
+        help="each tab opens the light overview before the burst, as a deputy who taps a place "
+        "from it: the burst measures the navigation, not a new tab's first process",
+    )  # fmt: skip
     args = parser.parse_args()
+    global FROM_SITE
+    FROM_SITE = args.from_site
     if args.split_cores:
         SERVER_PREFIX[:] = ["taskset", "-c", "0"]
         os.sched_setaffinity(0, {1})  # inherited by Playwright's driver and Chromium
@@ -723,6 +784,8 @@ def main() -> int:
         serve.wait()
         if preheat:
             serve.wait_for_pool(("overview.ipynb", "briefing.ipynb"))
+        # Until 2026-12-03 the burst began while `hehu warm` still ran on the server's cores.
+        print(serve.wait_for_warm(), file=sys.stderr)
         if args.split_cores:
             print(f"server CPUs: {serve.cpus()}; ours: {os.sched_getaffinity(0)}", file=sys.stderr)
         load_before = os.getloadavg()
@@ -735,6 +798,13 @@ def main() -> int:
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        if args.control:
+            light = asyncio.run(light_burst(serve.url, args.sessions, townships, args.timeout))
+            print(
+                f"- control: {len(light)} tabs at once open a light briefing (no kernel)"
+                + (" from the light overview" if args.from_site else "")
+                + ": shown p50/p95/max {} / {} / {} s".format(*quantiles(light))
+            )
         if args.rounds:
             try:
                 results = asyncio.run(

@@ -17,7 +17,7 @@ from hehu.figures.cache import (
 )
 from hehu.records.schema import figure_cache
 from hehu.records.store import open_store
-from hehu.serve.warmer import start_warmer
+from hehu.serve.warmer import WARMED, start_warmer
 
 
 def _versions(store) -> set[int]:
@@ -50,7 +50,7 @@ def _wait_for(condition, seconds: float = 120.0) -> None:
         time.sleep(0.3)
 
 
-def test_the_warmer_follows_every_change_of_the_records(demo_db_copy):
+def test_the_warmer_follows_every_change_of_the_records(demo_db_copy, capsys):
     store = open_store(demo_db_copy, create=False)
     with store.engine.begin() as conn:  # pages of earlier tests may have filled it
         conn.execute(sa.delete(figure_cache))
@@ -73,6 +73,8 @@ def test_the_warmer_follows_every_change_of_the_records(demo_db_copy):
         )
         _wait_for(lambda: _warmed(store))
         assert _versions(store) == {store.data_version()}  # nothing kept of the older data
+        # The log says when the figures are ready, once a warm (bench/load_test.py waits on it).
+        _wait_for(lambda: capsys.readouterr().err.count(WARMED) >= 1)
     finally:
         stop.set()
     page = PageRecords(store)

@@ -16,9 +16,12 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 from hehu.errors import HehuError, shown_url
 from hehu.records.store import open_store
+
+WARMED = "hehu warm: 数据已预热 / figures warmed"
 
 
 def warm_once(db_url: str, timeout: float = 3600, light_roles: tuple[str, ...] = ()) -> bool:
@@ -26,6 +29,7 @@ def warm_once(db_url: str, timeout: float = 3600, light_roles: tuple[str, ...] =
     `light_roles` too); whether it succeeded."""
     # The URL goes in the environment, never on the command line: it may hold a password, and
     # every local user can read a process's arguments.
+    started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "hehu.cli.main", "warm"]
         + [f"--light-role={role}" for role in light_roles],
@@ -40,6 +44,9 @@ def warm_once(db_url: str, timeout: float = 3600, light_roles: tuple[str, ...] =
             file=sys.stderr,
             flush=True,
         )
+    else:
+        # Said in the log so that whoever runs the server knows when pages open from the cache.
+        print(f"{WARMED} ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
     return done.returncode == 0
 
 
