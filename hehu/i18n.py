@@ -115,7 +115,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "open_briefing": ("打开调研简报 →", "Open the briefing →"),
     "gap_no_course": ("本期未开展女童保护课程", "no girls' protection course in the period"),
     "gap_unpaired": ("有未结对留守儿童", "left-behind children not paired"),
-    "gap_overdue": ("有逾期未回访的走访", "overdue follow-up visits"),
+    "gap_overdue": ("有逾期未回访的走访或排查", "overdue follow-ups of visits or screenings"),
     "gaps": ("短板", "Gaps"),
     "no_course": ("未开课重点帮促村", "Key villages with no course"),
     "no_course_note": (
@@ -129,8 +129,8 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "overdue_follow_ups": ("逾期未回访", "Overdue follow-ups"),
     "overdue_follow_ups_note": (
-        "回访期限已过、此后没有再走访的走访（次）",
-        "visits whose follow-up was due and not made",
+        "要求回访、期限已过仍未回访的走访和风险排查（次）",
+        "visits and screenings whose follow-up was due and not made",
     ),
     "table_title": (
         "各地指标（可按下方“排序”选择排序方式）",

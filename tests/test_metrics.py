@@ -95,7 +95,8 @@ def test_gaps(records):
     assert gaps.at[V2, "no_course"] == 1 and gaps.at[V1, "no_course"] == 0
     assert gaps.at[V1, "unpaired_left_behind"] == 1  # p2's pairing ended
     assert gaps.at[V2, "overdue_follow_ups"] == 1  # v4 due 2022-06-01, never revisited
-    assert gaps.at[V1, "overdue_follow_ups"] == 0  # v1 was followed by v2
+    # v1 was followed by v2; screening s1 (h2) asked for a visit by 2022-04-15, never made
+    assert gaps.at[V1, "overdue_follow_ups"] == 1
     assert gaps.at[C, "no_course"] == 1 and bool(gaps.at[C, "has_gap"])
 
 

@@ -47,8 +47,6 @@ APPROXIMATED_WITHIN = {
     # pairing ended in the period is in both (registered = paired on the last day + unpaired
     # is the pairing family's own, true, equation)
     frozenset({"left_behind_children", "left_behind_children_paired", "unpaired_left_behind"}),
-    # the map's gap counts visits' follow-ups overdue, the visits page's screenings' too
-    frozenset({"overdue_follow_ups", "follow_up.overdue"}),
 }
 
 

@@ -271,8 +271,9 @@ def _rows_of(frame: pd.DataFrame, places: Collection[str]) -> pd.DataFrame:
 # older Hehu for the same data are then computed again, never read back in the old form.
 # 5: every place's hidden cells checked with all equations together; 6: cases resolved and
 # referred apart among the place figures; 7: pairings started and ended among them, and the
-# pairings page's tables every place's (hehu.figures.splits)
-FIGURES_FORMAT = 7
+# pairings page's tables every place's (hehu.figures.splits); 8: the gaps' overdue follow-ups
+# are the visits page's (screenings' too)
+FIGURES_FORMAT = 8
 
 
 def shared_figures(

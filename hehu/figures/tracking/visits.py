@@ -11,6 +11,7 @@ from hehu.figures.metrics import (
     high_risk_without_follow_up,
     rate_of,
     roll,
+    take_at,
     with_place,
 )
 from hehu.figures.tracking.common import DUE_SOON_DAYS, place_names, places_under
@@ -150,49 +151,79 @@ def follow_up_rows(records: Records, period: Period, group: str = "") -> pd.Data
 
 def _follow_up_rows(records: Records, period: Period) -> pd.DataFrame:
     as_of = period.as_of
-    visits = records["visit"]
-    screenings = records["screening"]
-    asked = pd.concat(
-        [
-            visits.loc[visits["follow_up_due"].notna() & (visits["date"] <= as_of)].assign(
-                source="visit", record_id=lambda f: f["visit_id"]
-            ),
-            screenings.loc[
-                screenings["follow_up_due"].notna() & (screenings["date"] <= as_of)
-            ].assign(source="screening", record_id=lambda f: f["screening_id"]),
-        ],
-        ignore_index=True,
-    )[["source", "record_id", "household_id", "date", "follow_up_due"]]
-    later = visits.loc[visits["date"] <= as_of, ["household_id", "date"]].rename(
-        columns={"date": "visit_date"}
-    )
-    joined = asked.merge(later, on="household_id", how="inner")
+    visits, screenings = records["visit"], records["screening"]
+    visit_home, screening_home = _household_numbers(records)
+    parts, homes, rows = [], [], []
+    for source, frame, id_column, home in (
+        ("visit", visits, "visit_id", visit_home),
+        ("screening", screenings, "screening_id", screening_home),
+    ):
+        keep = (frame["follow_up_due"].notna() & (frame["date"] <= as_of)).to_numpy(dtype=bool)
+        part = frame.loc[keep]
+        parts.append(part.assign(source=source, record_id=part[id_column]))
+        homes.append(home[keep])
+        rows.append(records._row_pos(source, "household_id", "household", "household_id")[keep])
+    asked = pd.concat(parts, ignore_index=True)[
+        ["source", "record_id", "household_id", "date", "follow_up_due"]
+    ]
     # The same visit cannot follow itself up, so a visit needs a strictly later one; a screening
     # is followed up by a visit the same day (the source's 排查 then 走访).
-    followed = np.where(
-        joined["source"] == "visit",
-        joined["visit_date"] > joined["date"],
-        joined["visit_date"] >= joined["date"],
+    asked["followed_on"] = _first_visit_from(
+        records, visit_home, np.concatenate(homes), asked, as_of, asked["source"] == "visit"
     )
-    first_follow = (
-        joined[followed]
-        .groupby(["source", "record_id"], as_index=False)["visit_date"]
-        .min()
-        .rename(columns={"visit_date": "followed_on"})
-    )
-    # merge, not map: pandas 3 cannot map onto datetimes when no key matches
-    out = asked.merge(first_follow, on=["source", "record_id"], how="left")
-    due = out["follow_up_due"]
+    due = asked["follow_up_due"]
     soon = as_of + pd.Timedelta(days=DUE_SOON_DAYS)
-    out["status"] = np.select(
-        [out["followed_on"].notna(), due < as_of, due <= soon],
+    asked["status"] = np.select(
+        [asked["followed_on"].notna(), due < as_of, due <= soon],
         ["done", "overdue", "due_soon"],
         default="later",
     )
-    out["days_overdue"] = np.where(out["status"] == "overdue", (as_of - due).dt.days, 0)
-    out["place_code"] = out["household_id"].map(records.household_place)
-    out["place_name"], out["town_name"] = place_names(records, out["place_code"])
-    return out.sort_values(["follow_up_due", "record_id"]).reset_index(drop=True)
+    asked["days_overdue"] = np.where(asked["status"] == "overdue", (as_of - due).dt.days, 0)
+    # Places by the household table's rows, not a map over every household id (a province has
+    # a million): a household not in the table has no place.
+    rows = np.concatenate(rows)
+    asked["place_code"] = take_at(records["household"]["place_code"], rows, asked.index)
+    asked["place_name"], asked["town_name"] = place_names(records, asked["place_code"])
+    return asked.sort_values(["follow_up_due", "record_id"]).reset_index(drop=True)
+
+
+def _household_numbers(records: Records) -> tuple[np.ndarray, np.ndarray]:
+    """One number per visit's and per screening's household, the same for the same household:
+    its row in the household table when every household is there, else by the ids written."""
+    visit_row = records._row_pos("visit", "household_id", "household", "household_id")
+    screening_row = records._row_pos("screening", "household_id", "household", "household_id")
+    if (visit_row >= 0).all() and (screening_row >= 0).all():
+        return visit_row, screening_row
+    ids = pd.concat(
+        [records["visit"]["household_id"], records["screening"]["household_id"]],
+        ignore_index=True,
+    )
+    numbers, _ = pd.factorize(ids, use_na_sentinel=False)
+    return numbers[: len(visit_row)], numbers[len(visit_row) :]
+
+
+def _first_visit_from(records, visit_home, asked_home, asked, as_of, strictly) -> pd.Series:
+    """The day of the household's first visit on or after (or `strictly` after) each asked
+    row's day, up to `as_of`; missing where there is none. Visits sorted once by household and
+    day, then looked up: no join of every follow-up to every visit of its household."""
+    dates = records["visit"]["date"].to_numpy()
+    if not np.issubdtype(dates.dtype, np.datetime64):
+        dates = pd.to_datetime(dates).to_numpy()
+    visited = ~np.isnat(dates) & (dates <= np.datetime64(as_of))
+    day = dates.astype("datetime64[D]").astype("int64")
+    offset = np.int64(1 << 31)  # days before 1970 stay positive inside the key
+    key = (visit_home[visited].astype("int64") << 32) + day[visited] + offset
+    order = np.argsort(key, kind="stable")
+    key, when = key[order], dates[visited][order]
+    asked_day = asked["date"].to_numpy().astype("datetime64[D]").astype("int64")
+    wanted = (asked_home.astype("int64") << 32) + asked_day + offset + strictly.to_numpy(int)
+    at = np.searchsorted(key, wanted, side="left")
+    inside = at < len(key)
+    found = inside.copy()
+    found[inside] = (key[at[inside]] >> 32) == asked_home[inside]
+    out = np.full(len(asked), np.datetime64("NaT"), dtype=dates.dtype)
+    out[found] = when[at[found]]
+    return pd.Series(out, index=asked.index)
 
 
 def follow_up_figures(records: Records, period: Period, group: str = "") -> pd.DataFrame:
