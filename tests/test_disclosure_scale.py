@@ -139,20 +139,27 @@ def relations(keys, frames, rules: Rules, periods: Periods) -> list[np.ndarray]:
     return out
 
 
-def deputy_bounds(shown: np.ndarray, relations: list[np.ndarray]):
+def deputy_bounds(shown: np.ndarray, relations: list[np.ndarray], signs=None, slack: int = 0):
     """Each cell's bounds as a deputy works them out from what is shown: a number as it is,
     "<5" in 1..4, "*" from 0 up; then each relation narrows its cells from the others' bounds
-    (whole numbers), all relations together, until nothing narrows."""
-    hidden = np.array([is_hidden(v) for v in shown])
-    small = shown == HIDDEN_SMALL
-    numbers = np.array([0.0 if is_hidden(v) else float(v) for v in shown])
+    (whole numbers), all relations together, until nothing narrows.
+
+    A relation reads -total + parts = 0, or with `signs` the sum of sign x cell is 0; `slack`
+    unknowns of at least 0, cells len(shown) onwards, make inequalities of relations that hold
+    them (tests/test_reader_model.py). Returns the bounds of the shown cells."""
+    hidden = np.array([is_hidden(v) for v in shown] + [True] * slack)
+    small = np.concatenate([shown == HIDDEN_SMALL, np.zeros(slack, dtype=bool)])
+    numbers = np.array([0.0 if is_hidden(v) else float(v) for v in shown] + [0.0] * slack)
     lo = np.where(hidden, np.where(small, 1.0, 0.0), numbers)
     hi = np.where(hidden, np.where(small, float(SMALL_MAX), np.inf), numbers)
     sizes = np.array([len(r) for r in relations])
     cells = np.concatenate(relations)
     which = np.repeat(np.arange(len(relations)), sizes)
-    sign = np.ones(len(cells))
-    sign[np.cumsum(sizes) - sizes] = -1.0  # -total + parts = 0
+    if signs is None:
+        sign = np.ones(len(cells))
+        sign[np.cumsum(sizes) - sizes] = -1.0  # -total + parts = 0
+    else:
+        sign = np.concatenate(signs)
     n = len(relations)
     for _ in range(1000):
         low, high = (
@@ -179,7 +186,7 @@ def deputy_bounds(shown: np.ndarray, relations: list[np.ndarray]):
             new_hi, cells, np.where(hidden[cells], np.floor(np.maximum(a, b) + 1e-9), np.inf)
         )
         if np.array_equal(new_lo, lo) and np.array_equal(new_hi, hi):
-            return lo, hi
+            return lo[: len(shown)], hi[: len(shown)]
         lo, hi = new_lo, new_hi
     raise AssertionError("the bounds did not settle")
 

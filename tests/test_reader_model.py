@@ -11,12 +11,23 @@ wrong. On the demo, every period a page offers: the place figures and every spli
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from test_disclosure_scale import deputy_bounds, relations
 
-from hehu.disclosure import false_equations
+from hehu.disclosure import (
+    HIDDEN_SMALL,
+    SMALL_MAX,
+    false_equations,
+    hidden_cells,
+    is_hidden,
+    shown_frame,
+)
+from hehu.figures.metrics import load_records
 from hehu.figures.places import MUST_VISIT_VISITED, choosable_periods, period_links, rules_for
 from hehu.figures.places import _prepared as prepared_place_figures
 from hehu.figures.splits import SPLITS, split_frame, split_rules
+from hehu.records.store import open_store
 
 # Figures whose all time is not the sum of the years, though given so ("dated"):
 APPROXIMATED_OVER_TIME = {
@@ -108,3 +119,74 @@ def test_a_rule_stated_wrong_is_found(demo_records):
     assert {figure_of(column) for cells in wrong for _, _, column in cells} == {
         "left_behind_children"
     }
+
+
+# --------------------------------------------------------------------------- the inequalities
+
+
+def pinned_by_inequalities(records) -> tuple[int, int, list[str]]:
+    """A deputy who reasons with every relation as the figures have it, on every period a page
+    offers, the deputies' masks: an equation where it holds, an inequality in the figures'
+    direction (an unknown of at least 0 added) where it does not, all together by bounds
+    (tests/test_disclosure_scale.py's attacker). (inequalities, hidden small counts pinned,
+    examples)."""
+    keys = choosable_periods(records)
+    frames = [prepared_place_figures(records, key) for key in keys]
+    rules, periods = rules_for(records, frames[0]), period_links(keys)
+    masks = hidden_cells(frames, rules, periods)
+    counts = list(rules.counts)
+    values = np.stack([f[counts].to_numpy(dtype="float64") for f in frames]).reshape(-1)
+    shown = np.stack(
+        [
+            shown_frame(f, m, rules, "deputy")[counts].to_numpy()
+            for f, m in zip(frames, masks, strict=True)
+        ]
+    ).reshape(-1)
+    cells, signs, slack = [], [], 0
+    for relation in relations(keys, frames, rules, periods):
+        sign = np.ones(len(relation))
+        sign[0] = -1.0  # -total + parts = 0
+        gap = values[relation[0]] - values[relation[1:]].sum()
+        if gap:  # -total + parts + slack x sign(gap) = 0, slack >= 0
+            relation = np.append(relation, len(values) + slack)
+            sign = np.append(sign, np.sign(gap))
+            slack += 1
+        cells.append(relation)
+        signs.append(sign)
+    lo, hi = deputy_bounds(shown, cells, signs, slack)
+    hidden = np.array([is_hidden(v) for v in shown])
+    assert ((lo <= values) & (values <= hi))[hidden].all()  # the attacker is sound
+    pinned = hidden & (lo == hi) & (values >= 1) & (values <= SMALL_MAX)
+    shape = (len(keys), len(frames[0]), len(counts))
+    where = [
+        f"{keys[p]} {frames[0].index[i]} {counts[j]} = {values[k]:g}"
+        for k in np.flatnonzero(pinned)[:10]
+        for p, i, j in [np.unravel_index(k, shape)]
+    ]
+    return slack, int(pinned.sum()), where
+
+
+def test_a_deputy_reasoning_with_the_inequalities_pins_no_small_count(demo_records):
+    """The README's known weakness, measured: the demo's 363 false equations as the
+    inequalities they are pin nothing the masks hide."""
+    inequalities, pinned, where = pinned_by_inequalities(demo_records)
+    assert inequalities > 100  # the demo has them (363 on 2026-12-03)
+    assert not pinned, f"{pinned} hidden small counts pinned, e.g. {where}"
+
+
+def test_nor_in_a_province(province3_url):
+    records = load_records(open_store(province3_url, create=False))
+    inequalities, pinned, where = pinned_by_inequalities(records)
+    assert inequalities > 1000  # 12,121 on 2026-12-03
+    assert not pinned, f"{pinned} hidden small counts pinned, e.g. {where}"
+
+
+def test_the_attacker_reasons_with_an_inequality():
+    """All time 5 (shown) is at most 2021's 1 (shown) plus 2022's "<5": with the inequality
+    2022 is 4, without it anything from 1 to 4; with the other direction nothing is learnt."""
+    shown = np.array([5, 1, HIDDEN_SMALL], dtype=object)
+    at_most = [np.array([0, 1, 2, 3])], [np.array([-1.0, 1.0, 1.0, -1.0])]  # all + s = 21 + 22
+    lo, hi = deputy_bounds(shown, *at_most, slack=1)
+    assert (lo[2], hi[2]) == (4, 4)
+    lo, hi = deputy_bounds(shown, [np.array([0, 1, 2, 3])], [np.array([-1.0, 1, 1, 1])], slack=1)
+    assert (lo[2], hi[2]) == (1, SMALL_MAX)
