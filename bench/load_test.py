@@ -53,7 +53,7 @@ FROM_SITE = False
 SERVER_PREFIX: list[str] = []
 sys.path.insert(0, str(REPO))
 # The inspections form's labels, as the page has them (Chinese: the default language).
-from hehu.serve.warmer import WARMED  # noqa: E402
+from hehu.serve.warmer import WARM_FAILED, WARMED  # noqa: E402
 from widgets.pages.inspections import TEXT as FORM  # noqa: E402
 
 PLACES_LABEL, COMMITTEE_LABEL = FORM["places"][0], FORM["committee"][0]
@@ -220,6 +220,10 @@ class Serve:
             for line in self.log.read_text(errors="replace").splitlines():
                 if WARMED in line:
                     return line.strip()
+                if WARM_FAILED in line:
+                    raise RuntimeError(f"the warmer failed:\n{tail(self.log)}")
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hehu serve exited:\n{tail(self.log)}")
             time.sleep(1)
         raise RuntimeError(f"the warmer did not finish in {timeout:.0f} s")
 
@@ -378,7 +382,13 @@ async def light_burst(site, sessions, townships, timeout_s) -> list[float]:
             await page.locator(BRIEFING_TITLE).first.wait_for(timeout=timeout_s * 1000)
             shown.append(time.perf_counter() - started)
 
-        await asyncio.gather(*(one(n, page) for n, page in enumerate(pages)))
+        # A tab that times out is left out of the figures, not allowed to stop the others.
+        done = await asyncio.gather(
+            *(one(n, page) for n, page in enumerate(pages)), return_exceptions=True
+        )
+        failed = [d for d in done if isinstance(d, BaseException)]
+        if failed:
+            print(f"control: {len(failed)} tabs failed, e.g. {failed[0]!r}"[:300], file=sys.stderr)
         await browser.close()
     return shown
 

@@ -22,6 +22,7 @@ from hehu.errors import HehuError, shown_url
 from hehu.records.store import open_store
 
 WARMED = "hehu warm: 数据已预热 / figures warmed"
+WARM_FAILED = "hehu warm 失败 / failed"
 
 
 def warm_once(db_url: str, timeout: float = 3600, light_roles: tuple[str, ...] = ()) -> bool:
@@ -40,7 +41,7 @@ def warm_once(db_url: str, timeout: float = 3600, light_roles: tuple[str, ...] =
     )
     if done.returncode != 0:
         print(
-            f"hehu warm 失败 / failed: {shown_url(done.stderr.strip()[-500:])}",
+            f"{WARM_FAILED}: {shown_url(done.stderr.strip()[-500:])}",
             file=sys.stderr,
             flush=True,
         )

@@ -203,9 +203,10 @@ def _household_numbers(records: Records) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _first_visit_from(records, visit_home, asked_home, asked, as_of, strictly) -> pd.Series:
-    """The day of the household's first visit on or after (or `strictly` after) each asked
-    row's day, up to `as_of`; missing where there is none. Visits sorted once by household and
-    day, then looked up: no join of every follow-up to every visit of its household."""
+    """The household's first visit on or after (or `strictly` after) each asked row's day, up
+    to `as_of`; missing where there is none. Days are compared, not times (the store keeps
+    dates as whole days). Visits sorted once by household and day, then looked up: no join of
+    every follow-up to every visit of its household."""
     dates = records["visit"]["date"].to_numpy()
     if not np.issubdtype(dates.dtype, np.datetime64):
         dates = pd.to_datetime(dates).to_numpy()
