@@ -47,6 +47,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "暂时无法读取数据库，请稍后再试；如持续出现，请联系管理员。",
         "The database cannot be read just now: try again later, or ask the administrator.",
     ),
+    "light_stale": (
+        "数据刚有更新，本页正在重新生成；现在显示的是更新前的数据，请一分钟后刷新。",
+        "The records have just changed and this page is being made again: it shows the figures "
+        "from before the change. Refresh in a minute.",
+    ),
     "wait_title": ("请稍候，页面马上打开", "Please wait: the page opens shortly"),
     "wait_kernels": (
         "同时打开的交互页面已达本服务器的上限。",

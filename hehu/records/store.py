@@ -37,6 +37,9 @@ from hehu.records.schema import (
 )
 
 _log = logging.getLogger(__name__)
+# Figures whose name starts with this outlive a write: a page readers are given as it was
+# (saying so) until it is made again for the new data (hehu/serve/light.py).
+SHOWN_UNTIL_REMADE = "~"
 
 
 def hehu_home() -> Path:
@@ -151,15 +154,24 @@ class Store:
     # two cleanups as a deadlock victim), a page computes its figures itself rather than fail.
     def cached_figures(self, name: str, period: str, data_version: int) -> bytes | None:
         """Stored figures computed at this data version, or None (never an older version's)."""
+        row = self._figures_row(name, period, figure_cache.c.data_version == data_version)
+        return None if row is None else row[0]
+
+    def kept_figures(self, name: str, period: str) -> tuple[bytes, int] | None:
+        """The stored figures of `name` and `period` whatever their data version (one row: a
+        newer version replaces an older), with that version; None if none."""
+        row = self._figures_row(name, period)
+        return None if row is None else (row[0], row[1])
+
+    def _figures_row(self, name: str, period: str, *where):
+        # The version is filtered in SQL: an older payload (masks of a province) is not read.
         try:
             with self.engine.connect() as conn:
                 return conn.execute(
-                    sa.select(figure_cache.c.payload).where(
-                        figure_cache.c.name == name,
-                        figure_cache.c.period == period,
-                        figure_cache.c.data_version == data_version,
+                    sa.select(figure_cache.c.payload, figure_cache.c.data_version).where(
+                        figure_cache.c.name == name, figure_cache.c.period == period, *where
                     )
-                ).scalar()
+                ).first()
         except SQLAlchemyError as exc:
             _log.warning("figure cache not read: %s", exc)
             return None
@@ -186,8 +198,12 @@ class Store:
         except SQLAlchemyError as exc:
             _log.warning("figures not kept: %s", exc)
             return
-        # Figures of older data versions are never read again (a separate, optional step).
-        self._forget(figure_cache.c.data_version < data_version)
+        # Figures of older data versions are never read again (a separate, optional step), but
+        # for those that are shown as they were until made again (replaced by the upsert).
+        self._forget(
+            (figure_cache.c.data_version < data_version)
+            & ~figure_cache.c.name.startswith(SHOWN_UNTIL_REMADE, autoescape=True)
+        )
 
     def forget_figures(self, name: str, like: str, keep: str) -> None:
         """Drop stored figures of `name` whose period matches `like` (SQL LIKE), except `keep`."""

@@ -23,6 +23,10 @@ from hehu.render.word import briefing_docx, static_map_png
 PACK_ROLE = "presenter"  # packs carry no person-level data and suppress small counts
 
 
+# Where a page's content begins (hehu/serve/light.py puts a note there).
+PAGE_START = '<div class="hehu-page">'
+
+
 def html_document(title: str, body: str, lang: str, head: str = "") -> str:
     """A whole HTML file around a body: the page stylesheet inline, nothing fetched; ``head``
     is more of its head (markup, trusted)."""
@@ -32,7 +36,7 @@ def html_document(title: str, body: str, lang: str, head: str = "") -> str:
         f"{head}<title>{html_text(title)}</title><style>{PAGE_STYLESHEET}"
         "body{margin:0;padding:12px;background:#fff} .hehu-pack-map{max-width:100%;height:auto;"
         "border:1px solid #ccc} .hehu-toc a{margin-right:10px} .hehu-place{break-before:page}"
-        f'</style></head><body><div class="hehu-page">{body}</div></body></html>'
+        f"</style></head><body>{PAGE_START}{body}</div></body></html>"
     )
 
 

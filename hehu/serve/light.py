@@ -24,15 +24,21 @@ from hehu.figures.cache import (
     period_options,
 )
 from hehu.figures.places import choosable_periods, disclosed_place_figures
-from hehu.records.store import Store
+from hehu.records.store import SHOWN_UNTIL_REMADE, Store
 from hehu.render.formatting import format_value
 from hehu.render.html import demo_banner, html_text
-from hehu.render.packs import briefing_pack_html, html_document, map_img_html, stamp_html
+from hehu.render.packs import (
+    PAGE_START,
+    briefing_pack_html,
+    html_document,
+    map_img_html,
+    stamp_html,
+)
 from hehu.serve.routes import light_url
 
 # Bumped when the rendering changes: pages kept by an older Hehu are made again, never served.
-LIGHT_FORMAT = 3  # 2: findings carried forward, since last time, units and ratings; 3: cells
-# hidden with all equations together
+LIGHT_FORMAT = 4  # 2: findings carried forward, since last time, units and ratings; 3: cells
+# hidden with all equations together; 4: overdue follow-ups of screenings too
 # The figures a row of the light overview shows for each township.
 OVERVIEW_METRICS = (
     "cases_received",
@@ -61,6 +67,7 @@ class LightPage:
     name: str
     key: str
     data_version: int
+    stale: bool = False  # made before the last write, shown while the page is made again
 
     def html(self) -> str:
         """The page as text."""
@@ -186,9 +193,14 @@ def light_page(
     period_key: str | None,
     lang: str,
     role: str,
+    *,
+    older_ok: bool = False,
 ) -> LightPage:
     """The light briefing of a place (the overview when `code` is None), from the figure cache
-    or made now and kept there; NotFound for an unknown place or a period not offered."""
+    or made now and kept there; NotFound for an unknown place or a period not offered.
+
+    `older_ok`: the page as it was before the last write, if one is kept, marked `stale` and
+    saying so on the page, instead of making it now (the caller has it made again)."""
     lang = "en" if lang == "en" else "zh"
     catalogue = _catalogue(store)
     key = period_key or catalogue.default
@@ -199,11 +211,15 @@ def light_page(
     if code is not None and code not in catalogue.codes:
         raise NotFound(f"未知的地点代码：{code}", f"no such place: {code}")
     # The day is in the key: open periods are judged on it, and every page says when it was made.
-    # under figure_cache.name's 32 characters: "l1/320826101000/presenter/zh" is 28
-    name = f"l{LIGHT_FORMAT}/{code or 'overview'}/{role}/{lang}"
+    # under figure_cache.name's 32 characters: "~l1/320826101000/presenter/zh" is 29
+    name = f"{SHOWN_UNTIL_REMADE}l{LIGHT_FORMAT}/{code or 'overview'}/{role}/{lang}"
     cache_key = f"{key}@{local_today():%Y%m%d}"
     gzipped = store.cached_figures(name, cache_key, catalogue.data_version)
     version = catalogue.data_version
+    if gzipped is None and older_ok:
+        kept = store.kept_figures(name, cache_key)
+        if kept is not None and kept[1] < version:
+            return LightPage(_with_stale_note(kept[0], lang), name, cache_key, kept[1], stale=True)
     if gzipped is None:
         records = PageRecords(store)
         version = records.data_version  # a write may have come in between: file it under its own
@@ -218,6 +234,17 @@ def light_page(
         store.keep_figures(name, cache_key, version, gzipped)
         store.forget_figures(name, f"{key}@%", keep=cache_key)  # earlier days of this period
     return LightPage(gzipped, name, cache_key, version)
+
+
+def _with_stale_note(gzipped: bytes, lang: str) -> bytes:
+    """A kept page with a note at its top that newer figures are being made."""
+    note = (
+        '<div class="hehu-sub" data-hehu="light-stale" style="background:#fff3cd;padding:6px 8px">'
+        f"{html_text(i18n.t('light_stale', lang))}</div>"
+    )
+    text = gzip.decompress(gzipped).decode("utf-8")
+    text = text.replace(PAGE_START, PAGE_START + note, 1)
+    return gzip.compress(text.encode("utf-8"), mtime=0)
 
 
 def warm_light_pages(store: Store, role: str, langs=("zh", "en"), progress=None) -> int:
