@@ -191,10 +191,9 @@ def deputy_bounds(shown: np.ndarray, relations: list[np.ndarray], signs=None, sl
     raise AssertionError("the bounds did not settle")
 
 
-@pytest.mark.parametrize("name", sorted(RECORDED))
-def test_a_deputy_solving_every_place_together_pins_no_small_count(name):
-    keys, frames, rules, periods, _ = load_case(name)
-    masks = hidden_cells(frames, rules, periods)
+def deputy_view(frames, masks, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """Every count cell of every period (period, row, count flattened): its value, and what a
+    deputy is shown of it."""
     counts = list(rules.counts)
     values = np.stack([f[counts].to_numpy(dtype="float64") for f in frames]).reshape(-1)
     shown = np.stack(
@@ -203,19 +202,34 @@ def test_a_deputy_solving_every_place_together_pins_no_small_count(name):
             for f, m in zip(frames, masks, strict=True)
         ]
     ).reshape(-1)
-    known = relations(keys, frames, rules, periods)
-    known = [r for r in known if values[r[0]] == values[r[1:]].sum()]  # those that hold
-    lo, hi = deputy_bounds(shown, known)
+    return values, shown
+
+
+def pinned_small(keys, frames, rules: Rules, values, shown, lo, hi) -> tuple[int, list[str]]:
+    """How many hidden small counts the bounds pin (after checking they are sound), with up to
+    ten of them named."""
     hidden = np.array([is_hidden(v) for v in shown])
     assert ((lo <= values) & (values <= hi))[hidden].all()  # the attacker is sound
     pinned = hidden & (lo == hi) & (values >= 1) & (values <= SMALL_MAX)
+    counts = list(rules.counts)
     shape = (len(keys), len(frames[0]), len(counts))
     where = [
         f"{keys[p]} {frames[0].index[i]} {counts[j]} = {values[k]:g}"
         for k in np.flatnonzero(pinned)[:10]
         for p, i, j in [np.unravel_index(k, shape)]
     ]
-    assert not pinned.any(), f"{int(pinned.sum())} hidden small counts pinned, e.g. {where}"
+    return int(pinned.sum()), where
+
+
+@pytest.mark.parametrize("name", sorted(RECORDED))
+def test_a_deputy_solving_every_place_together_pins_no_small_count(name):
+    keys, frames, rules, periods, _ = load_case(name)
+    values, shown = deputy_view(frames, hidden_cells(frames, rules, periods), rules)
+    known = relations(keys, frames, rules, periods)
+    known = [r for r in known if values[r[0]] == values[r[1:]].sum()]  # those that hold
+    lo, hi = deputy_bounds(shown, known)
+    pinned, where = pinned_small(keys, frames, rules, values, shown, lo, hi)
+    assert not pinned, f"{pinned} hidden small counts pinned, e.g. {where}"
 
 
 # --------------------------------------------------------------------------- recording

@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_disclosure_scale import deputy_bounds, relations
+from test_disclosure_scale import deputy_bounds, deputy_view, pinned_small, relations
 
 from hehu.disclosure import (
     HIDDEN_SMALL,
     SMALL_MAX,
     false_equations,
     hidden_cells,
-    is_hidden,
-    shown_frame,
 )
 from hehu.figures.metrics import load_records
 from hehu.figures.places import MUST_VISIT_VISITED, choosable_periods, period_links, rules_for
@@ -133,15 +131,7 @@ def pinned_by_inequalities(records) -> tuple[int, int, list[str]]:
     keys = choosable_periods(records)
     frames = [prepared_place_figures(records, key) for key in keys]
     rules, periods = rules_for(records, frames[0]), period_links(keys)
-    masks = hidden_cells(frames, rules, periods)
-    counts = list(rules.counts)
-    values = np.stack([f[counts].to_numpy(dtype="float64") for f in frames]).reshape(-1)
-    shown = np.stack(
-        [
-            shown_frame(f, m, rules, "deputy")[counts].to_numpy()
-            for f, m in zip(frames, masks, strict=True)
-        ]
-    ).reshape(-1)
+    values, shown = deputy_view(frames, hidden_cells(frames, rules, periods), rules)
     cells, signs, slack = [], [], 0
     for relation in relations(keys, frames, rules, periods):
         sign = np.ones(len(relation))
@@ -154,16 +144,8 @@ def pinned_by_inequalities(records) -> tuple[int, int, list[str]]:
         cells.append(relation)
         signs.append(sign)
     lo, hi = deputy_bounds(shown, cells, signs, slack)
-    hidden = np.array([is_hidden(v) for v in shown])
-    assert ((lo <= values) & (values <= hi))[hidden].all()  # the attacker is sound
-    pinned = hidden & (lo == hi) & (values >= 1) & (values <= SMALL_MAX)
-    shape = (len(keys), len(frames[0]), len(counts))
-    where = [
-        f"{keys[p]} {frames[0].index[i]} {counts[j]} = {values[k]:g}"
-        for k in np.flatnonzero(pinned)[:10]
-        for p, i, j in [np.unravel_index(k, shape)]
-    ]
-    return slack, int(pinned.sum()), where
+    pinned, where = pinned_small(keys, frames, rules, values, shown, lo, hi)
+    return slack, pinned, where
 
 
 def test_a_deputy_reasoning_with_the_inequalities_pins_no_small_count(demo_records):
