@@ -297,6 +297,34 @@ def test_a_column_of_id_cells_reads_each_written_form_as_its_number(first17):
     assert parse_id_numbers([arabic_indic]) == [number]  # the same person, the same number
 
 
+@given(st.lists(st.text("0123456789", min_size=17, max_size=17), min_size=1, max_size=6), st.data())
+def test_a_column_all_written_plainly_is_read_at_once_as_each_cell_alone(first17s, data):
+    # A column of plain numbers is checked in one pass over the joined text: a wrong check digit
+    # anywhere, two numbers in one cell or a cell that only looks plain must still be told apart
+    # exactly as when each cell is read alone.
+    numbers = [f + pseudonym.id_check_char(f) for f in first17s]
+    spoil = data.draw(st.sampled_from(["none", "check", "two in one", "short", "newline", "x"]))
+    at = data.draw(st.integers(0, len(numbers) - 1))
+    if spoil == "check":
+        numbers[at] = numbers[at][:17] + ("0" if numbers[at][17] != "0" else "1")
+    elif spoil == "two in one":
+        numbers[at] = numbers[at] + "\n" + numbers[at]
+    elif spoil == "short":
+        numbers[at] = numbers[at][:17]
+    elif spoil == "newline":
+        numbers[at] = numbers[at] + "\n"
+    elif spoil == "x":
+        numbers[at] = numbers[at][:17] + "x"
+    alone = [parse_id_numbers([n])[0] for n in numbers]
+    together = parse_id_numbers(numbers)
+    assert [str(r) for r in together] == [str(r) for r in alone]
+    assert [type(r) for r in together] == [type(r) for r in alone]
+    if spoil in ("none", "check"):  # the short path was taken, and answers per cell
+        assert pseudonym.plain_id_numbers(numbers) is not None
+    if spoil == "check":
+        assert isinstance(together[at], ValueError) and "校验位" in str(together[at])
+
+
 @given(st.text("0123456789", min_size=15, max_size=15))
 def test_old_15_digit_numbers_become_18(old):
     new = pseudonym.normalise_id_number(old)

@@ -50,6 +50,18 @@ def test_writing_the_same_records_twice_changes_nothing(db_url):
     assert store.read("course").set_index("course_id").at["k1", "attendance"] == 77
 
 
+def test_a_new_key_written_twice_in_one_write_is_updated_not_refused(db_url):
+    # A write of rows none of which is stored takes a plain INSERT: the same new key twice in
+    # one write must still end as one record holding the later row, as an update would.
+    store = open_store(db_url)
+    records = small_records()
+    course = records["course"][0]
+    records["course"] = [course, {**course, "attendance": 77}]
+    store.write(records)
+    assert store.read("course").set_index("course_id").at[course["course_id"], "attendance"] == 77
+    assert store.count("course") == 1
+
+
 @pytest.mark.parametrize(
     ("kind", "change", "reason"),
     [

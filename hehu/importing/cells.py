@@ -550,6 +550,9 @@ def parse_id_numbers(values: list, blank: object = None) -> list:
     """Each cell's normalised ID-card number, or the ValueError saying why not, a column at once
     (one check-digit computation for all); a number cell of 16+ digits has already lost digits
     in Excel. A blank cell (`is_blank`) gives `blank` when one is given, else a ValueError."""
+    plain = pseudonym.plain_id_numbers(values)  # every cell a number written plainly
+    if plain is not None:
+        return plain
     out: list = []
     texts: list[str] = []
     for value in values:

@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -75,6 +76,7 @@ from hehu.importing.rows import (
     assign_recommendations,
     builder_for,
     check_record,
+    date_fields,
     future_dates,
 )
 from hehu.importing.sheet_rows import BLANK as _BLANK
@@ -280,6 +282,7 @@ class Importer:
         parsed = self._parse_columns(spec, raw.rows, data, columns, header)
         gathered = row_values(parsed, len(data))  # None: a row to look at field by field
         builder = builder_for(spec.kind)
+        dated = bool(date_fields(spec.kind))  # most registers have no date to flag
         start = done[0]
         for n, index in enumerate(data):
             if (start + index - header_row) // PROGRESS_EVERY > done[0] // PROGRESS_EVERY:
@@ -310,10 +313,12 @@ class Importer:
                 report.errors += [RowError(raw.name, index + 1, col, why) for col, why in errors]
             elif taken:
                 result.accepted += 1
-                for col, why in future_dates(spec.kind, values, labels, self.today):
-                    report.warnings.append(RowError(raw.name, index + 1, col, why))
-                for col in cleaned.get(index, ()):
-                    report.warnings.append(RowError(raw.name, index + 1, col, CONTROLS_DROPPED))
+                if dated:
+                    for col, why in future_dates(spec.kind, values, labels, self.today):
+                        report.warnings.append(RowError(raw.name, index + 1, col, why))
+                if index in cleaned:
+                    for col in cleaned[index]:
+                        report.warnings.append(RowError(raw.name, index + 1, col, CONTROLS_DROPPED))
         done[0] = start + len(raw.rows) - header_row - 1
         result.skipped.sort(key=lambda skip: skip[0])  # footers, headers and merges in row order
 
@@ -370,6 +375,7 @@ class Importer:
         (organisations: a register of them may point at one of its own earlier rows).
         """
         lines = [rows[x] for x in data]
+        narrowest = min(map(len, lines), default=0)  # a reader's rows are mostly all as wide
         towns: list = [None] * len(data)
         blank: dict[object, bool] = {}  # a town cell's blankness, by its value and type
         for i in reversed(columns.get("town", [])):  # the first town column filled wins
@@ -391,7 +397,10 @@ class Importer:
                 if f.parse in ("org", "orgs"):
                     readings.append((label, None, i))
                     continue
-                cells = [r[i] if i < len(r) else None for r in lines]
+                if i < narrowest:
+                    cells = list(map(itemgetter(i), lines))
+                else:
+                    cells = [r[i] if i < len(r) else None for r in lines]
                 if f.parse == "id_number" and f.personal:  # mostly distinct: read all at once
                     readings.append((label, self._read_ids(cells), i))
                     continue

@@ -465,7 +465,7 @@ def future_dates(kind: str, values: dict, labels: dict, today: dt.date) -> list[
     page opens on (hehu.figures.cache.default_period_key).
     """
     found = []
-    for key in _date_fields(kind):  # most registers have none
+    for key in date_fields(kind):  # most registers have none
         value = values.get(key)
         if isinstance(value, dt.date) and value > today:
             found.append(
@@ -475,5 +475,6 @@ def future_dates(kind: str, values: dict, labels: dict, today: dt.date) -> list[
 
 
 @cache
-def _date_fields(kind: str) -> tuple[str, ...]:
+def date_fields(kind: str) -> tuple[str, ...]:
+    """The keys of a kind's date fields."""
     return tuple(f.key for f in KIND_SPECS[kind].fields if f.parse == "date")
