@@ -375,6 +375,29 @@ def test_rows_that_point_at_a_rejected_row_say_so(store, tmp_path):
     assert store.count("org") == 2 and store.count("pairing") == 0
 
 
+def test_a_household_made_by_an_earlier_row_is_the_one_later_rows_find(store, tmp_path):
+    # People are built many rows at once, but a household stays what the rows before each row
+    # made of it: made by the first row naming its head, kept at that row's village, and not
+    # made by a row that was refused.
+    kid = [make_id("20100101", f"{n:03d}") for n in range(1, 4)]
+    header = ["姓名", "身份证号", "性别", "村居", "户主姓名", "户主身份证号"]
+    wrong_sex = "女" if int(kid[1][16]) % 2 else "男"
+    rows = [
+        ["张小花", GIRL, None, "高沟镇花园村", "张大山", HEAD1],  # makes the household
+        ["李四", kid[0], None, "高沟镇尹荡村", "张大山", HEAD1],  # finds it: not moved
+        ["赵五", kid[1], wrong_sex, "高沟镇花园村", "王大海", HEAD2],  # refused: makes nothing
+        ["孙七", kid[2], None, "高沟镇尹荡村", "王大海", HEAD2],  # makes it
+    ]
+    write_book(tmp_path / "p.xlsx", {"对象": [header, *rows]})
+    report = import_file(store, tmp_path / "p.xlsx")
+    assert [(e.row, e.reason) for e in report.errors] == [(4, "性别与身份证号不符")]
+    assert "按户主自动新建家庭 2 户" in report.notices
+    households = store.read("household")["place_code"]
+    assert sorted(households) == sorted([HUAYUAN_GAOGOU, YINDANG_GAOGOU])
+    people = store.read("person").set_index("person_id")["household_id"]
+    assert len(people) == 3 and people.nunique() == 2
+
+
 def test_duplicates_within_a_file(store, tmp_path):
     write_book(tmp_path / "orgs.xlsx", {"组织": org_rows()})
     import_file(store, tmp_path / "orgs.xlsx")

@@ -428,10 +428,10 @@ class Importer:
     def _read_ids(self, cells: list) -> list:
         """`_read_cell` of each cell of an ID-number column (a personal field, so never searched
         for personal numbers), their check digits computed at once."""
-        return [
-            _Refused(str(number)) if isinstance(number, ValueError) else number
-            for number in parse_id_numbers(cells, blank=_BLANK)
-        ]
+        numbers = parse_id_numbers(cells, blank=_BLANK)
+        if not any(issubclass(t, ValueError) for t in set(map(type, numbers))):
+            return numbers  # each a number or blank: as they are
+        return [_Refused(str(n)) if isinstance(n, ValueError) else n for n in numbers]
 
     def _parse_cell(self, f: Field, value, town):
         kind = f.parse
