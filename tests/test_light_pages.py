@@ -233,3 +233,25 @@ def _artifact(name: str):
     folder = Path(__file__).parent / "artifacts"
     folder.mkdir(exist_ok=True)
     return folder / name
+
+
+def test_the_kept_page_says_so_at_the_top_on_a_phone(demo_db_copy, browser):
+    """The note on a page kept from before a write is the first thing a deputy reads at 390 px,
+    and fits the screen."""
+    store = open_store(demo_db_copy)
+    light_page(store, GAOGOU, "2022", "zh", "deputy")
+    store.write({"target": [{"metric": "course_sessions", "place_code": GAOGOU, "year": 2022,
+                             "value": 99.0, "source": "测试"}]})  # fmt: skip
+    kept = light_page(store, GAOGOU, "2022", "zh", "deputy", older_ok=True)
+    assert kept.stale
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    page.route(re.compile(r".*"), lambda route: None)  # it fetches nothing: none is answered
+    page.set_content(kept.html(), wait_until="domcontentloaded")
+    note = page.locator('[data-hehu="light-stale"]')
+    assert note.is_visible() and "更新前的数据" in note.inner_text()
+    box = note.bounding_box()
+    assert box["y"] < 844 / 3 and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(_artifact("light-briefing-stale-390.png")), full_page=False)
+    context.close()
