@@ -606,8 +606,7 @@ def http_report(site, sessions, townships, timeout_s: float) -> str:
     """N plain HTTP clients ask for a briefing at the same moment, as the server sees 20 phones
     (no browser on this machine taking the cores): how soon each gets an answer (the wait page
     or the page), whether any hangs, and how long until each has its page, retrying after the
-    wait page as it does by itself (every RETRY_SECONDS)."""
-    from hehu.serve.admission import RETRY_SECONDS
+    wait page when it says, as the page does by itself (its Retry-After)."""
 
     start = threading.Barrier(sessions)
     first, complete, waits, hangs = [], [], [0], [0]
@@ -631,7 +630,7 @@ def http_report(site, sessions, townships, timeout_s: float) -> str:
                     first.append(time.perf_counter() - began)
                     answered = True
                 waits[0] += exc.code == 503
-                time.sleep(RETRY_SECONDS)
+                time.sleep(float(exc.headers.get("Retry-After") or 5))
             except OSError:
                 break
         hangs[0] += 1

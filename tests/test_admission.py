@@ -102,7 +102,24 @@ def test_the_wait_page_says_the_wait_in_chinese_retries_by_itself_and_fetches_no
     minutes = wait_page(Decision(False, "kernels", 130), None)
     assert "预计等待约 3 分钟" in minutes and "hehu/briefing" not in minutes
     unknown = wait_page(Decision(False, "kernels"), None, "en")
-    assert "cannot be told" in unknown and "every 5 s" in unknown
+    assert "cannot be told" in unknown and "every 15 s" in unknown
+
+
+def test_a_long_wait_asks_again_less_often_and_the_line_counts_each_page_until_it_does():
+    # After about half the likely wait, from 5 to 30 s: a phone slowed by the crowd paints the
+    # page before it asks again, and twenty phones do not ask every 5 s for a minute's wait.
+    assert [Decision(False, "renders", w).retry_seconds for w in (1, 8, 11, 44, 300)] == [
+        5, 5, 6, 22, 30,
+    ]  # fmt: skip
+    page = wait_page(Decision(False, "renders", 44), None)
+    assert '<meta http-equiv="refresh" content="22">' in page and "每 22 秒自动重试" in page
+    admission = Admission(max_kernels=50, render_slots=1)
+    admission.render_started()
+    waits = [admission.decide(1, now=100.0).wait_seconds for _ in range(10)]
+    assert waits == [4 * n for n in range(1, 11)]  # each behind those refused before it
+    # 12 s on, the six pages told to ask again within 12 s have asked (or left): four still
+    # wait, told 14 to 20 s, so a page asking now is fifth
+    assert admission.decide(1, now=112.0).wait_seconds == 4 * 5
 
 
 def fetch(url: str) -> tuple[int, dict, str, float]:

@@ -9,8 +9,9 @@ that showed nothing. Two limits decide instead:
   one per core by default, so that an admitted page opens in seconds.
 
 A request over either limit gets at once a short page in Chinese saying how long the wait is
-likely to be, with links to the light pages (no kernel), and retries by itself every
-``RETRY_SECONDS``. The decision is here, pure and timed by the caller, so it is tested
+likely to be, with links to the light pages (no kernel), and retries by itself: after about
+half the likely wait, from ``RETRY_SECONDS`` to ``RETRY_SECONDS_MAX`` (a phone slowed by a
+crowd paints the page before it asks again, and asks less often while the wait is long). The decision is here, pure and timed by the caller, so it is tested
 without a server; hehu/serve/voila_app.py asks it for every page request.
 """
 
@@ -34,8 +35,11 @@ from hehu.serve.routes import light_url_from_page
 KERNEL_MIB = 250
 # Left to the server itself, the database, the warmer and the system.
 RESERVE_MIB = 1024
-# The wait page asks again this often (the issue: "retries by itself within 5 s").
+# The wait page asks again after half the likely wait, within these bounds; when nobody can
+# tell the wait (every kernel has its page open), after UNKNOWN_RETRY_SECONDS.
 RETRY_SECONDS = 5
+RETRY_SECONDS_MAX = 30
+UNKNOWN_RETRY_SECONDS = 15
 # Before any page has been rendered, a render is assumed to take this long (measured 2–5 s
 # for a briefing on two cores, bench/soak_preheat.py).
 FIRST_RENDER_SECONDS = 4.0
@@ -71,6 +75,13 @@ class Decision:
     reason: str = ""  # "kernels" or "renders" when refused
     wait_seconds: int | None = None  # None: nobody can tell (every kernel has an open page)
 
+    @property
+    def retry_seconds(self) -> int:
+        """How soon a refused page asks again: half the likely wait, within bounds."""
+        if self.wait_seconds is None:
+            return UNKNOWN_RETRY_SECONDS
+        return min(RETRY_SECONDS_MAX, max(RETRY_SECONDS, math.ceil(self.wait_seconds / 2)))
+
 
 @dataclass
 class Admission:
@@ -102,15 +113,16 @@ class Admission:
             wait = None if seconds_to_next_cull is None else max(1, math.ceil(seconds_to_next_cull))
             return self._refuse("kernels", wait, now)
         if self.rendering >= self.render_slots:
-            # Those who were refused in the last retry interval are queued before this one.
-            waiting = sum(1 for t in self._refused_at if now - t < RETRY_SECONDS)
+            # Those refused whose page has not asked again yet are queued before this one.
+            waiting = sum(1 for t, retry in self._refused_at if now - t < retry)
             rounds = 1 + waiting // self.render_slots
             return self._refuse("renders", max(1, math.ceil(rounds * self.render_seconds())), now)
         return Decision(True)
 
     def _refuse(self, reason: str, wait: int | None, now: float) -> Decision:
-        self._refused_at.append(now)
-        return Decision(False, reason, wait)
+        decision = Decision(False, reason, wait)
+        self._refused_at.append((now, decision.retry_seconds))
+        return decision
 
     def render_started(self) -> None:
         """A page was admitted and its kernel is starting."""
@@ -146,9 +158,9 @@ def wait_page(decision: Decision, place_code: str | None, lang: str = "zh") -> s
         f'<div class="hehu-title" data-hehu="wait">{html_text(i18n.t("wait_title", lang))}</div>'
         f'<p data-hehu="wait-reason">{html_text(i18n.t("wait_" + decision.reason, lang))}</p>'
         f'<p data-hehu="wait-time"><b>{html_text(wait)}</b></p>'
-        f"<p>{html_text(i18n.t('wait_retry', lang, n=RETRY_SECONDS))}</p>"
+        f"<p>{html_text(i18n.t('wait_retry', lang, n=decision.retry_seconds))}</p>"
         + "".join(f'<p><a href="{href}">{html_text(text)}</a></p>' for href, text in links)
     )
     # A meta refresh, not a script: it retries with scripts off, on any phone.
-    head = f'<meta http-equiv="refresh" content="{RETRY_SECONDS}">'
+    head = f'<meta http-equiv="refresh" content="{decision.retry_seconds}">'
     return html_document(i18n.t("app", lang), body, lang, head=head)

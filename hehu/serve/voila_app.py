@@ -58,7 +58,7 @@ class AdmittedVoilaHandler(TornadoVoilaHandler):
             place = self.get_argument("place", "")
             lang = "en" if self.get_argument("lang", "zh").lower().startswith("en") else "zh"
             self.set_status(503)
-            self.set_header("Retry-After", str(decision.wait_seconds or 5))
+            self.set_header("Retry-After", str(decision.retry_seconds))
             self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.finish(wait_page(decision, place if PLACE_CODE.fullmatch(place) else None, lang))
