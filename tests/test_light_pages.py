@@ -22,7 +22,7 @@ from hehu.figures.places import disclosed_place_figures
 from hehu.records.schema import figure_cache
 from hehu.records.store import open_store
 from hehu.render.packs import briefing_pack_html
-from hehu.serve.light import LIGHT_FORMAT, NotFound, light_page
+from hehu.serve.light import NAME_PREFIX, NotFound, light_page
 
 GAOGOU = "320826101000"
 LIMIT_BYTES = 300 * 1024  # the budget for a light briefing on a phone
@@ -69,10 +69,10 @@ def test_a_page_is_made_once_per_data_version_and_again_after_a_write(demo_db_co
     with store.engine.connect() as conn:
         kept = conn.execute(
             sa.select(figure_cache.c.name, figure_cache.c.period).where(
-                figure_cache.c.name.like(f"~l{LIGHT_FORMAT}/%")
+                figure_cache.c.name.like(f"{NAME_PREFIX}%")
             )
         ).all()
-    assert kept == [(f"~l{LIGHT_FORMAT}/{GAOGOU}/deputy/zh", first.key)]
+    assert kept == [(f"{NAME_PREFIX}{GAOGOU}/deputy/zh", first.key)]
     # kept: served from the cache, not made again
     with store.engine.begin() as conn:
         conn.execute(

@@ -39,6 +39,8 @@ from hehu.serve.routes import light_url
 # Bumped when the rendering changes: pages kept by an older Hehu are made again, never served.
 LIGHT_FORMAT = 4  # 2: findings carried forward, since last time, units and ratings; 3: cells
 # hidden with all equations together; 4: overdue follow-ups of screenings too
+# Names of the light pages kept in the figure cache: they outlive a write until made again.
+NAME_PREFIX = f"{SHOWN_UNTIL_REMADE}l{LIGHT_FORMAT}/"
 # The figures a row of the light overview shows for each township.
 OVERVIEW_METRICS = (
     "cases_received",
@@ -212,7 +214,7 @@ def light_page(
         raise NotFound(f"未知的地点代码：{code}", f"no such place: {code}")
     # The day is in the key: open periods are judged on it, and every page says when it was made.
     # under figure_cache.name's 32 characters: "~l1/320826101000/presenter/zh" is 29
-    name = f"{SHOWN_UNTIL_REMADE}l{LIGHT_FORMAT}/{code or 'overview'}/{role}/{lang}"
+    name = f"{NAME_PREFIX}{code or 'overview'}/{role}/{lang}"
     cache_key = f"{key}@{local_today():%Y%m%d}"
     gzipped = store.cached_figures(name, cache_key, catalogue.data_version)
     version = catalogue.data_version
