@@ -257,6 +257,8 @@ class _Closure:
         top row is hidden."""
         tries = self.tries.get(position, 0)
         self.tries[position] = tries + 1
+        if not self.tiny[position] and self.given_by_shown(position) and self.show(position):
+            return True  # hidden, it protected nothing: nothing could free it
         equations = self.equations_at(position)
         cells = own = _distinct(self.eq.cells_of(equations))
         for radius in range(3):
@@ -285,6 +287,35 @@ class _Closure:
         if self.protect(e):
             return True
         return any(self.protect(other) for other in self.equations_at(position).tolist())
+
+    def given_by_shown(self, position: int) -> bool:
+        """Whether an equation gives this position from cells that are never hidden (0, or a
+        figure another table shows): a reader knows it whatever else is hidden."""
+        for e in self.equations_at(position).tolist():
+            ids = self.eq.of(e)
+            others = ids[ids != position]
+            values = self.value[ids]
+            if (
+                len(others)
+                and values[1:].sum() == values[0]  # it holds: a reader can use it
+                and ((self.value[others] == 0) | self.fixed[others]).all()
+                and not self.hidden(others).any()
+            ):
+                return True
+        return False
+
+    def show(self, position: int) -> bool:
+        """Show a hidden count (not small) a reader can work out anyway, and keep it shown: the
+        cells it was hidden for are protected again by others. False if its unknown also
+        stands for other values (those are not given)."""
+        unknown = int(self.unknown_of[position])
+        at = self._positions_of(np.array([unknown]))
+        if (self.value[at] != self.value[position]).any():
+            return False
+        self.shut[unknown] = False
+        self.fixed[at] = True
+        self.push(_distinct(self.eqs_at_all(at)))
+        return True
 
     def eqs_at_all(self, positions: np.ndarray) -> np.ndarray:
         """The equations of any of these positions (with repeats)."""
