@@ -307,7 +307,7 @@ def test_a_page_told_to_wait_opens_by_itself_when_a_kernel_is_given_back(
             expect(second.locator('[data-hehu="wait-reason"]')).to_contain_text("上限")
             second.screenshot(path=str(artifacts_dir / "wait_page_390.png"), full_page=True)
             # the first deputy closes the page: its kernel goes at once, and the waiting page
-            # retries by itself (every 5 s) and opens
+            # retries by itself (its meta refresh) and opens
             first.close(run_before_unload=True)
             wait_for(
                 lambda: kernel_gone(server, first_id), GONE_DEADLINE, "the first kernel", server
