@@ -82,6 +82,8 @@ def close(
         shut[variable[hidden & (values != 0)]] = True
     state = _Closure(shut, values, small, variable, equations, small_max)
     state.top = np.zeros(len(values), dtype=bool) if top is None else top
+    if hidden is not None:  # hidden by another table: never shown here (`show`)
+        state.elsewhere = hidden
     if fixed is not None and fixed.any():  # an unknown with a fixed position is fixed
         pinned = np.zeros(len(shut), dtype=bool)
         pinned[variable[fixed]] = True
@@ -153,6 +155,7 @@ class _Closure:
         self.tries: dict[int, int] = {}  # how often each position was pinned by all together
         self.top = np.zeros(len(value), dtype=bool)  # rows at the top (`_close` sets them)
         self.fixed = np.zeros(len(value), dtype=bool)  # positions never hidden (`close`)
+        self.elsewhere = np.zeros(len(value), dtype=bool)  # hidden by another table (`close`)
         self.top_hidden: list[int] | None = None
         self.bounds: _Bounds | None = None  # of the last check of all equations together
         # what it was worked out on, and its hidden classes' keys and bounds (`_Bounds.solve`)
@@ -255,6 +258,8 @@ class _Closure:
         the county's total then pins), one equation further each time it is pinned again; with
         none below the top, a small marker of its own equations reads as a complement before a
         top row is hidden."""
+        if not self.shut[self.unknown_of[position]]:
+            return False  # shown since this round's check (`show`): nothing to protect
         tries = self.tries.get(position, 0)
         self.tries[position] = tries + 1
         if not self.tiny[position] and self.given_by_shown(position) and self.show(position):
@@ -307,10 +312,11 @@ class _Closure:
     def show(self, position: int) -> bool:
         """Show a hidden count (not small) a reader can work out anyway, and keep it shown: the
         cells it was hidden for are protected again by others. False if its unknown also
-        stands for other values (those are not given)."""
+        stands for other values (those are not given) or another table hides it (the same
+        figure reads the same everywhere)."""
         unknown = int(self.unknown_of[position])
         at = self._positions_of(np.array([unknown]))
-        if (self.value[at] != self.value[position]).any():
+        if (self.value[at] != self.value[position]).any() or self.elsewhere[at].any():
             return False
         self.shut[unknown] = False
         self.fixed[at] = True

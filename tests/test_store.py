@@ -211,3 +211,19 @@ def test_a_version_5_database_gets_the_overwrite_trigger(tmp_path):
     with reopened.engine.connect() as conn:
         names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         assert "audit_log_no_overwrite" in set(names.scalars())
+
+
+def test_keys_the_database_reads_as_one_are_one_record_whatever_python_thinks(db_url):
+    # 2022 and "2022" differ in Python but are one year to the database: still an update of one
+    # record (no plain INSERT of "new" rows that the database then finds twice), and rows of one
+    # key with their columns in another order keep the last row's values.
+    store = open_store(db_url)
+    store.write(small_records())
+    target = {"metric": "course_sessions", "place_code": V1, "year": 2022, "value": 1.0,
+              "source": "测试"}  # fmt: skip
+    store.write({"target": [target, {**target, "year": "2022", "value": 2.0}]})
+    assert store.read("target")["value"].tolist() == [2.0]
+    rows = [{**target, "year": 2021, "value": v} for v in (31.0, 32.0, 33.0)]
+    rows[1] = dict(reversed(list(rows[1].items())))
+    store.write({"target": rows})
+    assert store.read("target").set_index("year").at[2021, "value"] == 33.0

@@ -697,9 +697,10 @@ def _dialect_insert(dialect: str):
 
 
 def _distinct(table: sa.Table, rows: list[dict]) -> bool:
-    """Whether no two rows have the same primary key."""
+    """No two rows with one primary key as the database compares them (keys all text)."""
     keys = [c.name for c in table.primary_key.columns]
-    return len({tuple(map(r.__getitem__, keys)) for r in rows}) == len(rows)
+    found = {tuple(map(r.__getitem__, keys)) for r in rows}
+    return len(found) == len(rows) and all(type(v) is str for key in found for v in key)
 
 
 def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], *, all_new=False) -> None:
@@ -708,11 +709,10 @@ def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], *, all_new=F
     keys = [c.name for c in table.primary_key.columns]
     dialect = conn.dialect.name
     insert = _dialect_insert(dialect)
-    # Rows with different column sets cannot share one statement; group them (a builder's
-    # rows list their columns in one order: no need to sort each row's).
+    # Rows with different column sets cannot share one statement; group them.
     groups: dict[tuple[str, ...], list[dict]] = {}
     for row in rows:
-        groups.setdefault(tuple(row), []).append(row)
+        groups.setdefault(tuple(sorted(row)), []).append(row)
     # One statement per column set, executed with many parameter sets: SQLAlchemy batches them
     # into multi-row INSERTs itself ("insertmanyvalues"), about 2.5x faster than one huge VALUES.
     for columns, group in groups.items():
