@@ -48,3 +48,17 @@ def test_a_small_count_the_shown_figures_give_is_never_shown():
     except RuntimeError:
         return
     assert shut[2], "a small count was shown"
+
+
+def test_a_count_shown_in_one_period_is_not_protected_again_in_another():
+    # The 5 of the first test is a stock, the same unknown in another period where
+    # 30 = 5 + 10 + 15. Once shown (worked out from shown figures), its other position is no
+    # longer a hidden count to protect: no cell is hidden for it, the 30 included.
+    values = np.array([9, 1, 5, 3, 0, 5, 0, 12, 1, 6, 0, 30, 10, 15, 5], dtype=float)
+    small = np.isin(np.arange(15), [1, 3, 8])
+    fixed = np.isin(np.arange(15), [0, 5, 7])
+    unknowns = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 2])
+    rows = equations([0, 1, 2, 3], [2, 4, 5, 6], [7, 8, 2, 9], [11, 14, 12, 13])
+    shut, _ = close(values, small, unknowns, rows, fixed=fixed)
+    assert not shut[2] and not shut[11]
+    assert shut[[1, 3, 8]].all()
