@@ -11,8 +11,9 @@ that showed nothing. Two limits decide instead:
 A request over either limit gets at once a short page in Chinese saying how long the wait is
 likely to be, with links to the light pages (no kernel), and retries by itself: after about
 half the likely wait, from ``RETRY_SECONDS`` to ``RETRY_SECONDS_MAX`` (a phone slowed by a
-crowd paints the page before it asks again, and asks less often while the wait is long). The decision is here, pure and timed by the caller, so it is tested
-without a server; hehu/serve/voila_app.py asks it for every page request.
+crowd paints the page before it asks again, and asks less often while the wait is long).
+The decision is here, pure and timed by the caller, so it is tested without a server;
+hehu/serve/voila_app.py asks it for every page request.
 """
 
 from __future__ import annotations
