@@ -22,7 +22,7 @@ from hehu.figures.places import disclosed_place_figures
 from hehu.records.schema import figure_cache
 from hehu.records.store import open_store
 from hehu.render.packs import briefing_pack_html
-from hehu.serve.light import NAME_PREFIX, NotFound, light_page
+from hehu.serve.light import LIGHT_FORMAT, NAME_PREFIX, NotFound, light_page
 
 GAOGOU = "320826101000"
 LIMIT_BYTES = 300 * 1024  # the budget for a light briefing on a phone
@@ -137,6 +137,10 @@ def test_the_overview_links_every_township_to_its_light_briefing(demo_db_copy):
 
 
 def test_the_warmer_makes_the_overview_county_and_township_pages(demo_db_copy):
+    store = open_store(demo_db_copy)
+    older = NAME_PREFIX.replace(f"l{LIGHT_FORMAT}/", f"l{LIGHT_FORMAT - 1}/")
+    for name in (f"{older}overview/deputy/zh", f"{NAME_PREFIX}{GAOGOU}/deputy/zh"):
+        store.keep_figures(name, "2019@20200101", 1, gzip.compress(b"<p>kept</p>"))
     done = subprocess.run(
         [sys.executable, "-m", "hehu.cli.main", "warm", "--db", demo_db_copy, "--json",
          "--light-role", "deputy"],
@@ -144,7 +148,13 @@ def test_the_warmer_makes_the_overview_county_and_township_pages(demo_db_copy):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert '"light_pages": 36' in done.stdout  # (overview + county + 16 townships) × zh, en
-    store = open_store(demo_db_copy)
+    with store.engine.connect() as conn:
+        names = conn.execute(sa.select(figure_cache.c.name, figure_cache.c.period)).all()
+    light = [(name, period) for name, period in names if name.startswith("~l")]
+    # an earlier rendering's page is gone (never asked for again); this one's are all kept
+    assert all(name.startswith(NAME_PREFIX) for name, _ in light), light
+    assert (f"{NAME_PREFIX}{GAOGOU}/deputy/zh", "2019@20200101") in light
+    assert len(light) == 36 + 1
     start = time.perf_counter()
     light_page(store, GAOGOU, None, "zh", "deputy")
     assert time.perf_counter() - start < 2  # a cache read, not a rendering

@@ -109,9 +109,8 @@ def _make_engine(url: str) -> sa.Engine:
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.execute("PRAGMA foreign_keys=ON")
+            for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON"):
+                cur.execute(f"PRAGMA {pragma}")
             cur.close()
 
         return engine
@@ -213,6 +212,11 @@ class Store:
             & (figure_cache.c.period != keep)
         )
 
+    def forget_names_like(self, like: str, keep_prefix: str) -> None:
+        """Drop stored figures named like `like` (SQL LIKE) but not starting with `keep_prefix`."""
+        name = figure_cache.c.name
+        self._forget(name.like(like) & ~name.startswith(keep_prefix, autoescape=True))
+
     def _forget(self, condition) -> None:
         try:
             with self.engine.begin() as conn:
@@ -246,14 +250,9 @@ class Store:
 
     def has_records(self, kinds: Iterable[str]) -> bool:
         """Whether any record of these kinds is stored (no rows are read)."""
+        firsts = (sa.select(sa.literal(1)).select_from(RECORD_TABLES[k]).limit(1) for k in kinds)
         with self.engine.connect() as conn:
-            return any(
-                conn.execute(
-                    sa.select(sa.literal(1)).select_from(RECORD_TABLES[k]).limit(1)
-                ).first()
-                is not None
-                for k in kinds
-            )
+            return any(conn.execute(first).first() is not None for first in firsts)
 
     # -- writes -----------------------------------------------------------------------------
     def audit(self, action: str, what: str, places: str = "", actor: str = "system") -> None:

@@ -252,6 +252,9 @@ def _with_stale_note(gzipped: bytes, lang: str) -> bytes:
 def warm_light_pages(store: Store, role: str, langs=("zh", "en"), progress=None) -> int:
     """Make the light overview and the county's and every township's light briefing for the
     default period, so that the first deputy to open one after a change does not wait; how many."""
+    # Pages of an earlier LIGHT_FORMAT are kept through writes like any light page, but their
+    # names are never asked for again: without this they would stay in the cache for good.
+    store.forget_names_like(f"{SHOWN_UNTIL_REMADE}l%/%", keep_prefix=NAME_PREFIX)
     records = PageRecords(store)
     codes = [None, records.root] + list(
         records.places.loc[records.places["parent_code"] == records.root, "code"]
