@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from email.message import Message
 
 import pytest
 from test_kernel_lifecycle import hehu_serve, kernel_processes, wait_for
@@ -122,14 +123,32 @@ def test_a_long_wait_asks_again_less_often_and_the_line_counts_each_page_until_i
     assert admission.decide(1, now=112.0).wait_seconds == 4 * 5
 
 
-def fetch(url: str) -> tuple[int, dict, str, float]:
+def test_a_page_asking_again_keeps_its_place_in_the_line_not_one_more():
+    """A deputy reloading the wait page by hand (or it asking again by itself) is still one
+    page waiting: ten reloads do not tell the next deputy she is eleventh."""
+    admission = Admission(max_kernels=50, render_slots=1)
+    admission.render_started()
+    assert admission.decide(1, now=100.0, waiter="a").wait_seconds == 4
+    waits = [admission.decide(1, now=100 + n / 4, waiter="b").wait_seconds for n in range(10)]
+    assert waits == [8] * 10  # behind "a" only, however often "b" reloads
+    assert admission.decide(1, now=103.0, waiter="c").wait_seconds == 12
+    # without a name each request is someone new, as before
+    assert admission.decide(1, now=103.0).wait_seconds == 16
+    # admitted at last, a page leaves the line
+    admission.render_finished(4.0)
+    assert admission.decide(0, now=104.0, waiter="a").admitted
+    admission.render_started()
+    assert admission.decide(1, now=104.0, waiter="d").wait_seconds == 16
+
+
+def fetch(url: str) -> tuple[int, Message, str, float]:
     """GET a URL: status, headers, body and the seconds the answer took."""
     started = time.monotonic()
     try:
         with urllib.request.urlopen(url, timeout=120) as resp:
-            return resp.status, dict(resp.headers), resp.read().decode(), time.monotonic() - started
+            return resp.status, resp.headers, resp.read().decode(), time.monotonic() - started
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read().decode(), time.monotonic() - started
+        return exc.code, exc.headers, exc.read().decode(), time.monotonic() - started
 
 
 def small_server(db: str, tmp_path, max_kernels: int):
@@ -182,10 +201,14 @@ def test_with_the_render_slot_busy_a_second_page_is_told_to_wait_within_seconds(
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             first = pool.submit(fetch, briefing)
             time.sleep(0.5)
-            status, _, body, seconds = fetch(briefing + "?place=320826101000")
+            status, headers, body, seconds = fetch(briefing + "?place=320826101000")
             assert first.result()[0] == 200
         assert "refused (renders limit)" in server.log.read_text()
     assert status == 503 and seconds < 5
+    # the page's place in the line, kept by the browser and never readable by a script
+    (cookie,) = [c for c in headers.get_all("Set-Cookie") if c.startswith("hehu_wait=")]
+    assert re.match(r"hehu_wait=[A-Za-z0-9_-]{16};", cookie), cookie
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "很多人正同时打开页面" in body and 'href="../../hehu/briefing/320826101000"' in body
 
 

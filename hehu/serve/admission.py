@@ -12,8 +12,10 @@ A request over either limit gets at once a short page in Chinese saying how long
 likely to be, with links to the light pages (no kernel), and retries by itself: after about
 half the likely wait, from ``RETRY_SECONDS`` to ``RETRY_SECONDS_MAX`` (a phone slowed by a
 crowd paints the page before it asks again, and asks less often while the wait is long).
-The decision is here, pure and timed by the caller, so it is tested without a server;
-hehu/serve/voila_app.py asks it for every page request.
+A page that asks again (by itself or reloaded by hand) takes its own place in the line, not
+one more: the caller names who is waiting (the wait page's cookie). The decision is here,
+pure and timed by the caller, so it is tested without a server; hehu/serve/voila_app.py asks
+it for every page request.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import psutil
@@ -44,6 +47,8 @@ UNKNOWN_RETRY_SECONDS = 15
 # Before any page has been rendered, a render is assumed to take this long (measured 2–5 s
 # for a briefing on two cores, bench/soak_preheat.py).
 FIRST_RENDER_SECONDS = 4.0
+# Pages remembered as waiting (the oldest forgotten first): far more than ever wait at once.
+WAITERS_KEPT = 500
 
 
 def kernel_cap(total_mib: float, pool_kernels: int, kernel_mib: int = KERNEL_MIB) -> int:
@@ -92,13 +97,15 @@ class Admission:
     render_slots: int
     rendering: int = 0
     _render_seconds: deque = field(default_factory=lambda: deque(maxlen=20))
-    _refused_at: deque = field(default_factory=lambda: deque(maxlen=500))
+    # who is waiting -> (when refused, seconds until that page asks again)
+    _waiting: OrderedDict = field(default_factory=OrderedDict)
 
     def decide(
         self,
         page_kernels: int,
         seconds_to_next_cull: float | None = None,
         now: float | None = None,
+        waiter: Hashable | None = None,
     ) -> Decision:
         """Admit a page request, or say why not and how long the wait is likely to be.
 
@@ -108,21 +115,27 @@ class Admission:
         slot like any other: a Hehu page reads its request before anything else, so the pool
         saves the imports, not the page's work (20 deputies taking pooled kernels on one core
         all rendered at once and saw nothing for 3 minutes, bench/load_test.py --split-cores).
+        ``waiter``: who asks (None: someone new each time); a page asking again is not
+        counted ahead of itself.
         """
         now = time.monotonic() if now is None else now
+        self._waiting.pop(waiter, None)
         if page_kernels >= self.max_kernels:
             wait = None if seconds_to_next_cull is None else max(1, math.ceil(seconds_to_next_cull))
-            return self._refuse("kernels", wait, now)
+            return self._refuse("kernels", wait, now, waiter)
         if self.rendering >= self.render_slots:
             # Those refused whose page has not asked again yet are queued before this one.
-            waiting = sum(1 for t, retry in self._refused_at if now - t < retry)
+            waiting = sum(1 for t, retry in self._waiting.values() if now - t < retry)
             rounds = 1 + waiting // self.render_slots
-            return self._refuse("renders", max(1, math.ceil(rounds * self.render_seconds())), now)
+            wait = max(1, math.ceil(rounds * self.render_seconds()))
+            return self._refuse("renders", wait, now, waiter)
         return Decision(True)
 
-    def _refuse(self, reason: str, wait: int | None, now: float) -> Decision:
+    def _refuse(self, reason: str, wait: int | None, now: float, waiter) -> Decision:
         decision = Decision(False, reason, wait)
-        self._refused_at.append((now, decision.retry_seconds))
+        self._waiting[object() if waiter is None else waiter] = (now, decision.retry_seconds)
+        while len(self._waiting) > WAITERS_KEPT:
+            self._waiting.popitem(last=False)
         return decision
 
     def render_started(self) -> None:

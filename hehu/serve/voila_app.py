@@ -14,6 +14,7 @@ that ended.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 
 from jupyter_server.utils import url_path_join
@@ -28,6 +29,8 @@ from hehu.serve.admission import Admission, default_render_slots, machine_kernel
 from hehu.serve.sessions import HehuUser, server_secret, users_mode
 
 PLACE_CODE = re.compile(r"\d{12}")
+WAIT_COOKIE = "hehu_wait"
+WAIT_TOKEN = re.compile(r"[A-Za-z0-9_-]{16}")
 
 
 class AdmittedVoilaHandler(TornadoVoilaHandler):
@@ -49,7 +52,14 @@ class AdmittedVoilaHandler(TornadoVoilaHandler):
             raise web.HTTPError(403)  # never a kernel without its user
         admission: Admission = self.settings["hehu_admission"]
         manager = self.kernel_manager
-        decision = admission.decide(manager.page_kernel_count(), manager.seconds_to_next_cull())
+        # The wait page's cookie: a page asking again (a reload by hand too) keeps its place in
+        # the line instead of counting once more. Not a secret, and only about this browser.
+        token = self.get_cookie(WAIT_COOKIE) or ""
+        token = token if WAIT_TOKEN.fullmatch(token) else secrets.token_urlsafe(12)
+        decision = admission.decide(
+            manager.page_kernel_count(), manager.seconds_to_next_cull(),
+            waiter=(token, self.request.uri),
+        )  # fmt: skip
         if not decision.admitted:
             self.log.warning(
                 "hehu admission: %s refused (%s limit), likely wait %s s",
@@ -61,6 +71,7 @@ class AdmittedVoilaHandler(TornadoVoilaHandler):
             self.set_header("Retry-After", str(decision.retry_seconds))
             self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")
             self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_cookie(WAIT_COOKIE, token, httponly=True, samesite="Strict")
             self.finish(wait_page(decision, place if PLACE_CODE.fullmatch(place) else None, lang))
             return
         admission.render_started()
