@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hehu_fixtures import V3, C, K, T
+from hehu_fixtures import V1, V3, C, K, T
 
 from hehu.disclosure import HIDDEN_COMPLEMENT, HIDDEN_SMALL
 from hehu.errors import HehuError
@@ -245,6 +245,41 @@ def test_a_deputy_sees_a_claims_figures_as_every_other_page_discloses_them(
         {"area": "乙街道", "sessions": 1, "attendance": 30},
         {"area": "甲镇", "sessions": 1, "attendance": 50},
     ]
+
+
+def test_a_claim_of_a_period_of_its_own_never_tells_a_deputy_whether_anything_happened(
+    small_records,
+):
+    """A deputy typing one day (or any period no page offers) per claim must not learn which
+    places had a record that day: "no records" beside "not disclosed" would give back, day by
+    day, every count hidden as "<5" (the helper's audit recovered all 56 small ones of 2022)."""
+    days = [
+        ("2022-02-01", "2022-02-01"),
+        ("2022-02-02", "2022-02-02"),
+        ("2022-01-01", "2022-06-30"),
+    ]
+    rows = [["document", "metric", "place", "period_start", "period_end", "value", "tolerance"]]
+    rows += [
+        ["probe", "cases_received", place, a, b, "0", "0"] for a, b in days for place in (V1, V3)
+    ]
+    rows += [["probe", "resolution_rate", place, *days[0], "0", "0"] for place in (V1, V3)]
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    results = check_claims_file(small_records, out.getvalue().encode(), "probe.csv")
+    # c1 was received in 一村 (V1) on 2022-02-01; nothing ever in V3: staff see the difference
+    assert [r.status for r in results[:2]] == ["not_supported", "no_records"]
+    for role in ("deputy", "presenter"):
+        shown = [disclosed_result(small_records, r, role) for r in results]
+        assert {(r.status, r.computed) for r in shown} == {
+            ("period_not_offered", HIDDEN_COMPLEMENT)
+        }, role
+    # in a period the pages offer, "no records" is the 0 every page shows for that place
+    year = check_claims_file(
+        small_records,
+        f"metric,place,period_start,period_end,value\ncases_received,{V3},{Y2022[0]},{Y2022[1]},0\n".encode(),
+        "year.csv",
+    )[0]
+    assert disclosed_result(small_records, year, "deputy").status == "no_records"
 
 
 # --------------------------------------------------------------------------- the shipped claims

@@ -119,8 +119,13 @@ def _day(stamp: pd.Timestamp | None) -> str:
 def disclosed_result(records: Records, result: ClaimResult, role: str) -> ClaimResult:
     """A claim's check as a role may see it: a computed count of people as disclosed for its
     place and period (the same figure the overview and briefing show); when that is hidden,
-    neither the difference nor the status may tell it, so the status is 'not_disclosed' (or 'period_not_offered' for a period no page offers)."""
-    if sees_exact_counts(role) or result.claim is None or result.computed is None:
+    neither the difference nor the status may tell it, so the status is 'not_disclosed' (or
+    'period_not_offered' for a period no page offers).
+
+    A claim with nothing recorded is judged the same way: in a period no page offers every
+    count is hidden, zeros included, so "no records" would tell a typed day's zeros from its
+    ones; in a period the pages offer it is the 0 they show (a "*" is never 0 there)."""
+    if sees_exact_counts(role) or result.claim is None:
         return result
     if vocab.METRICS.get(result.metric, ("", "", "number"))[2] == "number":
         return result
