@@ -32,7 +32,7 @@ from hehu.cli.main import CULL_IDLE_DEFAULT, cull_options  # noqa: E402
 from hehu.serve.hub import pre_spawn_hook  # noqa: E402
 from hehu.serve.lab import LAB_OPTIONS  # noqa: E402
 from hehu.serve.routes import LIGHT_EXTENSION  # noqa: E402
-from hehu.serve.voila import TEMPLATE_OPTION, voila_environment  # noqa: E402
+from hehu.serve.voila import TEMPLATE_OPTIONS, voila_environment  # noqa: E402
 
 NOTEBOOKS = os.environ.get("HEHU_NOTEBOOKS", str(REPO / "notebooks"))
 BIN = Path(sys.executable).parent  # the hub's venv: jupyterhub-singleuser and voila live there
@@ -107,8 +107,9 @@ c.Spawner.args = [
     # theirs however long they sit unused (cull_connected=False); a closed page's own shutdown
     # request ends its kernel at once (behind the hub the _xsrf cookie is set at login).
     *cull_options(CULL_IDLE_DEFAULT),
-    # Hehu's Voila template: nothing fetched from outside the server (hehu/serve/voila.py).
-    TEMPLATE_OPTION,
+    # Hehu's Voila template and no other: nothing fetched from outside the server, nothing of
+    # the address in the page's markup (hehu/serve/voila.py).
+    *TEMPLATE_OPTIONS,
     # The light briefing and overview, plain HTML with no kernel, at /user/NAME/hehu/briefing/CODE
     # and /user/NAME/hehu/overview (hehu/serve/light.py), for every role.
     f"--ServerApp.jpserver_extensions={LIGHT_EXTENSION}=True",

@@ -19,6 +19,7 @@ from test_kernel_lifecycle import hehu_serve, kernel_processes, wait_for
 
 from hehu.serve.admission import (
     FIRST_RENDER_SECONDS,
+    RENDER_STUCK_SECONDS,
     RETRY_SECONDS,
     Admission,
     Decision,
@@ -55,7 +56,7 @@ def test_render_slots_are_the_cores_the_server_may_run_on_not_the_machine_s():
 def test_under_both_limits_a_page_is_admitted():
     admission = Admission(max_kernels=3, render_slots=2)
     assert admission.decide(page_kernels=2, now=0.0) == Decision(True)
-    admission.render_started()
+    admission.render_started(now=0.0)
     assert admission.decide(page_kernels=2, now=0.0).admitted
 
 
@@ -68,8 +69,8 @@ def test_at_the_kernel_cap_the_wait_is_the_next_cull_or_unknown():
 
 def test_with_every_render_slot_busy_the_wait_grows_with_those_already_waiting():
     admission = Admission(max_kernels=50, render_slots=2)
-    admission.render_started()
-    admission.render_started()
+    admission.render_started(now=0.0)
+    admission.render_started(now=0.0)
     first = admission.decide(2, now=100.0)
     assert first == Decision(False, "renders", int(FIRST_RENDER_SECONDS))
     # three more refused within one retry interval: the fourth waits a second round
@@ -80,14 +81,28 @@ def test_with_every_render_slot_busy_the_wait_grows_with_those_already_waiting()
     assert admission.decide(2, now=102.0 + 2 * RETRY_SECONDS).wait_seconds == FIRST_RENDER_SECONDS
 
 
+def test_a_render_that_never_ends_gives_its_slot_back_after_minutes():
+    """Voila once kept requests for an unknown template waiting for good: two of them shut
+    every page out until the server was restarted. A stuck render now holds its slot five
+    minutes at most, and its end, if it comes, changes nothing."""
+    admission = Admission(max_kernels=50, render_slots=2)
+    stuck = [admission.render_started(now=0.0) for _ in range(2)]
+    assert not admission.decide(0, now=RENDER_STUCK_SECONDS - 1).admitted
+    assert admission.decide(0, now=RENDER_STUCK_SECONDS).admitted
+    admission.render_started(now=RENDER_STUCK_SECONDS)
+    for token in stuck:  # long after: neither frees a slot nor counts as a render time
+        admission.render_finished(token, 9999.0)
+    assert admission.renders_running(now=RENDER_STUCK_SECONDS) == 1
+    assert admission.render_seconds() == FIRST_RENDER_SECONDS
+
+
 def test_the_likely_render_time_is_the_median_of_the_last_renders():
     admission = Admission(max_kernels=50, render_slots=1)
     for seconds in (2.0, 9.0, 3.0):
-        admission.render_started()
-        admission.render_finished(seconds)
-    assert admission.rendering == 0
+        admission.render_finished(admission.render_started(now=0.0), seconds)
+    assert admission.renders_running(now=0.0) == 0
     assert admission.render_seconds() == 3.0
-    admission.render_started()
+    admission.render_started(now=0.0)
     assert admission.decide(1, now=0.0).wait_seconds == 3
 
 
@@ -115,7 +130,7 @@ def test_a_long_wait_asks_again_less_often_and_the_line_counts_each_page_until_i
     page = wait_page(Decision(False, "renders", 44), None)
     assert '<meta http-equiv="refresh" content="22">' in page and "每 22 秒自动重试" in page
     admission = Admission(max_kernels=50, render_slots=1)
-    admission.render_started()
+    admission.render_started(now=0.0)
     waits = [admission.decide(1, now=100.0).wait_seconds for _ in range(10)]
     assert waits == [4 * n for n in range(1, 11)]  # each behind those refused before it
     # 12 s on, the six pages told to ask again within 12 s have asked (or left): four still
@@ -127,7 +142,7 @@ def test_a_page_asking_again_keeps_its_place_in_the_line_not_one_more():
     """A deputy reloading the wait page by hand (or it asking again by itself) is still one
     page waiting: ten reloads do not tell the next deputy she is eleventh."""
     admission = Admission(max_kernels=50, render_slots=1)
-    admission.render_started()
+    render = admission.render_started(now=100.0)
     assert admission.decide(1, now=100.0, waiter="a").wait_seconds == 4
     waits = [admission.decide(1, now=100 + n / 4, waiter="b").wait_seconds for n in range(10)]
     assert waits == [8] * 10  # behind "a" only, however often "b" reloads
@@ -135,9 +150,9 @@ def test_a_page_asking_again_keeps_its_place_in_the_line_not_one_more():
     # without a name each request is someone new, as before
     assert admission.decide(1, now=103.0).wait_seconds == 16
     # admitted at last, a page leaves the line
-    admission.render_finished(4.0)
+    admission.render_finished(render, 4.0)
     assert admission.decide(0, now=104.0, waiter="a").admitted
-    admission.render_started()
+    admission.render_started(now=104.0)
     assert admission.decide(1, now=104.0, waiter="d").wait_seconds == 16
 
 
@@ -217,7 +232,7 @@ def test_a_preheated_kernel_waits_for_a_render_slot_like_any_page():
     letting it past the render limit let a burst render everything at once."""
     admission = Admission(max_kernels=50, render_slots=1)
     assert admission.decide(0, now=0.0).admitted
-    admission.render_started()
+    admission.render_started(now=0.0)
     assert admission.decide(1, now=0.0) == Decision(False, "renders", int(FIRST_RENDER_SECONDS))
 
 

@@ -64,6 +64,27 @@ def test_pages_carry_no_source_code_and_no_traceback(served):
     assert b"Traceback" not in body
 
 
+@pytest.mark.browser
+def test_a_page_s_address_cannot_change_its_template_or_write_into_its_markup(served):
+    """?theme= reached Voila's page unescaped (a script running with the session of whoever
+    opens a crafted link), ?template=lab brought back the CDN addresses, and two requests for
+    an unknown template never finished and held both render slots: every page refused."""
+    url, _ = served
+    page = url + "/voila/render/overview.ipynb"
+    status, body = fetch(page + "?theme=%22%3E%3Cscript%3Ealert(1)%3C/script%3E")
+    assert status == 200 and b"alert(1)" not in body
+    assert b'data-jp-theme-name="JupyterLab Light"' in body
+    for template in ("lab", "classic", "reveal"):
+        status, body = fetch(f"{page}?template={template}")
+        assert status == 200 and b"jp-Notebook" in body, template
+        assert b"cdn.jsdelivr.net" not in body and b"cdnjs.cloudflare.com" not in body, template
+    for template in ("nope0", "nope1", "..%2F.."):
+        status, body = fetch(f"{page}?template={template}")
+        assert status == 200 and b"jp-Notebook" in body, template
+    status, body = fetch(page)  # no render slot left behind
+    assert status == 200 and "很多人正同时打开页面".encode() not in body
+
+
 def test_the_url_cannot_raise_the_role(demo_url, monkeypatch):
     monkeypatch.setenv("HEHU_ROLE", "deputy")
     page = build_overview_page(demo_url, params={"role": "staff", "lang": "zh"})

@@ -20,11 +20,12 @@ it for every page request.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
 from collections import OrderedDict, deque
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 
 import psutil
@@ -47,6 +48,10 @@ UNKNOWN_RETRY_SECONDS = 15
 # Before any page has been rendered, a render is assumed to take this long (measured 2–5 s
 # for a briefing on two cores, bench/soak_preheat.py).
 FIRST_RENDER_SECONDS = 4.0
+# A render not finished after this long holds no render slot any more: Voila may never finish
+# a request (an unknown template name once left it waiting for good, and two such requests
+# shut every page out until the server was restarted).
+RENDER_STUCK_SECONDS = 300
 # Pages remembered as waiting (the oldest forgotten first): far more than ever wait at once.
 WAITERS_KEPT = 500
 
@@ -95,7 +100,8 @@ class Admission:
 
     max_kernels: int
     render_slots: int
-    rendering: int = 0
+    _renders: dict = field(default_factory=dict)  # renders running: token -> when started
+    _tokens: Iterator[int] = field(default_factory=itertools.count)
     _render_seconds: deque = field(default_factory=lambda: deque(maxlen=20))
     # who is waiting -> (when refused, seconds until that page asks again)
     _waiting: OrderedDict = field(default_factory=OrderedDict)
@@ -123,7 +129,7 @@ class Admission:
         if page_kernels >= self.max_kernels:
             wait = None if seconds_to_next_cull is None else max(1, math.ceil(seconds_to_next_cull))
             return self._refuse("kernels", wait, now, waiter)
-        if self.rendering >= self.render_slots:
+        if self.renders_running(now) >= self.render_slots:
             # Those refused whose page has not asked again yet are queued before this one.
             waiting = sum(1 for t, retry in self._waiting.values() if now - t < retry)
             rounds = 1 + waiting // self.render_slots
@@ -138,14 +144,22 @@ class Admission:
             self._waiting.popitem(last=False)
         return decision
 
-    def render_started(self) -> None:
-        """A page was admitted and its kernel is starting."""
-        self.rendering += 1
+    def render_started(self, now: float | None = None) -> int:
+        """A page was admitted and its kernel is starting: the token its end is told with."""
+        token = next(self._tokens)
+        self._renders[token] = time.monotonic() if now is None else now
+        return token
 
-    def render_finished(self, seconds: float) -> None:
+    def render_finished(self, token: int, seconds: float) -> None:
         """A page's render ended (shown, failed or abandoned) after ``seconds``."""
-        self.rendering = max(0, self.rendering - 1)
-        self._render_seconds.append(seconds)
+        if self._renders.pop(token, None) is not None:  # not one forgotten as stuck
+            self._render_seconds.append(seconds)
+
+    def renders_running(self, now: float) -> int:
+        """Renders started and not finished, those older than RENDER_STUCK_SECONDS forgotten."""
+        for token in [t for t, at in self._renders.items() if now - at >= RENDER_STUCK_SECONDS]:
+            del self._renders[token]
+        return len(self._renders)
 
     def render_seconds(self) -> float:
         """How long a render takes lately (the median of the last 20)."""

@@ -15,8 +15,15 @@ from pathlib import Path
 JUPYTER_DATA = Path(__file__).resolve().parent / "jupyter"
 TEMPLATE = "hehu"
 
-# Options for Voila as an application and as a Jupyter server extension (behind JupyterHub).
-TEMPLATE_OPTION = f"--VoilaConfiguration.template={TEMPLATE}"
+# Options for Voila as an application and as a Jupyter server extension (behind JupyterHub):
+# Hehu's template, and no other a page's address could ask for. Voila lets ?template= pick
+# any installed template (its stock ones fetch from CDNs) and ?theme= reach the page's markup
+# unescaped (a script run with the session of whoever opens a crafted link).
+TEMPLATE_OPTIONS = (
+    f"--VoilaConfiguration.template={TEMPLATE}",
+    "--VoilaConfiguration.allow_template_override=NO",
+    "--VoilaConfiguration.allow_theme_override=NO",
+)
 # Closing a page shuts its kernel down: the page's shutdown request needs the _xsrf cookie,
 # which Voila's page handler does not set by itself (hehu/serve/voila_xsrf.py).
 XSRF_OPTION = "--Voila.identity_provider_class=hehu.serve.voila_xsrf.PageXsrfIdentityProvider"
@@ -74,7 +81,7 @@ def voila_command(notebook_dir: Path | str, port: int, ip: str, users: bool = Fa
         # That port or none: Voila would otherwise move to the next one, away from the
         # address `hehu serve` printed (hehu/serve/process.py).
         "--Voila.port_retries=0",
-        TEMPLATE_OPTION,
+        *TEMPLATE_OPTIONS,
         *(USERS_OPTIONS if users else (XSRF_OPTION,)),
         KERNEL_MANAGER_OPTION,
         *host_check_option(ip),

@@ -74,12 +74,12 @@ class AdmittedVoilaHandler(TornadoVoilaHandler):
             self.set_cookie(WAIT_COOKIE, token, httponly=True, samesite="Strict")
             self.finish(wait_page(decision, place if PLACE_CODE.fullmatch(place) else None, lang))
             return
-        admission.render_started()
         started = time.monotonic()
+        render = admission.render_started(started)
         try:
             await super().get(path)
         finally:
-            admission.render_finished(time.monotonic() - started)
+            admission.render_finished(render, time.monotonic() - started)
 
 
 class HehuVoila(Voila):
