@@ -84,14 +84,20 @@ def sheet_xml(rows: str, dimension: str | None = None, open_tag: str = "") -> st
     )
 
 
-def write_xlsx(path: Path, sheet: str, strings: str = EMPTY_STRINGS) -> Path:
+def write_xlsx(
+    path: Path, sheet: str, strings: str = EMPTY_STRINGS, sheet_name: str = "sheet1.xml"
+) -> Path:
     """A minimal valid .xlsx: content types, relationships, workbook, one sheet, shared strings."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
         book.writestr("[Content_Types].xml", CONTENT_TYPES)
         book.writestr("_rels/.rels", ROOT_RELS)
         book.writestr("xl/workbook.xml", WORKBOOK)
-        book.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
-        book.writestr("xl/worksheets/sheet1.xml", sheet)
+        if sheet_name == "sheet1.xml":
+            rels = WORKBOOK_RELS
+        else:  # a path as a hostile writer may put it
+            rels = WORKBOOK_RELS.replace("worksheets/sheet1.xml", f"./worksheets/{sheet_name}")
+        book.writestr("xl/_rels/workbook.xml.rels", rels)
+        book.writestr(f"xl/worksheets/{sheet_name}", sheet)
         book.writestr("xl/sharedStrings.xml", strings)
     return path
 
@@ -102,6 +108,19 @@ def corner(tmp_path, dimension=True) -> Path:
     return write_xlsx(
         tmp_path / "corner.xlsx", sheet_xml(cell, "A1:XFD1048576" if dimension else None)
     )
+
+
+def corner_named_dat(tmp_path) -> Path:
+    """The corner cell in a sheet part its relationships name ./worksheets/sheet1.dat."""
+    cell = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    return write_xlsx(tmp_path / "dat.xlsx", sheet_xml(cell), sheet_name="sheet1.dat")
+
+
+def corner_by_reference(tmp_path) -> Path:
+    """The corner cell's position written with a character reference: r="&#88;FD1048576" (X).
+    python-calamine cannot read it; openpyxl, read after it, does."""
+    cell = '<row r="1048576"><c r="&#88;FD1048576"><v>1</v></c></row>'
+    return write_xlsx(tmp_path / "reference.xlsx", sheet_xml(cell))
 
 
 def tall(tmp_path) -> Path:
@@ -151,6 +170,16 @@ def declared_strings(tmp_path) -> Path:
     return write_xlsx(tmp_path / "strings.xlsx", sheet_xml(""), strings)
 
 
+def padded_strings(tmp_path) -> Path:
+    """Four billion shared strings declared after 5 KB of comment (a check of the first 4 KB
+    passed it; python-calamine then asked for 96 GB and aborted)."""
+    strings = (
+        f'<?xml version="1.0" encoding="UTF-8"?><!--{" " * 5000}--><sst xmlns="{MAIN}" '
+        'count="4000000000" uniqueCount="4000000000"><si><t>a</t></si></sst>'
+    )
+    return write_xlsx(tmp_path / "padded.xlsx", sheet_xml(""), strings)
+
+
 def strings_bomb(tmp_path) -> Path:
     """A shared-strings part of half a megabyte that unpacks to 400 MB of strings."""
     path = write_xlsx(tmp_path / "sst_bomb.xlsx", sheet_xml(""), "")
@@ -197,8 +226,12 @@ def biff_record(kind: int, data: bytes = b"") -> bytes:
     return struct.pack("<HH", kind, len(data)) + data
 
 
-def biff_workbook(sheets: list[tuple[str, list[tuple[int, int, object]]]]) -> bytes:
-    """A BIFF8 Workbook stream: globals (BOF, code page, one BOUNDSHEET a sheet), then sheets."""
+def biff_workbook(
+    sheets: list[tuple[str, list[tuple[int, int, object]]]], inside: int | None = None
+) -> bytes:
+    """A BIFF8 Workbook stream: globals (BOF, code page, one BOUNDSHEET a sheet), then sheets;
+    `inside`: each sheet hidden in the body of a record of that (unknown) kind, its BOUNDSHEET
+    pointing in there."""
 
     def bof(kind: int) -> bytes:
         return biff_record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 6))
@@ -216,12 +249,14 @@ def biff_workbook(sheets: list[tuple[str, list[tuple[int, int, object]]]]) -> by
             else:
                 parts.append(biff_record(0x0203, struct.pack("<HHHd", row, col, 15, value)))
         parts.append(biff_record(0x000A))
-        bodies.append(b"".join(parts))
+        body = b"".join(parts)
+        bodies.append(body if inside is None else struct.pack("<HH", inside, len(body)) + body)
     names = [name.encode("utf-16-le") for name, _ in sheets]
     offset = len(head) + sum(12 + len(n) for n in names) + 4
     bounds = b""
     for (name, _), raw, body in zip(sheets, names, bodies, strict=True):
-        bounds += biff_record(0x0085, struct.pack("<IHBB", offset, 0, len(name), 1) + raw)
+        start = offset + (0 if inside is None else 4)
+        bounds += biff_record(0x0085, struct.pack("<IHBB", start, 0, len(name), 1) + raw)
         offset += len(body)
     return head + bounds + biff_record(0x000A) + b"".join(bodies)
 
@@ -269,6 +304,36 @@ def xls_bomb(tmp_path) -> Path:
     sheets = [(f"组织{i}", [*XLS_HEADER, (65535, 255, 1.0)]) for i in range(12)]
     path = tmp_path / "bomb.xls"
     path.write_bytes(ole_file(biff_workbook(sheets)))
+    return path
+
+
+def xls_hidden_bomb(tmp_path) -> Path:
+    """A sheet with a cell at IV65536 inside the body of an unknown record: the records walked
+    one after another skip it, the reader goes to where its BOUNDSHEET says."""
+    sheets = [("组织", [*XLS_HEADER, (65535, 255, 1.0)])]
+    path = tmp_path / "hidden.xls"
+    path.write_bytes(ole_file(biff_workbook(sheets, inside=0x1001)))
+    return path
+
+
+def ods_other_tables(tmp_path) -> Path:
+    """36,001 rows of 400 values parted by <x:table/> of another namespace, which once started
+    the count again as a new sheet: 14.4 million cells to the reader, one sheet."""
+    group = (
+        '<table:table-row table:number-rows-repeated="12000"><table:table-cell '
+        'office:value-type="float" office:value="1" table:number-columns-repeated="400"/>'
+        "</table:table-row>"
+    )
+    rows = '<x:table xmlns:x="urn:other"/>'.join([group] * 3)
+    path = ods_bomb(tmp_path)
+    with zipfile.ZipFile(path) as book:
+        content = book.read("content.xml").decode()
+    start = content.index('<table:table-row table:number-rows-repeated="9000">')
+    end = content.index("</table:table>")
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        book.writestr("META-INF/manifest.xml", MANIFEST)
+        book.writestr("content.xml", content[:start] + rows + content[end:], zipfile.ZIP_DEFLATED)
     return path
 
 
@@ -355,6 +420,14 @@ BOMBS = {
     "disguised positions": (disguised, "超过上限 500 列"),
     "cells without a position": (unplaced, "中有未标明位置的单元格"),
     "declared shared strings": (declared_strings, "个共享字符串，超过上限 5,000,000"),
+    "shared strings declared after padding": (padded_strings, "个共享字符串，超过上限 5,000,000"),
+    "a sheet part named .dat": (
+        corner_named_dat,
+        "工作表用到第 XFD 列（16384 列），超过上限 500 列",
+    ),
+    "a position by character reference": (corner_by_reference, "共 17,179,869,184 格"),
+    "xls sheet inside another record": (xls_hidden_bomb, "共 16,777,216 格，超过上限 5,000,000 格"),
+    "ods parted by tables of another namespace": (ods_other_tables, "超过上限 5,000,000 格"),
     "shared-strings bomb": (strings_bomb, "疑似压缩炸弹"),
     "ods repeats": (ods_bomb, "工作表用到第 10000 列，超过上限 500 列"),
     "xls corner cells": (xls_bomb, "共 16,777,216 格，超过上限 5,000,000 格"),

@@ -26,6 +26,7 @@ import copy
 import csv
 import datetime as dt
 import io
+import itertools
 import os
 import re
 import struct
@@ -99,6 +100,8 @@ def _read_any(path: str | Path) -> list[RawSheet]:
             if suffix == ".xls":
                 return _read_xlrd(path)
             return _read_openpyxl(path)
+        except HehuError:
+            raise  # refused by the second reader's own check
         except Exception:  # noqa: BLE001 - report the first reader's reason
             raise HehuError(
                 f"无法读取文件 {path.name}：{calamine_error}",
@@ -131,6 +134,17 @@ def _read_openpyxl(path: Path) -> list[RawSheet]:
     for sheet in book.worksheets:
         if sheet.sheet_state != "visible":
             continue
+        # The cells openpyxl read, wherever their positions put them (r="&#88;FD1048576" is
+        # XFD1048576 to it, though the scan before reading saw no position there): its rows
+        # make the whole rectangle from A1.
+        rows, columns = sheet.max_row, sheet.max_column
+        if rows * columns > MAX_CELLS or columns > MAX_COLUMNS:
+            raise _refuse(
+                path.name,
+                f"工作表“{sheet.title}”从 A1 到 {_column_letters(columns)}{rows} 共 "
+                f"{rows * columns:,} 格，超过上限 {MAX_CELLS:,} 格，或超过 {MAX_COLUMNS} 列",
+                f"sheet {sheet.title} spans {rows * columns:,} cells or over {MAX_COLUMNS} columns",
+            )
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
         merged = [
             ((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
@@ -313,7 +327,6 @@ def _check_zip(book: zipfile.ZipFile, name: str, *, ods: bool) -> None:
             f"解压后有 {_mb(declared)}，超过上限 {_mb(MAX_UNPACKED_BYTES)}",
             f"unpacks to {_mb(declared)}, limit {_mb(MAX_UNPACKED_BYTES)}",
         )
-    sheets = set() if ods else _related_parts(book)
     unpacked = 0
     for part in parts:
         if part.is_dir():
@@ -321,7 +334,7 @@ def _check_zip(book: zipfile.ZipFile, name: str, *, ods: bool) -> None:
         scan: _XlsxScan | _OdsScan | None = None
         if ods:
             scan = _OdsScan(name, part.filename) if part.filename == "content.xml" else None
-        elif part.filename.lower().endswith(".xml") or part.filename in sheets:
+        else:  # every part: relationships may name a sheet anything ("./worksheets/s.dat")
             scan = _XlsxScan(name, part.filename)
         size = 0
         for chunk in _unpack(book, part, name, MAX_UNPACKED_BYTES - unpacked):
@@ -353,8 +366,10 @@ def _check_xls(data: bytes, name: str) -> None:
     """Refuse an .xls whose sheets reach more than MAX_CELLS from A1 (a cell at row 65,536,
     column 256 is 16.7 million cells, a dozen such sheets are more than a reader can hold).
 
-    The records of the Workbook stream are walked (xlrd's compound-document reader finds it);
-    a file that cannot be walked is left to the readers, which say what is wrong with it.
+    The records of the Workbook stream are walked (xlrd's compound-document reader finds it),
+    one after another and from where each BOUNDSHEET says its sheet starts (a reader goes
+    there, even inside another record: a sheet hidden in an unknown record's body passed); a
+    file that cannot be walked is left to the readers, which say what is wrong with it.
     """
     from xlrd import compdoc
 
@@ -367,47 +382,51 @@ def _check_xls(data: bytes, name: str) -> None:
         return
     if mem is None:
         return
-    unpack = struct.Struct("<HH").unpack_from
-    position, end = base, base + size
-    rows = columns = sheet = 0
+    end = base + size
+    said = []  # where each BOUNDSHEET says its sheet starts
+    position = base
     while position + 4 <= end:
-        kind, length = unpack(mem, position)
+        kind, length = _XLS_HEAD(mem, position)
+        if kind == _XLS_BOUNDSHEET and length >= 4:
+            said.append(base + struct.unpack_from("<I", mem, position + 4)[0])
+        position += 4 + length
+    # Every record in order (the globals first, as sheet 0), then each sheet where it is said
+    # to start, up to its own EOF.
+    in_order = enumerate(_xls_extents(mem, base, end))
+    where_said = ((n, next(_xls_extents(mem, at, end), (0, 0))) for n, at in enumerate(said, 1))
+    for number, (rows, columns) in itertools.chain(in_order, where_said):
+        if rows * columns > MAX_CELLS:
+            raise _refuse(
+                name,
+                f"第 {number} 个工作表从 A1 到 {_column_letters(columns)}{rows} 共 "
+                f"{rows * columns:,} 格，超过上限 {MAX_CELLS:,} 格",
+                f"sheet {number} spans {rows * columns:,} cells, limit {MAX_CELLS:,}",
+            )
+
+
+_XLS_HEAD = struct.Struct("<HH").unpack_from
+_XLS_BOUNDSHEET = 0x0085
+
+
+def _xls_extents(mem: bytes, position: int, end: int) -> Iterator[tuple[int, int]]:
+    """(rows, columns) from A1 to the farthest cell of each sheet whose records are walked
+    from `position` on (every sheet's BOF to its EOF)."""
+    rows = columns = 0
+    while position + 4 <= end:
+        kind, length = _XLS_HEAD(mem, position)
         body = position + 4
         if kind in _XLS_CELLS and length >= 4:
-            row, column = unpack(mem, body)
+            row, column = _XLS_HEAD(mem, body)
             rows, columns = max(rows, row + 1), max(columns, column + 1)
         elif kind in _XLS_RUNS and length >= 6:
-            row, _ = unpack(mem, body)
+            row, _ = _XLS_HEAD(mem, body)
             (last,) = struct.unpack_from("<H", mem, body + length - 2)
             rows, columns = max(rows, row + 1), max(columns, last + 1)
         elif kind == _XLS_BOF:
-            sheet += 1
             rows = columns = 0
-        elif kind == _XLS_EOF and rows * columns > MAX_CELLS:
-            raise _refuse(
-                name,
-                f"第 {sheet - 1} 个工作表从 A1 到 {_column_letters(columns)}{rows} 共 "
-                f"{rows * columns:,} 格，超过上限 {MAX_CELLS:,} 格",
-                f"sheet {sheet - 1} spans {rows * columns:,} cells, limit {MAX_CELLS:,}",
-            )
+        elif kind == _XLS_EOF:
+            yield rows, columns
         position = body + length
-
-
-def _related_parts(book: zipfile.ZipFile) -> set[str]:
-    """The parts the workbook's relationships point at (its sheets, whatever they are named)."""
-    try:
-        rels = book.read("xl/_rels/workbook.xml.rels")
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
-        return set()
-    if len(rels) > MB:
-        return set()
-    targets = re.findall(rb"""\bTarget\s*=\s*["']([^"']+)["']""", rels)
-    return {
-        t.decode(errors="replace").lstrip("/")
-        if t.startswith(b"/")
-        else "xl/" + t.decode(errors="replace")
-        for t in targets
-    }
 
 
 def _unpack(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, room: int) -> Iterator[bytes]:
@@ -488,6 +507,9 @@ _CELL_REF = re.compile(_ATTR.encode() + rb"""([A-Za-z]+)\$?0*([0-9]+)["']""")
 _ODD_CELL_TAGS = (re.compile(rb"<c(?! r=)[\s/>]"), re.compile(rb":c(?! r=)[\s/>]"))
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?:\s[^>]*)?/?>")
 _HAS_R = re.compile(rb"\sr\s*=")
+# The shared strings' tag, whole (a chunk ends after a ">"), and the counts it declares.
+_SST_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst[\s/>][^>]*")
+_COUNT = re.compile(rb"""\b(?:uniqueCount|count)\s*=\s*["']0*([0-9]{1,30})["']""")
 EXACT_AFTER = 2000  # regexes remade on one part before every position is read instead
 
 
@@ -503,7 +525,6 @@ class _XlsxScan:
         self.name, self.part = name, part
         self.rows = self.columns = 0
         self.tail = b""
-        self.first = True
         self.beyond: re.Pattern | None = None
         self.remade = 0
 
@@ -515,9 +536,8 @@ class _XlsxScan:
                 self.name, f"{self.part} 中有超长的标记", f"an overlong tag in {self.part}"
             )
         data, self.tail = data[:cut], data[cut:]
-        if self.first:
-            self.first = False
-            self._declared(data[:4096])
+        if b"sst" in data:  # shared strings, declared wherever their tag is (after padding too)
+            self._declared(data)
         self._positions_have_cells(data)
         if self.remade > EXACT_AFTER:  # positions out of order on purpose: read them all
             self._reach_all(data)
@@ -535,10 +555,12 @@ class _XlsxScan:
     def close(self) -> None:
         self.feed(b">")
 
-    def _declared(self, head: bytes) -> None:
+    def _declared(self, data: bytes) -> None:
         """Shared strings: a reader makes room for as many as the part declares."""
-        for m in re.finditer(rb"""\b(?:uniqueCount|count)\s*=\s*["']0*([0-9]{1,30})["']""", head):
-            if b"sst" in head[: m.start()] and int(m[1]) > MAX_CELLS:
+        for tag in _SST_TAG.finditer(data):
+            for m in _COUNT.finditer(tag[0]):
+                if int(m[1]) <= MAX_CELLS:
+                    continue
                 raise _refuse(
                     self.name,
                     f"声明了 {int(m[1]):,} 个共享字符串，超过上限 {MAX_CELLS:,}",
@@ -635,7 +657,7 @@ class _OdsScan:
 
     def _start(self, tag: str, attrs: dict) -> None:
         local = tag.rsplit(":", 1)[-1]
-        if local == "table":
+        if tag == "table:table":  # a sheet, as the reader names it: not <x:table/> of any prefix
             self.row = self.row_reach = self.column_reach = 0
         elif local == "table-row":
             self.column, self.row_repeat = 0, self._repeat(attrs, "number-rows-repeated")
