@@ -378,6 +378,12 @@ def colon(lang: str = "zh") -> str:
     return ": " if lang == "en" else "："
 
 
+def language(asked: str | None) -> str:
+    """The language a page speaks when asked for `asked` (?lang=, HEHU_LANG): 'en' for en, EN,
+    en-US and the like, else 'zh' (the default, whatever else is asked)."""
+    return "en" if (asked or "").strip().lower().startswith("en") else "zh"
+
+
 def t(key: str, lang: str = "zh", **values) -> str:
     """The text for a key in a language, with {placeholders} filled in."""
     zh, en = TEXT.get(key, (key, key))

@@ -181,6 +181,16 @@ def test_the_server_serves_it_beside_the_pages_behind_the_same_checks(voila_serv
     assert "script-src" not in headers["Content-Security-Policy"]
     status, _, body = _get(f"{base}/hehu/briefing/999999999999")
     assert status == 404 and "没有这个地点或期间" in body.decode()
+    # any other address below them, and a ?lang= that is not text, answered in the page's words
+    # (they were the server's English "404: Not Found" and an empty 400)
+    for path in ("/hehu/briefing/3208261010000", f"/hehu/briefing/{GAOGOU}/", "/hehu/overview/x",
+                 "/hehu/briefing/..%2F..%2Fetc%2Fpasswd"):  # fmt: skip
+        status, _, body = _get(base + path)
+        assert status == 404 and "没有这个地点或期间" in body.decode(), path
+    status, _, body = _get(f"{base}/hehu/briefing/{GAOGOU}?lang=%ff")
+    assert status == 200 and "高沟镇" in gzip.decompress(body).decode()
+    status, _, body = _get(f"{base}/hehu/briefing/{GAOGOU}?period=%ff&lang=EN")
+    assert status == 400 and "Refused (400)" in body.decode()
     # a page on another site, its name resolved to this machine (DNS rebinding), is refused
     status, _, body = _get(f"{base}/hehu/overview", host="evil.example")
     assert status == 403 and "高沟镇" not in body.decode("utf-8", "replace")

@@ -197,6 +197,9 @@ def test_the_login_page_is_chinese_small_and_fetches_nothing(server):
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     english = Client(server).request("/hehu/login?lang=en")[2]
     assert "User name" in english and "Sign in" in english
+    # a ?lang= that is not text is no language asked for: the page, not an empty 400
+    status, _headers, body = Client(server).request("/hehu/login?lang=%ff")
+    assert status == 200 and "用户名" in body
 
 
 def test_a_wrong_password_is_refused_in_chinese_and_the_right_one_signs_in(server):

@@ -203,7 +203,7 @@ def light_page(
 
     `older_ok`: the page as it was before the last write, if one is kept, marked `stale` and
     saying so on the page, instead of making it now (the caller has it made again)."""
-    lang = "en" if lang == "en" else "zh"
+    lang = i18n.language(lang)
     catalogue = _catalogue(store)
     key = period_key or catalogue.default
     if key not in catalogue.offered:

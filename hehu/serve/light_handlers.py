@@ -25,7 +25,12 @@ from hehu.records.store import Store, open_store
 from hehu.render.html import html_text
 from hehu.render.packs import html_document
 from hehu.serve.light import CONTENT_SECURITY_POLICY, NotFound, light_page
-from hehu.serve.routes import BRIEFING_ROUTE, LIGHT_EXTENSION, OVERVIEW_ROUTE
+from hehu.serve.routes import (
+    BRIEFING_ROUTE,
+    LIGHT_EXTENSION,
+    OVERVIEW_ROUTE,
+    requested_language,
+)
 from hehu.serve.sessions import request_role
 
 # Two threads: a cache miss takes about a second (figures, map); hits are a database read.
@@ -50,7 +55,7 @@ class LightPageHandler(JupyterHandler):
         return CONTENT_SECURITY_POLICY
 
     def _lang(self) -> str:
-        return "en" if self.get_argument("lang", "zh") == "en" else "zh"
+        return requested_language(self.request.query_arguments)
 
     def _message(self, status: int, key: str) -> None:
         lang = self._lang()
@@ -101,6 +106,15 @@ class LightPageHandler(JupyterHandler):
             self.finish(page.html().encode("utf-8"))
 
 
+class LightNotFoundHandler(LightPageHandler):
+    """Any other address below /hehu/briefing/ or /hehu/overview: the light pages' own "not
+    found" in the page's language, never the server's English one."""
+
+    @web.authenticated
+    async def get(self, *_) -> None:
+        self._message(404, "light_not_found")
+
+
 def _remake(code: str | None, period: str | None, lang: str, role: str) -> None:
     """Make a page again for the current data in the background, once however many ask."""
     key = (code, period, lang, role)
@@ -122,6 +136,7 @@ def light_handlers(server_url: str) -> list[tuple]:
     return [
         (url_path_join(server_url, BRIEFING_ROUTE), LightPageHandler),
         (url_path_join(server_url, OVERVIEW_ROUTE), LightPageHandler),
+        (url_path_join(server_url, r"/hehu/(?:briefing|overview)(?:/.*)?"), LightNotFoundHandler),
     ]
 
 

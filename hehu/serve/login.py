@@ -24,6 +24,7 @@ from hehu.errors import HehuError
 from hehu.i18n import t
 from hehu.render.html import html_text
 from hehu.render.packs import html_document
+from hehu.serve.routes import requested_language
 from hehu.serve.sessions import HehuUser, end_session, server_store, start_session
 from hehu.serve.throttle import AddressThrottle, client_address
 
@@ -64,7 +65,7 @@ class _PageHandler(JupyterHandler):
         return f"{self.request.method} {self.request.path} ({self.request.remote_ip})"
 
     def lang(self) -> str:
-        return "en" if self.get_argument("lang", "zh").lower().startswith("en") else "zh"
+        return requested_language(self.request.query_arguments)
 
     def next_url(self) -> str:
         """Where to go after signing in: a path of this server, else the overview."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from hehu.i18n import language
+
 BRIEFING_ROUTE = r"/hehu/briefing/(\d{12})"
 OVERVIEW_ROUTE = r"/hehu/overview"
 
@@ -21,6 +23,14 @@ def light_url_from_page(code: str | None, lang: str = "zh", period_key: str | No
     """The light page's address relative to a Voila page (…/voila/render/NAME.ipynb), so that
     it works under any base URL, JupyterHub's /user/NAME/ included."""
     return "../../" + light_url(code, period_key, lang)
+
+
+def requested_language(query_arguments: dict[str, list[bytes]]) -> str:
+    """The language a request's ?lang= asks for (`i18n.language`), read from its raw query
+    arguments: never an error, so that a page refusing a request can say why in it (tornado's
+    own reading refuses a value that is not UTF-8, again inside the refusal)."""
+    asked = query_arguments.get("lang") or [b""]
+    return language(asked[-1].decode("utf-8", "replace"))
 
 
 # The Jupyter server extension that serves them behind JupyterHub (deploy/jupyterhub_config.py).

@@ -26,6 +26,7 @@ from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
 from hehu.serve.admission import Admission, default_render_slots, machine_kernel_cap, wait_page
+from hehu.serve.routes import requested_language
 from hehu.serve.sessions import HehuUser, server_secret, users_mode
 
 PLACE_CODE = re.compile(r"\d{12}")
@@ -66,7 +67,7 @@ class AdmittedVoilaHandler(TornadoVoilaHandler):
                 path, decision.reason, decision.wait_seconds,
             )  # fmt: skip
             place = self.get_argument("place", "")
-            lang = "en" if self.get_argument("lang", "zh").lower().startswith("en") else "zh"
+            lang = requested_language(self.request.query_arguments)
             self.set_status(503)
             self.set_header("Retry-After", str(decision.retry_seconds))
             self.set_header("Cache-Control", "no-cache, no-store, must-revalidate")

@@ -103,8 +103,7 @@ def _request_info(url: str) -> str | None:
 def page_language(params: dict[str, str] | None = None) -> str:
     """'en' when asked for by ?lang=en or HEHU_LANG=en, else 'zh'."""
     params = query_params() if params is None else params
-    lang = params.get("lang") or os.environ.get("HEHU_LANG", "zh")
-    return "en" if lang.lower().startswith("en") else "zh"
+    return i18n.language(params.get("lang") or os.environ.get("HEHU_LANG", "zh"))
 
 
 def page_store(url: str | None = None) -> Store:
