@@ -294,6 +294,9 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01, counting Excel's 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2100, 12, 31)
 MAX_SERIAL = (MAX_DATE - EXCEL_EPOCH).days + 1
+# A serial before 1910 is a year or a number typed in a date column, not a date: 2022 is
+# 1905-07-14 and "5.18" 1900-01-05 to Excel, and the pages would offer 1905 as a period.
+MIN_SERIAL = (dt.date(1910, 1, 1) - EXCEL_EPOCH).days
 DATE_HINT = "请写成 2022-05-18 或 2022年5月18日"
 _DATE_YMD = re.compile(
     r"(\d{4})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./])\s*(\d{1,2})\s*[日号]?"
@@ -307,6 +310,9 @@ _YEAR_MONTH = re.compile(r"(\d{4})\s*(?:年|[-./])\s*(\d{1,2})\s*月?")
 
 def excel_serial_date(serial: float) -> dt.date:
     """The date of an Excel (1900 system) serial number; the time of day is dropped."""
+    if 1 <= serial < MIN_SERIAL:
+        shown = int(serial) if float(serial).is_integer() else serial
+        raise ValueError(f"“{shown}”不是日期（是年份或数字吗？）；{DATE_HINT}")
     if not 1 <= serial < MAX_SERIAL:
         raise ValueError(f"“{serial}”不是有效的日期序号")
     days = int(serial)
