@@ -178,7 +178,7 @@ class Importer:
             records = self._changed_records()
             # What the transaction will write, said in the report written before it.
             report.written = {k: len(v) for k, v in records.items() if v}
-            report.committed = True
+            report.committed = report.pending = True
         report.finished = local_now()
         self.progress(0.88, "生成导入报告")
         folder = Path(report_dir) if report_dir else path.parent
@@ -199,12 +199,14 @@ class Importer:
             try:
                 self._write(report, path.name, records)
             except HehuError as exc:  # the transaction rolled back: say so in the report too
-                report.written, report.committed = {}, False
+                report.written, report.committed, report.pending = {}, False, False
                 report.notices.append(f"写入失败，未写入任何数据：{exc.zh}")
                 _rewrite_report(report, folder, path.stem)
                 raise
-            if report.counts != estimated:  # another import wrote some of these meanwhile
-                _recount_report(report, folder, path.stem)
+            report.pending = False
+            # Written again: "已写入" now, and the counts the transaction itself found (another
+            # import may have written some of these meanwhile).
+            _recount_report(report, folder, path.stem, estimated)
         self.progress(1.0, "完成")
         return report
 
@@ -655,15 +657,16 @@ def _one_line(reason) -> str:
     return lines[0][:200] if lines else type(reason).__name__
 
 
-def _recount_report(report: ImportReport, folder: Path, stem: str) -> None:
-    """After the commit, the report says what the transaction itself added and updated; if it
-    cannot be rewritten, the import stands and the summary says the report's counts were the
-    estimate made before the write."""
+def _recount_report(report: ImportReport, folder: Path, stem: str, estimated: dict) -> None:
+    """After the commit, the report says the records are written and what the transaction
+    itself added and updated; if it cannot be rewritten, the import stands and the summary
+    says the report is the one made before the write."""
     try:
         write_report_files(report, folder, stem)
-    except Exception:  # noqa: BLE001 - the rows are in; only the report's counts are stale
+    except Exception:  # noqa: BLE001 - the rows are in; only the report is stale
+        stale = "新增、更新数是写入前的估计，" if report.counts != estimated else ""
         report.notices.append(
-            "导入报告未能更新：报告中的新增、更新数是写入前的估计，实际以本摘要为准"
+            f"导入报告未能更新：报告中{stale}写入状态仍为“正在写入”，实际已写入，以本摘要为准"
         )
 
 

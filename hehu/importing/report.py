@@ -63,6 +63,9 @@ class ImportReport:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> added/updated/…
     written: dict[str, int] = field(default_factory=dict)
     committed: bool = False
+    # Written before the transaction commits: the report says so until it is written again
+    # after the commit (a process killed in between leaves a report that does not claim it).
+    pending: bool = False
     strict_refused: bool = False
     report_path: Path | None = None
     quarantine_path: Path | None = None
@@ -110,6 +113,15 @@ class ImportReport:
             columns=["工作表", "行号", "列", "提示"],
         )
 
+    @property
+    def write_state(self) -> str:
+        """Whether the records are in the database, as far as this report knows, in Chinese."""
+        if self.pending:
+            return "正在写入：若此处未改为“已写入”，写入可能未完成，请以审计日志中的导入记录为准"
+        if self.committed:
+            return "已写入"
+        return "未写入任何数据"
+
     def summary_frame(self) -> pd.DataFrame:
         """One line per figure, in Chinese: what was read, accepted, rejected, written."""
         lines = [
@@ -124,6 +136,7 @@ class ImportReport:
             ("更新记录", self.count("updated")),
             ("无变化记录", self.count("unchanged")),
             ("写入记录", self.records_written),
+            *([] if self.dry_run else [("写入状态", self.write_state)]),
             ("待核对行数", len({(w.sheet, w.row) for w in self.warnings})),
         ]
         for sheet in self.sheets:
