@@ -732,3 +732,15 @@ def test_a_date_after_the_import_day_is_imported_and_flagged_by_row_and_column(s
     assert "请核对：工作表“课程”第 3 行“日期”" in report.summary_text()
     book = openpyxl.load_workbook(report.report_path)
     assert [c.value for c in book["待核对"][2]][:3] == ["课程", 3, "日期"]
+
+
+def test_a_personal_number_in_the_file_name_never_reaches_the_audit_log(store, tmp_path):
+    """The audit log keeps each import's file name for good (it refuses deletion): a clerk who
+    names the file after a child's ID card must not put the number there (an audit found it
+    kept as written)."""
+    number = "320826199001011231"
+    assert pseudonym.personal_numbers(number) == [number]
+    path = write_book(tmp_path / f"组织_{number}.xlsx", {"组织": org_rows()})
+    import_file(store, path)
+    said = " ".join(store.read("audit_log")["what"].astype(str))
+    assert "组织_….xlsx" in said and number not in said

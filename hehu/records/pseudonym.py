@@ -264,14 +264,24 @@ def code_pseudonym(prefix: str, text: str, key: bytes) -> str:
     so the same code gives the same ID in every import and rows pointing at it still find it;
     the number itself is never stored.
     """
+    material = "code\x1f" + _SPACES.sub("", _numbers_as(text, str)).casefold()
+    return f"{prefix}-{_keyed_hash(key, material.encode())[:ID_HEX_CHARS]}"
+
+
+def without_personal_numbers(text: str) -> str:
+    """The text with each ID-card or mobile number in it (`personal_numbers`) written "…"."""
+    return _numbers_as(text, lambda _: "…") if personal_numbers(text) else text
+
+
+def _numbers_as(text: str, written) -> str:
+    """The NFKC text with each personal number in it replaced by `written(normalised number)`."""
     folded = unicodedata.normalize("NFKC", text)
     parts, at = [], 0
     for start, end, number in _numbers_in(folded):
-        parts += [folded[at:start], number]
+        parts += [folded[at:start], written(number)]
         at = end
     parts.append(folded[at:])
-    material = "code\x1f" + _SPACES.sub("", "".join(parts)).casefold()
-    return f"{prefix}-{_keyed_hash(key, material.encode())[:ID_HEX_CHARS]}"
+    return "".join(parts)
 
 
 def id_birth_year(id_number: str) -> int:
