@@ -744,3 +744,16 @@ def test_a_personal_number_in_the_file_name_never_reaches_the_audit_log(store, t
     import_file(store, path)
     said = " ".join(store.read("audit_log")["what"].astype(str))
     assert "组织_….xlsx" in said and number not in said
+
+
+def test_a_reason_never_repeats_a_personal_number_from_another_cell(store, tmp_path):
+    """An ID number typed in 镇街 is refused there without being repeated, and the 村居 reason,
+    which names the town it was looked for in, did repeat it in full (an audit found it)."""
+    number = make_id()
+    rows = [
+        ["姓名", "身份证号", "镇街", "村居", "类别"],
+        ["张小花", make_id(seq="004"), number, "花园村", "留守儿童"],
+    ]
+    report = import_file(store, write_book(tmp_path / "名册.xlsx", {"对象": rows}))
+    reasons = " ".join(e.reason for e in report.errors)
+    assert report.rejected == 1 and "身份证号" in reasons and number not in reasons, reasons

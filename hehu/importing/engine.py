@@ -425,7 +425,8 @@ class Importer:
         except ValueError as exc:
             if f.personal and f.parse == "name":
                 return _Refused("姓名无效")  # never echo personal data into a report
-            return _Refused(str(exc))
+            # A reason may quote another cell (a village's town): never its personal numbers.
+            return _Refused(pseudonym.without_personal_numbers(str(exc)))
 
     def _read_ids(self, cells: list) -> list:
         """`_read_cell` of each cell of an ID-number column (a personal field, so never searched
