@@ -757,3 +757,22 @@ def test_a_reason_never_repeats_a_personal_number_from_another_cell(store, tmp_p
     report = import_file(store, write_book(tmp_path / "名册.xlsx", {"对象": rows}))
     reasons = " ".join(e.reason for e in report.errors)
     assert report.rejected == 1 and "身份证号" in reasons and number not in reasons, reasons
+
+
+def test_records_on_a_hidden_sheet_are_said_not_imported_unseen(store, tmp_path):
+    """A hidden sheet holds choice lists, mostly; one that holds records was dropped without a
+    word (an audit found it): the import says so, and still imports only what is shown."""
+    path = write_book(
+        tmp_path / "组织.xlsx",
+        {"组织": org_rows(), "旧组织": org_rows(), "选项": [["妇联"], ["其他"]]},
+    )
+    book = openpyxl.load_workbook(path)
+    book["旧组织"].sheet_state = "hidden"
+    book["选项"].sheet_state = "veryHidden"
+    book.save(path)
+    report = import_file(store, path)
+    assert report.accepted == len(org_rows()) - 1 and [s.name for s in report.sheets] == ["组织"]
+    said = [n for n in report.notices if "隐藏" in n]
+    assert said == [
+        "隐藏的工作表“旧组织”像是组织表，未导入；如需导入，请在 Excel 中取消隐藏后再导入"
+    ]

@@ -217,6 +217,14 @@ class Importer:
             return None
         if not any(not is_blank(v) for r in raw.rows for v in r):
             return None
+        if raw.hidden:  # choice lists, mostly; records there are said, not imported unseen
+            found = detect_header(raw.rows, None, raw.name)
+            if not isinstance(found, str):
+                report.notices.append(
+                    f"隐藏的工作表“{raw.name}”像是{KIND_SPECS[found[0]].zh}表，未导入；"
+                    "如需导入，请在 Excel 中取消隐藏后再导入"
+                )
+            return None
         found = detect_header(raw.rows, self.kind, raw.name)
         if isinstance(found, str):  # a reason why not
             nonempty = sum(1 for r in raw.rows if any(not is_blank(v) for v in r))

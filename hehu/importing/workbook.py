@@ -48,12 +48,14 @@ class RawSheet:
     """A sheet as read: cell values by row, index 0 being Excel's row 1.
 
     `cleaned` lists the (row, column) indexes of the cells whose invisible control characters
-    were dropped (`cells.CONTROL_CHARS`), so the import can say where.
+    were dropped (`cells.CONTROL_CHARS`), so the import can say where. `hidden`: a sheet hidden
+    in the workbook (choice lists, mostly), read so that the import can say it was not imported.
     """
 
     name: str
     rows: list[list]
     cleaned: list[tuple[int, int]] = field(default_factory=list)
+    hidden: bool = False
 
 
 def read_workbook(path: str | Path) -> list[RawSheet]:
@@ -115,14 +117,15 @@ def _read_calamine(path: Path) -> list[RawSheet]:
     sheets = []
     with CalamineWorkbook.from_path(str(path)) as book:
         for meta in book.sheets_metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
-                continue  # hidden sheets hold choice lists, not records
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)  # fresh lists of this sheet's rows
             if rows and type(rows[0]) is not list:  # an older python-calamine's tuples
                 rows = [list(r) for r in rows]
             merged = sheet.merged_cell_ranges or []
-            sheets.append(RawSheet(meta.name, _fill_merged(rows, merged, meta.name)))
+            hidden = meta.visible != SheetVisibleEnum.Visible
+            sheets.append(RawSheet(meta.name, _fill_merged(rows, merged, meta.name), hidden=hidden))
     return sheets
 
 
@@ -132,8 +135,6 @@ def _read_openpyxl(path: Path) -> list[RawSheet]:
     book = load_workbook(path, read_only=False, data_only=True)
     sheets = []
     for sheet in book.worksheets:
-        if sheet.sheet_state != "visible":
-            continue
         # The cells openpyxl read, wherever their positions put them (r="&#88;FD1048576" is
         # XFD1048576 to it, though the scan before reading saw no position there): its rows
         # make the whole rectangle from A1.
@@ -150,7 +151,8 @@ def _read_openpyxl(path: Path) -> list[RawSheet]:
             ((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
             for r in sheet.merged_cells.ranges
         ]
-        sheets.append(RawSheet(sheet.title, _fill_merged(rows, merged, sheet.title)))
+        filled = _fill_merged(rows, merged, sheet.title)
+        sheets.append(RawSheet(sheet.title, filled, hidden=sheet.sheet_state != "visible"))
     return sheets
 
 
