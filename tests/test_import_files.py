@@ -776,3 +776,17 @@ def test_records_on_a_hidden_sheet_are_said_not_imported_unseen(store, tmp_path)
     assert said == [
         "隐藏的工作表“旧组织”像是组织表，未导入；如需导入，请在 Excel 中取消隐藏后再导入"
     ]
+
+
+def test_a_re_import_that_changes_nothing_keeps_the_data_version(store, tmp_path):
+    """Every page's figures are made again for a new data version (a province's in half an
+    hour): a re-import that finds every record unchanged made one anyway (an audit found it).
+    It still says in the audit log that it ran."""
+    path = write_book(tmp_path / "组织.xlsx", {"组织": org_rows()})
+    import_file(store, path)
+    version, audited = store.data_version(), len(store.read("audit_log"))
+    again = import_file(store, path)
+    assert again.records_written == 0 and again.count("unchanged") == len(org_rows()) - 1
+    assert store.data_version() == version and len(store.read("audit_log")) == audited + 1
+    store.write({"org": [{**store.read("org").iloc[0].dropna().to_dict(), "name": "改名"}]})
+    assert store.data_version() == version + 1  # a record changed: a new version

@@ -276,9 +276,8 @@ class Store:
         audit entry is appended at its end. A broken rule rolls it back (InvalidRecord)."""
         try:
             with self.engine.begin() as conn:
-                if conn.dialect.name == "sqlite":  # the write lock first (see `write`)
-                    conn.exec_driver_sql("UPDATE meta SET value = value WHERE key = 'data_version'")
-                _bump_data_version(conn)
+                version = _begin_write(conn)
+                _upsert(conn, meta, [{"key": "data_version", "value": str(version + 1)}])
                 yield conn
                 if audit:
                     conn.execute(
@@ -314,15 +313,7 @@ class Store:
         replace = set(replace)
         try:
             with self.engine.begin() as conn:
-                # First, so that this transaction holds the write lock from its start (SQLite)
-                # or the data-version row (PostgreSQL): a concurrent write waits, and what this
-                # one finds already stored below is what it will really overwrite.
-                if conn.dialect.name == "sqlite":
-                    # A write as the first statement: a read first would pin a snapshot, and a
-                    # writer committing meanwhile would make this one fail (SQLITE_BUSY_SNAPSHOT)
-                    # instead of waiting its turn.
-                    conn.exec_driver_sql("UPDATE meta SET value = value WHERE key = 'data_version'")
-                _bump_data_version(conn)
+                version = _begin_write(conn)
                 for kind in reversed(list(RECORD_TABLES)):
                     if kind in replace:
                         conn.execute(RECORD_TABLES[kind].delete())
@@ -335,6 +326,9 @@ class Store:
                         _upsert(conn, table, rows, all_new=not stored and _distinct(table, rows))
                         written.added[kind] = len(rows) - stored
                     written[kind] = len(rows)
+                # A new data version (every page's figures made again) only if records changed.
+                if replace or any(written.values()):
+                    meta_values = {**(meta_values or {}), "data_version": version + 1}
                 for key, value in (meta_values or {}).items():
                     _upsert(conn, meta, [{"key": key, "value": str(value)}])
                 if audit:
@@ -586,13 +580,19 @@ def _count_stored(conn: sa.Connection, table: sa.Table, rows: list[dict]) -> int
     return found
 
 
-def _bump_data_version(conn: sa.Connection) -> None:
-    # FOR UPDATE: on PostgreSQL two concurrent writes would otherwise read the same version and
-    # both write version + 1, leaving caches keyed on it stale. SQLite (one writer) ignores it.
+def _begin_write(conn: sa.Connection) -> int:
+    """The data version, read first in a write's transaction so that it holds the write lock
+    from its start: a concurrent write waits, and what this one finds stored is what it will
+    really overwrite. SQLite: a write as the first statement (a read first would pin a snapshot,
+    and a writer committing meanwhile would make this one fail, SQLITE_BUSY_SNAPSHOT, instead of
+    waiting its turn). PostgreSQL: the row FOR UPDATE (two writes would otherwise both write
+    version + 1, leaving caches keyed on it stale)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("UPDATE meta SET value = value WHERE key = 'data_version'")
     current = conn.execute(
         sa.select(meta.c.value).where(meta.c.key == "data_version").with_for_update()
     ).scalar()
-    _upsert(conn, meta, [{"key": "data_version", "value": str(int(current or 0) + 1)}])
+    return int(current or 0)
 
 
 def _integrity_reason(exc: IntegrityError) -> str:
