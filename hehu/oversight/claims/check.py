@@ -124,7 +124,7 @@ def disclosed_result(records: Records, result: ClaimResult, role: str) -> ClaimR
 
     A claim with nothing recorded is judged the same way: in a period no page offers every
     count is hidden, zeros included, so "no records" would tell a typed day's zeros from its
-    ones; in a period the pages offer it is the 0 they show (a "*" is never 0 there)."""
+    ones; in a period the pages offer it is the 0 they show (a complement is never 0 there)."""
     if sees_exact_counts(role) or result.claim is None:
         return result
     if vocab.METRICS.get(result.metric, ("", "", "number"))[2] == "number":
