@@ -5,6 +5,13 @@ from __future__ import annotations
 import re
 
 
+def first_line(reason: object) -> str:
+    """The first line of an error's text, at most 200 characters (a driver's or a reader's
+    message may run to a traceback); the error's type name if it says nothing."""
+    lines = str(reason).strip().splitlines()
+    return lines[0][:200] if lines else type(reason).__name__
+
+
 class HehuError(Exception):
     """An error whose message is meant for the user, in Chinese first."""
 

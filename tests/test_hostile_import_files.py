@@ -337,6 +337,70 @@ def ods_other_tables(tmp_path) -> Path:
     return path
 
 
+def merges_openpyxl_reads(tmp_path) -> Path:
+    """The overlapping merges in a sheet part its relationships name ./worksheets/…: python-
+    calamine cannot read it, openpyxl (read next) filled the 50,000 merges cell by cell for
+    minutes before anything could count them."""
+    path = overlapping_merges(tmp_path)
+    with zipfile.ZipFile(path) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    return write_xlsx(tmp_path / "merges_openpyxl.xlsx", sheet, sheet_name="merged.xml")
+
+
+def sheets_together(tmp_path) -> Path:
+    """Four sheets, each 900,000 rows by 5 columns (4.5 million cells, under the limit of a
+    sheet): 18 million cells read together."""
+    names = [f"组织{i}" for i in range(4)]
+    cell = '<row r="900000"><c r="E900000"><v>1</v></c></row>'
+    path = tmp_path / "together.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr(
+            "[Content_Types].xml",
+            CONTENT_TYPES.replace(
+                '<Override PartName="/xl/worksheets/sheet1.xml"',
+                '<Override PartName="/xl/worksheets/sheet0.xml"',
+            ),
+        )
+        book.writestr("_rels/.rels", ROOT_RELS)
+        sheets = "".join(
+            f'<sheet name="{n}" sheetId="{i + 1}" r:id="rId{i + 10}"/>' for i, n in enumerate(names)
+        )
+        book.writestr(
+            "xl/workbook.xml",
+            WORKBOOK.replace(
+                WORKBOOK[WORKBOOK.index("<sheets>") : WORKBOOK.index("</sheets>")],
+                "<sheets>" + sheets,
+            ),
+        )
+        rels = "".join(
+            f'<Relationship Id="rId{i + 10}" Type="{DOC_RELS}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+            for i in range(len(names))
+        )
+        book.writestr(
+            "xl/_rels/workbook.xml.rels",
+            WORKBOOK_RELS.replace("</Relationships>", rels + "</Relationships>"),
+        )
+        for i in range(len(names)):
+            book.writestr(f"xl/worksheets/sheet{i}.xml", sheet_xml(cell))
+        book.writestr("xl/sharedStrings.xml", EMPTY_STRINGS)
+    return path
+
+
+def xls_sheets_together(tmp_path) -> Path:
+    """Three .xls sheets, each 65,536 rows by 60 columns (3.9 million cells): 11.8 million."""
+    sheets = [(f"组织{i}", [*XLS_HEADER, (65535, 59, 1.0)]) for i in range(3)]
+    path = tmp_path / "together.xls"
+    path.write_bytes(ole_file(biff_workbook(sheets)))
+    return path
+
+
+def wide_csv(tmp_path) -> Path:
+    """A CSV of one line of three million commas: a list of three million cells to the reader."""
+    path = tmp_path / "wide.csv"
+    path.write_text("组织名称,类型,层级,所在地\n" + "," * 3_000_000 + "\n", encoding="utf-8")
+    return path
+
+
 MANIFEST = (
     '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
     'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
@@ -425,13 +489,26 @@ BOMBS = {
         corner_named_dat,
         "工作表用到第 XFD 列（16384 列），超过上限 500 列",
     ),
-    "a position by character reference": (corner_by_reference, "共 17,179,869,184 格"),
+    "a position by character reference": (
+        corner_by_reference,
+        "工作表“组织”用到第 XFD 列（16384 列）",
+    ),
     "xls sheet inside another record": (xls_hidden_bomb, "共 16,777,216 格，超过上限 5,000,000 格"),
     "ods parted by tables of another namespace": (ods_other_tables, "超过上限 5,000,000 格"),
     "shared-strings bomb": (strings_bomb, "疑似压缩炸弹"),
-    "ods repeats": (ods_bomb, "工作表用到第 10000 列，超过上限 500 列"),
+    "ods repeats": (ods_bomb, "（10000 列），超过上限 500 列"),
     "xls corner cells": (xls_bomb, "共 16,777,216 格，超过上限 5,000,000 格"),
-    "overlapping merges": (overlapping_merges, "的合并单元格互相重叠，无法读取"),
+    "overlapping merges": (overlapping_merges, "的合并单元格共覆盖 997,000,020 格"),
+    "overlapping merges openpyxl reads": (merges_openpyxl_reads, "的合并单元格共覆盖"),
+    "sheets under the limit, together over it": (
+        sheets_together,
+        "前 2 个工作表从 A1 到各自最远的单元格共 9,000,000 格，超过上限 5,000,000 格",
+    ),
+    "xls sheets together": (
+        xls_sheets_together,
+        "前 2 个工作表从 A1 到各自最远的单元格共 7,864,320 格",
+    ),
+    "a CSV line of three million cells": (wide_csv, "工作表用到第 FNQVQ 列（3000001 列）"),
 }
 
 
@@ -479,6 +556,18 @@ def test_a_damaged_zip_is_one_line(tmp_path):
     assert "\n" not in caught.value.zh
 
 
+def test_a_file_no_reader_can_read_is_said_in_chinese_first(tmp_path):
+    """A zip named .xlsx with no workbook in it: both readers fail in English."""
+    path = tmp_path / "坏.xlsx"
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("说明.txt", "联系人 13812345678")
+    with pytest.raises(HehuError) as caught:
+        workbook.read_workbook(path)
+    zh = caught.value.zh
+    assert zh.startswith("无法读取文件 坏.xlsx：文件已损坏，或不是 .xlsx 格式；请用 Excel 打开"), zh
+    assert "\n" not in zh and "13812345678" not in zh
+
+
 def test_a_real_register_passes_the_check(tmp_path):
     rows = [["组织名称", "类型", "层级", "所在地"]]
     rows += [[f"妇联{i}", "妇联", "村级", "高沟镇"] for i in range(3000)]
@@ -503,6 +592,19 @@ def test_a_giant_csv_cell_is_one_line(tmp_path):
     with pytest.raises(HehuError, match="CSV 文件第 2 行无法读取") as caught:
         workbook.read_workbook(path)
     assert "\n" not in caught.value.zh
+
+
+def test_a_csv_is_held_to_the_cells_of_a_sheet(tmp_path):
+    """30,000 lines of 200 empty cells: 6 million cells in 6 MB, over the limit of every format."""
+    path = tmp_path / "large.csv"
+    path.write_text("组织名称,类型,层级,所在地\n" + ("," * 199 + "\n") * 30_000, encoding="utf-8")
+    with pytest.raises(HehuError, match="从 A1 到 GR30001 共 6,000,200 格，超过上限 5,000,000 格"):
+        workbook.read_workbook(path)
+    path.write_text("组织名称,类型\n" + ",".join(["妇联"] * 501) + "\n", encoding="utf-8")
+    with pytest.raises(HehuError, match="工作表用到第 SG 列（501 列），超过上限 500 列"):
+        workbook.read_workbook(path)
+    path.write_text("组织名称,类型\n" + ("妇联,协会\n" * 30_000), encoding="utf-8")
+    assert len(workbook.read_workbook(path)[0].rows) == 30_001  # a real one reads
 
 
 def test_an_unclosed_quote_is_one_line(tmp_path):

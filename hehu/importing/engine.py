@@ -33,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from hehu.accounts import cli_actor
 from hehu.clock import local_now, local_today, utc_now
-from hehu.errors import HehuError
+from hehu.errors import HehuError, first_line
 from hehu.i18n import audit_what
 from hehu.importing.cells import (
     cell_text,
@@ -191,8 +191,8 @@ class Importer:
         except Exception as exc:  # noqa: BLE001 - a full disk, a folder not writable, …
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise HehuError(
-                f"无法写入导入报告（{_one_line(reason)}），未写入任何数据",
-                f"cannot write the import report ({_one_line(exc)}); nothing was written",
+                f"无法写入导入报告（{first_line(reason)}），未写入任何数据",
+                f"cannot write the import report ({first_line(exc)}); nothing was written",
             ) from None
         if records is not None:
             self.progress(0.9, "写入数据库")
@@ -644,8 +644,8 @@ class Importer:
         except (SQLAlchemyError, OverflowError, ValueError, TypeError) as exc:
             # Rolled back: a database that stayed locked, a value the driver cannot take.
             raise HehuError(
-                f"写入数据库失败，未写入任何数据：{_one_line(getattr(exc, 'orig', None) or exc)}",
-                f"writing to the database failed, nothing was written: {_one_line(exc)}",
+                f"写入数据库失败，未写入任何数据：{first_line(getattr(exc, 'orig', None) or exc)}",
+                f"writing to the database failed, nothing was written: {first_line(exc)}",
             ) from exc
         report.written = {k: v for k, v in written.items() if v}
         report.committed = True
@@ -658,12 +658,6 @@ def _cleaned_columns(raw: RawSheet, header_row: int, mapping: dict) -> dict[int,
         if r > header_row and c in mapping:
             cleaned.setdefault(r, []).append(header_label(raw.rows[header_row][c]))
     return cleaned
-
-
-def _one_line(reason) -> str:
-    """The first line of an exception's text (a driver's message may run to a traceback)."""
-    lines = str(reason).strip().splitlines()
-    return lines[0][:200] if lines else type(reason).__name__
 
 
 def _recount_report(report: ImportReport, folder: Path, stem: str, estimated: dict) -> None:

@@ -4,17 +4,17 @@ Files are read with python-calamine (several times faster), else openpyxl or xlr
 UTF-8 or GBK with its delimiter sniffed. Merged cells are filled. An upload from the import page
 is checked for size and for content that matches its name before it is kept.
 
-Before any reader sees a file, `check_spreadsheet` measures what it would unpack to, because a
-reader allocates the whole rectangle from A1 to the farthest cell: a 2 KB .xlsx with one cell at
-XFD1048576 asks python-calamine for 17 billion cells and the process aborts (no exception to
-catch). A zip (.xlsx, .xlsm, .ods) is refused when it unpacks to more than MAX_UNPACKED_BYTES,
-when a part is compressed more than MAX_ZIP_RATIO times, when a sheet's farthest cell makes a
-rectangle of more than MAX_CELLS cells or MAX_COLUMNS columns, or when it declares more than
-MAX_CELLS shared strings. The farthest cell is found from the cells' own positions (the r="…" of
-each cell, streamed), not from the sheet's <dimension>, which may be missing or wrong; a cell
-without a position is refused (every spreadsheet program writes one). An .ods is parsed with
-expat to add up its repeated rows and columns; the records of an .xls are walked for the
-farthest cell of each sheet. Every file is refused above MAX_FILE_BYTES.
+Before any reader sees a file, `check_spreadsheet` measures what it would unpack to: a reader
+allocates the whole rectangle from A1 to the farthest cell, and a 2 KB .xlsx with one cell at
+XFD1048576 asks python-calamine for 17 billion cells (the process aborts). A zip (.xlsx, .xlsm,
+.ods) is refused when it unpacks to more than MAX_UNPACKED_BYTES, when a part is compressed more
+than MAX_ZIP_RATIO times, when it declares more than MAX_CELLS shared strings or its merges
+cover more, and, in every format (CSV too), when a sheet's rectangle is over MAX_COLUMNS columns
+or the sheets' rectangles together over MAX_CELLS cells (`FileCells`, the one rule). The
+farthest cell is found from the cells' own positions (the r="…" of each cell, streamed), not
+from a sheet's <dimension>; a cell without a position is refused. An .ods is parsed with expat
+to add up its repeated rows and columns; the records of an .xls are walked for the farthest
+cell of each sheet. Every file is refused above MAX_FILE_BYTES.
 Each limit can be changed by an environment variable (HEHU_MAX_FILE_MB, HEHU_MAX_UNPACKED_MB,
 HEHU_MAX_ZIP_RATIO, HEHU_MAX_CELLS, HEHU_MAX_COLUMNS).
 """
@@ -36,8 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from hehu.errors import HehuError
+from hehu.errors import HehuError, first_line
 from hehu.importing.cells import CONTROL_CHARS, is_blank, strip_controls
+from hehu.importing.positions import column_letters, column_number, positions_above
+from hehu.records.pseudonym import without_personal_numbers
 from hehu.records.store import hehu_home
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt")
@@ -86,7 +88,7 @@ def _read_any(path: str | Path) -> list[RawSheet]:
     if suffix in SUPPORTED_SUFFIXES:
         check_file_size(path.name, path.stat().st_size)
     if suffix in (".csv", ".txt"):
-        return [RawSheet(path.stem, read_csv_rows(path.read_bytes()))]
+        return [RawSheet(path.stem, read_csv_rows(path.read_bytes(), path.name))]
     if suffix not in SUPPORTED_SUFFIXES:
         raise HehuError(
             f"不支持的文件类型：{path.suffix}（可导入 .xlsx、.xls、.csv）",
@@ -105,9 +107,12 @@ def _read_any(path: str | Path) -> list[RawSheet]:
         except HehuError:
             raise  # refused by the second reader's own check
         except Exception:  # noqa: BLE001 - report the first reader's reason
+            # The reader's own words (English, perhaps quoting a cell) only after the Chinese.
+            said = without_personal_numbers(first_line(calamine_error))
             raise HehuError(
-                f"无法读取文件 {path.name}：{calamine_error}",
-                f"cannot read {path.name}: {calamine_error}",
+                f"无法读取文件 {path.name}：文件已损坏，或不是 {suffix} 格式；{_RESAVE_HINT}"
+                f"（读取程序的说明：{said}）",
+                f"cannot read {path.name}: {said}",
             ) from calamine_error
 
 
@@ -134,18 +139,13 @@ def _read_openpyxl(path: Path) -> list[RawSheet]:
 
     book = load_workbook(path, read_only=False, data_only=True)
     sheets = []
+    cells = FileCells(path.name)
     for sheet in book.worksheets:
         # The cells openpyxl read, wherever their positions put them (r="&#88;FD1048576" is
         # XFD1048576 to it, though the scan before reading saw no position there): its rows
         # make the whole rectangle from A1.
-        rows, columns = sheet.max_row, sheet.max_column
-        if rows * columns > MAX_CELLS or columns > MAX_COLUMNS:
-            raise _refuse(
-                path.name,
-                f"工作表“{sheet.title}”从 A1 到 {_column_letters(columns)}{rows} 共 "
-                f"{rows * columns:,} 格，超过上限 {MAX_CELLS:,} 格，或超过 {MAX_COLUMNS} 列",
-                f"sheet {sheet.title} spans {rows * columns:,} cells or over {MAX_COLUMNS} columns",
-            )
+        cells.reach(sheet.max_row, sheet.max_column, f"工作表“{sheet.title}”")
+        cells.next_sheet(sheet.max_row, sheet.max_column)
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
         merged = [
             ((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
@@ -232,17 +232,25 @@ def decode_text(data: bytes) -> str:
     )
 
 
-def read_csv_rows(data: bytes) -> list[list]:
-    """The rows of a CSV file's bytes, delimiter sniffed (comma, tab, semicolon)."""
+def read_csv_rows(data: bytes, name: str = "CSV") -> list[list]:
+    """The rows of a CSV file's bytes, delimiter sniffed (comma, tab, semicolon), held to the
+    limits of a sheet (`FileCells`)."""
     text = decode_text(data)
     sample = text[:8192]
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
     except csv.Error:
         delimiter = ","
+    # A line of more delimiters than columns allowed, before the reader makes a list of them
+    # (10 MB of commas is ten million cells); a delimiter inside quotes counts too.
+    each = re.escape(delimiter)
+    if line := re.search(rf"(?m)^(?:[^\n{each}]*{each}){{{MAX_COLUMNS}}}", text):
+        end = text.find("\n", line.start())
+        columns = text.count(delimiter, line.start(), len(text) if end < 0 else end) + 1
+        FileCells(name).reach(text.count("\n", 0, line.start()) + 1, columns)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return [list(r) for r in reader]
+        rows = [list(r) for r in reader]
     except csv.Error as exc:  # a giant cell, or a quote never closed that swallows the rest
         limit = csv.field_size_limit()
         raise HehuError(
@@ -251,6 +259,8 @@ def read_csv_rows(data: bytes) -> list[list]:
             f"CSV line {reader.line_num} cannot be read: a cell over {limit} characters "
             f"or an unclosed quote ({exc})",
         ) from None
+    FileCells(name).reach(len(rows), max(map(len, rows), default=0))
+    return rows
 
 
 # ===================================================================================== limits
@@ -280,6 +290,48 @@ _RESAVE_HINT = "请用 Excel 打开后另存为 .xlsx 再导入"
 
 def _mb(size: float) -> str:
     return f"{size / MB:.0f} MB" if size >= 10 * MB else f"{size / MB:.1f} MB"
+
+
+class FileCells:
+    """The cells a reader makes of one file: each sheet's rectangle from A1 to its farthest
+    cell, added up over the file's sheets, held to MAX_COLUMNS columns a sheet and MAX_CELLS
+    cells in all (several sheets each under the limit are read together). Every format's
+    check reports each sheet's reach here as it grows (`reach`), then ends it (`next_sheet`)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.before = 0  # the cells of the sheets already ended
+        self.sheets = 0
+
+    def reach(self, rows: int, columns: int, sheet: str = "工作表") -> None:
+        """Refuse when the sheet being read, so far `rows` by `columns`, goes over a limit."""
+        if columns > MAX_COLUMNS:
+            raise _refuse(
+                self.name,
+                f"{sheet}用到第 {column_letters(columns)} 列（{columns} 列），超过上限 {MAX_COLUMNS} 列",
+                f"a sheet reaches column {columns}, limit {MAX_COLUMNS}",
+            )
+        cells = rows * columns
+        if cells > MAX_CELLS:
+            raise _refuse(
+                self.name,
+                f"{sheet}从 A1 到 {column_letters(columns)}{rows} 共 {cells:,} 格，"
+                f"超过上限 {MAX_CELLS:,} 格",
+                f"a sheet spans {cells:,} cells, limit {MAX_CELLS:,}",
+            )
+        if self.before + cells > MAX_CELLS:
+            raise _refuse(
+                self.name,
+                f"前 {self.sheets + 1} 个工作表从 A1 到各自最远的单元格共 {self.before + cells:,} 格，"
+                f"超过上限 {MAX_CELLS:,} 格",
+                f"its sheets span {self.before + cells:,} cells together, limit {MAX_CELLS:,}",
+            )
+
+    def next_sheet(self, rows: int, columns: int) -> None:
+        """The sheet read ends at `rows` by `columns`: its cells count towards the file's."""
+        if rows and columns:
+            self.before += rows * columns
+            self.sheets += 1
 
 
 def check_file_size(name: str, size: int) -> None:
@@ -330,14 +382,15 @@ def _check_zip(book: zipfile.ZipFile, name: str, *, ods: bool) -> None:
             f"unpacks to {_mb(declared)}, limit {_mb(MAX_UNPACKED_BYTES)}",
         )
     unpacked = 0
+    cells = FileCells(name)
     for part in parts:
         if part.is_dir():
             continue
         scan: _XlsxScan | _OdsScan | None = None
         if ods:
-            scan = _OdsScan(name, part.filename) if part.filename == "content.xml" else None
+            scan = _OdsScan(name, part.filename, cells) if part.filename == "content.xml" else None
         else:  # every part: relationships may name a sheet anything ("./worksheets/s.dat")
-            scan = _XlsxScan(name, part.filename)
+            scan = _XlsxScan(name, part.filename, cells)
         size = 0
         for chunk in _unpack(book, part, name, MAX_UNPACKED_BYTES - unpacked):
             size += len(chunk)
@@ -396,14 +449,14 @@ def _check_xls(data: bytes, name: str) -> None:
     # to start, up to its own EOF.
     in_order = enumerate(_xls_extents(mem, base, end))
     where_said = ((n, next(_xls_extents(mem, at, end), (0, 0))) for n, at in enumerate(said, 1))
+    farthest: dict[int, tuple[int, int]] = {}  # a sheet walked both ways counts once
     for number, (rows, columns) in itertools.chain(in_order, where_said):
-        if rows * columns > MAX_CELLS:
-            raise _refuse(
-                name,
-                f"第 {number} 个工作表从 A1 到 {_column_letters(columns)}{rows} 共 "
-                f"{rows * columns:,} 格，超过上限 {MAX_CELLS:,} 格",
-                f"sheet {number} spans {rows * columns:,} cells, limit {MAX_CELLS:,}",
-            )
+        seen_rows, seen_columns = farthest.get(number, (0, 0))
+        farthest[number] = (max(rows, seen_rows), max(columns, seen_columns))
+    cells = FileCells(name)
+    for number, (rows, columns) in farthest.items():
+        cells.reach(rows, columns, f"第 {number} 个工作表")
+        cells.next_sheet(rows, columns)
 
 
 _XLS_HEAD = struct.Struct("<HH").unpack_from
@@ -465,46 +518,14 @@ def _unpack(book: zipfile.ZipFile, part: zipfile.ZipInfo, name: str, room: int) 
         ) from None
 
 
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + ch - 64
-    return number
-
-
-def _column_letters(number: int) -> str:
-    text = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        text = chr(65 + rest) + text
-    return text
-
-
-def _above(value: str, letters: bool = False) -> str:
-    """A regex of the numbers (or column letters, either case) greater than `value`."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if letters else "0123456789"
-
-    def span(low: str) -> str:  # the characters from `low` to the last, in either case
-        high = alphabet[-1]
-        return f"[{low}-{high}{low.lower()}-{high.lower()}]" if letters else f"[{low}-{high}]"
-
-    def same(ch: str) -> str:
-        return f"[{ch}{ch.lower()}]" if letters else ch
-
-    any_ = span(alphabet[0])
-    options = [f"{span(alphabet[0] if letters else '1')}{any_}{{{len(value)},}}"]
-    for i, ch in enumerate(value):
-        if ch != alphabet[-1]:
-            nxt = alphabet[alphabet.index(ch) + 1]
-            head = "".join(map(same, value[:i]))
-            options.append(f"{head}{span(nxt)}{any_}{{{len(value) - i - 1}}}")
-    return "|".join(options)
-
-
 # A cell's position: r="B12" (any quotes and spaces; a $ or leading zeros as a reader allows).
 # The name is matched without the space before it, so the regexes search for a literal "r".
 _ATTR = r"""r\s*=\s*["']\$?"""
 _CELL_REF = re.compile(_ATTR.encode() + rb"""([A-Za-z]+)\$?0*([0-9]+)["']""")
+# A merge: <mergeCell ref="A3:T1000"/> (any prefix, quotes and $)
+_MERGE_REF = re.compile(
+    rb"""mergeCell\s[^>]*?\bref\s*=\s*["']\$?([A-Za-z]+)\$?0*([0-9]+):\$?([A-Za-z]+)\$?0*([0-9]+)"""
+)
 # A cell tag that does not begin with its position (one pass each; rare, then checked exactly)
 _ODD_CELL_TAGS = (re.compile(rb"<c(?! r=)[\s/>]"), re.compile(rb":c(?! r=)[\s/>]"))
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?:\s[^>]*)?/?>")
@@ -520,12 +541,15 @@ class _XlsxScan:
 
     The last positions of each chunk set the maximum (rows come in order); one regex matching
     only positions beyond it then runs over the chunk at C speed, and is remade on each of the
-    rare positions it finds. Shared strings are held to MAX_CELLS by their declared count.
+    rare positions it finds. Shared strings are held to MAX_CELLS by their declared count, and
+    merged cells to MAX_CELLS by the cells they cover (openpyxl, read when python-calamine
+    cannot, fills every merge cell by cell before anything can count them).
     """
 
-    def __init__(self, name: str, part: str):
-        self.name, self.part = name, part
+    def __init__(self, name: str, part: str, cells: FileCells):
+        self.name, self.part, self.cells = name, part, cells
         self.rows = self.columns = 0
+        self.merged = 0
         self.tail = b""
         self.beyond: re.Pattern | None = None
         self.remade = 0
@@ -540,6 +564,8 @@ class _XlsxScan:
         data, self.tail = data[:cut], data[cut:]
         if b"sst" in data:  # shared strings, declared wherever their tag is (after padding too)
             self._declared(data)
+        if b"mergeCell" in data:
+            self._merges(data)
         self._positions_have_cells(data)
         if self.remade > EXACT_AFTER:  # positions out of order on purpose: read them all
             self._reach_all(data)
@@ -552,10 +578,24 @@ class _XlsxScan:
 
     def _reach_all(self, data: bytes) -> None:
         for letters, row in _CELL_REF.findall(data):
-            self._reach(int(row), _column_number(letters))
+            self._reach(int(row), column_number(letters))
 
     def close(self) -> None:
         self.feed(b">")
+        self.cells.next_sheet(self.rows, self.columns)
+
+    def _merges(self, data: bytes) -> None:
+        for m in _MERGE_REF.finditer(data):
+            first, last = sorted((column_number(m[1]), column_number(m[3])))
+            top, bottom = sorted((int(m[2]), int(m[4])))
+            self.merged += (last - first + 1) * (bottom - top + 1)
+        if self.merged > MAX_CELLS:
+            raise _refuse(
+                self.name,
+                f"{self.part} 的合并单元格共覆盖 {self.merged:,} 格，超过上限 {MAX_CELLS:,} 格"
+                "（合并单元格互相重叠）",
+                f"the merged cells of {self.part} cover {self.merged:,} cells, limit {MAX_CELLS:,}",
+            )
 
     def _declared(self, data: bytes) -> None:
         """Shared strings: a reader makes room for as many as the part declares."""
@@ -592,28 +632,17 @@ class _XlsxScan:
             return
         self.rows, self.columns = max(self.rows, row), max(self.columns, column)
         self.beyond = None
-        if self.columns > MAX_COLUMNS:
-            raise _refuse(
-                self.name,
-                f"工作表用到第 {_column_letters(self.columns)} 列（{self.columns} 列），"
-                f"超过上限 {MAX_COLUMNS} 列",
-                f"a sheet reaches column {self.columns}, limit {MAX_COLUMNS}",
-            )
-        if self.rows * self.columns > MAX_CELLS:
-            raise _refuse(
-                self.name,
-                f"工作表从 A1 到 {_column_letters(self.columns)}{self.rows} 共 "
-                f"{self.rows * self.columns:,} 格，超过上限 {MAX_CELLS:,} 格",
-                f"a sheet spans {self.rows * self.columns:,} cells, limit {MAX_CELLS:,}",
-            )
+        self.cells.reach(self.rows, self.columns)
 
     def _beyond(self) -> re.Pattern:
         """A regex of the positions beyond the farthest row or column seen so far."""
         if self.beyond is None:
             self.remade += 1
-            rows = _above(str(self.rows))
+            rows = positions_above(str(self.rows))
             letters = (
-                _above(_column_letters(self.columns), letters=True) if self.columns else "[A-Za-z]+"
+                positions_above(column_letters(self.columns), letters=True)
+                if self.columns
+                else "[A-Za-z]+"
             )
             pattern = _ATTR + rf"""(?:(?:{letters})\$?0*[0-9]+|[A-Za-z]+\$?0*(?:{rows}))["']"""
             self.beyond = re.compile(pattern.encode())
@@ -623,8 +652,8 @@ class _XlsxScan:
 class _OdsScan:
     """The farthest cell with something in it of an .ods content.xml, repeats added up (expat)."""
 
-    def __init__(self, name: str, part: str):
-        self.name, self.part = name, part
+    def __init__(self, name: str, part: str, cells: FileCells):
+        self.name, self.part, self.cells = name, part, cells
         self.parser = expat.ParserCreate()
         self.parser.StartElementHandler = self._start
         self.parser.EndElementHandler = self._end
@@ -660,6 +689,7 @@ class _OdsScan:
     def _start(self, tag: str, attrs: dict) -> None:
         local = tag.rsplit(":", 1)[-1]
         if tag == "table:table":  # a sheet, as the reader names it: not <x:table/> of any prefix
+            self.cells.next_sheet(self.row_reach, self.column_reach)
             self.row = self.row_reach = self.column_reach = 0
         elif local == "table-row":
             self.column, self.row_repeat = 0, self._repeat(attrs, "number-rows-repeated")
@@ -683,23 +713,7 @@ class _OdsScan:
             self.row += self.row_repeat
             if self.row_filled:
                 self.row_reach = self.row
-                self._check()
-
-    def _check(self) -> None:
-        rows, columns = self.row_reach, self.column_reach
-        if columns > MAX_COLUMNS:
-            raise _refuse(
-                self.name,
-                f"工作表用到第 {columns} 列，超过上限 {MAX_COLUMNS} 列",
-                f"a sheet reaches column {columns}, limit {MAX_COLUMNS}",
-            )
-        if rows * columns > MAX_CELLS:
-            raise _refuse(
-                self.name,
-                f"工作表展开后有 {rows:,} 行 × {columns} 列 = {rows * columns:,} 格，"
-                f"超过上限 {MAX_CELLS:,} 格",
-                f"a sheet spans {rows * columns:,} cells, limit {MAX_CELLS:,}",
-            )
+                self.cells.reach(self.row_reach, self.column_reach)
 
 
 # ===================================================================================== uploads
