@@ -10,6 +10,7 @@ database as it was. The same check runs on an upload from the import page.
 from __future__ import annotations
 
 import os
+import random
 import resource
 import struct
 import subprocess
@@ -605,6 +606,30 @@ def test_a_csv_is_held_to_the_cells_of_a_sheet(tmp_path):
         workbook.read_workbook(path)
     path.write_text("组织名称,类型\n" + ("妇联,协会\n" * 30_000), encoding="utf-8")
     assert len(workbook.read_workbook(path)[0].rows) == 30_001  # a real one reads
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_cell_longer_than_excel_holds_is_refused_in_every_format(tmp_path, suffix):
+    """A megabyte in one cell (a pasted document) was stored whole from an .xlsx."""
+
+    def book(length: int) -> Path:
+        path = tmp_path / f"长{length}{suffix}"
+        chance = random.Random(length)  # characters that do not compress like a bomb
+        text = "".join(chr(0x4E00 + chance.randrange(20_000)) for _ in range(length))
+        if suffix == ".csv":
+            path.write_text(f"组织名称,类型\n{text},妇联\n", encoding="utf-8")
+            return path
+        cell = f'<row r="3"><c r="B3" t="inlineStr"><is><t>{text}</t></is></c></row>'
+        return write_xlsx(path, sheet_xml(cell))
+
+    if suffix == ".xlsx":  # a CSV's reader refuses a megabyte itself (test_a_giant_csv_cell…)
+        with pytest.raises(
+            HehuError, match="的 B3 格有 1,048,576 个字，超过一格的上限 32,767 个字"
+        ):
+            workbook.read_workbook(book(1 << 20))
+    with pytest.raises(HehuError, match="有 32,768 个字"):
+        workbook.read_workbook(book(32_768))
+    assert max(len(v) for v in workbook.read_workbook(book(32_767))[0].rows[-1] if v) == 32_767
 
 
 def test_an_unclosed_quote_is_one_line(tmp_path):

@@ -63,13 +63,30 @@ class RawSheet:
 def read_workbook(path: str | Path) -> list[RawSheet]:
     """Every sheet of an .xlsx/.xls/.ods file (python-calamine, else openpyxl/xlrd) or a CSV,
     control characters dropped from its text (see `RawSheet.cleaned`)."""
-    return [_without_controls(sheet) for sheet in _read_any(path)]
+    return [_without_controls(sheet, Path(path).name) for sheet in _read_any(path)]
 
 
-def _without_controls(sheet: RawSheet) -> RawSheet:
-    """Drop control characters from every text cell (one search over the whole sheet first)."""
+def _without_controls(sheet: RawSheet, name: str) -> RawSheet:
+    """Drop control characters from every text cell (one search over the whole sheet first);
+    refuse the file if a cell holds more than MAX_CELL_CHARS characters."""
     sheet.name = strip_controls(str(sheet.name))
-    text = "\n".join(v for row in sheet.rows for v in row if type(v) is str)
+    texts = [v for row in sheet.rows for v in row if type(v) is str]
+    if texts and max(map(len, texts)) > MAX_CELL_CHARS:
+        r, c, value = next(
+            (r, c, v)
+            for r, row in enumerate(sheet.rows)
+            for c, v in enumerate(row)
+            if type(v) is str and len(v) > MAX_CELL_CHARS
+        )
+        raise _refuse(
+            name,
+            f"工作表“{sheet.name}”的 {column_letters(c + 1)}{r + 1} 格有 {len(value):,} 个字，"
+            f"超过一格的上限 {MAX_CELL_CHARS:,} 个字",
+            f"cell {column_letters(c + 1)}{r + 1} of sheet {sheet.name} holds {len(value):,} "
+            f"characters, limit {MAX_CELL_CHARS:,}",
+            "请把过长的内容移出表格后再导入",
+        )
+    text = "\n".join(texts)
     if not CONTROL_CHARS.search(text):
         return sheet
     for r, row in enumerate(sheet.rows):
@@ -282,6 +299,7 @@ RATIO_FLOOR = MB  # small parts may compress well without harm
 MAX_CELLS = int(_limit("HEHU_MAX_CELLS", 5_000_000))  # from A1 to a sheet's farthest cell
 MAX_COLUMNS = int(_limit("HEHU_MAX_COLUMNS", 500))
 MAX_ZIP_PARTS = 10_000
+MAX_CELL_CHARS = 32_767  # what one cell of Excel can hold; any reader's text cell, CSV too
 MAX_TAG_BYTES = 16 * MB  # no tag or text of a real sheet comes near (a cell holds 32,767 chars)
 _CHUNK = 4 * MB
 _SPLIT_HINT = "请删除多余的行列或拆分成几个文件后再导入"
