@@ -160,8 +160,8 @@ def test_the_warmer_makes_the_overview_county_and_township_pages(demo_db_copy):
     assert time.perf_counter() - start < 2  # a cache read, not a rendering
 
 
-def _get(url: str, host: str | None = None) -> tuple[int, dict, bytes]:
-    headers = {"Accept-Encoding": "gzip"} | ({"Host": host} if host else {})
+def _get(url: str, host: str | None = None, encoding: str = "gzip") -> tuple[int, dict, bytes]:
+    headers = {"Accept-Encoding": encoding} | ({"Host": host} if host else {})
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as r:
             return r.status, dict(r.headers), r.read()
@@ -179,6 +179,11 @@ def test_the_server_serves_it_beside_the_pages_behind_the_same_checks(voila_serv
     # the browser is told to run no script and fetch nothing, whatever the page held
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     assert "script-src" not in headers["Content-Security-Policy"]
+    # a client that refuses gzip gets the page as it is (it got gzip, whatever its q said)
+    for refusing in ("gzip;q=0", "identity", "*;q=0", "gzip; q=0.0, deflate"):
+        status, headers, body = _get(f"{base}/hehu/briefing/{GAOGOU}?period=2022", None, refusing)
+        assert status == 200 and "Content-Encoding" not in headers, refusing
+        assert "高沟镇" in body.decode(), refusing
     status, _, body = _get(f"{base}/hehu/briefing/999999999999")
     assert status == 404 and "没有这个地点或期间" in body.decode()
     # any other address below them, and a ?lang= that is not text, answered in the page's words

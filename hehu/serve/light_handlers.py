@@ -29,6 +29,7 @@ from hehu.serve.routes import (
     BRIEFING_ROUTE,
     LIGHT_EXTENSION,
     OVERVIEW_ROUTE,
+    accepts_gzip,
     requested_language,
 )
 from hehu.serve.sessions import request_role
@@ -99,7 +100,7 @@ class LightPageHandler(JupyterHandler):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "private, no-cache")
         self.set_header("Vary", "Accept-Encoding")
-        if "gzip" in self.request.headers.get("Accept-Encoding", ""):
+        if accepts_gzip(self.request.headers.get("Accept-Encoding", "")):
             self.set_header("Content-Encoding", "gzip")
             self.finish(page.gzipped)
         else:

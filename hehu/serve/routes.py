@@ -33,5 +33,23 @@ def requested_language(query_arguments: dict[str, list[bytes]]) -> str:
     return language(asked[-1].decode("utf-8", "replace"))
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether a request's Accept-Encoding takes gzip: named, or "*", with a q above 0
+    ("gzip;q=0" refuses it, "identity" alone does not ask for it)."""
+    weights: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        coding, _, params = item.partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[coding.strip()] = weight
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+
+
 # The Jupyter server extension that serves them behind JupyterHub (deploy/jupyterhub_config.py).
 LIGHT_EXTENSION = "hehu.serve.light_handlers"
