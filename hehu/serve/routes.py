@@ -34,8 +34,8 @@ def requested_language(query_arguments: dict[str, list[bytes]]) -> str:
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
-    """Whether a request's Accept-Encoding takes gzip: named, or "*", with a q above 0
-    ("gzip;q=0" refuses it, "identity" alone does not ask for it)."""
+    """Whether a request's Accept-Encoding names gzip with a q above 0 ("gzip;q=0" refuses it;
+    a client that names no gzip gets the page as it is, which HTTP always allows)."""
     weights: dict[str, float] = {}
     for item in accept_encoding.lower().split(","):
         coding, _, params = item.partition(";")
@@ -48,7 +48,7 @@ def accepts_gzip(accept_encoding: str) -> bool:
                 except ValueError:
                     weight = 0.0
         weights[coding.strip()] = weight
-    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+    return weights.get("gzip", weights.get("x-gzip", 0.0)) > 0
 
 
 # The Jupyter server extension that serves them behind JupyterHub (deploy/jupyterhub_config.py).
