@@ -5,8 +5,7 @@ valid row is written in ONE transaction (or nothing, for a dry run or a strict i
 rejected rows). `import_file` is the entry point.
 
 Personal data outside the name and ID columns: every other cell is searched for an ID-card
-number (valid check character and date of birth) or a mainland mobile number
-(`pseudonym.personal_numbers`). In a code column (`kinds.CODE_PREFIXES`: 对象编号, 家庭编号,
+or a mainland mobile number (`pseudonym.personal_numbers`, which says what counts). In a code column (`kinds.CODE_PREFIXES`: 对象编号, 家庭编号,
 课程编号, …) the code is pseudonymised, as the ID column is: a keyed hash stands for it, the
 same in every import, so that rows pointing at it still find their record and the number is
 never stored. In any other column (主题, 场所, a count, a category, a place) the row is

@@ -3,9 +3,8 @@
 An inspection's summary, its findings and recommendations, a unit's answer and its reason,
 a deputy's rating comment and the comment of a reopening or a closing are printed on briefings,
 reports and 交办单. The rule is the import's for a text cell (`hehu.records.pseudonym.
-personal_numbers`: an ID-card number with a right check character and date of birth, a mainland
-mobile number, full-width or grouped as people write them): a text holding one is refused
-before anything is written, and the number is never echoed.
+personal_numbers`, which says what counts as an ID-card or mobile number): a text holding one
+is refused before anything is written, and the number is never echoed.
 """
 
 from __future__ import annotations

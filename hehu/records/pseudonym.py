@@ -208,23 +208,51 @@ def normalise_id_number(text: str) -> str:
     return number
 
 
-# An ID-card number or a mainland mobile number written anywhere in a text, digits grouped by
-# spaces or dashes as people write them (full-width forms already folded). Not inside a longer
-# run of digits, nor after a decimal point (a coordinate's decimals are not a phone number).
-_ID_SHAPED = re.compile(r"(?<![0-9])(?<![0-9]\.)[1-9](?:[\s-]?[0-9]){16}[\s-]?[0-9Xx](?![0-9])")
+# An ID-card number or a mainland mobile number written anywhere in a text (full-width forms
+# already folded), its digits grouped as people write them: by spaces and dashes, mixed as they
+# like, or by one of the other separators below. Not inside a longer run of digits, nor after a
+# decimal point (a coordinate's decimals are not a phone number).
+_OTHER_SEPARATORS = "./_\u2010\u2012\u2013\u2014\u2015\u2212\u00b7\u2022\u2027\u2219\u22c5\u30fb"
+_OTHER = re.compile(f"[{re.escape(_OTHER_SEPARATORS)}]")
+_SEP = rf"[\s\-{re.escape(_OTHER_SEPARATORS)}]"
+_NOT_AFTER = r"(?<![0-9])(?<![0-9]\.)"
+_ID_SHAPED = re.compile(rf"{_NOT_AFTER}[1-9](?:{_SEP}?[0-9]){{16}}{_SEP}?[0-9Xx](?![0-9])")
+# The old 15-digit number: a 6-digit area, YYMMDD of 19YY and a 3-digit sequence, written
+# plainly or in those three groups (it has no check digit: any other grouping is too loose).
+_OLD_ID_SHAPED = re.compile(rf"{_NOT_AFTER}[1-8][0-9]{{5}}({_SEP}?)[0-9]{{6}}\1[0-9]{{3}}(?![0-9])")
+# An ID-card number that a spreadsheet kept as a number and the import reads as a float's text.
+_FLOAT_ID = re.compile(rf"{_NOT_AFTER}([1-8])\.([0-9]{{1,17}})[eE]\+?(1[47])(?![0-9])")
 _MOBILE_SHAPED = re.compile(
-    r"(?<![0-9])(?<![0-9]\.)(?:(?:\+|00)?86[\s-]?)?1[3-9](?:[\s-]?[0-9]){9}(?![0-9])"
+    rf"{_NOT_AFTER}(?:(?:\+|00)?86[\s-]?)?"
+    rf"(?:1[3-9](?:[\s-]?[0-9]){{9}}"  # 138 1234-5678
+    rf"|1[3-9][0-9]({_OTHER.pattern})[0-9]{{4}}\1[0-9]{{4}}"  # 138.1234.5678: 3-4-4, one separator
+    rf"|\(1[3-9][0-9]\){_SEP}?[0-9]{{4}}{_SEP}?[0-9]{{4}})(?![0-9])"  # (138) 1234 5678
 )
 _SHORTEST_NUMBER = 11  # a mobile number's digits
-_SPACES_DASHES = re.compile(r"[\s-]")
+_ANY_DIGIT = re.compile("[0-9]")
+_NOT_ID_CHARS = re.compile("[^0-9X]")
+_GROUPS = re.compile(_SEP)
+_POINT_DIGIT = re.compile(r"\.[0-9]")
 
 
 def personal_numbers(text: str) -> list[str]:
     """The ID-card numbers and mainland mobile numbers written in a text, normalised.
 
     An ID-card number counts when its check character is right and its digits 7–14 are a real
-    date of birth (so a case number that happens to have 18 digits is rarely taken for one);
-    a mobile number is 11 digits from 13 to 19, perhaps after +86, grouped as people write it.
+    date of birth. An 18-digit number with a wrong check character is deliberately not one: a
+    case number "area + date + sequence" looks just like it, and refusing (or pseudonymising)
+    every such code costs more than keeping the rare ID number mistyped in one digit, a
+    trade-off. An old 15-digit number counts when its area starts 1–8 and its YYMMDD is a real date (19YY);
+    it is normalised to the 18-character form. An 18-digit number that a spreadsheet kept as a
+    number (3.208261990010112e+17, or its digits with the last ones zero: 320826199001011200)
+    has lost its check digit: it counts without it, area starting 1–8 and a real date of birth
+    sufficing, normalised to its 18 digits as read. A mobile number is 11 digits from 13 to 19,
+    perhaps after +86, grouped as people write it (138.1234.5678, (138) 1234 5678).
+
+    Digits grouped by . / _ – — · count only as people group a number (`_grouped`): in groups of
+    two digits or more, with at least two points (one makes a decimal number) and not continued
+    by a point and a digit (a version, an address), a mobile number as 3-4-4 with one separator
+    (an IP address is not one); a date, a time or a list of small numbers does not pass.
     """
     return [number for _, _, number in _numbers_in(text)]
 
@@ -233,16 +261,80 @@ def _numbers_in(text: str) -> list[tuple[int, int, str]]:
     """(start, end, normalised number) of each ID-card or mobile number in the NFKC text."""
     if len(text) < _SHORTEST_NUMBER:
         return []
-    text = unicodedata.normalize("NFKC", text)
-    found = []
-    for match in _ID_SHAPED.finditer(text):
-        raw = _SPACES_DASHES.sub("", match[0]).upper()
-        if id_check_char(raw[:17]) == raw[17] and _is_birth_date(raw[6:14]):
-            found.append((match.start(), match.end(), raw))
-    for match in _MOBILE_SHAPED.finditer(text):
-        if not any(a <= match.start() < b for a, b, _ in found):
-            found.append((match.start(), match.end(), _SPACES_DASHES.sub("", match[0])[-11:]))
+    if not unicodedata.is_normalized("NFKC", text):  # quick: normalize() does not check first
+        text = unicodedata.normalize("NFKC", text)
+    if _ANY_DIGIT.search(text) is None:
+        return []
+    found: list[tuple[int, int, str]] = []
+    scans = [(_ID_SHAPED, _read_id), (_OLD_ID_SHAPED, _read_old_id)] if len(text) >= 15 else []
+    if "e" in text or "E" in text:
+        scans.append((_FLOAT_ID, _read_float_id))
+    for pattern, read in [*scans, (_MOBILE_SHAPED, _read_mobile)]:
+        at = 0
+        while (match := pattern.search(text, at)) is not None:
+            start, end = match.span()
+            number = read(text, match)
+            if number is None or any(a < end and start < b for a, b, _ in found):
+                at = start + 1  # a number may start inside what is not one: look again there
+            else:
+                found.append((start, end, number))
+                at = end
     return sorted(found)
+
+
+def _grouped(text: str, start: int, end: int) -> bool:
+    """Whether the digits from start to end, if grouped by a separator other than a space or a
+    dash, are grouped as people group a number's digits: in groups of two digits or more (the
+    last may be one), and by points only with two or more of them (one makes a decimal number)
+    and no point and digit after the last group (a version, an address, a longer list; a digit
+    and a point before the first is refused by the patterns)."""
+    if _OTHER.search(text, start, end) is None:
+        return True  # plainly, or by spaces and dashes: as people like
+    written = text[start:end]
+    if any(len(group) < 2 for group in _GROUPS.split(written)[:-1]):
+        return False
+    points = written.count(".")
+    return points != 1 and not (points and _POINT_DIGIT.match(text, end))
+
+
+def _read_id(text: str, match: re.Match) -> str | None:
+    """The 18-character number of an ID-shaped match, or None if it is not one."""
+    raw = _NOT_ID_CHARS.sub("", match[0].upper())
+    if not (_grouped(text, *match.span()) and _is_birth_date(raw[6:14])):
+        return None
+    if id_check_char(raw[:17]) == raw[17]:
+        return raw
+    # A float's digits: the check digit lost, the last ones written as zeros.
+    return raw if raw == match[0] and raw.endswith("00") and raw[0] != "9" else None
+
+
+def _read_float_id(_text: str, match: re.Match) -> str | None:
+    """The number of a float's text (3.208261990010112e+17), or None if it is not an ID's."""
+    digits = match[1] + match[2]
+    length = int(match[3]) + 1
+    if len(digits) > length:
+        return None  # not a whole number
+    digits = digits.ljust(length, "0")
+    if length == 15:
+        return _old_id_number(digits)
+    return digits if _is_birth_date(digits[6:14]) else None
+
+
+def _read_old_id(text: str, match: re.Match) -> str | None:
+    """The 18-character form of an old 15-digit number, or None if it is not one."""
+    if not _grouped(text, *match.span()):
+        return None
+    return _old_id_number(_NOT_ID_CHARS.sub("", match[0]))
+
+
+def _old_id_number(digits: str) -> str | None:
+    """The 18-character form of 15 digits (`normalise_id_numbers`) if their YYMMDD is a date."""
+    return normalise_id_numbers([digits])[0] if _is_birth_date("19" + digits[6:12]) else None
+
+
+def _read_mobile(text: str, match: re.Match) -> str | None:
+    """The 11 digits of a mobile-shaped match, or None if it is not grouped as a number."""
+    return _NOT_ID_CHARS.sub("", match[0])[-11:] if _grouped(text, *match.span()) else None
 
 
 def _is_birth_date(digits: str) -> bool:
