@@ -135,6 +135,38 @@ def _check_migrated(url: str) -> None:
     assert open_store(url).schema_version() == SCHEMA_VERSION
 
 
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def test_a_dry_run_leaves_an_older_or_empty_database_as_it_was(backend, tmp_path, capsys, request):
+    """A dry run changes nothing: it migrated an older database (which the server, still on
+    the older program, then refused to open) and made the tables of an empty one."""
+    from hehu.cli.main import main
+
+    url = (
+        f"sqlite:///{tmp_path / 'v6.sqlite'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    _version_6_database(url)
+    before = _all_rows(url)
+    register = tmp_path / "组织.csv"
+    register.write_text("组织名称,类型,层级,所在地\n新妇联,妇联,镇级,高沟镇\n", encoding="utf-8")
+    assert main(["import", str(register), "--db", url, "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "数据库版本 6 低于本程序的" in err and "试导入不改动数据库，请先运行 hehu init" in err
+    assert _all_rows(url) == before
+    if backend == "sqlite":  # an empty database file, as a careless clerk may point at
+        empty = tmp_path / "empty.sqlite"
+        sa.create_engine(f"sqlite:///{empty}").connect().close()
+        assert main(["import", str(register), "--db", f"sqlite:///{empty}", "--dry-run"]) == 2
+        assert "数据库是空的" in capsys.readouterr().err
+        assert sa.inspect(sa.create_engine(f"sqlite:///{empty}")).get_table_names() == []
+    # the import itself migrates, as opening does
+    assert main(["import", str(register), "--db", url]) == 0
+    assert open_store(url).schema_version() == SCHEMA_VERSION
+
+
 def pd_isna(value) -> bool:
     return value is None or value != value
 

@@ -105,7 +105,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from hehu.importing.engine import import_file
     from hehu.records.store import open_store
 
-    store = open_store(args.db, create=False)
+    store = open_store(args.db, create=False, migrate=not args.dry_run)
     report = import_file(
         store,
         args.file,

@@ -25,16 +25,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from hehu.errors import InvalidRecord, StoreUnavailable
 from hehu.records import vocab
 from hehu.records.schema import (
-    MIGRATIONS,
     MULTI_VALUED,
     RECORD_TABLES,
-    SCHEMA_VERSION,
     audit_log,
     figure_cache,
-    make_audit_log_append_only,
     meta,
     metadata,
 )
+from hehu.records.versions import ensure_schema
 
 _log = logging.getLogger(__name__)
 # Figures whose name starts with this outlive a write: a page readers are given as it was
@@ -754,8 +752,9 @@ def _sqlite_executemany(conn: sa.Connection, table: sa.Table, stmt, columns, row
     conn.exec_driver_sql(compiled.string, params)
 
 
-def open_store(url: str | None = None, *, create: bool = True) -> Store:
-    """Open (and create or migrate) the database at a URL; raises StoreUnavailable if it cannot."""
+def open_store(url: str | None = None, *, create: bool = True, migrate: bool = True) -> Store:
+    """Open (and create or migrate) the database at a URL; raises StoreUnavailable if it cannot,
+    or, with `migrate=False` (a dry run changes nothing), if it is of an older version."""
     url = resolve_url(url)
     if url.startswith("sqlite:///") and not create:
         path = Path(url.removeprefix("sqlite:///"))
@@ -769,31 +768,10 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     try:
         engine = _make_engine(url)
         with engine.begin() as conn:
-            _ensure_schema(conn)
+            ensure_schema(conn, migrate)
     except StoreUnavailable:
         raise
     except (OperationalError, SQLAlchemyError, ModuleNotFoundError, ValueError) as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()
         raise StoreUnavailable(url, reason[0] if reason else type(exc).__name__) from exc
     return Store(engine, url)
-
-
-def _ensure_schema(conn: sa.Connection) -> None:
-    inspector = sa.inspect(conn)
-    if not inspector.has_table("meta"):
-        metadata.create_all(conn)
-        make_audit_log_append_only(conn)
-        _upsert(conn, meta, [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
-        return
-    version = int(
-        conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar() or 1
-    )
-    if version > SCHEMA_VERSION:
-        raise StoreUnavailable(
-            str(conn.engine.url),
-            f"数据库版本 {version} 高于本程序支持的 {SCHEMA_VERSION}，请升级 hehu",
-        )
-    for step in range(version + 1, SCHEMA_VERSION + 1):
-        MIGRATIONS[step](conn)
-    if version < SCHEMA_VERSION:
-        _upsert(conn, meta, [{"key": "schema_version", "value": str(SCHEMA_VERSION)}])
