@@ -88,9 +88,26 @@ def test_dry_run_then_import_from_the_page(staff_env, tmp_path, home):
     assert store.count("person") == 1
     # one person's laptop (hehu serve --role staff): the actor is the role (disclosure.current_actor)
     assert store.read("audit_log").iloc[-1]["actor"] == "staff"
-    reports = list((home / "imports").glob("*报告*.xlsx"))
-    assert len(reports) == 2  # the dry run's and the import's
-    assert not list((home / "imports").glob("*名册.xlsx"))  # the uploaded copy is gone
+    # the file as the user knows it, not the copy the server keeps under a timestamped name
+    assert '"file": "名册.xlsx"' in store.read("audit_log").iloc[-1]["what"]
+
+
+def test_a_csv_upload_is_named_as_its_user_knows_it(staff_env):
+    """The server keeps an upload under a timestamped name: its sheet and messages are not."""
+    from widgets.pages.imports import ImportSession
+
+    session = ImportSession(open_store(staff_env), actor="staff")
+    session.set_file(
+        "花名册.csv", "姓名,身份证号,村居,类别\n张小花,123,高沟镇花园村,留守儿童\n".encode()
+    )
+    report = session.run(dry_run=True)
+    assert report.source == "花名册.csv"
+    assert [(e.sheet, e.column) for e in report.errors] == [("花名册", "身份证号")]
+    session.set_file("宽表.csv", ",".join(["姓名"] * 600).encode())
+    assert session.run(dry_run=True) is None
+    assert session.error.startswith("文件 宽表.csv 已拒绝：工作表用到第 WB 列（600 列）"), (
+        session.error
+    )
 
 
 def test_a_bad_file_shows_an_error_not_a_traceback(staff_env, tmp_path):
@@ -152,5 +169,19 @@ def test_upload_and_dry_run_in_voila(voila_server, page, db_url, home, tmp_path,
     # by text: the accessible name also holds the icon's CSS glyph
     page.locator("button", has_text=re.compile(r"^导入$")).click()
     page.wait_for_selector("text=导入完成，全部有效记录已一次写入", timeout=60_000)
+    assert open_store(db_url).count("person") == 1
+    # a file over the limits of a sheet: refused in one line, in the page's words
+    wide = tmp_path / "宽表.csv"
+    wide.write_text("姓名," + ",".join(f"列{i}" for i in range(600)) + "\n", encoding="utf-8")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="选择文件").click()
+    chooser.value.set_files(str(wide))
+    page.wait_for_selector("text=已选择：宽表.csv", timeout=30_000)
+    page.get_by_role("button", name="试导入（不写入）").click()
+    refused = page.locator(
+        "[data-hehu=error]", has_text="文件 宽表.csv 已拒绝：工作表用到第 WC 列（601 列）"
+    )
+    refused.wait_for(timeout=60_000)
+    page.screenshot(path=str(artifacts_dir / "import_refused.png"))
     assert open_store(db_url).count("person") == 1
     assert not errors, url.log_tail()

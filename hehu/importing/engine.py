@@ -140,13 +140,17 @@ class Importer:
         return self._key
 
     # -- the whole run -----------------------------------------------------------------------
-    def run(self, path: str | Path, report_dir: str | Path | None = None) -> ImportReport:
-        """Read, validate and (unless a dry run) write one file; write the report files."""
+    def run(
+        self, path: str | Path, report_dir: str | Path | None = None, name: str | None = None
+    ) -> ImportReport:
+        """Read, validate and (unless a dry run) write one file; write the report files. `name`
+        is the file's name as its user knows it (an upload is kept under another)."""
         path = Path(path)
-        report = ImportReport(str(path.name), self.dry_run, self.kind, local_now())
+        name = name or path.name
+        report = ImportReport(name, self.dry_run, self.kind, local_now())
         self.progress(0.0, "读取文件")
         started = time.perf_counter()
-        sheets = read_workbook(path)
+        sheets = read_workbook(path, name)
         self.progress(
             0.15, f"已读取 {len(sheets)} 个工作表（{time.perf_counter() - started:.1f} 秒）"
         )
@@ -156,8 +160,8 @@ class Importer:
         if not plans:
             reasons = "；".join(report.notices) or "文件为空"
             raise HehuError(
-                f"{path.name} 中没有可识别的记录表：{reasons}",
-                f"no sheet of {path.name} could be recognised",
+                f"{name} 中没有可识别的记录表：{reasons}",
+                f"no sheet of {name} could be recognised",
             )
         # Kinds in dependency order, so a sheet may point at records of an earlier sheet.
         plans.sort(key=lambda item: (KIND_ORDER.index(item[1][1].kind), item[0]))
@@ -196,7 +200,7 @@ class Importer:
         if records is not None:
             self.progress(0.9, "写入数据库")
             try:
-                self._write(report, path.name, records)
+                self._write(report, name, records)
             except HehuError as exc:  # the transaction rolled back: say so in the report too
                 report.written, report.committed, report.pending = {}, False, False
                 report.notices.append(f"写入失败，未写入任何数据：{exc.zh}")
@@ -748,8 +752,10 @@ def import_file(
     actor: str | None = None,
     progress: Progress | None = None,
     today: dt.date | None = None,
+    name: str | None = None,
 ) -> ImportReport:
-    """Import one register file (or dry-run it); the report files go to `report_dir` or beside it."""
+    """Import one register file (or dry-run it); the report files go to `report_dir` or beside it.
+    `name`: the file's name as its user knows it, if it is kept under another (an upload)."""
     importer = Importer(
         store,
         kind=kind,
@@ -764,7 +770,7 @@ def import_file(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return importer.run(path, report_dir)
+        return importer.run(path, report_dir, name)
     finally:
         if collecting:
             gc.enable()

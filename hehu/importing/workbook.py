@@ -60,10 +60,12 @@ class RawSheet:
     hidden: bool = False
 
 
-def read_workbook(path: str | Path) -> list[RawSheet]:
+def read_workbook(path: str | Path, name: str | None = None) -> list[RawSheet]:
     """Every sheet of an .xlsx/.xls/.ods file (python-calamine, else openpyxl/xlrd) or a CSV,
-    control characters dropped from its text (see `RawSheet.cleaned`)."""
-    return [_without_controls(sheet, Path(path).name) for sheet in _read_any(path)]
+    control characters dropped from its text (see `RawSheet.cleaned`); `name` is the file's
+    name as its user knows it (an upload is kept under another), said in every message."""
+    name = name or Path(path).name
+    return [_without_controls(sheet, name) for sheet in _read_any(path, name)]
 
 
 def _without_controls(sheet: RawSheet, name: str) -> RawSheet:
@@ -97,21 +99,21 @@ def _without_controls(sheet: RawSheet, name: str) -> RawSheet:
     return sheet
 
 
-def _read_any(path: str | Path) -> list[RawSheet]:
+def _read_any(path: str | Path, name: str) -> list[RawSheet]:
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.exists():
         raise HehuError(f"文件不存在：{path}", f"no such file: {path}")
     if suffix in SUPPORTED_SUFFIXES:
-        check_file_size(path.name, path.stat().st_size)
+        check_file_size(name, path.stat().st_size)
     if suffix in (".csv", ".txt"):
-        return [RawSheet(path.stem, read_csv_rows(path.read_bytes(), path.name))]
+        return [RawSheet(Path(name).stem, read_csv_rows(path.read_bytes(), name))]
     if suffix not in SUPPORTED_SUFFIXES:
         raise HehuError(
             f"不支持的文件类型：{path.suffix}（可导入 .xlsx、.xls、.csv）",
             f"unsupported file type: {path.suffix}",
         )
-    check_spreadsheet(path, path.name)  # before a reader allocates what the file claims
+    check_spreadsheet(path, name)  # before a reader allocates what the file claims
     try:
         return _read_calamine(path)
     except HehuError:
@@ -120,16 +122,16 @@ def _read_any(path: str | Path) -> list[RawSheet]:
         try:
             if suffix == ".xls":
                 return _read_xlrd(path)
-            return _read_openpyxl(path)
+            return _read_openpyxl(path, name)
         except HehuError:
             raise  # refused by the second reader's own check
         except Exception:  # noqa: BLE001 - report the first reader's reason
             # The reader's own words (English, perhaps quoting a cell) only after the Chinese.
             said = without_personal_numbers(first_line(calamine_error))
             raise HehuError(
-                f"无法读取文件 {path.name}：文件已损坏，或不是 {suffix} 格式；{_RESAVE_HINT}"
+                f"无法读取文件 {name}：文件已损坏，或不是 {suffix} 格式；{_RESAVE_HINT}"
                 f"（读取程序的说明：{said}）",
-                f"cannot read {path.name}: {said}",
+                f"cannot read {name}: {said}",
             ) from calamine_error
 
 
@@ -151,12 +153,12 @@ def _read_calamine(path: Path) -> list[RawSheet]:
     return sheets
 
 
-def _read_openpyxl(path: Path) -> list[RawSheet]:
+def _read_openpyxl(path: Path, name: str) -> list[RawSheet]:
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=False, data_only=True)
     sheets = []
-    cells = FileCells(path.name)
+    cells = FileCells(name)
     for sheet in book.worksheets:
         # The cells openpyxl read, wherever their positions put them (r="&#88;FD1048576" is
         # XFD1048576 to it, though the scan before reading saw no position there): its rows

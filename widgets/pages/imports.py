@@ -250,8 +250,8 @@ class ImportSession:
                 report_dir=imports_dir(),
                 actor=self.actor,
                 progress=self._progress,
+                name=Path(self.file_name).name,  # kept under a timestamped name: not the user's
             )
-            report.source = Path(self.file_name).name
         except HehuError as exc:
             self.status, self.error, self.error_en = "failed", exc.zh, exc.en
             self._changed()
