@@ -124,6 +124,9 @@ NOT_PERSONAL = [
     "共15人，其中男8人、女7人，经费12345元",
     "320826991301123",  # 15 digits, no date of birth in them
     "920826900101123",  # 15 digits, no area starting 9
+    "190826900101123",  # 15 digits, no province 19: an order number, an IMEI's part
+    "390826199001011200",  # a float's digits, no province 39
+    "3.908261990010112e+17",
     "3.20826E+17",  # Excel's short form: nothing left of the person
     "1.5e+17",
     "9.208261990010112e+17",

@@ -305,7 +305,7 @@ def _read_id(text: str, match: re.Match) -> str | None:
     if id_check_char(raw[:17]) == raw[17]:
         return raw
     # A float's digits: the check digit lost, the last ones written as zeros.
-    return raw if raw == match[0] and raw.endswith("00") and raw[0] != "9" else None
+    return raw if raw == match[0] and raw.endswith("00") and _real_area(raw) else None
 
 
 def _read_float_id(_text: str, match: re.Match) -> str | None:
@@ -317,7 +317,7 @@ def _read_float_id(_text: str, match: re.Match) -> str | None:
     digits = digits.ljust(length, "0")
     if length == 15:
         return _old_id_number(digits)
-    return digits if _is_birth_date(digits[6:14]) else None
+    return digits if _real_area(digits) and _is_birth_date(digits[6:14]) else None
 
 
 def _read_old_id(text: str, match: re.Match) -> str | None:
@@ -328,8 +328,58 @@ def _read_old_id(text: str, match: re.Match) -> str | None:
 
 
 def _old_id_number(digits: str) -> str | None:
-    """The 18-character form of 15 digits (`normalise_id_numbers`) if their YYMMDD is a date."""
-    return normalise_id_numbers([digits])[0] if _is_birth_date("19" + digits[6:12]) else None
+    """The 18-character form of 15 digits (`normalise_id_numbers`) if they start with a
+    province's code and their YYMMDD is a date."""
+    if not (_real_area(digits) and _is_birth_date("19" + digits[6:12])):
+        return None
+    return normalise_id_numbers([digits])[0]
+
+
+# The provinces' codes (GB/T 2260) an ID number starts with: a number with no check character
+# to guard it (an old 15-digit one, one a spreadsheet made a float) must start with one.
+_PROVINCES = frozenset(
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
+)
+
+
+def _real_area(digits: str) -> bool:
+    """Whether the digits start with a province's code."""
+    return digits[:2] in _PROVINCES
 
 
 def _read_mobile(text: str, match: re.Match) -> str | None:
