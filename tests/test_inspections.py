@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from hehu_fixtures import V1, C, S, T, small_records
 
-from hehu.errors import InvalidRecord
+from hehu.errors import HehuError, InvalidRecord
 from hehu.figures.metrics import load_records
 from hehu.oversight import cycle
 from hehu.oversight.inspections import (
@@ -332,6 +332,31 @@ def test_two_sessions_see_each_others_writes_after_refresh(small_store, monkeypa
     assert "甲委员会" not in first.inspections.value or "乙委员会" not in first.inspections.value
     first.follow_up.refresh.click()
     assert "甲委员会" in first.inspections.value and "乙委员会" in first.inspections.value
+
+
+def test_a_unit_gets_no_inspections_and_records_none(small_store, monkeypatch):
+    """A unit's clerk saw every unit's recommendations, answers and names here, could record an
+    inspection and make every unit's 交办单 (an audit, 2026-12-03)."""
+    save_example(small_store)
+    monkeypatch.setenv("HEHU_ROLE", "unit")
+    monkeypatch.setenv("HEHU_UNIT", "agency_police")
+    page = build_inspections_page(small_store.url, params={})
+    shown = text(" ".join(c.value for c in page.children if hasattr(c, "value")))
+    assert "承办单位请在“交办答复”页" in shown and not hasattr(page, "view")
+    assert not any(isinstance(c, w.Button) for c in _descendants(page))
+    before = small_store.count("inspection")
+    for role, unit in (("unit", "agency_police"), ("presenter", "")):
+        monkeypatch.setenv("HEHU_ROLE", role)
+        monkeypatch.setenv("HEHU_UNIT", unit)
+        with pytest.raises(HehuError, match="不能记录视察"):
+            save_example(small_store)
+    assert small_store.count("inspection") == before
+
+
+def _descendants(widget):
+    for child in getattr(widget, "children", ()):
+        yield child
+        yield from _descendants(child)
 
 
 def test_a_presenter_reads_but_does_not_write(small_store, monkeypatch):

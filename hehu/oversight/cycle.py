@@ -50,6 +50,7 @@ MAY: dict[str, tuple[str, ...]] = {
     "answer": (vocab.UNIT_ROLE,),  # 办理情况, only for the unit's own recommendations
     "see_all": ("deputy", "presenter", "staff", "admin"),  # a unit sees only its own
     "finding": ("deputy", "staff", "admin"),  # link a finding to a recommendation, address it
+    "record": ("deputy", "staff", "admin"),  # 视察: record an inspection (the inspections page)
 }
 
 # The rating that reopens an answer, and the ratings 满意率 counts as satisfied.
@@ -118,6 +119,7 @@ _ACTION_WORDS = {
     "rate": ("测评答复", "rate an answer"),
     "answer": ("答复意见建议", "answer a recommendation"),
     "finding": ("更改视察发现的问题", "change an inspection finding"),
+    "record": ("记录视察", "record an inspection"),
 }
 
 
@@ -171,7 +173,8 @@ def check_actor(actor: Actor) -> Actor:
     return actor
 
 
-def _require(actor: Actor, action: str) -> None:
+def require(actor: Actor, action: str) -> None:
+    """Refuse (HehuError, in the actor's words) an action of `MAY` the actor's role may not do."""
     check_actor(actor)
     if not may(actor, action):
         zh, en = _ACTION_WORDS[action]
@@ -358,7 +361,7 @@ def assign(
     A deadline is a date or YYYY-MM-DD, on or after the inspection's date. The recommendation's
     first unit becomes its responsible organisation if it had none.
     """
-    _require(actor, "assign")
+    require(actor, "assign")
     now = now or clock.utc_now()
     pairs = list(units.items() if isinstance(units, Mapping) else units)
     if not pairs:
@@ -424,7 +427,7 @@ def answer(
 ) -> str:
     """A unit answers a recommendation assigned to it (办理情况; status 办理中 / 已办结 / 不能办结,
     the last with a reason); the history entry's id. Only the actor's own unit answers."""
-    _require(actor, "answer")
+    require(actor, "answer")
     if status not in vocab.REC_ANSWER_STATUSES:
         raise _error("bad_status", status=status)
     response, reason = str(response or "").strip(), str(reason or "").strip()
@@ -478,7 +481,7 @@ def rate(
 ) -> list[str]:
     """A deputy rates a unit's latest answer (满意 / 基本满意 / 不满意, with a comment); 不满意
     reopens the unit's assignment with `new_due_date`. The history entries' ids."""
-    _require(actor, "rate")
+    require(actor, "rate")
     if rating not in vocab.RATINGS:
         raise _error("bad_rating", rating=rating)
     now = now or clock.utc_now()
@@ -546,7 +549,7 @@ def reopen(
 ) -> str:
     """Deputies or staff reopen a unit's assignment with a new deadline (a closed
     recommendation is open again, 办理中); the history entry's id."""
-    _require(actor, "reopen")
+    require(actor, "reopen")
     new_due = _day(new_due_date)
     if new_due is None:
         raise _error("new_due_needed")
@@ -586,7 +589,7 @@ def close(
 ) -> str:
     """Deputies or staff close a recommendation as 已办结 (done) or 不能办结 (cannot, with a
     reason), once every unit has answered since it was last assigned or reopened."""
-    _require(actor, "close")
+    require(actor, "close")
     if status not in vocab.REC_CLOSED_STATUSES:
         raise _error("bad_status", status=status)
     comment = str(comment or "").strip()
@@ -629,7 +632,7 @@ def update_finding(
     after the change."""
     from hehu.records.schema import finding
 
-    _require(actor, "finding")
+    require(actor, "finding")
     now = now or clock.utc_now()
     with store.changing() as conn:
         row = conn.execute(

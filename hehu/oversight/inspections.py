@@ -17,10 +17,12 @@ import pandas as pd
 
 from hehu.clock import local_today
 from hehu.clock import zone as clock_zone
+from hehu.disclosure import current_role, current_unit
 from hehu.errors import HehuError, InvalidRecord
 from hehu.figures.metrics import Records, parse_date
 from hehu.i18n import audit_what, join_list
 from hehu.oversight import free_text
+from hehu.oversight.cycle import Actor, require
 from hehu.records import vocab
 from hehu.records.gazetteer import codes_above
 from hehu.records.schema import first_unit
@@ -145,8 +147,12 @@ def record_inspection(
 
     Findings are texts or {text, place_code}; recommendations are {text, place_code,
     responsible_org, due_date}. A finding or recommendation without a place belongs to the
-    inspection's first place (or the county). Raises InvalidRecord listing every problem.
+    inspection's first place (or the county). Raises InvalidRecord listing every problem, or
+    HehuError if the server's role may not record one (a unit, a presenter).
     """
+    # The role is the server's (the user signed in), whatever the caller: a unit's clerk or
+    # the projector records nothing, even by a click sent to a hidden button.
+    require(Actor(actor, current_role(), current_unit()), "record")
     places, orgs = list(places), list(orgs)
     findings = [{"text": f} if isinstance(f, str) else dict(f) for f in findings]
     findings = [f for f in findings if _text(f.get("text"))]  # blank lines are not findings

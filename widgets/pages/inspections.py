@@ -20,7 +20,7 @@ from hehu.disclosure import current_actor, current_role
 from hehu.errors import HehuError
 from hehu.figures.metrics import Records, load_records
 from hehu.i18n import colon
-from hehu.oversight.cycle import unit_summary, units_by_recommendation
+from hehu.oversight.cycle import MAY, unit_summary, units_by_recommendation
 from hehu.oversight.inspections import (
     inspections_frame,
     recommendation_history,
@@ -106,13 +106,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "当前角色仅可查看，不能录入或修改。",
         "This role can read but not record or change anything.",
     ),
+    "units_elsewhere": (
+        "本页供人大代表和妇联工作人员使用。承办单位请在“交办答复”页查看和答复交办给本单位的意见建议。",
+        "This page is for deputies and Federation staff. A unit sees and answers the "
+        "recommendations assigned to it on the page Assignments and answers.",
+    ),
     "counts": (
         "未办结 {open} 条，其中逾期 {overdue} 条",
         "{open} open, {overdue} overdue",
     ),
 }
 
-READ_ONLY_ROLES = ("presenter",)  # the projector shows, it does not record
 
 # The committee that led the source's inspection: a name (stored as written), not interface text.
 DEFAULT_COMMITTEE = "县人大常委会教科文卫委"
@@ -305,7 +309,7 @@ class InspectionForm(w.VBox):
     def submit(self) -> str | None:
         """Validate and save; show what is wrong, in the page, or the saved id."""
         lang = self.page.lang
-        if self.page.role in READ_ONLY_ROLES:  # a disabled button can still be sent a click
+        if not may_record(self.page.role):  # a hidden button can still be sent a click
             return None
         values = self.values()
         problems = validate_inspection(self.page.records, **values)
@@ -506,6 +510,11 @@ class FollowUp(w.VBox):
         )
 
 
+def may_record(role: str) -> bool:
+    """Whether a role records inspections here (the cycle's rule, `MAY`)."""
+    return role in MAY["record"]
+
+
 class InspectionsView(w.VBox):
     """The whole page below its header: the form, the follow-up and the list of inspections."""
 
@@ -519,7 +528,7 @@ class InspectionsView(w.VBox):
         self.inspections = w.HTML(layout=w.Layout(width="100%"))
         self.documents = InspectionDocuments(store, records, self.role, lang)
         notice = []
-        if self.role in READ_ONLY_ROLES:
+        if not may_record(self.role):
             notice.append(
                 w.HTML(f'<div class="hehu-banner">{html_text(t("read_only", lang))}</div>')
             )
@@ -588,6 +597,13 @@ def build_inspections_page(db_url: str | None = None, params: dict | None = None
     try:
         store = page_store(db_url)
         records = page_records(store)
+        if current_role() not in MAY["see_all"]:  # a unit sees only its own, on its page
+            notice = w.HTML(
+                f'<div class="hehu-banner">{html_text(t("units_elsewhere", lang))}</div>'
+            )
+            return page_shell(
+                f"{i18n.t('app', lang)} · {title}", t("subtitle", lang), records, lang, [notice]
+            )
         view = InspectionsView(store, records, lang)
         place = params.get("place", "").strip()
         if place in {code for _, code in view.follow_up.place.options}:
