@@ -227,6 +227,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "{what}含身份证号或手机号，未保存：请删除后再保存",
         "{what} holds an ID-card or mobile number: nothing saved; remove it and save again",
     ),
+    "free_text_too_long": (
+        "{what}过长（{n:,} 字，上限 {limit:,} 字），未保存：请精简后再保存",
+        "{what} is too long ({n:,} characters, limit {limit:,}): nothing saved",
+    ),
     "free_text_committee": ("牵头委员会", "the committee"),
     "free_text_deputies": ("参加人员", "the deputies"),
     "free_text_summary": ("视察情况", "the summary"),

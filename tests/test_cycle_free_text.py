@@ -19,6 +19,8 @@ from hehu.figures.metrics import load_records
 from hehu.oversight import cycle, free_text
 from hehu.oversight.cycle import Actor
 from hehu.oversight.inspections import record_inspection
+from hehu.oversight.inspection_report import inspection_document
+from hehu.render.inspection_word import assignment_docx, inspection_docx
 from widgets.pages.cycle import CycleState, CycleView
 from widgets.pages.inspections import InspectionsView
 
@@ -150,6 +152,39 @@ def test_an_inspection_with_a_number_in_any_text_saves_nothing(store, text):
     assert "第 2 条发现" in refused(store, inspection(store, findings=["台账不全", text]))
     assert "第 1 条意见建议" in refused(store, inspection(store, recommendations=[rec]))
     inspection(store)()  # and without the number it is saved
+
+
+def test_invisible_characters_are_not_kept_and_the_documents_print(store):
+    """A vertical tab or a NUL pasted from Word or a PDF was kept; then every Word document
+    printing it (the inspection report, the 交办单, the briefings below) failed with a traceback."""
+    pasted = "走访了\x0b镇妇联\x00，\u200b台账不全"
+    inspection_id = inspection(store, summary=pasted, findings=[pasted],
+                               recommendations=[{"text": pasted, "responsible_org": "police",
+                                                 "due_date": DUE}])()  # fmt: skip
+    cycle.answer(store, "rec1", actor=POLICE, status="done", response=f"已办结\x0c{pasted}")
+    cycle.rate(store, "rec1", "police", actor=DEPUTY, rating="satisfied", comment=pasted)
+    for table, column in (("inspection", "summary"), ("finding", "text"),
+                          ("recommendation", "text"), ("recommendation_update", "comment")):  # fmt: skip
+        values = store.read(table)[column].dropna().astype(str)
+        assert values.str.contains("走访了镇妇联，台账不全").any(), (table, values.tolist())
+        assert not values.str.contains("[\x00-\x08\x0b\x0c\u200b]").any(), (table, column)
+    records = load_records(store)
+    document = inspection_document(records, inspection_id, "staff")
+    assert inspection_docx(document, records)[:2] == b"PK"
+    assert document.units()
+    for org_id, _ in document.units():
+        assert assignment_docx(document, org_id, records)[:2] == b"PK"
+
+
+def test_a_pasted_document_is_refused_in_one_line(store):
+    """No length limit held a 200,000-character answer (an import caps a cell at 32,767)."""
+    long = "情况说明" * 2_501  # 10,004 characters
+    before = written(store)
+    with pytest.raises(HehuError, match="办理情况过长（10,004 字，上限 10,000 字），未保存"):
+        cycle.answer(store, "rec1", actor=POLICE, status="in_progress", response=long)
+    with pytest.raises(HehuError, match="视察情况过长"):
+        inspection(store, summary=long)()
+    assert written(store) == before
 
 
 def test_the_answers_page_shows_the_refusal_and_saves_nothing(store):

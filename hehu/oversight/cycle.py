@@ -430,7 +430,7 @@ def answer(
     require(actor, "answer")
     if status not in vocab.REC_ANSWER_STATUSES:
         raise _error("bad_status", status=status)
-    response, reason = str(response or "").strip(), str(reason or "").strip()
+    response, reason = free_text.kept(response), free_text.kept(reason)
     if not response:
         raise _error("answer_needed")
     if status == "cannot" and not reason:
@@ -503,7 +503,7 @@ def rate(
             raise _error("nothing_to_rate", rec=rec_id, unit=name)
         if actor.name in state["raters"]:
             raise _error("rated_twice")
-        comment = str(comment or "").strip() or None
+        comment = free_text.kept(comment) or None
         entries = [
             _entry(rec_id, now, actor, "rate", state["answer_status"], org_id=org_id,
                    rating=rating, comment=comment)
@@ -564,7 +564,7 @@ def reopen(
         if assignment is None:
             raise _error("not_assigned", rec=rec_id, unit=name)
         state = assignment_state(_entries(conn, rec_id, org_id), assignment["due_date"])
-        comment = str(comment or "").strip() or None
+        comment = free_text.kept(comment) or None
         entries = _reopen(conn, rec, org_id, new_due, actor, now, comment, state)
         conn.execute(recommendation_update.insert(), entries)
         if rec["status"] in vocab.REC_CLOSED_STATUSES:
@@ -592,7 +592,7 @@ def close(
     require(actor, "close")
     if status not in vocab.REC_CLOSED_STATUSES:
         raise _error("bad_status", status=status)
-    comment = str(comment or "").strip()
+    comment = free_text.kept(comment)
     if status == "cannot" and not comment:
         raise _error("reason_needed")
     free_text.refuse(comment=comment)

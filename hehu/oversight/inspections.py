@@ -48,7 +48,7 @@ def _as_day(value) -> dt.date | None:
 
 
 def _text(value) -> str:
-    return "" if value is None else str(value).strip()
+    return free_text.kept(value)
 
 
 def validate_inspection(
