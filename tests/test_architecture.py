@@ -147,6 +147,22 @@ def test_markers_are_written_in_the_disclosure_module_only():
     assert '"<5"' in REPO.joinpath(DISCLOSURE).read_text("utf-8")
 
 
+def test_today_and_now_come_from_the_county_s_clock_only():
+    """Every date a user sees or a rule decides on is the county's (hehu/clock.py): the server's
+    own clock, UTC on most servers, made an inspection of today "later than today" before 08:00
+    in Beijing and pre-filled yesterday's date (an audit, 2026-12-03)."""
+    naive = re.compile(r"\b(?:date\.today|datetime\.now)\(\s*\)")
+    offenders = [
+        path.relative_to(REPO).as_posix()
+        for path in sorted(
+            [*REPO.joinpath("hehu").rglob("*.py"), *REPO.joinpath("widgets").rglob("*.py")]
+        )
+        if path.relative_to(REPO).as_posix() != "hehu/clock.py"
+        and naive.search(path.read_text("utf-8"))
+    ]
+    assert offenders == []
+
+
 def test_no_import_circle():
     assert circles(import_graph()) == []
 

@@ -192,6 +192,16 @@ def test_the_whole_cycle_with_its_history_and_actors(store):
     assert list(summary.columns) == ["unit", *cycle.SUMMARY_COLUMNS]
 
 
+def test_a_reopening_s_deadline_is_not_already_past(store):
+    """A reopening before any answer took 1999-01-01, then 1998-01-01: overdue at once (an audit,
+    2026-12-03). Its new deadline is the day of the reopening at the earliest."""
+    cycle.assign(store, REC2, {"fed_county": "2022-06-30"}, actor=STAFF, now=at(1))
+    for past in ("1999-01-01", "2022-06-09"):
+        with pytest.raises(HehuError, match=f"办理期限 {past} 早于 2022-06-10"):
+            cycle.reopen(store, REC2, "fed_county", actor=STAFF, new_due_date=past, now=at(10))
+    cycle.reopen(store, REC2, "fed_county", actor=STAFF, new_due_date="2022-06-10", now=at(10))
+
+
 def test_answers_late_and_overdue_units_in_the_summary(store):
     cycle.assign(store, REC2, {f"gov_{TOWN}": "2022-06-10", "fed_county": "2022-06-10"},
                  actor=STAFF, now=at(1))  # fmt: skip

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from hehu_fixtures import V1, C, S, T, small_records
 
+from hehu.clock import local_today
 from hehu.errors import HehuError, InvalidRecord
 from hehu.figures.metrics import load_records
 from hehu.oversight import cycle
@@ -104,7 +105,7 @@ def test_validation_names_every_problem_in_chinese_and_nothing_is_written(small_
         "第 2 条意见建议的办理期限早于视察日期",
     ]
     future = validate_inspection(
-        records, date=D.today() + dt.timedelta(days=1), committee="c", places=[T]
+        records, date=local_today() + dt.timedelta(days=1), committee="c", places=[T]
     )
     assert [p[0] for p in future] == ["视察日期不能晚于今天"]
     assert [p[0] for p in validate_inspection(records, date=None, committee="c", places=["x"])] == [

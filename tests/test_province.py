@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from hehu.clock import local_today
 from hehu.figures import areas
 from hehu.figures.cache import (
     FIGURES_FORMAT,
@@ -258,7 +259,7 @@ def test_figures_survive_the_round_trip_exactly():
 
 
 def test_open_ended_periods_are_keyed_by_the_day_they_are_judged_on():
-    today = dt.date.today().strftime("%Y-%m-%d")
+    today = local_today().strftime("%Y-%m-%d")
     assert period_key(Period()) == f":@{today}"
     assert period_key(YEAR) == "2022-01-01:2022-12-31@2022-12-31"
 

@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hehu.clock import local_today
 from hehu.errors import BadDate, UnknownPlace
 from hehu.records import vocab
 from hehu.records.gazetteer import ancestors_frame, codes_under, root_code, stored_source
@@ -242,7 +243,7 @@ class Period:
     @property
     def as_of(self) -> pd.Timestamp:
         """The period's last day, or today for an open-ended period."""
-        return self.end if self.end is not None else pd.Timestamp(dt.date.today())
+        return self.end if self.end is not None else pd.Timestamp(local_today())
 
     def previous(self) -> Period | None:
         """The period of the same length just before this one ("since last time"); None for a

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
-import datetime as dt
 import io
 import itertools
 import os
@@ -36,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
+from hehu.clock import local_now
 from hehu.errors import HehuError, first_line
 from hehu.importing.cells import CONTROL_CHARS, is_blank, strip_controls
 from hehu.importing.positions import column_letters, column_number, positions_above
@@ -789,7 +789,7 @@ def save_upload(file_name: str, content: bytes) -> Path:
     name = Path(file_name).name  # never a path from the browser: only the last part, cleaned
     suffix = check_upload(file_name, content)
     stem = re.sub(r"[^\w\u4e00-\u9fff.-]+", "_", Path(name).stem)[:60] or "upload"
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    stamp = local_now().strftime("%Y%m%d-%H%M%S-%f")
     path = imports_dir() / f"{stamp}_{stem}{suffix}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:

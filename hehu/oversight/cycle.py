@@ -520,9 +520,11 @@ def rate(
 def _reopen(conn, rec, org_id, new_due, actor, now, comment, state) -> list[dict]:
     """The reopening entry (one microsecond after `now`, so it sorts after a rating) and the
     unit's new deadline."""
+    # Not before the day of the reopening (a deadline already past was taken twice running),
+    # nor before the answer it reopens.
     answered = state["answered_at"]
-    earliest = clock.local_time(answered).date() if answered is not None else None
-    if earliest is not None and new_due < earliest:
+    earliest = max(clock.local_time(t).date() for t in (now, answered) if t is not None)
+    if new_due < earliest:
         raise _error("due_before", due=new_due, day=earliest)
     conn.execute(
         recommendation_unit.update()

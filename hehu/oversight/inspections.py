@@ -69,7 +69,7 @@ def validate_inspection(
     problems: list[tuple[str, str] | None] = []
     for what, text in (("committee", committee), ("deputies", deputies), ("summary", summary)):
         problems.append(free_text.problem(what, text))
-    today = today or dt.date.today()
+    today = today or local_today()
     try:
         day = _as_day(date)
     except HehuError:
@@ -243,7 +243,7 @@ def recommendations_for_place(
     Only inspections held by `as_of` (default today) count, as in the metrics.
     """
     code = records.check_place(code or records.root)
-    as_of = pd.Timestamp(as_of or dt.date.today())
+    as_of = pd.Timestamp(as_of or local_today())
     above, below = _above_and_below(records, code)
     recs = _held_by(records, records["recommendation"], as_of)
     recs = recs[recs["place_code"].isin(above | below | {code})].copy()

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import subprocess
 import sys
 import threading
 import time
 
+from hehu.clock import local_today
 from hehu.errors import HehuError, shown_url
 from hehu.records.store import open_store
 
@@ -61,7 +61,7 @@ def run_warmer(
     failures = 0
     while not stop.is_set():
         try:
-            state = (open_store(db_url, create=False).data_version(), dt.date.today())
+            state = (open_store(db_url, create=False).data_version(), local_today())
             if state != warmed:
                 if warm_once(db_url, light_roles=light_roles):
                     warmed, failures = state, 0

@@ -4,13 +4,13 @@ hehu.disclosure), sorted and exported exactly as shown."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import ipywidgets as w
 import pandas as pd
 
+from hehu.clock import local_today
 from hehu.disclosure import (
     Rules,
     disclose,
@@ -419,7 +419,7 @@ class FrameTable(w.VBox):
     def _export(self, _button=None) -> None:
         frame = self.export_frame()
         data = frame_to_xlsx_bytes(frame, sheet=self.export_name, note=self.note)
-        stamp = dt.date.today().strftime("%Y%m%d")
+        stamp = local_today().strftime("%Y%m%d")
         name = f"{self.export_name}_{stamp}.xlsx"
         self.download.value = download_link_html(data, name, self.lang, len(frame))
         if self.on_export is not None:

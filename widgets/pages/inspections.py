@@ -9,13 +9,11 @@ save is one transaction, and the lists reload from the store after each save or 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import ipywidgets as w
 import pandas as pd
 
 from hehu import i18n
-from hehu.clock import local_time, zone_label
+from hehu.clock import local_time, local_today, zone_label
 from hehu.disclosure import current_actor, current_role
 from hehu.errors import HehuError
 from hehu.figures.metrics import Records, load_records
@@ -210,7 +208,7 @@ class InspectionForm(w.VBox):
         self.page = page
         lang = page.lang
         records = page.records
-        self.date = w.DatePicker(value=dt.date.today(), description=t("date", lang))
+        self.date = w.DatePicker(value=local_today(), description=t("date", lang))
         committees = sorted(set(records["inspection"]["committee"].dropna())) or [DEFAULT_COMMITTEE]
         self.committee = w.Combobox(
             value=committees[0] if DEFAULT_COMMITTEE in committees else "",
