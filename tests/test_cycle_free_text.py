@@ -18,8 +18,8 @@ from hehu.errors import HehuError
 from hehu.figures.metrics import load_records
 from hehu.oversight import cycle, free_text
 from hehu.oversight.cycle import Actor
-from hehu.oversight.inspections import record_inspection
 from hehu.oversight.inspection_report import inspection_document
+from hehu.oversight.inspections import record_inspection
 from hehu.render.inspection_word import assignment_docx, inspection_docx
 from widgets.pages.cycle import CycleState, CycleView
 from widgets.pages.inspections import InspectionsView

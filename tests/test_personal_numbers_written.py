@@ -3,8 +3,12 @@
 
 An audit found forms the rule missed, kept as plain text: digits grouped by . / _ — – ·, a
 mobile's prefix in brackets, the old 15-digit ID number and an 18-digit ID number that Excel
-turned into a float (3.208261990010112e+17). What only looks personal stays as it is: dates and
-times, coordinates, money, landlines, lists of small numbers, an 18-digit case number.
+turned into a float (3.208261990010112e+17). A second audit found more: invisible format
+characters (a zero-width space pasted from WeChat or the web) inside a number, digits grouped by
+、，*:|#~+, a mobile number written one digit per space, digit by digit in Chinese numerals
+(一三八…, 幺 for 1, 〇/零 for 0) and in other scripts' digits (Arabic-Indic, Devanagari). What only
+looks personal stays as it is: dates and times, coordinates, money, landlines, lists of small
+numbers, an 18-digit case number, Chinese text with numerals in it.
 """
 
 from __future__ import annotations
@@ -61,6 +65,61 @@ MISSED = [
     ("3.20826199001011E+17", "320826199001011000"),
     ("320826199001011000", "320826199001011000"),
     ("3.20826900101123E+14", OLD_ID_AS_18),
+    # 5. invisible format characters (Unicode Cf) inside the number
+    ("1381\u200b234\u200b5678", MOBILE),  # zero-width space
+    ("320826\u200d19900101\u200d1231", ID),  # zero-width joiner
+    ("138\u200c1234\u200c5678", MOBILE),  # zero-width non-joiner
+    ("138\u20601234\u20605678", MOBILE),  # word joiner
+    ("138\u00ad1234\u00ad5678", MOBILE),  # soft hyphen
+    ("\ufeff13812345678", MOBILE),  # BOM
+    ("\u200e138\u200f1234\u200e5678\u200f", MOBILE),  # LRM, RLM
+    ("3\u200b2\u200b0\u200b8\u200b2\u200b6\u200b199001011231", ID),
+    ("+86\u200b138-1234-5678", MOBILE),
+    # 6. grouped by 、，*:|#~+
+    ("138\u30011234\u30015678", MOBILE),  # 、
+    ("138\uff0c1234\uff0c5678", MOBILE),  # ，(NFKC: ,)
+    ("138,1234,5678", MOBILE),
+    ("138*1234*5678", MOBILE),
+    ("138:1234:5678", MOBILE),
+    ("138\uff1a1234\uff1a5678", MOBILE),  # ：(NFKC: :)
+    ("138|1234|5678", MOBILE),
+    ("138#1234#5678", MOBILE),
+    ("138~1234~5678", MOBILE),
+    ("138+1234+5678", MOBILE),
+    ("+86 138|1234|5678", MOBILE),
+    ("+86 138*1234*5678", MOBILE),
+    ("320826\u300119900101\u30011231", ID),
+    ("320826\uff0c19900101\uff0c1231", ID),
+    ("320826*19900101*1231", ID),
+    ("320826:19900101:1231", ID),
+    ("320826|19900101|1231", ID),
+    ("320826#19900101#1231", ID),
+    ("320826~19900101~1231", ID),
+    ("320826+19900101+1231", ID),
+    ("320826|20100305|442X", ID_X),
+    ("320826:900101:123", OLD_ID_AS_18),
+    # 7. one digit per space
+    ("1 3 8 1 2 3 4 5 6 7 8", MOBILE),
+    ("+86 1 3 8 1 2 3 4 5 6 7 8", MOBILE),
+    # 8. digit by digit in Chinese numerals (幺 for 1, 〇 and 零 for 0)
+    ("一三八一二三四五六七八", MOBILE),
+    ("幺三八幺二三四五六七八", MOBILE),
+    ("一三八〇〇〇〇一一一一", "13800001111"),
+    ("一三八零零零零幺幺幺幺", "13800001111"),
+    ("一三八 一二三四 五六七八", MOBILE),
+    ("一三八-一二三四-五六七八", MOBILE),
+    ("三二〇八二六一九九〇〇一〇一一二三一", ID),
+    ("三二〇八二六二〇一〇〇三〇五四四二X", ID_X),
+    ("三二〇八二六九〇〇一〇一一二三", OLD_ID_AS_18),
+    # 9. other scripts' decimal digits (NFKC keeps them)
+    ("\u0661\u0663\u0668\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668", MOBILE),
+    ("\u0967\u0969\u096e\u0967\u0968\u0969\u096a\u096b\u096c\u096d\u096e", MOBILE),
+    ("\u06f1\u06f3\u06f8-\u06f1\u06f2\u06f3\u06f4-\u06f5\u06f6\u06f7\u06f8", MOBILE),
+    (
+        "\u0969\u0968\u0966\u096e\u0968\u096c\u0967\u096f\u096f\u0966\u0966\u0967"
+        "\u0966\u0967\u0967\u0968\u0969\u0967",
+        ID,
+    ),  # fmt: skip
 ]
 MISSED_IDS = [written for written, _ in MISSED]
 
@@ -79,6 +138,8 @@ ALREADY_FOUND = [
     ("138 1234 5678", MOBILE),
     ("+86 138-1234-5678", MOBILE),
     ("008613812345678", MOBILE),
+    ("+8613812345678", MOBILE),
+    ("3 2 0 8 2 6 1 9 9 0 0 1 0 1 1 2 3 1", ID),  # one digit per space
 ]
 
 NOT_PERSONAL = [
@@ -135,6 +196,45 @@ NOT_PERSONAL = [
     "320826202205180010",
     "留守儿童",
     "高沟镇花园村",
+    # money and lists grouped by commas: thousands are groups of three
+    "12,345,678.00",
+    "1,234,567,890",
+    "1,234,567,890.00",
+    "320,826,199,001,011,231",  # an ID number's digits written as money
+    "320\uff0c826\uff0c199\uff0c001\uff0c011\uff0c231",
+    "320,826,199,001,011,231.00元",
+    "13,812,345,678",
+    "13,14,15",
+    "13,14,15,16,17,18,19,20,21",
+    "2022\u30012023\u30012024年",
+    "1\u30012\u30013\u30014\u30015\u30016\u30017\u30018\u30019\u300110\u300111",
+    "13:45:20",
+    "2022-05-18 13:45:20",
+    "2022-05-18 13:45:20,123",  # a log line's time
+    "2022-05-18T13:45:20+08:00",
+    "2022-05-18 13:45:20.123456+08:00",
+    "2022.01.01~2022.12.31",
+    "20220101~20221231",
+    "1*2*3*4*5*6*7*8*9*10*11",
+    "13|14|15|16|17|18",
+    "1#2#3#4#5#6#7#8#9#10#11",
+    "1+2+3+4+5+6+7+8+9+10+11",
+    "138****5678",  # masked: nothing left of the number
+    "0517:8234:5678",
+    # small numbers with single spaces between groups of two digits or more
+    "12 13 14 15 16 17 18 19 20",
+    "13 14 15 16 17 18",
+    "1 2 3 4 5 6 7 8 9 10 11",
+    # Chinese text with numerals
+    "二〇二二年五月十八日",
+    "三十八个重点帮扶村",
+    "一二三四五六七八九十",
+    "一二三四五六七八九〇一",
+    "一一一一一一一一一一一",
+    "一五一十地说清楚，三三两两，一来二去",
+    "第一三八一二三四五六七八九十名",
+    # invisible characters alone
+    "留守\u200b儿童\u00ad",
 ]
 
 
@@ -171,6 +271,37 @@ def test_a_list_of_numbers_grouped_alike_is_each_found():
     assert personal_numbers("13812345678/13912345678") == [MOBILE, "13912345678"]
     assert personal_numbers("138/1234/5678/139/1234/5678") == [MOBILE, "13912345678"]
     assert personal_numbers("138_1234_5678、139_1234_5678") == [MOBILE, "13912345678"]
+
+
+def test_numerals_beside_a_number_leave_it_found():
+    """Chinese numerals around a number in digits are words, not more digits."""
+    assert personal_numbers("家长13812345678一直未接") == [MOBILE]
+    assert personal_numbers("第三13812345678") == [MOBILE]
+    assert personal_numbers("其一320826199001011231二") == [ID]
+
+
+def test_the_prefix_plus_still_works_with_plus_a_separator():
+    assert personal_numbers("+86 138 1234 5678") == [MOBILE]
+    assert personal_numbers("+86-138-1234-5678") == [MOBILE]
+    assert without_personal_numbers("电话+86 138 1234 5678。") == "电话…。"
+    assert without_personal_numbers("电话+86 138+1234+5678。") == "电话…。"
+
+
+def test_every_format_character_is_dropped():
+    """Every Unicode Cf character this Python knows is dropped before matching (the rule's
+    character class is written out: building it from unicodedata costs half a second)."""
+    import sys
+    import unicodedata
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if unicodedata.category(char) == "Cf" and unicodedata.normalize("NFKC", char) == char:
+            assert personal_numbers(f"138{char}1234{char}5678") == [MOBILE], hex(code)
+
+
+def test_the_invisible_characters_leave_the_text_they_are_dropped_from():
+    assert without_personal_numbers("电话1381\u200b234\u200b5678。") == "电话…。"
+    assert without_personal_numbers("留守\u200b儿童") == "留守\u200b儿童"  # nothing found
 
 
 def test_a_number_after_a_failed_candidate_is_still_found():

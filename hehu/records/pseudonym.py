@@ -208,11 +208,15 @@ def normalise_id_number(text: str) -> str:
     return number
 
 
-# An ID-card number or a mainland mobile number written anywhere in a text (full-width forms
-# already folded), its digits grouped as people write them: by spaces and dashes, mixed as they
-# like, or by one of the other separators below. Not inside a longer run of digits, nor after a
-# decimal point (a coordinate's decimals are not a phone number).
-_OTHER_SEPARATORS = "./_\u2010\u2012\u2013\u2014\u2015\u2212\u00b7\u2022\u2027\u2219\u22c5\u30fb"
+# An ID-card number or a mainland mobile number written anywhere in a text (folded: full-width
+# forms and invisible characters, `_folded`; other scripts' digits and Chinese numerals read as
+# digits, `_as_digits`), its digits grouped as people write them: by spaces and dashes, mixed as
+# they like, or by one of the other separators below. Not inside a longer run of digits, nor
+# after a decimal point (a coordinate's decimals are not a phone number).
+_OTHER_SEPARATORS = (
+    "./_\u2010\u2012\u2013\u2014\u2015\u2212\u00b7\u2022\u2027\u2219\u22c5\u30fb"
+    "\u3001,*:|#~+"  # 、 and ， (NFKC: ,) of Chinese text, and what else people type between groups
+)
 _OTHER = re.compile(f"[{re.escape(_OTHER_SEPARATORS)}]")
 _SEP = rf"[\s\-{re.escape(_OTHER_SEPARATORS)}]"
 _NOT_AFTER = r"(?<![0-9])(?<![0-9]\.)"
@@ -222,10 +226,12 @@ _ID_SHAPED = re.compile(rf"{_NOT_AFTER}[1-9](?:{_SEP}?[0-9]){{16}}{_SEP}?[0-9Xx]
 _OLD_ID_SHAPED = re.compile(rf"{_NOT_AFTER}[1-8][0-9]{{5}}({_SEP}?)[0-9]{{6}}\1[0-9]{{3}}(?![0-9])")
 # An ID-card number that a spreadsheet kept as a number and the import reads as a float's text.
 _FLOAT_ID = re.compile(rf"{_NOT_AFTER}([1-8])\.([0-9]{{1,17}})[eE]\+?(1[47])(?![0-9])")
+# After a +86 prefix, the number itself (`number`) is what must be grouped as a number.
 _MOBILE_SHAPED = re.compile(
-    rf"{_NOT_AFTER}(?:(?:\+|00)?86[\s-]?)?"
-    rf"(?:1[3-9](?:[\s-]?[0-9]){{9}}"  # 138 1234-5678
-    rf"|1[3-9][0-9]({_OTHER.pattern})[0-9]{{4}}\1[0-9]{{4}}"  # 138.1234.5678: 3-4-4, one separator
+    rf"{_NOT_AFTER}(?:(?:\+|00)?86[\s-]?)?(?P<number>"
+    rf"1[3-9](?:[\s-]?[0-9]){{9}}"  # 138 1234-5678
+    rf"|1\s[3-9](?:\s[0-9]){{9}}"  # 1 3 8 1 2 3 4 5 6 7 8: one digit per space, a disguise
+    rf"|1[3-9][0-9](?P<sep>{_OTHER.pattern})[0-9]{{4}}(?P=sep)[0-9]{{4}}"  # 138.1234.5678: 3-4-4
     rf"|\(1[3-9][0-9]\){_SEP}?[0-9]{{4}}{_SEP}?[0-9]{{4}})(?![0-9])"  # (138) 1234 5678
 )
 _SHORTEST_NUMBER = 11  # a mobile number's digits
@@ -233,6 +239,24 @@ _ANY_DIGIT = re.compile("[0-9]")
 _NOT_ID_CHARS = re.compile("[^0-9X]")
 _GROUPS = re.compile(_SEP)
 _POINT_DIGIT = re.compile(r"\.[0-9]")
+# Invisible format characters (Unicode category Cf: zero-width space, joiners, soft hyphen, BOM,
+# direction marks, …), which NFKC keeps and a paste from WeChat or the web leaves inside a number.
+# Written out as of Unicode 15 (collecting them from unicodedata costs half a second at import).
+_FORMAT = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]"
+)
+_OTHER_DECIMAL = re.compile(r"[^\D0-9]")  # one NFKC leaves as it is: ٣, ३, …
+# Chinese numerals as people say a number digit by digit (幺 for 1), read as digits only in a run
+# as long as a mobile number's digits, perhaps grouped: text with numerals in it is not a number.
+_NUMERALS = "〇零一二三四五六七八九幺"
+_NUMERAL_DIGITS = str.maketrans(_NUMERALS, "001234567891")
+_DIGIT_OR_NUMERAL = re.compile(rf"[\d{_NUMERALS}]")  # \d: a decimal digit of any script
+_NUMERAL_RUN = re.compile(
+    rf"(?<![0-9])[{_NUMERALS}](?:{_SEP}?[{_NUMERALS}]){{{_SHORTEST_NUMBER - 1},}}(?![0-9])"
+)
 
 
 def personal_numbers(text: str) -> list[str]:
@@ -247,22 +271,43 @@ def personal_numbers(text: str) -> list[str]:
     number (3.208261990010112e+17, or its digits with the last ones zero: 320826199001011200)
     has lost its check digit: it counts without it, area starting 1–8 and a real date of birth
     sufficing, normalised to its 18 digits as read. A mobile number is 11 digits from 13 to 19,
-    perhaps after +86, grouped as people write it (138.1234.5678, (138) 1234 5678).
+    perhaps after +86, grouped as people write it (138.1234.5678, (138) 1234 5678), or one digit
+    per space (1 3 8 1 2 3 4 5 6 7 8).
 
-    Digits grouped by . / _ – — · count only as people group a number (`_grouped`): in groups of
-    two digits or more, with at least two points (one makes a decimal number) and not continued
-    by a point and a digit (a version, an address), a mobile number as 3-4-4 with one separator
-    (an IP address is not one); a date, a time or a list of small numbers does not pass.
+    The text is read folded (`_folded`: NFKC, invisible format characters such as a zero-width
+    space dropped), any script's decimal digits as 0–9 (١٣٨…, १३८…), and a run of 11 or more
+    Chinese numerals written digit by digit (一三八一二三四五六七八, 〇/零 for 0, 幺 for 1) as
+    digits; numerals in ordinary text (二〇二二年, 三十八个) are too few in a row to be a number.
+
+    Digits grouped by . / _ – — · 、 , * : | # ~ + count only as people group a number
+    (`_grouped`): in groups of two digits or more, with at least two points (one makes a decimal
+    number) and not continued by a point and a digit (a version, an address), by commas not in
+    thousands (money), a mobile number as 3-4-4 with one separator (an IP address is not one);
+    a date, a time or a list of small numbers does not pass.
     """
-    return [number for _, _, number in _numbers_in(text)]
+    if len(text) < _SHORTEST_NUMBER:
+        return []
+    return [number for _, _, number in _numbers_in(_folded(text, quick=True))]
+
+
+def _folded(text: str, *, quick: bool = False) -> str:
+    """The text in NFKC, the invisible format characters (Unicode Cf) dropped; `quick`: "" for
+    a text with no digit and no Chinese numeral (most cells of an import, cheaply)."""
+    if not unicodedata.is_normalized("NFKC", text):  # quick: normalize() does not check first
+        text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    if quick and _DIGIT_OR_NUMERAL.search(text) is None:
+        return ""
+    return _FORMAT.sub("", text)
 
 
 def _numbers_in(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, normalised number) of each ID-card or mobile number in the NFKC text."""
+    """(start, end, normalised number) of each ID-card or mobile number in the folded text."""
     if len(text) < _SHORTEST_NUMBER:
         return []
-    if not unicodedata.is_normalized("NFKC", text):  # quick: normalize() does not check first
-        text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = _as_digits(text)
     if _ANY_DIGIT.search(text) is None:
         return []
     found: list[tuple[int, int, str]] = []
@@ -282,16 +327,30 @@ def _numbers_in(text: str) -> list[tuple[int, int, str]]:
     return sorted(found)
 
 
+def _as_digits(text: str) -> str:
+    """The text with other scripts' decimal digits, and runs of Chinese numerals (`_NUMERAL_RUN`),
+    written as ASCII digits, character for character (what is found keeps its place)."""
+    if _OTHER_DECIMAL.search(text) is not None:
+        text = _OTHER_DECIMAL.sub(lambda digit: str(unicodedata.decimal(digit[0])), text)
+    if _NUMERAL_RUN.search(text) is not None:
+        text = _NUMERAL_RUN.sub(lambda run: run[0].translate(_NUMERAL_DIGITS), text)
+    return text
+
+
 def _grouped(text: str, start: int, end: int) -> bool:
     """Whether the digits from start to end, if grouped by a separator other than a space or a
     dash, are grouped as people group a number's digits: in groups of two digits or more (the
-    last may be one), and by points only with two or more of them (one makes a decimal number)
-    and no point and digit after the last group (a version, an address, a longer list; a digit
-    and a point before the first is refused by the patterns)."""
+    last may be one), not by commas in thousands (groups of three after the first: money), and
+    by points only with two or more of them (one makes a decimal number) and no point and digit
+    after the last group (a version, an address, a longer list; a digit and a point before the
+    first is refused by the patterns)."""
     if _OTHER.search(text, start, end) is None:
         return True  # plainly, or by spaces and dashes: as people like
     written = text[start:end]
-    if any(len(group) < 2 for group in _GROUPS.split(written)[:-1]):
+    groups = _GROUPS.split(written)
+    if any(len(group) < 2 for group in groups[:-1]):
+        return False
+    if "," in written and all(len(group) == 3 for group in groups[1:]):
         return False
     points = written.count(".")
     return points != 1 and not (points and _POINT_DIGIT.match(text, end))
@@ -383,8 +442,9 @@ def _real_area(digits: str) -> bool:
 
 
 def _read_mobile(text: str, match: re.Match) -> str | None:
-    """The 11 digits of a mobile-shaped match, or None if it is not grouped as a number."""
-    return _NOT_ID_CHARS.sub("", match[0])[-11:] if _grouped(text, *match.span()) else None
+    """The 11 digits of a mobile-shaped match, or None if it is not grouped as a number (after
+    its +86: a + may also group the digits)."""
+    return _NOT_ID_CHARS.sub("", match[0])[-11:] if _grouped(text, *match.span("number")) else None
 
 
 def _is_birth_date(digits: str) -> bool:
@@ -416,8 +476,9 @@ def without_personal_numbers(text: str) -> str:
 
 
 def _numbers_as(text: str, written) -> str:
-    """The NFKC text with each personal number in it replaced by `written(normalised number)`."""
-    folded = unicodedata.normalize("NFKC", text)
+    """The folded text (`_folded`) with each personal number in it replaced by
+    `written(normalised number)`."""
+    folded = _folded(text)
     parts, at = [], 0
     for start, end, number in _numbers_in(folded):
         parts += [folded[at:start], written(number)]
