@@ -125,6 +125,8 @@ def test_briefing_of_the_county_shows_targets_and_questions(demo_url, staff):
     assert b.metrics["course_sessions"] == 200
     assert any("重点帮促村本期没有开展女童保护课程" in q[0] for q in b.questions)
     assert any("逾期" in q[0] or "应于" in q[0] for q in b.questions)
+    # a rate below its target reads as a percentage, as everywhere (was "为 0.0912821，低于目标 1")
+    assert "必访覆盖率为 9%，低于目标 100%：差距如何弥补？" in [q[0] for q in b.questions]
 
 
 def test_briefing_of_a_key_village(demo_url, demo_records, staff):

@@ -25,6 +25,7 @@ from hehu.oversight.cycle import units_by_recommendation
 from hehu.oversight.inspections import findings_for_place
 from hehu.records import vocab
 from hehu.records.gazetteer import in_codes
+from hehu.render.formatting import format_value
 
 HEADLINE_METRICS = [
     "cases_received",
@@ -348,8 +349,10 @@ def questions_to_ask(b: Briefing) -> list[tuple[str, str]]:
             zh, en, _ = vocab.METRICS[metric]
             qs.append(
                 (
-                    f"{zh}为 {value:g}，低于目标 {target:g}：差距如何弥补？",
-                    f"{en} is {value:g}, below the target of {target:g}: how will the gap close?",
+                    f"{zh}为 {format_value(value, metric)}，低于目标 "
+                    f"{format_value(target, metric)}：差距如何弥补？",
+                    f"{en} is {format_value(value, metric)}, below the target of "
+                    f"{format_value(target, metric)}: how will the gap close?",
                 )
             )
     for rec in b.recommendations[b.recommendations["overdue"]].to_dict("records"):
