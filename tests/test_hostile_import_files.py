@@ -300,21 +300,23 @@ XLS_HEADER = [(0, 0, "组织名称"), (0, 1, "类型"), (0, 2, "所在地")]
 XLS_HEADER += [(1, 0, "新妇联"), (1, 1, "妇联"), (1, 2, "高沟镇")]
 
 
+def xls_corners(path: Path, sheets: int, column: int, inside: int | None = None) -> Path:
+    """An .xls of `sheets` sheets, each the header and a cell in its last row at `column`
+    (0-based): 65,536 rows by column + 1 to a reader."""
+    cells = [(f"组织{i}", [*XLS_HEADER, (65535, column, 1.0)]) for i in range(sheets)]
+    path.write_bytes(ole_file(biff_workbook(cells, inside=inside)))
+    return path
+
+
 def xls_bomb(tmp_path) -> Path:
     """Twelve sheets, each with a cell at IV65536, the last cell of an .xls: 5 KB."""
-    sheets = [(f"组织{i}", [*XLS_HEADER, (65535, 255, 1.0)]) for i in range(12)]
-    path = tmp_path / "bomb.xls"
-    path.write_bytes(ole_file(biff_workbook(sheets)))
-    return path
+    return xls_corners(tmp_path / "bomb.xls", 12, 255)
 
 
 def xls_hidden_bomb(tmp_path) -> Path:
     """A sheet with a cell at IV65536 inside the body of an unknown record: the records walked
     one after another skip it, the reader goes to where its BOUNDSHEET says."""
-    sheets = [("组织", [*XLS_HEADER, (65535, 255, 1.0)])]
-    path = tmp_path / "hidden.xls"
-    path.write_bytes(ole_file(biff_workbook(sheets, inside=0x1001)))
-    return path
+    return xls_corners(tmp_path / "hidden.xls", 1, 255, inside=0x1001)
 
 
 def ods_other_tables(tmp_path) -> Path:
@@ -389,10 +391,7 @@ def sheets_together(tmp_path) -> Path:
 
 def xls_sheets_together(tmp_path) -> Path:
     """Three .xls sheets, each 65,536 rows by 60 columns (3.9 million cells): 11.8 million."""
-    sheets = [(f"组织{i}", [*XLS_HEADER, (65535, 59, 1.0)]) for i in range(3)]
-    path = tmp_path / "together.xls"
-    path.write_bytes(ole_file(biff_workbook(sheets)))
-    return path
+    return xls_corners(tmp_path / "together.xls", 3, 59)
 
 
 def wide_csv(tmp_path) -> Path:
