@@ -287,6 +287,49 @@ def test_culler_ends_orphans_spares_open_pages_and_the_pool(demo_db_copy, browse
         assert shutdown_403s(server) == []
 
 
+def test_kernels_listen_on_no_port_and_one_that_died_is_never_handed_to_a_page(
+    demo_db_copy, browser, tmp_path
+):
+    # A kernel's channels on TCP ports can be reached by any process on the machine, and a
+    # kernel dies at start when another process takes a port Jupyter picked for it (between
+    # picking and binding): kernels talk over Unix sockets.
+    # The pool's kernels die as they wait (the kernel could not start, the OOM killer, a kill):
+    # Jupyter starts each again, empty, without the page it had run. A deputy opening the
+    # briefing then gets a page that works, not one that hangs on a kernel with nothing in it.
+    with hehu_serve(demo_db_copy, tmp_path, "--warm-every", "0", "--pool-size", "1") as server:
+        wait_for(
+            lambda: server.log.read_text().count("is filled with") >= 2,
+            120,
+            "both pools to fill",
+            server,
+        )
+        pooled = kernel_processes(server)
+        assert len(pooled) == 2
+        for process in pooled:
+            connection_file = process.cmdline()[process.cmdline().index("-f") + 1]
+            assert json.loads(Path(connection_file).read_text())["transport"] == "ipc"
+        for process in pooled:
+            process.kill()
+        # Jupyter's restarter notices within seconds, and starts each kernel again, empty
+        wait_for(
+            lambda: server.log.read_text().count("restarting kernel") >= 2,
+            60,
+            "the restarter",
+            server,
+        )
+        context = browser.new_context(locale="zh-CN")
+        try:
+            page, kernel_id = open_page(
+                context, server, "briefing.ipynb?place=320826101000", BRIEFING_PLACE
+            )
+            expect(page.locator(BRIEFING_PLACE)).to_have_text("高沟镇")
+            open_page(context, server, "overview.ipynb", '[data-hehu="county-value"]')
+        finally:
+            context.close()
+        log = server.log.read_text()
+        assert re.search(r"preheated kernel \S+ of briefing\.ipynb is dead", log), tail(server.log)
+
+
 def test_a_page_told_to_wait_opens_by_itself_when_a_kernel_is_given_back(
     demo_db_copy, browser, tmp_path, artifacts_dir
 ):

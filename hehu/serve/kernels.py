@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from functools import partial
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
@@ -35,6 +36,44 @@ class PageKernelManager(AsyncMappingKernelManager):
         self._owners: dict[str, str] = {}
         self._identities: dict[str, dict[str, str]] = {}
         self._until: dict[str, float] = {}
+        # Kernels Jupyter's restarter started again after they died: alive, and empty.
+        self._restarted: set[str] = set()
+
+    async def start_kernel(self, *args, **kwargs):
+        """Start a kernel, remembering if Jupyter ever has to start it again."""
+        kernel_id = await super().start_kernel(*args, **kwargs)
+        self.get_kernel(kernel_id).add_restart_callback(
+            partial(self._restarted.add, kernel_id), "restart"
+        )
+        return kernel_id
+
+    async def drop_dead_pooled(self, notebook: str) -> int:
+        """Take out of ``notebook``'s preheated pool every kernel that died as it waited (or
+        that Jupyter started again, empty), so that no page gets one; start others. How many."""
+        pool = getattr(self, "_pools", {}).get(notebook, [])
+        dead = []
+        for entry in [entry for entry in pool if entry.done()]:
+            failed = entry.cancelled() or entry.exception() is not None
+            kernel_id = None if failed else entry.result()["kernel_id"]
+            if kernel_id is None or not await self._kernel_usable(kernel_id):
+                dead.append((entry, kernel_id))
+        for entry, kernel_id in dead:
+            pool.remove(entry)
+            self.log.warning("hehu: preheated kernel %s of %s is dead; starting another",
+                             kernel_id, notebook)  # fmt: skip
+            if kernel_id in self:
+                await self.shutdown_kernel(kernel_id, now=True)
+        if dead:
+            self.fill_if_needed(delay=0, notebook_name=notebook)
+        return len(dead)
+
+    async def _kernel_usable(self, kernel_id: str) -> bool:
+        """Whether the kernel still holds what it ran: alive, and never started again."""
+        return (
+            kernel_id in self
+            and kernel_id not in self._restarted
+            and await self.get_kernel(kernel_id).is_alive()
+        )
 
     def claim(
         self, kernel_id: str, user_name: str, identity: dict[str, str], until: float | None = None
@@ -90,6 +129,7 @@ class PageKernelManager(AsyncMappingKernelManager):
         self._owners.pop(kernel_id, None)
         self._identities.pop(kernel_id, None)
         self._until.pop(kernel_id, None)
+        self._restarted.discard(kernel_id)
         return await super().shutdown_kernel(kernel_id, *args, **kwargs)
 
     def pooled_kernel_count(self) -> int:

@@ -47,6 +47,10 @@ def voila_environment(env: dict[str, str] | None = None) -> dict[str, str]:
 KERNEL_MANAGER_OPTION = (
     "--VoilaConfiguration.multi_kernel_manager_class=hehu.serve.kernels.PageKernelManager"
 )
+# Kernels talk to the server over Unix sockets in Jupyter's runtime folder, not TCP ports: no
+# other process on the machine can reach a kernel's port, and no kernel dies at start because
+# another process took the port Jupyter had picked for it between picking and binding.
+KERNEL_TRANSPORT_OPTION = "--KernelManager.transport=ipc"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -84,5 +88,6 @@ def voila_command(notebook_dir: Path | str, port: int, ip: str, users: bool = Fa
         *TEMPLATE_OPTIONS,
         *(USERS_OPTIONS if users else (XSRF_OPTION,)),
         KERNEL_MANAGER_OPTION,
+        KERNEL_TRANSPORT_OPTION,
         *host_check_option(ip),
     ]

@@ -52,6 +52,8 @@ class AdmittedVoilaHandler(TornadoVoilaHandler):
         if users_mode() and not isinstance(self.current_user, HehuUser):
             raise web.HTTPError(403)  # never a kernel without its user
         admission: Admission = self.settings["hehu_admission"]
+        # A preheated kernel that died as it waited would give a page that never opens.
+        await self.settings["kernel_manager"].drop_dead_pooled(path)
         manager = self.kernel_manager
         # The wait page's cookie: a page asking again (a reload by hand too) keeps its place in
         # the line instead of counting once more. Not a secret, and only about this browser.
