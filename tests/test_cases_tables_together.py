@@ -28,6 +28,8 @@ from hehu.oversight.briefing import build_briefing
 from hehu.records.gazetteer import root_codes
 from hehu.records.store import open_store
 
+pytestmark = pytest.mark.attack
+
 PERIOD = "2022"
 
 

@@ -31,6 +31,8 @@ from cases_attack import TABLES, cells, pinned_cells, read_pages, relations
 
 from hehu.disclosure import is_hidden
 
+pytestmark = pytest.mark.attack
+
 
 @pytest.fixture(scope="module")
 def pages(demo_url):

@@ -25,6 +25,8 @@ from cases_attack import TOTAL, cells, pinned_cells, read_pages, relations
 
 from hehu.disclosure import is_hidden
 
+pytestmark = pytest.mark.attack
+
 
 def place_lapsed(view) -> dict:
     """The place's lapsed pairings as the coverage table shows them (the place figure)."""
