@@ -8,6 +8,7 @@ Every write goes through `Store.write`, one transaction each. The schema carries
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import sys
@@ -38,6 +39,17 @@ _log = logging.getLogger(__name__)
 # Figures whose name starts with this outlive a write: a page readers are given as it was
 # (saying so) until it is made again for the new data (hehu/serve/light.py).
 SHOWN_UNTIL_REMADE = "~"
+
+
+def stored_period(period: str) -> str:
+    """A figure cache's period key as its column holds it: itself if it fits, else a digest.
+
+    Figures of several periods together are kept under the periods joined, which grows with
+    the years; PostgreSQL refuses a key longer than the column (SQLite keeps it whole)."""
+    width = figure_cache.c.period.type.length
+    if len(period) <= width:
+        return period
+    return "#" + hashlib.sha256(period.encode()).hexdigest()[: width - 1]
 
 
 def hehu_home() -> Path:
@@ -162,6 +174,7 @@ class Store:
 
     def _figures_row(self, name: str, period: str, *where):
         # The version is filtered in SQL: an older payload (masks of a province) is not read.
+        period = stored_period(period)
         try:
             with self.engine.connect() as conn:
                 return conn.execute(
@@ -175,9 +188,11 @@ class Store:
 
     def keep_figures(self, name: str, period: str, data_version: int, payload: bytes) -> None:
         """Store computed figures; does not count as a write (the records are unchanged)."""
+        if len(name) > figure_cache.c.name.type.length:  # PostgreSQL would refuse it, always
+            raise ValueError(f"figure cache name longer than its column: {name!r}")
         row = {
             "name": name,
-            "period": period,
+            "period": stored_period(period),
             "data_version": data_version,
             "payload": payload,
             "computed_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
@@ -207,7 +222,7 @@ class Store:
         self._forget(
             (figure_cache.c.name == name)
             & figure_cache.c.period.like(like)
-            & (figure_cache.c.period != keep)
+            & (figure_cache.c.period != stored_period(keep))
         )
 
     def forget_names_like(self, like: str, keep_prefix: str) -> None:
