@@ -6,7 +6,9 @@ for the idle culler (30 minutes): eight such requests held 3.5 GB. A kernel that
 connection is shut down once the cull checks have seen it so for `NEVER_OPENED_SECONDS`. A page
 that was opened keeps the usual rules (hehu.cli.main.cull_options): however long it sits unused,
 its kernel stays while it is connected. Voila's own subclass spares its preheated pool before
-this code sees a kernel, so a pooled kernel's time starts when a page takes it.
+this code sees a kernel, so a pooled kernel's time starts when a page takes it. A pooled kernel
+that died as it waited, or that Jupyter started again empty, is never given to a page
+(`drop_dead_pooled`, asked by hehu/serve/voila_app.py before each page).
 
 Used by `hehu serve` as ``--Voila.kernel_manager_class=hehu.serve.kernels.PageKernelManager``.
 """

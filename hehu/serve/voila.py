@@ -47,7 +47,7 @@ def voila_environment(env: dict[str, str] | None = None) -> dict[str, str]:
 KERNEL_MANAGER_OPTION = (
     "--VoilaConfiguration.multi_kernel_manager_class=hehu.serve.kernels.PageKernelManager"
 )
-# Kernels talk to the server over Unix sockets in Jupyter's runtime folder, not TCP ports: no
+# Kernels talk to the server over Unix sockets in Voila's runtime folder, not TCP ports: no
 # other process on the machine can reach a kernel's port, and no kernel dies at start because
 # another process took the port Jupyter had picked for it between picking and binding.
 KERNEL_TRANSPORT_OPTION = "--KernelManager.transport=ipc"
