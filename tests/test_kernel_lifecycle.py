@@ -360,3 +360,29 @@ def test_a_page_told_to_wait_opens_by_itself_when_a_kernel_is_given_back(
             first_context.close()
             second_context.close()
         assert "admission: briefing.ipynb refused (kernels limit)" in server.log.read_text()
+
+
+def test_a_page_whose_kernel_died_says_so_and_reloads(
+    demo_db_copy, browser, tmp_path, artifacts_dir
+):
+    # The page's own kernel ends while the deputy reads it (the OOM killer, a crash). Jupyter
+    # starts it again, empty: the page's widgets would answer nothing, and nothing would say so.
+    with hehu_serve(demo_db_copy, tmp_path, "--cull-idle", "0", "--no-preheat") as server:
+        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+        try:
+            page, kernel_id = open_page(
+                context, server, "briefing.ipynb?place=320826101000", BRIEFING_PLACE
+            )
+            notice = page.locator('[data-hehu="kernel-stopped"]')
+            expect(notice).to_have_count(0)
+            for process in kernel_processes(server, kernel_id):
+                process.kill()
+            expect(notice).to_be_visible(timeout=60_000)
+            expect(notice).to_contain_text("本页的计算进程已中断")
+            page.screenshot(path=str(artifacts_dir / "kernel-stopped-notice.png"))
+            notice.get_by_role("button").click()
+            page.locator(BRIEFING_PLACE).first.wait_for(timeout=LOAD_TIMEOUT)
+            expect(page.locator(BRIEFING_PLACE)).to_have_text("高沟镇")
+            expect(notice).to_have_count(0)
+        finally:
+            context.close()
