@@ -386,3 +386,24 @@ def test_a_page_whose_kernel_died_says_so_and_reloads(
             expect(notice).to_have_count(0)
         finally:
             context.close()
+
+
+def test_a_page_that_cannot_connect_again_says_so(demo_db_copy, browser, tmp_path):
+    # The page's connection drops and no new one opens: the server stopped (an update, a crash)
+    # or is out of reach, or the culler shut the kernel down while a phone was out of coverage.
+    # The page says so instead of sitting there with controls that do nothing.
+    with hehu_serve(demo_db_copy, tmp_path, "--cull-idle", "0", "--no-preheat") as server:
+        context = browser.new_context(locale="zh-CN")
+        try:
+            page, _ = open_page(
+                context, server, "briefing.ipynb?place=320826101000", BRIEFING_PLACE
+            )
+            notice = page.locator('[data-hehu="kernel-stopped"]')
+            expect(notice).to_have_count(0)
+            server.proc.send_signal(signal.SIGTERM)
+            server.proc.wait(timeout=30)
+            expect(notice).to_be_visible(timeout=60_000)
+            expect(notice).to_contain_text("与服务器的连接已中断")
+            expect(notice.get_by_role("button")).to_be_visible()
+        finally:
+            context.close()
