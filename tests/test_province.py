@@ -336,8 +336,11 @@ def test_figures_of_many_periods_together_are_kept(province_url):
     store.forget_figures(name, "%", keep=joined)
     assert store.cached_figures(name, joined, 1) == b"five periods"
     assert store.cached_figures(name, other, 1) is None
+    longer = f"place_pairings_by_month_hidden/{FIGURES_FORMAT}0"  # past 32, which it was
+    store.keep_figures(longer, joined, 1, b"longer name")
+    assert store.cached_figures(longer, joined, 1) == b"longer name"
     with pytest.raises(ValueError, match="longer than its column"):  # a name is never cut
-        store.keep_figures(f"place_pairings_by_month_hidden/{FIGURES_FORMAT}0", joined, 1, b"")
+        store.keep_figures("n" * 65, joined, 1, b"")
 
 
 def test_warming_leaves_every_overview_period_ready_for_the_next_page(province_url):

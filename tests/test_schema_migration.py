@@ -482,7 +482,7 @@ def _check_migrated_from_9(url: str) -> None:
     _old_database(url, 9, V9_ROWS)
     before = _all_rows(url)
     store = open_store(url)
-    assert store.schema_version() == SCHEMA_VERSION == 11
+    assert store.schema_version() == SCHEMA_VERSION
     store.engine.dispose()
     after = _all_rows(url, like=before.pop("_columns"))
     assert [r for r in after.pop("meta") if r[0] != "schema_version"] == [
@@ -546,6 +546,10 @@ def _check_migrated_from_9(url: str) -> None:
         conn.execute(schema.recommendation.delete().where(schema.recommendation.c.rec_id == "R1"))
     assert pd_isna(store.read("finding").iloc[0]["rec_id"])
     assert store.read("recommendation_unit")["rec_id"].tolist() == ["R2"]
+    # the figure cache takes a name as long as a new database takes (32 characters before 12)
+    long_name = "place_pairings_by_month_hidden/10"
+    store.keep_figures(long_name, "2022", 1, b"kept")
+    assert store.cached_figures(long_name, "2022", 1) == b"kept"
     store.engine.dispose()
     _check_checks_current(url)
     assert open_store(url).schema_version() == SCHEMA_VERSION

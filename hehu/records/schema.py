@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from hehu.records import vocab
 from hehu.records.checks import match_checks
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 _log = logging.getLogger(__name__)
 metadata = sa.MetaData()
@@ -441,7 +441,7 @@ sa.Index("uq_app_user_name_lower", sa.func.lower(app_user.c.name), unique=True)
 figure_cache = sa.Table(
     "figure_cache",
     metadata,
-    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),  # 32 before version 12
     sa.Column("period", sa.String(32), primary_key=True),
     sa.Column("data_version", sa.Integer, nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False),
@@ -744,6 +744,14 @@ def _migrate_10_to_11(conn: sa.Connection) -> None:
         _log.info("%d assignments to organisations that are no unit removed", len(wrong))
 
 
+def _migrate_11_to_12(conn: sa.Connection) -> None:
+    """figure_cache.name as wide as a new database has it: the longest name in use filled its 32
+    characters, and PostgreSQL refuses a longer one (SQLite keeps any length: nothing to do)."""
+    if conn.dialect.name == "postgresql":
+        width = figure_cache.c.name.type.length
+        conn.exec_driver_sql(f"ALTER TABLE figure_cache ALTER COLUMN name TYPE VARCHAR({width})")
+
+
 # version reached -> step from the version before it. A version with no step of its own (9,
 # and any version raised only because a vocabulary changed) changes nothing but the checks.
 _STEPS: dict[int, Callable[[sa.Connection], None]] = {
@@ -756,6 +764,7 @@ _STEPS: dict[int, Callable[[sa.Connection], None]] = {
     8: _migrate_7_to_8,
     10: _migrate_9_to_10,
     11: _migrate_10_to_11,
+    12: _migrate_11_to_12,
 }
 
 
