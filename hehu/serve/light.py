@@ -213,7 +213,7 @@ def light_page(
     if code is not None and code not in catalogue.codes:
         raise NotFound(f"未知的地点代码：{code}", f"no such place: {code}")
     # The day is in the key: open periods are judged on it, and every page says when it was made.
-    # under figure_cache.name's 32 characters: "~l1/320826101000/presenter/zh" is 29
+    # Well under figure_cache.name's 64 characters: "~l1/320826101000/presenter/zh" is 29.
     name = f"{NAME_PREFIX}{code or 'overview'}/{role}/{lang}"
     cache_key = f"{key}@{local_today():%Y%m%d}"
     gzipped = store.cached_figures(name, cache_key, catalogue.data_version)
