@@ -362,38 +362,47 @@ def test_a_page_told_to_wait_opens_by_itself_when_a_kernel_is_given_back(
         assert "admission: briefing.ipynb refused (kernels limit)" in server.log.read_text()
 
 
+@contextmanager
+def briefing_with_notice(db: str, browser, tmp_path: Path, **context_options):
+    """高沟镇's briefing open in `hehu serve` (no culler, no pool): (server, page, its kernel id,
+    the page's notice that it stopped working)."""
+    with hehu_serve(db, tmp_path, "--cull-idle", "0", "--no-preheat") as server:
+        context = browser.new_context(locale="zh-CN", **context_options)
+        try:
+            page, kernel_id = open_page(
+                context, server, "briefing.ipynb?place=320826101000", BRIEFING_PLACE
+            )
+            yield server, page, kernel_id, page.locator('[data-hehu="kernel-stopped"]')
+        finally:
+            context.close()
+
+
 def test_a_page_whose_kernel_died_says_so_and_reloads(
     demo_db_copy, browser, tmp_path, artifacts_dir
 ):
     # The page's own kernel ends while the deputy reads it (the OOM killer, a crash). Jupyter
     # starts it again, empty: the page's widgets would answer nothing, and nothing would say so.
-    with hehu_serve(demo_db_copy, tmp_path, "--cull-idle", "0", "--no-preheat") as server:
-        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
-        try:
-            page, kernel_id = open_page(
-                context, server, "briefing.ipynb?place=320826101000", BRIEFING_PLACE
-            )
-            notice = page.locator('[data-hehu="kernel-stopped"]')
-            expect(notice).to_have_count(0)
-            processes = kernel_processes(server, kernel_id)
-            assert processes, f"no process of kernel {kernel_id}"
-            for process in processes:
-                process.kill()
-            expect(notice).to_be_visible(timeout=60_000)
-            expect(notice).to_contain_text("本页的计算进程已中断")
-            expect(notice).to_have_attribute("data-kind", "stopped")
-            page.screenshot(path=str(artifacts_dir / "kernel-stopped-notice.png"))
-            with page.expect_navigation(timeout=LOAD_TIMEOUT):  # the button reloads the page
-                notice.get_by_role("button", name="刷新页面 Reload").click()
-            page.locator(BRIEFING_PLACE).first.wait_for(timeout=LOAD_TIMEOUT)
-            expect(page.locator(BRIEFING_PLACE)).to_have_text("高沟镇")
-            reloaded = page.evaluate(
-                "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
-            )
-            assert reloaded != kernel_id  # a new kernel, not the emptied one
-            expect(notice).to_have_count(0)
-        finally:
-            context.close()
+    with briefing_with_notice(
+        demo_db_copy, browser, tmp_path, viewport={"width": 390, "height": 844}
+    ) as (server, page, kernel_id, notice):
+        expect(notice).to_have_count(0)
+        processes = kernel_processes(server, kernel_id)
+        assert processes, f"no process of kernel {kernel_id}"
+        for process in processes:
+            process.kill()
+        expect(notice).to_be_visible(timeout=60_000)
+        expect(notice).to_contain_text("本页的计算进程已中断")
+        expect(notice).to_have_attribute("data-kind", "stopped")
+        page.screenshot(path=str(artifacts_dir / "kernel-stopped-notice.png"))
+        with page.expect_navigation(timeout=LOAD_TIMEOUT):  # the button reloads the page
+            notice.get_by_role("button", name="刷新页面 Reload").click()
+        page.locator(BRIEFING_PLACE).first.wait_for(timeout=LOAD_TIMEOUT)
+        expect(page.locator(BRIEFING_PLACE)).to_have_text("高沟镇")
+        reloaded = page.evaluate(
+            "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+        )
+        assert reloaded != kernel_id  # a new kernel, not the emptied one
+        expect(notice).to_have_count(0)
 
 
 def test_a_page_that_cannot_connect_again_says_so(demo_db_copy, browser, tmp_path):
@@ -401,24 +410,16 @@ def test_a_page_that_cannot_connect_again_says_so(demo_db_copy, browser, tmp_pat
     # or is out of reach, or the culler shut the kernel down while a phone was out of coverage.
     # After JupyterLab's own retries (LOST_AFTER, 15 s) the page says so instead of sitting
     # there with controls that do nothing; the notice can be closed to read the page.
-    with hehu_serve(demo_db_copy, tmp_path, "--cull-idle", "0", "--no-preheat") as server:
-        context = browser.new_context(locale="zh-CN")
-        try:
-            page, _ = open_page(
-                context, server, "briefing.ipynb?place=320826101000", BRIEFING_PLACE
-            )
-            notice = page.locator('[data-hehu="kernel-stopped"]')
-            expect(notice).to_have_count(0)
-            server.proc.send_signal(signal.SIGTERM)
-            expect(notice).to_be_visible(timeout=90_000)
-            expect(notice).to_contain_text("与服务器的连接已中断")
-            expect(notice).to_have_attribute("data-kind", "lost")
-            expect(notice.get_by_role("button", name="刷新页面 Reload")).to_be_visible()
-            notice.get_by_role("button", name="关闭 Close").click()
-            expect(notice).to_have_count(0)
-            expect(page.locator(BRIEFING_PLACE)).to_have_text("高沟镇")  # still readable
-        finally:
-            context.close()
+    with briefing_with_notice(demo_db_copy, browser, tmp_path) as (server, page, _, notice):
+        expect(notice).to_have_count(0)
+        server.proc.send_signal(signal.SIGTERM)
+        expect(notice).to_be_visible(timeout=90_000)
+        expect(notice).to_contain_text("与服务器的连接已中断")
+        expect(notice).to_have_attribute("data-kind", "lost")
+        expect(notice.get_by_role("button", name="刷新页面 Reload")).to_be_visible()
+        notice.get_by_role("button", name="关闭 Close").click()
+        expect(notice).to_have_count(0)
+        expect(page.locator(BRIEFING_PLACE)).to_have_text("高沟镇")  # still readable
 
 
 def test_a_short_drop_says_nothing_and_a_new_connection_takes_the_notice_away(
@@ -428,31 +429,23 @@ def test_a_short_drop_says_nothing_and_a_new_connection_takes_the_notice_away(
     # nothing for that; it says "lost" only when none opens for 15 s, and takes it back when one
     # opens. Driven with the page's own WebSocket: one to a port nothing listens on fails
     # (/api/kernels/…/channels, as the page's are), one to the page's kernel opens.
-    with hehu_serve(demo_db_copy, tmp_path, "--cull-idle", "0", "--no-preheat") as server:
-        context = browser.new_context(locale="zh-CN")
-        try:
-            page, kernel_id = open_page(
-                context, server, "briefing.ipynb?place=320826101000", BRIEFING_PLACE
-            )
-            notice = page.locator('[data-hehu="kernel-stopped"]')
-            connect = """([url, seconds]) => new Promise((done) => {
-                const socket = new WebSocket(url);
-                socket.onopen = () => done('open');
-                socket.onclose = () => done('closed');
-                setTimeout(() => done('timeout'), seconds * 1000);
-            })"""
-            nowhere = f"ws://127.0.0.1:{free_port()}/api/kernels/{kernel_id}/channels"
-            kernel = f"{server.replace('http', 'ws')}/api/kernels/{kernel_id}/channels"
-            assert page.evaluate(connect, [nowhere, 10]) == "closed"
-            page.wait_for_timeout(2_000)
-            expect(notice).to_have_count(0)  # one failed connection is no reason to alarm anyone
-            assert page.evaluate(connect, [kernel, 30]) == "open"
-            page.wait_for_timeout(17_000)  # past the 15 s a lost connection is given
-            expect(notice).to_have_count(0)
-            assert page.evaluate(connect, [nowhere, 10]) == "closed"
-            expect(notice).to_be_visible(timeout=30_000)
-            expect(notice).to_have_attribute("data-kind", "lost")
-            assert page.evaluate(connect, [kernel, 30]) == "open"
-            expect(notice).to_have_count(0)
-        finally:
-            context.close()
+    with briefing_with_notice(demo_db_copy, browser, tmp_path) as (server, page, kernel_id, notice):
+        connect = """([url, seconds]) => new Promise((done) => {
+            const socket = new WebSocket(url);
+            socket.onopen = () => done('open');
+            socket.onclose = () => done('closed');
+            setTimeout(() => done('timeout'), seconds * 1000);
+        })"""
+        nowhere = f"ws://127.0.0.1:{free_port()}/api/kernels/{kernel_id}/channels"
+        kernel = f"{server.replace('http', 'ws')}/api/kernels/{kernel_id}/channels"
+        assert page.evaluate(connect, [nowhere, 10]) == "closed"
+        page.wait_for_timeout(2_000)
+        expect(notice).to_have_count(0)  # one failed connection is no reason to alarm anyone
+        assert page.evaluate(connect, [kernel, 30]) == "open"
+        page.wait_for_timeout(17_000)  # past the 15 s a lost connection is given
+        expect(notice).to_have_count(0)
+        assert page.evaluate(connect, [nowhere, 10]) == "closed"
+        expect(notice).to_be_visible(timeout=30_000)
+        expect(notice).to_have_attribute("data-kind", "lost")
+        assert page.evaluate(connect, [kernel, 30]) == "open"
+        expect(notice).to_have_count(0)
