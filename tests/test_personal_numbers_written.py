@@ -9,6 +9,8 @@ characters (a zero-width space pasted from WeChat or the web) inside a number, d
 (一三八…, 幺 for 1, 〇/零 for 0) and in other scripts' digits (Arabic-Indic, Devanagari). What only
 looks personal stays as it is: dates and times, coordinates, money, landlines, lists of small
 numbers, an 18-digit case number, Chinese text with numerals in it.
+A third found numbers whose groups are parted by a separator typed twice or between spaces: the
+dash of a Chinese input method (——), 138 - 1234 - 5678.
 """
 
 from __future__ import annotations
@@ -120,6 +122,24 @@ MISSED = [
         "\u0966\u0967\u0967\u0968\u0969\u0967",
         ID,
     ),  # fmt: skip
+    # 10. a separator doubled or with spaces around it: the dash a Chinese input method types
+    # (——, two em dashes), a dash typed twice, a dash between spaces
+    ("138\u2014\u20141234\u2014\u20145678", MOBILE),
+    ("138 \u2014\u2014 1234 \u2014\u2014 5678", MOBILE),
+    ("138 \u2014 1234 \u2014 5678", MOBILE),
+    ("138 \u2013 1234 \u2013 5678", MOBILE),
+    ("138--1234--5678", MOBILE),
+    ("138 - 1234 - 5678", MOBILE),
+    ("138\uff0d\uff0d1234\uff0d\uff0d5678", MOBILE),  # full-width hyphen-minus, NFKC: -
+    ("138~~1234~~5678", MOBILE),
+    ("138 / 1234 / 5678", MOBILE),
+    ("+86 138\u2014\u20141234\u2014\u20145678", MOBILE),
+    ("(138) - 1234 - 5678", MOBILE),
+    ("一三八\u2014\u2014一二三四\u2014\u2014五六七八", MOBILE),
+    ("320826\u2014\u201419900101\u2014\u20141231", ID),
+    ("320826 - 19900101 - 1231", ID),
+    ("320826 \u2014\u2014 20100305 \u2014\u2014 442X", ID_X),
+    ("320826\u2014\u2014900101\u2014\u2014123", OLD_ID_AS_18),
 ]
 MISSED_IDS = [written for written, _ in MISSED]
 
@@ -233,6 +253,14 @@ NOT_PERSONAL = [
     "一一一一一一一一一一一",
     "一五一十地说清楚，三三两两，一来二去",
     "第一三八一二三四五六七八九十名",
+    # a doubled or spaced separator between what is not one number
+    "13 - 15 - 12 - 11 - 10",
+    "13\u2014\u201414\u2014\u201415\u2014\u201416\u2014\u201417\u2014\u201418",
+    "1\u2014\u20142\u2014\u20143\u2014\u20144\u2014\u20145\u2014\u20146\u2014\u20147\u2014\u20148\u2014\u20149\u2014\u201410\u2014\u201411",
+    "2022\u2014\u20142023\u2014\u20142024年",
+    "2022.07.01 \u2014\u2014 2022.07.16",
+    "0517 \u2014\u2014 8234 \u2014\u2014 5678",
+    "13:45 - 15:30 - 17:00",
     # invisible characters alone
     "留守\u200b儿童\u00ad",
 ]
