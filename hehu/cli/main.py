@@ -364,6 +364,7 @@ COMMAND_MODULES.append("hehu.cli.lab")  # lab
 COMMAND_MODULES.append("hehu.cli.law_check")  # law-check
 COMMAND_MODULES.append("hehu.cli.inspection_docs")  # inspection-report
 COMMAND_MODULES.append("hehu.cli.users")  # user add|list|passwd|disable|enable|unlock
+COMMAND_MODULES.append("hehu.cli.stored_text")  # stored-text
 
 if __name__ == "__main__":
     sys.exit(main())

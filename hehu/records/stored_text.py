@@ -1,0 +1,122 @@
+"""Stored text read again under today's rules: personal numbers and invisible control characters.
+
+The rules that keep an ID-card or mobile number out of the store (`pseudonym.personal_numbers`)
+and invisible control characters out of its text (`importing.cells.CONTROL_CHARS`) have grown
+over time: a summary saved before the rule knew 138——1234——5678, or a name imported before
+control characters were dropped, is still stored as it was. `check_stored_text` counts, column
+by column, the values today's rules would have refused or cleaned, never showing one;
+`clean_stored_text` rewrites them in one transaction of the store's write (the data version
+bumped, so pages and caches are made again; one audit entry), each number written "…".
+
+What it cannot rewrite it reports: an identifier (a primary or foreign key: the records that
+point at it would lose it; such a record is deleted and imported again, and the import turns a
+code holding a number into a pseudonym) and the append-only audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from hehu.importing.cells import CONTROL_CHARS, strip_controls
+from hehu.records import schema
+from hehu.records.pseudonym import personal_numbers, without_personal_numbers
+
+# Not people's text: the store's own settings, the figure cache, the gazetteer, password hashes.
+_NOT_PEOPLES_TEXT = frozenset({"meta", "figure_cache", "place"})
+_NOT_TEXT_COLUMNS = frozenset({("app_user", "password_hash")})
+_READ_ONLY_TABLES = frozenset({schema.audit_log.name})  # append-only: its triggers refuse UPDATE
+
+
+@dataclass(frozen=True)
+class StoredTextFinding:
+    """How many values of one column today's rules would refuse (numbers) or clean (controls)."""
+
+    table: str
+    column: str
+    numbers: int
+    controls: int
+    cleanable: bool  # False: an identifier or the audit log, reported but left as it is
+
+
+def text_columns() -> list[tuple[sa.Table, sa.Column]]:
+    """Every column of people's text in the store (`_NOT_PEOPLES_TEXT` aside), in schema order."""
+    return [
+        (table, column)
+        for table in schema.metadata.sorted_tables
+        if table.name not in _NOT_PEOPLES_TEXT
+        for column in table.columns
+        if isinstance(column.type, sa.String) and (table.name, column.name) not in _NOT_TEXT_COLUMNS
+    ]
+
+
+def _cleanable(table: sa.Table, column: sa.Column) -> bool:
+    return not (column.primary_key or column.foreign_keys or table.name in _READ_ONLY_TABLES)
+
+
+def cleaned_text(text: str) -> str:
+    """A stored text as today's rules keep it: each personal number "…", no control character."""
+    return strip_controls(without_personal_numbers(text))
+
+
+def _scan(conn: sa.Connection, table: sa.Table, column: sa.Column):
+    """(primary key, value, holds a number, holds a control character) of each value of the
+    column that today's rules would refuse or clean."""
+    keys = list(table.primary_key.columns)
+    rows = conn.execute(sa.select(*keys, column).where(column.is_not(None)))
+    for *key, value in rows:
+        numbered = bool(personal_numbers(value))
+        controlled = CONTROL_CHARS.search(value) is not None
+        if numbered or controlled:
+            yield tuple(key), value, numbered, controlled
+
+
+def _findings(conn: sa.Connection, found: dict) -> list[StoredTextFinding]:
+    """The findings of every text column; `found[(table, column)]` gets its (key, value) pairs."""
+    findings = []
+    for table, column in text_columns():
+        hits = list(_scan(conn, table, column))
+        if hits:
+            found[table, column] = [(key, value) for key, value, _, _ in hits]
+            findings.append(
+                StoredTextFinding(
+                    table.name,
+                    column.name,
+                    numbers=sum(numbered for _, _, numbered, _ in hits),
+                    controls=sum(controlled for _, _, _, controlled in hits),
+                    cleanable=_cleanable(table, column),
+                )
+            )
+    return findings
+
+
+def check_stored_text(store) -> list[StoredTextFinding]:
+    """What of the stored text today's rules would refuse or clean, column by column."""
+    with store.engine.connect() as conn:
+        return _findings(conn, {})
+
+
+def clean_stored_text(store, actor: str = "system") -> list[StoredTextFinding]:
+    """Rewrite what `check_stored_text` finds where it can, in one write of the store; returns
+    the findings as they were (nothing is written when nothing is found)."""
+    found: dict = {}
+    with store.engine.connect() as conn:
+        findings = _findings(conn, found)
+    cleanable = {where: hits for where, hits in found.items() if _cleanable(*where)}
+    if not cleanable:
+        return findings
+    what = "；".join(
+        f"{f.table}.{f.column}: {f.numbers} 个含号码, {f.controls} 个含控制字符"
+        for f in findings
+        if f.cleanable
+    )
+    with store.changing(audit={"actor": actor, "action": "clean_text", "what": what}) as conn:
+        for (table, column), hits in cleanable.items():
+            keys = list(table.primary_key.columns)
+            for key, value in hits:
+                where = sa.and_(*(k == v for k, v in zip(keys, key, strict=True)))
+                # Compared with the value read: a text changed since is left for the next run.
+                update = table.update().where(where, column == value)
+                conn.execute(update.values({column.name: cleaned_text(value)}))
+    return findings
