@@ -362,6 +362,20 @@ def test_a_page_told_to_wait_opens_by_itself_when_a_kernel_is_given_back(
         assert "admission: briefing.ipynb refused (kernels limit)" in server.log.read_text()
 
 
+def icons_shown(page) -> list[int]:
+    """[widgets showing ipywidgets' broken-link icon, widgets marked disconnected]; the second
+    must not be 0 for the first to mean anything."""
+    counts = page.evaluate(
+        """() => {
+        const marked = [...document.querySelectorAll('.jupyter-widgets-disconnected')];
+        const shown = marked.filter(e => getComputedStyle(e, '::before').display !== 'none');
+        return [shown.length, marked.length];
+    }"""
+    )
+    assert counts[1] > 0, "no widget was marked disconnected: nothing checked"
+    return counts
+
+
 @contextmanager
 def briefing_with_notice(db: str, browser, tmp_path: Path, **context_options):
     """高沟镇's briefing open in `hehu serve` (no culler, no pool): (server, page, its kernel id,
@@ -393,6 +407,9 @@ def test_a_page_whose_kernel_died_says_so_and_reloads(
         expect(notice).to_be_visible(timeout=60_000)
         expect(notice).to_contain_text("本页的计算进程已中断")
         expect(notice).to_have_attribute("data-kind", "stopped")
+        # ipywidgets marks each widget whose kernel is gone with a broken-link icon; the notice
+        # says it once, in words, and hides them.
+        assert icons_shown(page) == [0, page.locator(".jupyter-widgets-disconnected").count()]
         page.screenshot(path=str(artifacts_dir / "kernel-stopped-notice.png"))
         with page.expect_navigation(timeout=LOAD_TIMEOUT):  # the button reloads the page
             notice.get_by_role("button", name="刷新页面 Reload").click()
