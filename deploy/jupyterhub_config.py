@@ -13,7 +13,8 @@ off, Jupyter's REST API refused by hehu.serve.authorizer, no code sent to a page
 Needs, in the hub's Python environment: jupyterhub, hehu (pip install -e .), which brings voila.
 Reads from the hub's environment: HEHU_DB (required: the shared PostgreSQL URL), and optionally
 HEHU_LANG (zh|en), HEHU_HOME (the shared folder holding pseudonym.key, for staff and admin only),
-HEHU_TILES, HEHU_TIANDITU_KEY, HEHU_HUB_PORT, HEHU_HUB_IP.
+HEHU_TILES, HEHU_TIANDITU_KEY, HEHU_HUB_PORT, HEHU_HUB_IP, HEHU_KERNEL_SOCKETS (the root of
+each user's folder of kernel sockets, /run/hehu-kernels by default: hehu.serve.hub).
 """
 
 import os

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import stat
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,7 +21,7 @@ from hehu.serve.hub import (
     spawner_environment,
 )
 from hehu.serve.lab import LAB_OPTIONS
-from hehu.serve.voila import JUPYTER_DATA, TEMPLATE_OPTIONS
+from hehu.serve.voila import JUPYTER_DATA, KERNEL_TRANSPORT_OPTION, TEMPLATE_OPTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "deploy" / "jupyterhub_config.py"
@@ -127,6 +131,73 @@ def test_pre_spawn_hook_without_a_log_or_database(monkeypatch):
     monkeypatch.setenv("HEHU_DB", PG)
     pre_spawn_hook(spawner)
     assert spawner.environment["HEHU_ROLE"] == "deputy"
+
+
+# --------------------------------------------------------------------------- kernels' sockets
+
+
+class SimpleLocalProcessSpawner(SimpleNamespace):
+    """Named as jupyterhub's: the hook knows a spawner starting a local process by its class."""
+
+
+@pytest.fixture
+def sockets_root(monkeypatch):
+    """A short root for the users' socket folders (a pytest tmp path is too long for one)."""
+    root = tempfile.mkdtemp(prefix="hk-", dir="/tmp")
+    monkeypatch.setenv("HEHU_KERNEL_SOCKETS", root)
+    monkeypatch.setenv("HEHU_DB", PG)
+    yield Path(root)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def local_spawner(name: str, args=None) -> SimpleLocalProcessSpawner:
+    return SimpleLocalProcessSpawner(**vars(fake_spawner(name, ["hehu-deputy"], args=args)))
+
+
+def test_a_local_servers_kernels_use_sockets_in_a_folder_of_its_own(sockets_root):
+    spawner = local_spawner("daibiao-li", args=["--ServerApp.terminals_enabled=False"])
+    pre_spawn_hook(spawner)
+    folder = sockets_root / "daibiao-li"
+    assert spawner.environment["JUPYTER_RUNTIME_DIR"] == str(folder)
+    info = os.lstat(folder)
+    assert stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o700
+    assert info.st_uid == os.getuid()
+    assert server_config(spawner.args).KernelManager.transport == "ipc"
+    pre_spawn_hook(spawner)  # started again: the option once
+    assert spawner.args.count(KERNEL_TRANSPORT_OPTION) == 1
+
+
+def test_kernels_keep_tcp_where_a_socket_path_would_not_fit_or_the_folder_is_not_theirs(
+    sockets_root, monkeypatch, caplog
+):
+    spawner = local_spawner("daibiao-li")
+    pre_spawn_hook(spawner)
+    assert KERNEL_TRANSPORT_OPTION in spawner.args
+    # 107 bytes at most in a socket's path: this root leaves no room for kernel-<uuid>-ipc-1.
+    monkeypatch.setenv("HEHU_KERNEL_SOCKETS", str(sockets_root / ("x" * 50)))
+    with caplog.at_level(logging.WARNING, logger="test-hub"):
+        pre_spawn_hook(spawner)
+    assert "too long" in caplog.text
+    assert "JUPYTER_RUNTIME_DIR" not in spawner.environment  # nor left from the last start
+    assert KERNEL_TRANSPORT_OPTION not in spawner.args
+    assert spawner.environment["HEHU_ROLE"] == "deputy"  # the server still starts
+    # A link planted where the folder goes is not followed.
+    monkeypatch.setenv("HEHU_KERNEL_SOCKETS", str(sockets_root))
+    elsewhere = sockets_root / "elsewhere"
+    elsewhere.mkdir()
+    mode = os.stat(elsewhere).st_mode
+    (sockets_root / "zhang").symlink_to(elsewhere)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="test-hub"):
+        pre_spawn_hook(planted := local_spawner("zhang"))
+    assert "not a folder" in caplog.text
+    assert "JUPYTER_RUNTIME_DIR" not in planted.environment
+    assert os.stat(elsewhere).st_mode == mode  # not made private for zhang: not theirs
+
+
+def test_a_server_in_a_container_keeps_its_settings():
+    """Not a local process (DockerSpawner, KubeSpawner): other users' processes are elsewhere."""
+    assert hub.kernel_socket_folder(fake_spawner("li", [])) is None
 
 
 # --------------------------------------------------------------------------- the server by role

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -155,8 +158,12 @@ def hub(chp, demo_db_file, tmp_path_factory, artifacts_dir):
     test_config = base / "jupyterhub_e2e_config.py"
     test_config.write_text(TEST_CONFIG, encoding="utf-8")
     port = free_port()
+    # The users' kernel socket folders: /run/hehu-kernels is root's, and a pytest tmp path is
+    # too long for a socket's (hehu/serve/hub.py).
+    sockets = Path(tempfile.mkdtemp(prefix="hk-", dir="/tmp"))
     env = {
         **os.environ,
+        "HEHU_KERNEL_SOCKETS": str(sockets),
         "HEHU_DB": f"sqlite:///{db}",
         "HEHU_LANG": "zh",
         "HEHU_HUB_PORT": str(port),
@@ -184,6 +191,7 @@ def hub(chp, demo_db_file, tmp_path_factory, artifacts_dir):
     url = Hub(f"http://127.0.0.1:{port}")
     url.log = log
     url.db_url = f"sqlite:///{db}"
+    url.sockets = sockets
     try:
         deadline = time.monotonic() + HUB_START_TIMEOUT
         while True:
@@ -219,6 +227,7 @@ def hub(chp, demo_db_file, tmp_path_factory, artifacts_dir):
             with contextlib.suppress(psutil.Error):
                 child.kill()
         shutil.copy(log, artifacts_dir / "hub.log")  # to read after a run, in CI too
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def start_log_in(browser, hub: Hub, name: str, password: str = PASSWORD):
@@ -385,18 +394,24 @@ def test_the_hubs_figure_warmer_service_prepares_the_overview(hub):
     assert "Starting managed service hehu-figure-warmer" in hub.log.read_text()
 
 
-def kernel_running(kernel_id: str) -> bool:
-    """Whether a kernel process with this id runs on this machine (servers run as the test's user).
+def kernel_processes(kernel_id: str) -> list[psutil.Process]:
+    """The processes of the kernel with this id on this machine (servers run as the test's user).
 
     Read from the processes, not from /api/kernels: a deputy's server refuses to list them.
     """
+    found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             if f"kernel-{kernel_id}.json".encode() in cmdline.read_bytes():
-                return True
-        except OSError:  # the process ended while we looked
+                found.append(psutil.Process(int(cmdline.parent.name)))
+        except (OSError, psutil.Error):  # the process ended while we looked
             continue
-    return False
+    return found
+
+
+def kernel_running(kernel_id: str) -> bool:
+    """Whether a process of the kernel with this id runs on this machine."""
+    return bool(kernel_processes(kernel_id))
 
 
 def page_kernel(page) -> str:
@@ -420,6 +435,30 @@ def test_closing_a_page_behind_the_hub_ends_its_kernel(hub, deputy):
         assert time.monotonic() < deadline, f"kernel {kernel} still running:\n{hub.log_tail()}"
         time.sleep(0.5)
     assert "403 POST" not in hub.log.read_text()
+
+
+def test_a_deputys_kernels_talk_over_sockets_only_they_can_reach(hub, deputy):
+    """No TCP port of a kernel on the hub's machine, where any user's process could connect
+    (its iopub port publishes every output): Unix sockets in a folder of the user's own."""
+    page = deputy.context.new_page()
+    page.goto(f"{hub}/user/{DEPUTY}/voila/render/overview.ipynb")
+    page.frame_locator("iframe.hehu-map").locator(MARKERS).first.wait_for(timeout=LOAD_TIMEOUT)
+    kernel = page_kernel(page)
+    folder = hub.sockets / DEPUTY
+    # Private (jupyter_client adds the sticky bit to a runtime folder: 0o1700).
+    assert stat.S_IMODE(os.lstat(folder).st_mode) & 0o777 == 0o700
+    connection = json.loads((folder / f"kernel-{kernel}.json").read_text())
+    assert connection["transport"] == "ipc"
+    sockets = sorted(p.name for p in folder.glob(f"kernel-{kernel}-ipc-*"))
+    assert len(sockets) == 5 and all(stat.S_ISSOCK(os.lstat(folder / n).st_mode) for n in sockets)
+    (process,) = kernel_processes(kernel)
+    # Over TCP each of the five channels listens on a port of its own, and iopub's pipe for
+    # forked processes' output besides. That pipe alone stays (ipykernel binds it on 127.0.0.1
+    # whatever the transport): a PULL socket, which publishes nothing and takes only messages
+    # carrying a random 16-byte key of the kernel's (ipykernel/iostream.py).
+    listening = [c for c in process.net_connections("tcp") if c.status == psutil.CONN_LISTEN]
+    assert len(listening) <= 1, listening
+    page.close()
 
 
 # --------------------------------------------------------------------------- JupyterLab by role

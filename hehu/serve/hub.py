@@ -26,9 +26,13 @@ page's kernel takes only the widgets' messages from the browser, never code to r
 from __future__ import annotations
 
 import os
+import pwd
+import stat
 from collections.abc import Iterable
+from pathlib import Path
 
 from hehu.disclosure import DEFAULT_ROLE, ROLES
+from hehu.serve.voila import KERNEL_TRANSPORT_OPTION
 
 GROUP_PREFIX = "hehu-"
 GROUP_ROLES = {f"{GROUP_PREFIX}{role}": role for role in ROLES}
@@ -64,6 +68,19 @@ PAGE_MESSAGES = (
     "shutdown_request",
 )
 AUTHORIZER_OPTION = "--ServerApp.authorizer_class="
+# Kernels talk to their user's server over Unix sockets, as `hehu serve`'s do, not TCP ports: on a
+# hub every user's kernels share one machine, and any process on it may connect to a port on
+# 127.0.0.1; a kernel's iopub port publishes each output (staff's rows too) to whoever
+# subscribes. The sockets go in a folder of the user's own (mode 0700) under this root, made by
+# the hub (`kernel_socket_folder`): short, for a socket's path holds at most 107 bytes and
+# ~/.local/share/jupyter/runtime/kernel-<uuid>-ipc-1 already takes 95 of them for
+# /home/daibiao-li. The root must be the hub's own (root's /run by default); $HEHU_KERNEL_SOCKETS
+# moves it.
+KERNEL_SOCKETS_ENV = "HEHU_KERNEL_SOCKETS"
+KERNEL_SOCKETS_DEFAULT = "/run/hehu-kernels"
+SOCKET_PATH_MAX = 107
+# What jupyter_client adds to the folder: /kernel-<uuid>-ipc-<n>, n a small number (two digits kept).
+SOCKET_NAME_CHARS = len("/kernel-") + 36 + len("-ipc-") + 2
 
 
 def role_from_groups(groups: Iterable[str]) -> str:
@@ -113,6 +130,51 @@ def spawner_arguments(role: str) -> list[str]:
     ]
 
 
+def _server_uid(spawner) -> int | None:
+    """The user id the spawner runs the server as, for a spawner starting a local process
+    (jupyterhub's LocalProcessSpawner: the user's own account; its Simple variant: the hub's);
+    None for any other (a container's kernels are out of other users' reach)."""
+    names = {cls.__name__ for cls in type(spawner).__mro__}
+    if "SimpleLocalProcessSpawner" in names:
+        return os.getuid()
+    if "LocalProcessSpawner" in names:
+        return pwd.getpwnam(spawner.user.name).pw_uid
+    return None
+
+
+def kernel_socket_folder(spawner, root: str | None = None) -> Path | None:
+    """The user's private folder for kernel sockets (`KERNEL_SOCKETS_ENV`), made if need be, or
+    None (with the reason logged) where kernels keep TCP: not a local process, a path too long
+    for a socket, or a folder the hub cannot make its user's alone. Never stops a start."""
+    log = getattr(spawner, "log", None)
+    uid = _server_uid(spawner)
+    if uid is None:
+        return None
+    folder = Path(root or os.environ.get(KERNEL_SOCKETS_ENV) or KERNEL_SOCKETS_DEFAULT)
+    folder = folder / spawner.user.name
+    why = None
+    if len(os.fsencode(folder)) + SOCKET_NAME_CHARS > SOCKET_PATH_MAX:
+        why = f"{folder} is too long for a socket's path"
+    else:
+        try:
+            folder.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)
+            if os.getuid() == 0:
+                os.chown(folder, uid, -1, follow_symlinks=False)
+            info = os.lstat(folder)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid:
+                why = f"{folder} is not a folder of uid {uid} (a link, or someone else's)"
+            else:
+                os.chmod(folder, 0o700)
+        except OSError as exc:
+            why = f"cannot make {folder}: {exc}"
+    if why is None:
+        return folder
+    if log is not None:
+        log.warning("hehu: %s's kernels use TCP ports: %s", spawner.user.name, why)
+    return None
+
+
 def pre_spawn_hook(spawner) -> None:
     """`c.Spawner.pre_spawn_hook`: the server's environment and options from the user's groups."""
     groups = [group.name for group in spawner.user.groups]
@@ -127,16 +189,21 @@ def pre_spawn_hook(spawner) -> None:
     environment = {
         k: v
         for k, v in dict(spawner.environment or {}).items()
-        if k not in ("HEHU_ROLE", "HEHU_HOME")
+        if k not in ("HEHU_ROLE", "HEHU_HOME", "JUPYTER_RUNTIME_DIR")
     }
     environment.update(env)
+    sockets = kernel_socket_folder(spawner)
+    if sockets is not None:  # the connection files and the sockets beside them
+        environment["JUPYTER_RUNTIME_DIR"] = str(sockets)
     spawner.environment = environment
     # Appended: the configuration's own options (terminals off, the culler …) all stay, and the
     # role's come last, so that they win over an earlier value of the same option. Only those not
     # there yet: the hook runs again on a spawner restarted after a failure, and a single-valued
     # option given twice (the authorizer) stops the server at start.
-    args = list(spawner.args or [])
+    args = [a for a in spawner.args or [] if sockets is not None or a != KERNEL_TRANSPORT_OPTION]
     added = spawner_arguments(env["HEHU_ROLE"])
+    if sockets is not None:
+        added.append(KERNEL_TRANSPORT_OPTION)
     theirs = {a for a in args if a.startswith(AUTHORIZER_OPTION)} - set(added)
     if theirs and any(a.startswith(AUTHORIZER_OPTION) for a in added):
         # Never dropped for ours (and two would stop the server anyway): say why, here.
