@@ -292,7 +292,7 @@ def test_what_only_looks_personal_is_not_found(text):
 def test_several_numbers_in_one_text_are_each_found():
     text = "电话13812345678/139.1234.5678，身份证320826.19900101.1231，旧证320826900101123"
     assert personal_numbers(text) == ["13812345678", "13912345678", ID, OLD_ID_AS_18]
-    assert without_personal_numbers(text) == "电话…/…,身份证…,旧证…"  # NFKC folds the commas
+    assert without_personal_numbers(text) == "电话…/…，身份证…，旧证…"  # the rest as written
 
 
 def test_a_list_of_numbers_grouped_alike_is_each_found():
@@ -325,6 +325,15 @@ def test_every_format_character_is_dropped():
         char = chr(code)
         if unicodedata.category(char) == "Cf" and unicodedata.normalize("NFKC", char) == char:
             assert personal_numbers(f"138{char}1234{char}5678") == [MOBILE], hex(code)
+
+
+def test_a_hidden_number_leaves_the_rest_of_the_text_as_written():
+    """Only the number goes: full-width punctuation, spaces and numerals around it stay."""
+    assert without_personal_numbers("家长电话１３８－１２３４－５６７８，已于５月走访。") == (
+        "家长电话…，已于５月走访。"
+    )
+    assert without_personal_numbers("\u200b13812345678\u200b后") == "…后"  # its marks too
+    assert without_personal_numbers("共三人，一三八一二三四五六七八，好") == "共三人，…，好"
 
 
 def test_the_invisible_characters_leave_the_text_they_are_dropped_from():

@@ -56,7 +56,9 @@ def test_text_stored_before_the_rule_grew_is_found_then_cleaned(small_store):
     version = small_store.data_version()
 
     assert counts(clean_stored_text(small_store, actor="cli:tester")) == expected
-    assert stored(small_store, "inspection", "summary", "inspection_id", "i1") == "家长电话…,已走访"
+    assert (
+        stored(small_store, "inspection", "summary", "inspection_id", "i1") == "家长电话…，已走访"
+    )
     assert (
         stored(small_store, "recommendation", "text", "rec_id", "rec1")
         == "常态化走访（自 Word 粘贴）"

@@ -476,13 +476,37 @@ def code_pseudonym(prefix: str, text: str, key: bytes) -> str:
 
 
 def without_personal_numbers(text: str) -> str:
-    """The text with each ID-card or mobile number in it (`personal_numbers`) written "…"."""
-    return _numbers_as(text, lambda _: "…") if personal_numbers(text) else text
+    """The text with each ID-card or mobile number in it (`personal_numbers`) written "…", the
+    rest as it was written (its full-width commas stay)."""
+    if not personal_numbers(text):
+        return text
+    # Folded character by character (as `_folded` folds the whole), each folded character
+    # remembering the written one it came from, so that a number found is cut from the text.
+    folded, source = [], []
+    for at, char in enumerate(text):
+        char = unicodedata.normalize("NFKC", char)
+        if _FORMAT.fullmatch(char) is None:
+            folded.append(char)
+            source += [at] * len(char)
+    parts, at = [], 0
+    for start, end, _ in _numbers_in("".join(folded)):
+        first, last = source[start], source[end - 1] + 1
+        while first > at and _FORMAT.match(text, first - 1):  # invisible marks around it too
+            first -= 1
+        while last < len(text) and _FORMAT.match(text, last):
+            last += 1
+        parts += [text[at:first], "…"]
+        at = last
+    parts.append(text[at:])
+    kept = "".join(parts)
+    # Character by character and whole, NFKC differ only where characters compose: should that
+    # ever leave a number, the folded text is given instead.
+    return _numbers_as(text, lambda _: "…") if personal_numbers(kept) else kept
 
 
 def _numbers_as(text: str, written) -> str:
     """The folded text (`_folded`) with each personal number in it replaced by
-    `written(normalised number)`."""
+    `written(normalised number)`: a code written two ways is one code."""
     folded = _folded(text)
     parts, at = [], 0
     for start, end, number in _numbers_in(folded):
