@@ -195,6 +195,28 @@ def test_kernels_keep_tcp_where_a_socket_path_would_not_fit_or_the_folder_is_not
     assert os.stat(elsewhere).st_mode == mode  # not made private for zhang: not theirs
 
 
+class LocalProcessSpawner(SimpleNamespace):
+    """Named as jupyterhub's: the server runs as the user's own account."""
+
+
+def test_kernels_keep_tcp_where_the_root_is_not_the_hubs_alone_or_the_user_has_no_account(
+    sockets_root, caplog
+):
+    sockets_root.chmod(0o777)  # anyone could swap a user's folder for a link of theirs
+    with caplog.at_level(logging.WARNING, logger="test-hub"):
+        pre_spawn_hook(spawner := local_spawner("daibiao-li"))
+    assert "others may write" in caplog.text
+    assert "JUPYTER_RUNTIME_DIR" not in spawner.environment
+    assert not (sockets_root / "daibiao-li").exists()
+    sockets_root.chmod(0o700)
+    nobody = LocalProcessSpawner(**vars(fake_spawner("no-such-account-hehu", ["hehu-deputy"])))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="test-hub"):
+        pre_spawn_hook(nobody)  # starts, as it would have (and fails there, not here)
+    assert "KeyError" in caplog.text
+    assert KERNEL_TRANSPORT_OPTION not in nobody.args
+
+
 def test_a_server_in_a_container_keeps_its_settings():
     """Not a local process (DockerSpawner, KubeSpawner): other users' processes are elsewhere."""
     assert hub.kernel_socket_folder(fake_spawner("li", [])) is None

@@ -33,7 +33,7 @@ def stored_before_the_rule_grew(store) -> None:
 
 
 def counts(findings) -> dict:
-    return {(f.table, f.column): (f.numbers, f.controls, f.cleanable) for f in findings}
+    return {(f.table, f.column): (f.numbers, f.controls, f.action) for f in findings}
 
 
 def stored(store, table: str, column: str, key: str, value: str):
@@ -46,11 +46,11 @@ def test_text_stored_before_the_rule_grew_is_found_then_cleaned(small_store):
     assert check_stored_text(small_store) == []
     stored_before_the_rule_grew(small_store)
     expected = {
-        ("inspection", "summary"): (1, 0, True),
-        ("recommendation", "text"): (0, 1, True),
-        ("recommendation", "response"): (1, 0, True),
-        ("household", "household_id"): (1, 0, False),
-        ("audit_log", "what"): (1, 0, False),
+        ("inspection", "summary"): (1, 0, "clean"),
+        ("recommendation", "text"): (0, 1, "clean"),
+        ("recommendation", "response"): (1, 0, "clean"),
+        ("household", "household_id"): (1, 0, "reimport"),
+        ("audit_log", "what"): (1, 0, "reported"),
     }
     assert counts(check_stored_text(small_store)) == expected
     version = small_store.data_version()
@@ -70,8 +70,32 @@ def test_text_stored_before_the_rule_grew_is_found_then_cleaned(small_store):
     assert entry["actor"] == "cli:tester" and "inspection.summary" in entry["what"]
     assert "1234" not in entry["what"]
     # What it cannot rewrite stays, and is all that is found again.
-    assert counts(check_stored_text(small_store)) == {k: v for k, v in expected.items() if not v[2]}
+    assert counts(check_stored_text(small_store)) == {
+        k: v for k, v in expected.items() if v[2] != "clean"
+    }
     assert stored(small_store, "household", "household_id", "household_id", CODE) == CODE
+
+
+def test_accounts_references_and_the_audit_log_are_never_rewritten(small_store):
+    """A login name may be a phone number, and is what the user signs in with; a list of place
+    codes is a reference; the audit log is append-only. None is cleaned, and only the
+    references keep the command failing."""
+    from hehu.accounts import add_user
+
+    add_user(small_store, "13812345678", "a long enough password 1", role="deputy")
+    add_user(small_store, "13912345678", "a long enough password 2", role="deputy")
+    with small_store.engine.begin() as conn:
+        conn.execute(schema.inspection.update().values(places="138——1234——5678"))
+    assert counts(clean_stored_text(small_store)) == {
+        ("inspection", "places"): (1, 0, "reimport"),
+        ("audit_log", "what"): (2, 0, "reported"),  # the two accounts' creation
+    }
+    users = set(small_store.read("app_user")["name"])
+    assert {"13812345678", "13912345678"} <= users  # they still sign in
+    url = small_store.engine.url.render_as_string(hide_password=False)
+    with small_store.engine.begin() as conn:
+        conn.execute(schema.inspection.update().values(places=""))
+    assert main(["stored-text", "--db", url]) == 0  # the audit log alone: reported, not failing
 
 
 def test_cleaning_again_or_with_nothing_found_writes_nothing(small_store):
@@ -82,7 +106,7 @@ def test_cleaning_again_or_with_nothing_found_writes_nothing(small_store):
     clean_stored_text(small_store)
     version = small_store.data_version()
     entries = len(small_store.read("audit_log"))
-    assert [f.cleanable for f in clean_stored_text(small_store)] == [False, False]
+    assert sorted(f.action for f in clean_stored_text(small_store)) == ["reimport", "reported"]
     assert small_store.data_version() == version
     assert len(small_store.read("audit_log")) == entries
 
@@ -94,8 +118,8 @@ def test_the_command_counts_without_showing_a_number_then_cleans(small_store, ca
     stored_before_the_rule_grew(small_store)
     assert main(["stored-text", "--db", url]) == 1
     out, err = capsys.readouterr()
-    assert "inspection.summary：1 条含身份证号或手机号" in out and "--clean" in out
-    assert "不能自动清理" in out and "重新导入" in err
+    assert "inspection.summary：1 条含身份证号或手机号，0 条含不可见字符，可清理" in out
+    assert "--clean" in out and "不能自动清理" in out and "重新导入" in err
     for shown in (out, err):
         assert "1234" not in shown and "19900101" not in shown
     assert main(["stored-text", "--db", url, "--clean"]) == 1  # the identifier is still there

@@ -26,40 +26,48 @@ def add_commands(subparsers, add_db, commands) -> None:
 def cmd_stored_text(args) -> int:
     """Say what stored text today's rules would refuse or clean; with --clean, clean it.
 
-    Exit 1 while something found is still stored (not cleaned, or not cleanable)."""
+    Exit 1 while something found is still stored where it can be put right (cleaned by --clean,
+    or a record to import again); the append-only audit log is only reported."""
     from dataclasses import asdict
 
     from hehu.accounts import cli_actor
     from hehu.records.store import open_store
-    from hehu.records.stored_text import check_stored_text, clean_stored_text
+    from hehu.records.stored_text import (
+        CLEAN,
+        REIMPORT,
+        REPORTED,
+        check_stored_text,
+        clean_stored_text,
+    )
 
     store = open_store(args.db, create=False)
     if args.clean:
         findings = clean_stored_text(store, actor=cli_actor())
-        left = [f for f in findings if not f.cleanable]
     else:
         findings = check_stored_text(store)
-        left = findings
+    left = [f for f in findings if f.action == REIMPORT or (f.action == CLEAN and not args.clean)]
     if args.json:
         print(json.dumps([asdict(f) for f in findings], ensure_ascii=False))
         return 1 if left else 0
     if not findings:
         print("已保存的文字中没有身份证号、手机号或不可见字符 / no stored text to clean")
         return 0
+    outcome = {
+        CLEAN: "已清理" if args.clean else "可清理",
+        REIMPORT: "是编号或引用，不能自动清理",
+        REPORTED: "在操作日志中，只追加不改写",
+    }
     for f in findings:
-        done = (
-            "已清理" if args.clean and f.cleanable else ("不能自动清理" if not f.cleanable else "")
-        )
-        print(f"{f.table}.{f.column}：{f.numbers} 条含身份证号或手机号，{f.controls} 条含不可见字符"
-              f"{'，' + done if done else ''}")  # fmt: skip
-    if not args.clean:
+        print(f"{f.table}.{f.column}：{f.numbers} 条含身份证号或手机号，{f.controls} 条含不可见字符，"
+              f"{outcome[f.action]}")  # fmt: skip
+    if not args.clean and any(f.action == CLEAN for f in findings):
         print(
             "运行 hehu stored-text --clean 把号码改写为“…”并删去不可见字符 / run with --clean to clean"
         )
-    if any(not f.cleanable for f in findings):
+    if any(f.action == REIMPORT for f in findings):
         print(
-            "编号和操作日志不能自动清理：含号码的记录请删除后重新导入（导入会把含号码的编号转为匿名编号）"
-            " / identifiers and the audit log are left as they are: delete and import such records again",
+            "含号码的编号：请删除这些记录后重新导入（导入会把含号码的编号转为匿名编号）"
+            " / identifiers holding a number: delete those records and import them again",
             file=sys.stderr,
         )
     return 1 if left else 0

@@ -211,32 +211,42 @@ def normalise_id_number(text: str) -> str:
 # An ID-card number or a mainland mobile number written anywhere in a text (folded: full-width
 # forms and invisible characters, `_folded`; other scripts' digits and Chinese numerals read as
 # digits, `_as_digits`), its digits grouped as people write them: by spaces and dashes, mixed as
-# they like, or by one of the other separators below, each gap up to `_GAP_CHARS` of them (a
-# Chinese input method types its dash as two em dashes, ——, and people put spaces around a
-# dash: 138 —— 1234 —— 5678). Not inside a longer run of digits, nor after a decimal point (a
-# coordinate's decimals are not a phone number).
+# they like, or by one of the other separators below. Between a number's own groups (a mobile's
+# 3-4-4, an ID's 6-8-4 or 6-4-4-4) also a wider dash (`_GROUP_GAP`): one or two dashes with a space
+# either side, as a Chinese input method types its dash (——) and people space one out
+# (138 —— 1234 —— 5678). Only there: between any two digits it would join a time to the next date
+# (09:30 - 2023-01-14 11:00) or a spaced list of counts into a number. Not inside a longer run of
+# digits, nor after a decimal point (a coordinate's decimals are not a phone number).
 _OTHER_SEPARATORS = (
     "./_\u2010\u2012\u2013\u2014\u2015\u2212\u00b7\u2022\u2027\u2219\u22c5\u30fb"
     "\u3001,*:|#~+"  # 、 and ， (NFKC: ,) of Chinese text, and what else people type between groups
 )
 _OTHER = re.compile(f"[{re.escape(_OTHER_SEPARATORS)}]")
 _SEP = rf"[\s\-{re.escape(_OTHER_SEPARATORS)}]"
-_GAP_CHARS = 4  # " —— ": a space, the input method's two em dashes, a space
-_GAP = rf"{_SEP}{{0,{_GAP_CHARS}}}"
+_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # NFKC folds － and ﹣ to -
+_GROUP_GAP = rf"(?:[\s-]?|\s?[{_DASHES}]{{1,2}}\s?)"
 _NOT_AFTER = r"(?<![0-9])(?<![0-9]\.)"
-_ID_SHAPED = re.compile(rf"{_NOT_AFTER}[1-9](?:{_GAP}[0-9]){{16}}{_GAP}[0-9Xx](?![0-9])")
+_ID_SHAPED = re.compile(
+    rf"{_NOT_AFTER}(?:[1-9](?:{_SEP}?[0-9]){{16}}{_SEP}?[0-9Xx]"
+    rf"|[1-9][0-9]{{5}}{_GROUP_GAP}[0-9]{{4}}{_GROUP_GAP}[0-9]{{4}}{_GROUP_GAP}[0-9]{{3}}[0-9Xx])"
+    r"(?![0-9])"
+)
 # The old 15-digit number: a 6-digit area, YYMMDD of 19YY and a 3-digit sequence, written
 # plainly or in those three groups (it has no check digit: any other grouping is too loose).
-_OLD_ID_SHAPED = re.compile(rf"{_NOT_AFTER}[1-8][0-9]{{5}}({_GAP})[0-9]{{6}}\1[0-9]{{3}}(?![0-9])")
+_OLD_ID_SHAPED = re.compile(
+    rf"{_NOT_AFTER}[1-8][0-9]{{5}}({_SEP}?|{_GROUP_GAP})[0-9]{{6}}\1[0-9]{{3}}(?![0-9])"
+)
 # An ID-card number that a spreadsheet kept as a number and the import reads as a float's text.
 _FLOAT_ID = re.compile(rf"{_NOT_AFTER}([1-8])\.([0-9]{{1,17}})[eE]\+?(1[47])(?![0-9])")
 # After a +86 prefix, the number itself (`number`) is what must be grouped as a number.
 _MOBILE_SHAPED = re.compile(
     rf"{_NOT_AFTER}(?:(?:\+|00)?86[\s-]?)?(?P<number>"
-    rf"1[3-9](?:[\s-]{{0,{_GAP_CHARS}}}[0-9]){{9}}"  # 138 1234-5678, 138 - 1234 - 5678
+    rf"1[3-9](?:[\s-]?[0-9]){{9}}"  # 138 1234-5678
     rf"|1\s[3-9](?:\s[0-9]){{9}}"  # 1 3 8 1 2 3 4 5 6 7 8: one digit per space, a disguise
-    rf"|1[3-9][0-9](?P<sep>\s?{_OTHER.pattern}{{1,2}}\s?)[0-9]{{4}}(?P=sep)[0-9]{{4}}"  # 3-4-4: 138.1234.5678
-    rf"|\(1[3-9][0-9]\){_GAP}[0-9]{{4}}{_GAP}[0-9]{{4}})(?![0-9])"  # (138) 1234 5678
+    rf"|1[3-9][0-9](?P<sep>{_OTHER.pattern})[0-9]{{4}}(?P=sep)[0-9]{{4}}"  # 138.1234.5678: 3-4-4
+    rf"|1[3-9][0-9]{_GROUP_GAP}[0-9]{{4}}{_GROUP_GAP}[0-9]{{4}}"  # 138 —— 1234——5678, 138——12345678
+    rf"|\(1[3-9][0-9]\)(?:{_SEP}?|{_GROUP_GAP})[0-9]{{4}}(?:{_SEP}?|{_GROUP_GAP})[0-9]{{4}})"
+    r"(?![0-9])"  # (138) 1234 5678
 )
 _SHORTEST_NUMBER = 11  # a mobile number's digits
 _ANY_DIGIT = re.compile("[0-9]")
@@ -259,7 +269,8 @@ _NUMERALS = "〇零一二三四五六七八九幺"
 _NUMERAL_DIGITS = str.maketrans(_NUMERALS, "001234567891")
 _DIGIT_OR_NUMERAL = re.compile(rf"[\d{_NUMERALS}]")  # \d: a decimal digit of any script
 _NUMERAL_RUN = re.compile(
-    rf"(?<![0-9])[{_NUMERALS}](?:{_GAP}[{_NUMERALS}]){{{_SHORTEST_NUMBER - 1},}}(?![0-9])"
+    rf"(?<![0-9])[{_NUMERALS}](?:(?:{_SEP}?|{_GROUP_GAP})[{_NUMERALS}]){{{_SHORTEST_NUMBER - 1},}}"
+    r"(?![0-9])"
 )
 
 
@@ -276,8 +287,8 @@ def personal_numbers(text: str) -> list[str]:
     has lost its check digit: it counts without it, area starting 1–8 and a real date of birth
     sufficing, normalised to its 18 digits as read. A mobile number is 11 digits from 13 to 19,
     perhaps after +86, grouped as people write it (138.1234.5678, (138) 1234 5678), or one digit
-    per space (1 3 8 1 2 3 4 5 6 7 8). A gap between groups may be a separator typed twice or
-    between spaces (138——1234——5678, the dash of a Chinese input method; 138 - 1234 - 5678).
+    per space (1 3 8 1 2 3 4 5 6 7 8). Between a number's own groups the dash may be doubled or
+    spaced (138——1234——5678, the dash of a Chinese input method; 138 - 1234 - 5678).
 
     The text is read folded (`_folded`: NFKC, invisible format characters such as a zero-width
     space dropped), any script's decimal digits as 0–9 (١٣٨…, १३८…), and a run of 11 or more

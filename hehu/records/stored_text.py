@@ -8,9 +8,11 @@ by column, the values today's rules would have refused or cleaned, never showing
 `clean_stored_text` rewrites them in one transaction of the store's write (the data version
 bumped, so pages and caches are made again; one audit entry), each number written "…".
 
-What it cannot rewrite it reports: an identifier (a primary or foreign key: the records that
-point at it would lose it; such a record is deleted and imported again, and the import turns a
-code holding a number into a pseudonym) and the append-only audit log.
+What it cannot rewrite it reports: an identifier or a reference (a key, a list of place codes,
+a user's name in the record of what they did: what points at it would lose it; such a record is
+deleted and imported again, and the import turns a code holding a number into a pseudonym), and
+the append-only audit log, which is only reported. Accounts (a login name may be a phone
+number) are not records about people and are not read.
 """
 
 from __future__ import annotations
@@ -23,10 +25,17 @@ from hehu.importing.cells import CONTROL_CHARS, strip_controls
 from hehu.records import schema
 from hehu.records.pseudonym import personal_numbers, without_personal_numbers
 
-# Not people's text: the store's own settings, the figure cache, the gazetteer, password hashes.
-_NOT_PEOPLES_TEXT = frozenset({"meta", "figure_cache", "place"})
-_NOT_TEXT_COLUMNS = frozenset({("app_user", "password_hash")})
+# Not text about the people protected: the store's own settings, the figure cache, the
+# gazetteer, the accounts, and who did what (a user's login name).
+_NOT_PEOPLES_TEXT = frozenset({"meta", "figure_cache", "place", "app_user"})
+_NOT_TEXT_COLUMNS = frozenset(
+    {("audit_log", "actor"), ("recommendation_update", "actor"),
+     ("recommendation_unit", "assigned_by")}
+)  # fmt: skip
+# References that no foreign key declares: lists of place codes and organisations' ids.
+_REFERENCES = frozenset({("inspection", "places"), ("inspection", "orgs")})
 _READ_ONLY_TABLES = frozenset({schema.audit_log.name})  # append-only: its triggers refuse UPDATE
+CLEAN, REIMPORT, REPORTED = "clean", "reimport", "reported"
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,12 @@ class StoredTextFinding:
     column: str
     numbers: int
     controls: int
-    cleanable: bool  # False: an identifier or the audit log, reported but left as it is
+    action: str  # CLEAN; REIMPORT (an identifier or reference); REPORTED (the audit log)
+
+    @property
+    def cleanable(self) -> bool:
+        """Whether `clean_stored_text` rewrites it."""
+        return self.action == CLEAN
 
 
 def text_columns() -> list[tuple[sa.Table, sa.Column]]:
@@ -51,8 +65,12 @@ def text_columns() -> list[tuple[sa.Table, sa.Column]]:
     ]
 
 
-def _cleanable(table: sa.Table, column: sa.Column) -> bool:
-    return not (column.primary_key or column.foreign_keys or table.name in _READ_ONLY_TABLES)
+def _action(table: sa.Table, column: sa.Column) -> str:
+    if table.name in _READ_ONLY_TABLES:
+        return REPORTED
+    if column.primary_key or column.foreign_keys or (table.name, column.name) in _REFERENCES:
+        return REIMPORT
+    return CLEAN
 
 
 def cleaned_text(text: str) -> str:
@@ -85,7 +103,7 @@ def _findings(conn: sa.Connection, found: dict) -> list[StoredTextFinding]:
                     column.name,
                     numbers=sum(numbered for _, _, numbered, _ in hits),
                     controls=sum(controlled for _, _, _, controlled in hits),
-                    cleanable=_cleanable(table, column),
+                    action=_action(table, column),
                 )
             )
     return findings
@@ -103,7 +121,7 @@ def clean_stored_text(store, actor: str = "system") -> list[StoredTextFinding]:
     found: dict = {}
     with store.engine.connect() as conn:
         findings = _findings(conn, found)
-    cleanable = {where: hits for where, hits in found.items() if _cleanable(*where)}
+    cleanable = {where: hits for where, hits in found.items() if _action(*where) == CLEAN}
     if not cleanable:
         return findings
     what = "；".join(

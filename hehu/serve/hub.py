@@ -25,9 +25,9 @@ page's kernel takes only the widgets' messages from the browser, never code to r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -147,31 +147,53 @@ def kernel_socket_folder(spawner, root: str | None = None) -> Path | None:
     None (with the reason logged) where kernels keep TCP: not a local process, a path too long
     for a socket, or a folder the hub cannot make its user's alone. Never stops a start."""
     log = getattr(spawner, "log", None)
-    uid = _server_uid(spawner)
-    if uid is None:
-        return None
-    folder = Path(root or os.environ.get(KERNEL_SOCKETS_ENV) or KERNEL_SOCKETS_DEFAULT)
-    folder = folder / spawner.user.name
-    why = None
-    if len(os.fsencode(folder)) + SOCKET_NAME_CHARS > SOCKET_PATH_MAX:
-        why = f"{folder} is too long for a socket's path"
-    else:
-        try:
-            folder.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-            folder.mkdir(mode=0o700, exist_ok=True)
-            if os.getuid() == 0:
-                os.chown(folder, uid, -1, follow_symlinks=False)
-            info = os.lstat(folder)
-            if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid:
-                why = f"{folder} is not a folder of uid {uid} (a link, or someone else's)"
-            else:
-                os.chmod(folder, 0o700)
-        except OSError as exc:
-            why = f"cannot make {folder}: {exc}"
+    base = Path(root or os.environ.get(KERNEL_SOCKETS_ENV) or KERNEL_SOCKETS_DEFAULT)
+    name = spawner.user.name
+    try:
+        uid = _server_uid(spawner)
+        if uid is None:
+            return None
+        if len(os.fsencode(base / name)) + SOCKET_NAME_CHARS > SOCKET_PATH_MAX:
+            why = f"{base / name} is too long for a socket's path"
+        else:
+            why = _make_private(base, name, uid)
+    except (OSError, KeyError, ValueError) as exc:  # no such account, a NUL in the path, …
+        why = f"cannot make {base / name}: {exc!r}"
     if why is None:
-        return folder
+        return base / name
     if log is not None:
-        log.warning("hehu: %s's kernels use TCP ports: %s", spawner.user.name, why)
+        log.warning("hehu: %s's kernels use TCP ports: %s", name, why)
+    return None
+
+
+def _make_private(base: Path, name: str, uid: int) -> str | None:
+    """Make base/name a folder of `uid` alone: None once done, else why not.
+
+    The root must be a folder of the hub's (or root's) that nobody else may write to: then
+    nobody else can plant a link in it or swap the folder between the steps below, which go
+    through the open folders themselves, never a path followed twice."""
+    base.mkdir(mode=0o755, parents=True, exist_ok=True)
+    root_fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        info = os.fstat(root_fd)
+        if info.st_uid not in (0, os.getuid()) or info.st_mode & 0o022:
+            return f"{base} is not the hub's, or others may write to it"
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o700, dir_fd=root_fd)
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=root_fd)
+        except OSError:  # a link (ELOOP) or a file (ENOTDIR) where the folder goes
+            return f"{base / name} is not a folder"
+        try:
+            if os.getuid() == 0:
+                os.fchown(fd, uid, -1)
+            if os.fstat(fd).st_uid != uid:
+                return f"{base / name} is not a folder of uid {uid}"
+            os.fchmod(fd, 0o700)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(root_fd)
     return None
 
 
