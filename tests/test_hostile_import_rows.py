@@ -104,6 +104,22 @@ def test_an_id_or_phone_typed_as_a_code_becomes_a_pseudonym_and_references_still
     assert again.count("added") == 0 and store.count("person") == 1
 
 
+def test_a_register_keyed_by_hehus_own_ids_finds_them_even_with_a_phone_shaped_run(store, tmp_path):
+    """About one pseudonym in 1,600 holds a run of 11 decimal digits from 13 ("P-13855583195c5793"):
+    it is an identifier, not a number, and a register that names it finds the person."""
+    with_orgs(store, tmp_path)
+    own = "P-13855583195c5793"
+    store.write({"person": [{"person_id": own, "place_code": "320826101211", "sex": "F",
+                             "birth_year": 2012, "categories": "left_behind_child"}]})  # fmt: skip
+    pairings = [
+        ["帮扶组织", "对象编号", "帮扶类型", "开始日期"],
+        ["帼彤之家维权协会", own, "圆梦助学", "2022-03-01"],
+    ]
+    report = import_file(store, write_book(tmp_path / "结对.xlsx", {"结对": pairings}))
+    assert report.rejected == 0, report.errors
+    assert store.read("pairing").iloc[0]["person_id"] == own
+
+
 def test_a_name_typed_into_a_code_beside_the_name_column_is_never_stored(store, tmp_path):
     # A register that names its people checks every code against the name and ID number it
     # hashes them from: a code holding the name ("张大山家") is refused, never stored.

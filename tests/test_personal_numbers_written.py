@@ -276,6 +276,12 @@ NOT_PERSONAL = [
     "27 - 17 - 20 - 3 - 1 - 18 - 11 - 6",
     "27  17  20  3  1  18  11  6",
     "27\t\t17\t\t20\t\t3\t\t1\t\t18\t\t11\t\t6",
+    # Hehu's own identifiers: 16 hex digits, sometimes a run of 11 decimal ones among them
+    "P-13855583195c5793",
+    "H-17291741595abcde",
+    "RF-14541629730e1c10",
+    "对象编号P-13855583195c5793已核实",
+    "P-13855583195C5793；H-16229317921a3287",
     # invisible characters alone
     "留守\u200b儿童\u00ad",
 ]
@@ -302,6 +308,16 @@ def test_the_forms_found_before_are_found_as_before(written, number):
 def test_what_only_looks_personal_is_not_found(text):
     assert personal_numbers(text) == []
     assert without_personal_numbers(text) == text
+
+
+def test_a_number_beside_an_own_identifier_is_still_found():
+    """Only an identifier of Hehu's exact form is read as letters: a number after it, or one
+    with more or other characters around it, is still found."""
+    assert personal_numbers("P-13855583195c5793 电话13812345678") == [MOBILE]
+    assert personal_numbers("P-13812345678") == [MOBILE]  # no 16 hex digits: not an identifier
+    assert personal_numbers("P-13812345678abcd") == [MOBILE]  # 15 hex digits
+    assert personal_numbers("P-13812345678abcde1") == [MOBILE]  # 17
+    assert personal_numbers("aP-13855583195c5793") == ["13855583195"]  # inside a word
 
 
 def test_several_numbers_in_one_text_are_each_found():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from hehu.errors import HehuError
 from hehu.importing.cells import fold
 from hehu.records import vocab
+from hehu.records.pseudonym import ID_HEX_CHARS
 from hehu.records.schema import RECORD_TABLES
 
 
@@ -752,4 +753,4 @@ def resolve_kind(text: str) -> str:
 def derive_id(prefix: str, kind: str, values: Iterable) -> str:
     """A stable ID from a record's natural-key values (so re-importing updates, never duplicates)."""
     material = "\x1f".join([kind, *("" if v is None else str(v) for v in values)])
-    return f"{prefix}-{hashlib.sha256(material.encode()).hexdigest()[:16]}"
+    return f"{prefix}-{hashlib.sha256(material.encode()).hexdigest()[:ID_HEX_CHARS]}"
