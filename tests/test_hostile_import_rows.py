@@ -120,6 +120,19 @@ def test_a_register_keyed_by_hehus_own_ids_finds_them_even_with_a_phone_shaped_r
     assert store.read("pairing").iloc[0]["person_id"] == own
 
 
+def test_a_phone_number_in_the_shape_of_an_id_the_store_does_not_hold_is_never_stored(
+    store, tmp_path
+):
+    """Only an identifier the store holds is taken as one: 138 1234 5678 written as
+    "P-13812345678abcde" is a code holding a number, made a pseudonym like any other."""
+    disguised = f"P-{PHONE}abcde"
+    people = [["对象编号", "性别", "出生年份", "村居"], [disguised, "女", 2012, "高沟镇花园村"]]
+    report = import_file(store, write_book(tmp_path / "名册.xlsx", {"对象": people}))
+    assert report.rejected == 0, report.errors
+    stored = store.read("person")["person_id"].tolist()
+    assert len(stored) == 1 and stored[0] != disguised and PHONE not in stored_text(store)
+
+
 def test_a_name_typed_into_a_code_beside_the_name_column_is_never_stored(store, tmp_path):
     # A register that names its people checks every code against the name and ID number it
     # hashes them from: a code holding the name ("张大山家") is refused, never stored.

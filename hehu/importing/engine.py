@@ -60,6 +60,7 @@ from hehu.importing.headers import (
     normalise_header,
 )
 from hehu.importing.kinds import (
+    CODE_KINDS,
     CODE_PREFIXES,
     KIND_ORDER,
     KIND_SPECS,
@@ -454,7 +455,10 @@ class Importer:
             # keyed pseudonym (as the ID column does), anything else is refused, never echoed.
             prefix = CODE_PREFIXES.get(f.key)
             if kind == "text" and prefix:
-                return pseudonym.code_pseudonym(prefix, cell_text(value), self.key())
+                code = cell_text(value)
+                if pseudonym.is_own_identifier(code) and self.exists(CODE_KINDS[f.key], code):
+                    return code  # the store's own (one in 1,600 holds a phone-shaped run)
+                return pseudonym.code_pseudonym(prefix, code, self.key())
             raise ValueError(PERSONAL_IN_TEXT)
         if kind in ("text", "town"):
             return cell_text(value)

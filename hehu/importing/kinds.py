@@ -738,6 +738,12 @@ CODE_PREFIXES: dict[str, str] = {
     "household_id": "H",
     **{spec.id_field: spec.id_prefix for spec in KIND_SPECS.values() if spec.id_field},
 }
+# The kind of record each code column names.
+CODE_KINDS: dict[str, str] = {
+    "person_id": "person",
+    "household_id": "household",
+    **{spec.id_field: spec.kind for spec in KIND_SPECS.values() if spec.id_field},
+}
 
 
 def resolve_kind(text: str) -> str:

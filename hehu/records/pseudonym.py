@@ -212,9 +212,9 @@ def normalise_id_number(text: str) -> str:
 # forms and invisible characters, `_folded`; other scripts' digits and Chinese numerals read as
 # digits, `_as_digits`), its digits grouped as people write them: by spaces and dashes, mixed as
 # they like, or by one of the other separators below. Between a number's own groups (a mobile's
-# 3-4-4, an ID's 6-8-4 or 6-4-4-4) also a wider dash (`_GROUP_GAP`): one or two dashes with a space
-# either side, as a Chinese input method types its dash (——) and people space one out
-# (138 —— 1234 —— 5678). Only there: between any two digits it would join a time to the next date
+# 3-4-4, an ID's 6-8-4 or 6-4-4-4) also a wider gap (`_GROUP_GAP`): up to three dashes or tildes with up to
+# two spaces either side, as a Chinese input method types its dash (——) and people space one out
+# (138 —— 1234 —— 5678, 138 ～ 1234 ～ 5678, 138  1234  5678). Only there: between any two digits it would join a time to the next date
 # (09:30 - 2023-01-14 11:00) or a spaced list of counts into a number. Not inside a longer run of
 # digits, nor after a decimal point (a coordinate's decimals are not a phone number).
 _OTHER_SEPARATORS = (
@@ -224,7 +224,7 @@ _OTHER_SEPARATORS = (
 _OTHER = re.compile(f"[{re.escape(_OTHER_SEPARATORS)}]")
 _SEP = rf"[\s\-{re.escape(_OTHER_SEPARATORS)}]"
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # NFKC folds － and ﹣ to -
-_GROUP_GAP = rf"(?:[\s-]?|\s?[{_DASHES}]{{1,2}}\s?)"
+_GROUP_GAP = rf"(?:\s{{0,2}}[{_DASHES}~]{{0,3}}\s{{0,2}})"
 _NOT_AFTER = r"(?<![0-9])(?<![0-9]\.)"
 _ID_SHAPED = re.compile(
     rf"{_NOT_AFTER}(?:[1-9](?:{_SEP}?[0-9]){{16}}{_SEP}?[0-9Xx]"
@@ -249,10 +249,11 @@ _MOBILE_SHAPED = re.compile(
     r"(?![0-9])"  # (138) 1234 5678
 )
 _SHORTEST_NUMBER = 11  # a mobile number's digits
-# Hehu's own identifiers (a pseudonym "P-13855583195c5793", a record's "RF-…"): 16 hex digits hold
-# a run of 11 decimal ones about once in 1,600 and are no one's number. Read as letters, so that
-# a register keyed by them imports, a text naming one is kept, the stored ones are not reported.
-_OWN_ID = re.compile(rf"(?<![0-9A-Za-z])[A-Z]{{1,2}}-[0-9a-fA-F]{{{ID_HEX_CHARS}}}(?![0-9A-Za-z])")
+# Hehu's own identifiers: a pseudonym "P-13855583195c5793", a record's "RF-…" (`derive_id`).
+# 16 hex digits hold a run of 11 decimal ones shaped like a mobile number about once in 1,600:
+# the rule finds it (a number written as "P-13812345678abcde" must not slip through), and where
+# a whole cell or key is an identifier the store already holds, its caller knows better.
+OWN_IDENTIFIER = re.compile(rf"[A-Z]{{1,2}}-[0-9a-f]{{{ID_HEX_CHARS}}}")
 _ANY_DIGIT = re.compile("[0-9]")
 _NOT_ID_CHARS = re.compile("[^0-9X]")
 _GROUPS = re.compile(f"{_SEP}+")
@@ -330,8 +331,6 @@ def _numbers_in(text: str) -> list[tuple[int, int, str]]:
         text = _as_digits(text)
     if _ANY_DIGIT.search(text) is None:
         return []
-    if "-" in text:  # each own identifier as letters of its length: what is found keeps its place
-        text = _OWN_ID.sub(lambda own: "x" * len(own[0]), text)
     found: list[tuple[int, int, str]] = []
     scans = [(_ID_SHAPED, _read_id), (_OLD_ID_SHAPED, _read_old_id)] if len(text) >= 15 else []
     if "e" in text or "E" in text:
@@ -478,6 +477,11 @@ def _is_birth_date(digits: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_own_identifier(text: str) -> bool:
+    """Whether the text is exactly one of Hehu's identifiers in form (`OWN_IDENTIFIER`)."""
+    return OWN_IDENTIFIER.fullmatch(text) is not None
 
 
 def code_pseudonym(prefix: str, text: str, key: bytes) -> str:

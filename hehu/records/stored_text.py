@@ -23,7 +23,11 @@ import sqlalchemy as sa
 
 from hehu.importing.cells import CONTROL_CHARS, strip_controls
 from hehu.records import schema
-from hehu.records.pseudonym import personal_numbers, without_personal_numbers
+from hehu.records.pseudonym import (
+    is_own_identifier,
+    personal_numbers,
+    without_personal_numbers,
+)
 
 # Not text about the people protected: the store's own settings, the figure cache, the
 # gazetteer, the accounts, and who did what (a user's login name).
@@ -78,13 +82,22 @@ def cleaned_text(text: str) -> str:
     return strip_controls(without_personal_numbers(text))
 
 
+def _holds_number(value: str, references: bool) -> bool:
+    """Whether a stored value holds a personal number; in a column of identifiers, Hehu's own
+    (`pseudonym.is_own_identifier`, one in 1,600 holding a phone-shaped run) are not numbers."""
+    if not references:
+        return bool(personal_numbers(value))
+    return any(personal_numbers(part) and not is_own_identifier(part) for part in value.split(";"))
+
+
 def _scan(conn: sa.Connection, table: sa.Table, column: sa.Column):
     """(primary key, value, holds a number, holds a control character) of each value of the
     column that today's rules would refuse or clean."""
     keys = list(table.primary_key.columns)
+    references = _action(table, column) == REIMPORT
     rows = conn.execute(sa.select(*keys, column).where(column.is_not(None)))
     for *key, value in rows:
-        numbered = bool(personal_numbers(value))
+        numbered = _holds_number(value, references)
         controlled = CONTROL_CHARS.search(value) is not None
         if numbered or controlled:
             yield tuple(key), value, numbered, controlled
