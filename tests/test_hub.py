@@ -217,6 +217,15 @@ def test_kernels_keep_tcp_where_the_root_is_not_the_hubs_alone_or_the_user_has_n
     assert KERNEL_TRANSPORT_OPTION not in nobody.args
 
 
+def test_a_root_named_through_a_link_is_followed_once(sockets_root, monkeypatch):
+    """/var/run -> /run on some systems: the administrator's root may be a link."""
+    (sockets_root / "real").mkdir(mode=0o755)
+    (sockets_root / "named").symlink_to(sockets_root / "real")
+    monkeypatch.setenv("HEHU_KERNEL_SOCKETS", str(sockets_root / "named"))
+    pre_spawn_hook(spawner := local_spawner("li"))
+    assert spawner.environment["JUPYTER_RUNTIME_DIR"] == str(sockets_root / "real" / "li")
+
+
 def test_a_server_in_a_container_keeps_its_settings():
     """Not a local process (DockerSpawner, KubeSpawner): other users' processes are elsewhere."""
     assert hub.kernel_socket_folder(fake_spawner("li", [])) is None

@@ -66,8 +66,9 @@ def cmd_stored_text(args) -> int:
         )
     if any(f.action == REIMPORT for f in findings):
         print(
-            "含号码的编号：请删除这些记录后重新导入（导入会把含号码的编号转为匿名编号）"
-            " / identifiers holding a number: delete those records and import them again",
+            "编号或引用不能自动改写：请删除这些记录后重新导入（导入会把含号码的编号转为匿名编号、"
+            "删去不可见字符） / identifiers and references are not rewritten: delete those "
+            "records and import them again",
             file=sys.stderr,
         )
     return 1 if left else 0

@@ -147,9 +147,12 @@ def kernel_socket_folder(spawner, root: str | None = None) -> Path | None:
     None (with the reason logged) where kernels keep TCP: not a local process, a path too long
     for a socket, or a folder the hub cannot make its user's alone. Never stops a start."""
     log = getattr(spawner, "log", None)
-    base = Path(root or os.environ.get(KERNEL_SOCKETS_ENV) or KERNEL_SOCKETS_DEFAULT)
     name = spawner.user.name
     try:
+        # The administrator's own choice, links and all (/var/run -> /run): read once, here.
+        base = Path(
+            os.path.realpath(root or os.environ.get(KERNEL_SOCKETS_ENV) or KERNEL_SOCKETS_DEFAULT)
+        )
         uid = _server_uid(spawner)
         if uid is None:
             return None
@@ -158,7 +161,7 @@ def kernel_socket_folder(spawner, root: str | None = None) -> Path | None:
         else:
             why = _make_private(base, name, uid)
     except (OSError, KeyError, ValueError) as exc:  # no such account, a NUL in the path, …
-        why = f"cannot make {base / name}: {exc!r}"
+        why = f"cannot make a folder for {name}: {exc!r}"
     if why is None:
         return base / name
     if log is not None:
