@@ -212,20 +212,21 @@ def normalise_id_number(text: str) -> str:
 # forms and invisible characters, `_folded`; other scripts' digits and Chinese numerals read as
 # digits, `_as_digits`), its digits grouped as people write them: by spaces and dashes, mixed as
 # they like, or by one of the other separators below. Between a number's own groups (a mobile's
-# 3-4-4, an ID's 6-8-4 or 6-4-4-4) also a wider gap (`_GROUP_GAP`): up to three dashes or tildes
-# with up to two spaces either side, as a Chinese input method types its dash (——) and people
-# space one out (138 —— 1234 —— 5678, 138 ～ 1234 ～ 5678, 138  1234  5678). Only there: between
-# any two digits it would join a time to the next date (09:30 - 2023-01-14 11:00) or a spaced
-# list of counts into a number. Not inside a longer run of digits, nor after a decimal point (a
+# 3-4-4, an ID's 6-8-4 or 6-4-4-4) also a wider gap (`_GROUP_GAP`): up to three dashes or tildes,
+# or an ellipsis, with up to two spaces either side, as a Chinese input method types its dash
+# (——) and people space one out (138 —— 1234 —— 5678, 138 ～ 1234 ～ 5678, 138  1234  5678,
+# 138……1234……5678). Only there: between any two digits it would join a time to the next date
+# (09:30 - 2023-01-14 11:00) or a spaced list of counts into a number. Not inside a longer run of digits, nor after a decimal point (a
 # coordinate's decimals are not a phone number).
 _OTHER_SEPARATORS = (
     "./_\u2010\u2012\u2013\u2014\u2015\u2212\u00b7\u2022\u2027\u2219\u22c5\u30fb"
-    "\u3001,*:|#~+"  # 、 and ， (NFKC: ,) of Chinese text, and what else people type between groups
+    "\u3001\u3002,*:|#~+"  # 、。and ， (NFKC: ,) of Chinese text, and what else people type
 )
 _OTHER = re.compile(f"[{re.escape(_OTHER_SEPARATORS)}]")
 _SEP = rf"[\s\-{re.escape(_OTHER_SEPARATORS)}]"
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # NFKC folds － and ﹣ to -
-_GROUP_GAP = rf"(?:\s{{0,2}}[{_DASHES}~]{{0,3}}\s{{0,2}})"
+# An ellipsis (… or ……, which NFKC makes three or six points) stands there as a dash does.
+_GROUP_GAP = rf"(?:\s{{0,2}}(?:[{_DASHES}~]{{0,3}}|\.{{2,6}})\s{{0,2}})"
 _NOT_AFTER = r"(?<![0-9])(?<![0-9]\.)"
 _ID_SHAPED = re.compile(
     rf"{_NOT_AFTER}(?:[1-9](?:{_SEP}?[0-9]){{16}}{_SEP}?[0-9Xx]"
@@ -294,8 +295,9 @@ def personal_numbers(text: str) -> list[str]:
     sufficing, normalised to its 18 digits as read. A mobile number is 11 digits from 13 to 19,
     perhaps after +86, grouped as people write it (138.1234.5678, (138) 1234 5678), or one digit
     per space (1 3 8 1 2 3 4 5 6 7 8). Between a number's own groups up to three dashes or
-    tildes may stand, with up to two spaces either side (138——1234——5678, the dash of a Chinese
-    input method; 138 - 1234 - 5678; 138 ～ 1234 ～ 5678).
+    tildes, or an ellipsis, may stand, with up to two spaces either side (138——1234——5678, the
+    dash of a Chinese input method; 138 - 1234 - 5678; 138 ～ 1234 ～ 5678; 138……1234……5678);
+    or one Chinese full stop (138。1234。5678).
 
     The text is read folded (`_folded`: NFKC, invisible format characters such as a zero-width
     space dropped), any script's decimal digits as 0–9 (١٣٨…, १३८…), and a run of 11 or more
