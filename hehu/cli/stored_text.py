@@ -26,8 +26,9 @@ def add_commands(subparsers, add_db, commands) -> None:
 def cmd_stored_text(args) -> int:
     """Say what stored text today's rules would refuse or clean; with --clean, clean it.
 
-    Exit 1 while something found is still stored where it can be put right (cleaned by --clean,
-    or a record to import again); the append-only audit log is only reported."""
+    Exit 1 while something found is still stored where it can be put right (by --clean, or by
+    a person: a code whose pseudonym another record holds, another reference); the append-only
+    audit log is only reported."""
     from dataclasses import asdict
 
     from hehu.accounts import cli_actor
@@ -35,6 +36,7 @@ def cmd_stored_text(args) -> int:
     from hehu.records.stored_text import (
         CLEAN,
         REIMPORT,
+        REKEY,
         REPORTED,
         check_stored_text,
         clean_stored_text,
@@ -43,9 +45,10 @@ def cmd_stored_text(args) -> int:
     store = open_store(args.db, create=False)
     if args.clean:
         findings = clean_stored_text(store, actor=cli_actor())
+        remaining = check_stored_text(store) if findings else []
     else:
-        findings = check_stored_text(store)
-    left = [f for f in findings if f.action == REIMPORT or (f.action == CLEAN and not args.clean)]
+        findings = remaining = check_stored_text(store)
+    left = [f for f in remaining if f.action != REPORTED]
     if args.json:
         print(json.dumps([asdict(f) for f in findings], ensure_ascii=False))
         return 1 if left else 0
@@ -54,21 +57,30 @@ def cmd_stored_text(args) -> int:
         return 0
     outcome = {
         CLEAN: "已清理" if args.clean else "可清理",
-        REIMPORT: "是编号或引用，不能自动清理",
+        REKEY: "是编号或指向编号，"
+        + ("已改为导入时使用的匿名编号" if args.clean else "可改为匿名编号"),
+        REIMPORT: "是引用，不能自动清理",
         REPORTED: "在操作日志中，只追加不改写",
     }
     for f in findings:
         print(f"{f.table}.{f.column}：{f.numbers} 条含身份证号或手机号，{f.controls} 条含不可见字符，"
               f"{outcome[f.action]}")  # fmt: skip
-    if not args.clean and any(f.action == CLEAN for f in findings):
+    if not args.clean and any(f.cleanable for f in findings):
         print(
-            "运行 hehu stored-text --clean 把号码改写为“…”并删去不可见字符 / run with --clean to clean"
+            "运行 hehu stored-text --clean 把号码改写为“…”、含号码的编号改为匿名编号（指向它的记录"
+            "一并更新）并删去不可见字符 / run with --clean to clean"
         )
-    if any(f.action == REIMPORT for f in findings):
+    if args.clean and any(f.action == REKEY for f in remaining):
         print(
-            "编号或引用不能自动改写：请删除这些记录后重新导入（导入会把含号码的编号转为匿名编号、"
-            "删去不可见字符） / identifiers and references are not rewritten: delete those "
-            "records and import them again",
+            "有编号未改写：它应改为的匿名编号已被另一条记录使用（可能是同一对象后来又导入了一次），"
+            "请核对这两条记录 / a code was not rewritten: its pseudonym is another record's; "
+            "check the two",
+            file=sys.stderr,
+        )
+    if any(f.action == REIMPORT for f in remaining):
+        print(
+            "引用不能自动改写：请删除这些记录后重新导入 / references are not rewritten: delete "
+            "those records and import them again",
             file=sys.stderr,
         )
     return 1 if left else 0

@@ -134,10 +134,7 @@ class Importer:
             key = pseudonym.load_key(create=not self.dry_run)
             if key is None:
                 key = pseudonym.new_ephemeral_key()
-            stored = self.store.get_meta(pseudonym.KEY_CHECK_META)
-            if stored and stored != pseudonym.key_check(key):
-                raise pseudonym.KeyMismatch()
-            self._key = key
+            self._key = pseudonym.matching_key(key, self.store.get_meta(pseudonym.KEY_CHECK_META))
         return self._key
 
     # -- the whole run -----------------------------------------------------------------------

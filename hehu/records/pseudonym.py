@@ -93,6 +93,14 @@ def load_key(create: bool = True) -> bytes | None:
     return key
 
 
+def matching_key(key: bytes, stored_check: str | None) -> bytes:
+    """`key`, if the database's pseudonyms were made with it or it has none yet (its
+    `KEY_CHECK_META`); else KeyMismatch: pseudonyms made with another key would be new people."""
+    if stored_check and stored_check != key_check(key):
+        raise KeyMismatch()
+    return key
+
+
 def new_ephemeral_key() -> bytes:
     """A throwaway key for a dry run on a machine that has none yet (so a dry run writes nothing)."""
     return secrets.token_bytes(KEY_BYTES)

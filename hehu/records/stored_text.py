@@ -8,11 +8,14 @@ by column, the values today's rules would have refused or cleaned, never showing
 `clean_stored_text` rewrites them in one transaction of the store's write (the data version
 bumped, so pages and caches are made again; one audit entry), each number written "…".
 
-What it cannot rewrite it reports: an identifier or a reference (a key, a list of place codes,
-a user's name in the record of what they did: what points at it would lose it; such a record is
-deleted and imported again, and the import turns a code holding a number into a pseudonym), and
-the append-only audit log, which is only reported. Accounts (a login name may be a phone
-number) are not records about people and are not read.
+A record's own code holding a number (对象编号 typed as an ID number before the import turned
+such codes into pseudonyms) is given the pseudonym today's import gives that code
+(`pseudonym.code_pseudonym`), with everything pointing at it, in the same write: a register
+naming the old code still finds the record. What it cannot rewrite it reports: a code whose
+pseudonym another record already holds (likely the same person imported again since; a person
+decides), other references (a list of place codes), and the append-only audit log. Accounts (a
+login name may be a phone number) and who did what are not records about people and are not
+read.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from hehu.importing.cells import CONTROL_CHARS, strip_controls
-from hehu.records import schema
+from hehu.importing.kinds import CODE_PREFIXES
+from hehu.records import pseudonym, schema, vocab
 from hehu.records.pseudonym import (
     is_own_identifier,
     personal_numbers,
@@ -38,8 +42,9 @@ _NOT_TEXT_COLUMNS = frozenset(
 )  # fmt: skip
 # References that no foreign key declares: lists of place codes and organisations' ids.
 _REFERENCES = frozenset({("inspection", "places"), ("inspection", "orgs")})
+_LISTS_OF = {("inspection", "orgs"): schema.org.c.org_id}  # lists of a re-keyed record's codes
 _READ_ONLY_TABLES = frozenset({schema.audit_log.name})  # append-only: its triggers refuse UPDATE
-CLEAN, REIMPORT, REPORTED = "clean", "reimport", "reported"
+CLEAN, REKEY, REIMPORT, REPORTED = "clean", "rekey", "reimport", "reported"
 
 
 @dataclass(frozen=True)
@@ -50,12 +55,13 @@ class StoredTextFinding:
     column: str
     numbers: int
     controls: int
-    action: str  # CLEAN; REIMPORT (an identifier or reference); REPORTED (the audit log)
+    action: str  # CLEAN; REKEY (a record's code, or what points at it); REIMPORT (another
+    # reference); REPORTED (the audit log)
 
     @property
     def cleanable(self) -> bool:
         """Whether `clean_stored_text` rewrites it."""
-        return self.action == CLEAN
+        return self.action in (CLEAN, REKEY)
 
 
 def text_columns() -> list[tuple[sa.Table, sa.Column]]:
@@ -69,9 +75,20 @@ def text_columns() -> list[tuple[sa.Table, sa.Column]]:
     ]
 
 
+def _code_prefix(column: sa.Column) -> str | None:
+    """The pseudonym prefix of a record's own code (a table's one key column), else None."""
+    keys = list(column.table.primary_key.columns)
+    return CODE_PREFIXES.get(column.name) if keys == [column] else None
+
+
 def _action(table: sa.Table, column: sa.Column) -> str:
     if table.name in _READ_ONLY_TABLES:
         return REPORTED
+    target = _LISTS_OF.get((table.name, column.name))
+    if target is None:
+        target = next((fk.column for fk in column.foreign_keys), column)
+    if _code_prefix(target):
+        return REKEY
     if column.primary_key or column.foreign_keys or (table.name, column.name) in _REFERENCES:
         return REIMPORT
     return CLEAN
@@ -94,7 +111,7 @@ def _scan(conn: sa.Connection, table: sa.Table, column: sa.Column):
     """(primary key, value, holds a number, holds a control character) of each value of the
     column that today's rules would refuse or clean."""
     keys = list(table.primary_key.columns)
-    references = _action(table, column) == REIMPORT
+    references = _action(table, column) in (REKEY, REIMPORT)
     rows = conn.execute(sa.select(*keys, column).where(column.is_not(None)))
     for *key, value in rows:
         numbered = _holds_number(value, references)
@@ -135,8 +152,10 @@ def clean_stored_text(store, actor: str = "system") -> list[StoredTextFinding]:
     with store.engine.connect() as conn:
         findings = _findings(conn, found)
     cleanable = {where: hits for where, hits in found.items() if _action(*where) == CLEAN}
-    if not cleanable:
+    codes = {where: hits for where, hits in found.items() if _code_prefix(where[1])}
+    if not cleanable and not codes:
         return findings
+    key = _pseudonym_key(store) if codes else None
     what = "；".join(
         f"{f.table}.{f.column}: {f.numbers} 个含号码, {f.controls} 个含控制字符"
         for f in findings
@@ -145,9 +164,52 @@ def clean_stored_text(store, actor: str = "system") -> list[StoredTextFinding]:
     with store.changing(audit={"actor": actor, "action": "clean_text", "what": what}) as conn:
         for (table, column), hits in cleanable.items():
             keys = list(table.primary_key.columns)
-            for key, value in hits:
-                where = sa.and_(*(k == v for k, v in zip(keys, key, strict=True)))
+            for key_values, value in hits:
+                where = sa.and_(*(k == v for k, v in zip(keys, key_values, strict=True)))
                 # Compared with the value read: a text changed since is left for the next run.
                 update = table.update().where(where, column == value)
                 conn.execute(update.values({column.name: cleaned_text(value)}))
+        for (_, column), hits in codes.items():  # parents first: schema order
+            for _, old in hits:
+                _rekey(conn, column, old, pseudonym.code_pseudonym(_code_prefix(column), old, key))
+        if codes and not store.get_meta(pseudonym.KEY_CHECK_META):
+            conn.execute(
+                schema.meta.insert().values(
+                    key=pseudonym.KEY_CHECK_META, value=pseudonym.key_check(key)
+                )
+            )
     return findings
+
+
+def _pseudonym_key(store) -> bytes:
+    """The key the import makes pseudonyms with (created on first use, as the import does)."""
+    stored_check = store.get_meta(pseudonym.KEY_CHECK_META)
+    return pseudonym.matching_key(pseudonym.load_key(create=True), stored_check)
+
+
+def _rekey(conn: sa.Connection, column: sa.Column, old: str, new: str) -> bool:
+    """Move the record whose code is `old` to `new`, with every record and list pointing at it;
+    False (nothing changed) if another record already has `new`."""
+    table = column.table
+    if conn.execute(sa.select(column).where(column == new)).first() is not None:
+        return False
+    row = conn.execute(sa.select(table).where(column == old)).mappings().first()
+    if row is None:  # changed since it was read
+        return False
+    conn.execute(table.insert().values({**row, column.name: new}))
+    for child in schema.metadata.sorted_tables:
+        for fk in child.foreign_keys:
+            if fk.column is column:
+                conn.execute(child.update().where(fk.parent == old).values({fk.parent.name: new}))
+    for (list_table, list_column), listed in _LISTS_OF.items():
+        if listed is not column:
+            continue
+        listing = schema.metadata.tables[list_table].c[list_column]
+        lists = conn.execute(sa.select(listing).where(listing.contains(old, autoescape=True)))
+        for text in set(lists.scalars()):
+            moved = vocab.join_keys(new if k == old else k for k in vocab.split_keys(text))
+            conn.execute(
+                listing.table.update().where(listing == text).values({listing.name: moved})
+            )
+    conn.execute(table.delete().where(column == old))
+    return True
