@@ -165,9 +165,9 @@ class _Closure:
         distinct, rank = np.unique(value, return_inverse=True)
         self.value_rank, self.n_values = rank.reshape(-1), len(distinct)
         del distinct, rank
-        step = max(1, len(equations) * 1_000_000 // max(1, len(equations.cells)))
-        for first in range(0, n, step):
-            self._work_out(np.arange(first, min(n, first + step)))
+        self.sizes = np.diff(equations.starts)  # each equation's cells (`_work_out` in runs)
+        self.few = CHUNK_CELLS // max(1, int(self.sizes.max(initial=1)))  # equations in any run
+        self._work_out(np.arange(n))
 
     def equations_at(self, position: int) -> np.ndarray:
         return self.eqs_at[self.eqs_start[position] : self.eqs_start[position + 1]]
@@ -179,7 +179,16 @@ class _Closure:
         return self.tiny[positions] & ~self.wide[positions]
 
     def _work_out(self, which: np.ndarray) -> None:
-        """Whether each equation of `which` pins a hidden cell, as things are now."""
+        """Whether each equation of `which` pins a hidden cell, as things are now, in runs of
+        about CHUNK_CELLS cells: a round of a province pushes millions of equations at once,
+        and each cell takes a hundred bytes of temporary arrays."""
+        if len(which) <= self.few:  # most calls: an equation or a few pushed
+            self._work_out_run(which)
+            return
+        for part in _chunks(which, self.sizes):
+            self._work_out_run(part)
+
+    def _work_out_run(self, which: np.ndarray) -> None:
         cells, at, sizes = self.eq.gather(which)
         value = self.value[cells]
         hidden = self.shut[self.unknown_of[cells]]
@@ -430,7 +439,7 @@ class _Bounds:
         cells, heads = state.eq.cells, state.eq.starts[:-1]
         if not len(cells):
             return None
-        has_hidden = np.add.reduceat(hidden[cells].astype(np.int32), heads) > 0
+        has_hidden = np.logical_or.reduceat(hidden[cells], heads)
         live = np.flatnonzero(has_hidden & state.eq.holds(state.value))
         del has_hidden
         if not len(live):

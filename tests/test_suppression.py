@@ -62,3 +62,36 @@ def test_a_count_shown_in_one_period_is_not_protected_again_in_another():
     shut, _ = close(values, small, unknowns, rows, fixed=fixed)
     assert not shut[2] and not shut[11]
     assert shut[[1, 3, 8]].all()
+
+
+def grid_with_totals(rows: int, columns: int, seed: int):
+    """A table of counts with row, column and grand totals: (values, small, equations)."""
+    rng = np.random.default_rng(seed)
+    counts = rng.choice([0, 1, 2, 3, 6, 9, 14, 25], size=(rows, columns)).astype(float)
+    table = np.zeros((rows + 1, columns + 1))
+    table[:rows, :columns] = counts
+    table[:rows, columns] = counts.sum(axis=1)
+    table[rows, :columns] = counts.sum(axis=0)
+    table[rows, columns] = counts.sum()
+    at = np.arange(table.size).reshape(table.shape)
+    eqs = [[at[r, columns], *at[r, :columns]] for r in range(rows + 1)]
+    eqs += [[at[rows, c], *at[:rows, c]] for c in range(columns + 1)]
+    values = table.reshape(-1)
+    return values, (values >= 1) & (values <= 4), equations(*eqs)
+
+
+def test_the_same_cells_are_hidden_whatever_the_run_of_equations_worked_out_at_once(monkeypatch):
+    # A province's rounds push millions of equations at once, worked out in runs of
+    # CHUNK_CELLS cells to bound memory: the runs must not change what is hidden.
+    import hehu.suppression as suppression
+
+    for seed in range(3):
+        values, small, rows = grid_with_totals(9, 7, seed)
+        unknowns = np.arange(len(values))
+        whole = close(values, small, unknowns, rows)
+        monkeypatch.setattr(suppression, "CHUNK_CELLS", 9)  # an equation or so at a time
+        in_runs = close(values, small, unknowns, rows)
+        monkeypatch.undo()
+        assert whole[0].any()
+        for expected, got in zip(whole, in_runs, strict=True):
+            assert np.array_equal(expected, got)
