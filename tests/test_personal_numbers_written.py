@@ -159,6 +159,13 @@ MISSED = [
     ("一三八\u2026\u2026一二三四\u2026\u2026五六七八", MOBILE),
     ("320826\u2026\u202619900101\u2026\u20261231", ID),
     ("320826\u300219900101\u30021231", ID),
+    ("138\u3002\u3002\u30021234\u3002\u3002\u30025678", MOBILE),  # 。。。 typed for an ellipsis
+    ("138\u22ef\u22ef1234\u22ef\u22ef5678", MOBILE),  # the midline ellipsis NFKC leaves
+    ("138\u00b7\u00b7\u00b71234\u00b7\u00b7\u00b75678", MOBILE),  # middle dots for one
+    ("138\u2026\u2026\u20261234\u2026\u2026\u20265678", MOBILE),  # three …: nine points
+    ("138 \u30021234 \u30025678", MOBILE),
+    ("138\u3002 1234\u3002 5678", MOBILE),
+    ("320826\u3002\u3002\u30021990\u3002\u3002\u30020101\u3002\u3002\u30021231", ID),
 ]
 MISSED_IDS = [written for written, _ in MISSED]
 
@@ -298,6 +305,14 @@ NOT_PERSONAL = [
     "13\u2026\u202615\u2026\u202612\u2026\u202611\u2026\u202610",
     "共3\u30024\u30025人\u3002138\u2026\u2026",
     "第138\u2026\u20261234页",
+    # ... and lists of points written as the Chinese full stop or an ellipsis, as with "."
+    "150\u30021200\u30021300\u30021400",
+    "150\u2026\u20261200\u2026\u20261300\u2026\u20261400",
+    "1\u3002150\u30021200\u30021300",
+    "第1\u3002150\u30022023\u30021231条",
+    "版本 10\u3002138\u30021234\u30025678\u30021",
+    "320826\u3002199001011231",
+    "阿卜杜\u00b7热合曼",
     # invisible characters alone
     "留守\u200b儿童\u00ad",
 ]
@@ -448,3 +463,8 @@ def test_a_code_written_another_way_gets_the_same_pseudonym():
     assert code_pseudonym("P", "(138)1234-5678", KEY) == STORED_PSEUDONYMS["138-1234-5678"]
     assert code_pseudonym("P", "320826.19900101.1231", KEY) == STORED_PSEUDONYMS[ID]
     assert code_pseudonym("P", OLD_ID, KEY) == STORED_PSEUDONYMS[ID]
+
+
+def test_a_number_after_an_ellipsis_is_found():
+    assert personal_numbers("联系方式……13812345678") == [MOBILE]
+    assert without_personal_numbers("联系方式……13812345678。") == "联系方式………。"
