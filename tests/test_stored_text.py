@@ -22,8 +22,9 @@ pytest_plugins = ["test_import_support"]  # fixtures: home (a private pseudonymi
 
 
 @pytest.fixture(autouse=True)
-def _private_key(home):
-    """Codes are re-keyed with a key of the test's own, never the user's."""
+def key(home) -> bytes:
+    """The key this machine's imports made pseudonyms with: the test's own, never the user's."""
+    return pseudonym.load_key(create=True)
 
 
 SUMMARY = "家长电话138——1234——5678，已走访"  # the Chinese input method's dash, twice
@@ -48,8 +49,8 @@ def stored_before_the_rule_grew(store) -> None:
             .values(household_id=CODE)
         )
         org = schema.org
-        station = conn.execute(sa.select(org).where(org.c.org_id == "st_t")).mappings().one()
-        conn.execute(org.insert().values({**station, "org_id": ORG_CODE, "name": "乙站"}))
+        federation = conn.execute(sa.select(org).where(org.c.org_id == "fed")).mappings().one()
+        conn.execute(org.insert().values({**federation, "org_id": ORG_CODE, "name": "乙站"}))
         conn.execute(org.update().where(org.c.org_id == "st_t").values(host_org_id=ORG_CODE))
         conn.execute(schema.inspection.update().values(orgs=vocab.join_keys(["st_t", ORG_CODE])))
         conn.execute(rec.update().where(rec.c.rec_id == "rec3").values(responsible_org=ORG_CODE))
@@ -68,7 +69,7 @@ def stored(store, table: str, column: str, key: str, value: str):
         return conn.execute(sa.select(t.c[column]).where(t.c[key] == value)).scalar_one()
 
 
-def test_text_stored_before_the_rule_grew_is_found_then_cleaned(small_store, home):
+def test_text_stored_before_the_rule_grew_is_found_then_cleaned(small_store, home, key):
     assert check_stored_text(small_store) == []
     stored_before_the_rule_grew(small_store)
     expected = {
@@ -87,7 +88,7 @@ def test_text_stored_before_the_rule_grew_is_found_then_cleaned(small_store, hom
     version = small_store.data_version()
     households = small_store.count("household")
 
-    assert counts(clean_stored_text(small_store, actor="cli:tester")) == expected
+    assert counts(clean_stored_text(small_store, actor="cli:tester", key=key)) == expected
     assert (
         stored(small_store, "inspection", "summary", "inspection_id", "i1") == "家长电话…，已走访"
     )
@@ -103,7 +104,6 @@ def test_text_stored_before_the_rule_grew_is_found_then_cleaned(small_store, hom
     assert "1234" not in entry["what"]
     # A code holding a number is the pseudonym the import gives that code, and what pointed at
     # it points at the pseudonym: a register naming the old code still finds the record.
-    key = pseudonym.load_key(create=False)
     household = pseudonym.code_pseudonym("H", CODE, key)
     station = pseudonym.code_pseudonym("O", ORG_CODE, key)
     assert stored(small_store, "person", "household_id", "person_id", "p1") == household
@@ -150,15 +150,15 @@ def test_accounts_references_and_the_audit_log_are_never_rewritten(small_store):
     assert main(["stored-text", "--db", url]) == 0  # the audit log alone: reported, not failing
 
 
-def test_cleaning_again_or_with_nothing_found_writes_nothing(small_store):
+def test_cleaning_again_or_with_nothing_found_writes_nothing(small_store, key):
     version = small_store.data_version()
-    assert clean_stored_text(small_store) == []
+    assert clean_stored_text(small_store, key=key) == []
     assert small_store.data_version() == version
     stored_before_the_rule_grew(small_store)
-    clean_stored_text(small_store)
+    clean_stored_text(small_store, key=key)
     version = small_store.data_version()
     entries = len(small_store.read("audit_log"))
-    assert [f.action for f in clean_stored_text(small_store)] == ["reported"]
+    assert [f.action for f in clean_stored_text(small_store, key=key)] == ["reported"]
     assert small_store.data_version() == version
     assert len(small_store.read("audit_log")) == entries
 
@@ -172,7 +172,7 @@ def test_the_command_counts_without_showing_a_number_then_cleans(small_store, ca
     out, err = capsys.readouterr()
     assert "inspection.summary：1 条含身份证号或手机号，0 条含不可见字符，可清理" in out
     assert (
-        "household.household_id：1 条含身份证号或手机号，0 条含不可见字符，是编号或指向编号，可改为匿名编号"
+        "household.household_id：1 条含身份证号或手机号，0 条含不可见字符，是编号或指向编号，可改为导入时所用的编号"
         in out
     )
     assert "--clean" in out
@@ -181,16 +181,15 @@ def test_the_command_counts_without_showing_a_number_then_cleans(small_store, ca
     assert main(["stored-text", "--db", url, "--clean"]) == 0  # the audit log alone is left
     out, err = capsys.readouterr()
     assert "inspection.summary：1 条含身份证号或手机号，0 条含不可见字符，已清理" in out
-    assert "已改为导入时使用的匿名编号" in out and not err
+    assert "已改为导入时所用的编号" in out and not err
     assert main(["stored-text", "--db", url, "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert {(f["table"], f["column"]) for f in found} == {("audit_log", "what")}
 
 
-def test_a_code_whose_pseudonym_another_record_holds_is_left_for_a_person(small_store, capsys):
+def test_a_code_whose_pseudonym_another_record_holds_is_left_for_a_person(small_store, capsys, key):
     """The same household imported again since, under the pseudonym of its code: merging two
     records is a person's decision. Nothing is moved or lost, and the command keeps failing."""
-    key = pseudonym.load_key(create=True)
     taken = pseudonym.code_pseudonym("H", CODE, key)
     stored_before_the_rule_grew(small_store)
     with small_store.engine.begin() as conn:
@@ -200,6 +199,7 @@ def test_a_code_whose_pseudonym_another_record_holds_is_left_for_a_person(small_
     assert main(["stored-text", "--db", url, "--clean"]) == 1
     out, err = capsys.readouterr()
     assert "另一条记录" in err and "1234" not in out + err
+    assert "household.household_id：1 条含身份证号或手机号，0 条含不可见字符，未能全部改写" in out
     assert small_store.count("household") == households
     assert stored(small_store, "person", "household_id", "person_id", "p1") == CODE
     assert counts(check_stored_text(small_store)) == {
@@ -207,3 +207,46 @@ def test_a_code_whose_pseudonym_another_record_holds_is_left_for_a_person(small_
         ("person", "household_id"): (1, 0, "rekey"),
         ("audit_log", "what"): (1, 0, "reported"),
     }
+
+
+def test_without_the_import_key_codes_stay_and_the_store_is_not_stamped(small_store, home, capsys):
+    """--clean on a machine that never imported: a new key would give other pseudonyms than
+    the clerk's, and the store stamped with it would refuse the clerk's next import."""
+    (home / pseudonym.KEY_FILE_NAME).unlink()
+    stored_before_the_rule_grew(small_store)
+    url = small_store.engine.url.render_as_string(hide_password=False)
+    assert main(["stored-text", "--db", url, "--clean"]) == 1
+    out, err = capsys.readouterr()
+    assert "本机没有导入登记表时使用的假名化密钥" in err
+    assert "inspection.summary：1 条含身份证号或手机号，0 条含不可见字符，已清理" in out
+    assert stored(small_store, "person", "household_id", "person_id", "p1") == CODE
+    assert not (home / pseudonym.KEY_FILE_NAME).exists()
+    assert small_store.get_meta(pseudonym.KEY_CHECK_META) is None
+
+
+def test_a_code_with_a_control_character_becomes_the_code_the_import_reads(small_store, home, key):
+    """The import drops control characters before it reads a code: "h9" and a vertical tab
+    is read "h9", and a number with one is the pseudonym of the number without it."""
+    with small_store.engine.begin() as conn:
+        for code in ("h9\x0b", CODE + "\x07"):
+            conn.execute(schema.household.insert().values(household_id=code, place_code=V1))
+    clean_stored_text(small_store, key=key)
+    households = set(small_store.read("household")["household_id"])
+    assert {"h9", pseudonym.code_pseudonym("H", CODE, key)} <= households
+    people = [
+        ["对象编号", "家庭编号", "性别", "出生年份", "村居"],
+        ["c9", "h9", "女", 2013, "一村"],
+    ]
+    report = import_file(small_store, write_book(home / "名册.xlsx", {"对象": people}))
+    assert report.rejected == 0, report.errors
+    assert set(small_store.read("household")["household_id"]) == households  # none made anew
+
+
+def test_a_units_clerk_still_signs_in_to_the_unit_once_its_code_is_rewritten(small_store, key):
+    from hehu.accounts import add_user, verify
+
+    stored_before_the_rule_grew(small_store)
+    add_user(small_store, "gaj", "a long enough password 3", role="unit", unit=ORG_CODE)
+    clean_stored_text(small_store, key=key)
+    user = verify(small_store, "gaj", "a long enough password 3")
+    assert user.unit == pseudonym.code_pseudonym("O", ORG_CODE, key)

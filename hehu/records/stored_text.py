@@ -9,9 +9,10 @@ by column, the values today's rules would have refused or cleaned, never showing
 bumped, so pages and caches are made again; one audit entry), each number written "…".
 
 A record's own code holding a number (对象编号 typed as an ID number before the import turned
-such codes into pseudonyms) is given the pseudonym today's import gives that code
-(`pseudonym.code_pseudonym`), with everything pointing at it, in the same write: a register
-naming the old code still finds the record. What it cannot rewrite it reports: a code whose
+such codes into pseudonyms) or a control character is given the code today's import reads from
+it (`_code_as_imported`: a number made a pseudonym with the key the imports used, never a new
+one), with every record, unit account and list pointing at it, in the same write: a register
+naming the old code in its code column still finds the record. What it cannot rewrite it reports: a code whose
 pseudonym another record already holds (likely the same person imported again since; a person
 decides), other references (a list of place codes), and the append-only audit log. Accounts (a
 login name may be a phone number) and who did what are not records about people and are not
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from hehu.importing.cells import CONTROL_CHARS, strip_controls
+from hehu.importing.cells import CONTROL_CHARS, cell_text, strip_controls
 from hehu.importing.kinds import CODE_PREFIXES
 from hehu.records import pseudonym, schema, vocab
 from hehu.records.pseudonym import (
@@ -43,6 +44,7 @@ _NOT_TEXT_COLUMNS = frozenset(
 # References that no foreign key declares: lists of place codes and organisations' ids.
 _REFERENCES = frozenset({("inspection", "places"), ("inspection", "orgs")})
 _LISTS_OF = {("inspection", "orgs"): schema.org.c.org_id}  # lists of a re-keyed record's codes
+_POINTING_AT = {("app_user", "unit"): schema.org.c.org_id}  # a unit's clerk names the unit
 _READ_ONLY_TABLES = frozenset({schema.audit_log.name})  # append-only: its triggers refuse UPDATE
 CLEAN, REKEY, REIMPORT, REPORTED = "clean", "rekey", "reimport", "reported"
 
@@ -145,17 +147,23 @@ def check_stored_text(store) -> list[StoredTextFinding]:
         return _findings(conn, {})
 
 
-def clean_stored_text(store, actor: str = "system") -> list[StoredTextFinding]:
+def clean_stored_text(store, actor: str = "system", key: bytes | None = None):
     """Rewrite what `check_stored_text` finds where it can, in one write of the store; returns
-    the findings as they were (nothing is written when nothing is found)."""
+    the findings as they were (nothing is written when nothing is found). A code holding a
+    number is re-keyed only with the import's pseudonymisation `key` (`import_key`)."""
     found: dict = {}
     with store.engine.connect() as conn:
         findings = _findings(conn, found)
     cleanable = {where: hits for where, hits in found.items() if _action(*where) == CLEAN}
-    codes = {where: hits for where, hits in found.items() if _code_prefix(where[1])}
-    if not cleanable and not codes:
+    moves = {
+        (column, old): new
+        for (_, column), hits in found.items()
+        if _code_prefix(column)
+        for _, old in hits
+        if (new := _code_as_imported(column, old, key)) not in (None, old)
+    }
+    if not cleanable and not moves:
         return findings
-    key = _pseudonym_key(store) if codes else None
     what = "；".join(
         f"{f.table}.{f.column}: {f.numbers} 个含号码, {f.controls} 个含控制字符"
         for f in findings
@@ -169,27 +177,39 @@ def clean_stored_text(store, actor: str = "system") -> list[StoredTextFinding]:
                 # Compared with the value read: a text changed since is left for the next run.
                 update = table.update().where(where, column == value)
                 conn.execute(update.values({column.name: cleaned_text(value)}))
-        for (_, column), hits in codes.items():  # parents first: schema order
-            for _, old in hits:
-                _rekey(conn, column, old, pseudonym.code_pseudonym(_code_prefix(column), old, key))
-        if codes and not store.get_meta(pseudonym.KEY_CHECK_META):
-            conn.execute(
-                schema.meta.insert().values(
-                    key=pseudonym.KEY_CHECK_META, value=pseudonym.key_check(key)
-                )
-            )
+        for (column, old), new in moves.items():  # parents first: schema order
+            _rekey(conn, column, old, new)
+        if key is not None and moves and not store.get_meta(pseudonym.KEY_CHECK_META):
+            check = pseudonym.key_check(key)  # as the import stamps the key it made them with
+            conn.execute(schema.meta.insert().values(key=pseudonym.KEY_CHECK_META, value=check))
     return findings
 
 
-def _pseudonym_key(store) -> bytes:
-    """The key the import makes pseudonyms with (created on first use, as the import does)."""
-    stored_check = store.get_meta(pseudonym.KEY_CHECK_META)
-    return pseudonym.matching_key(pseudonym.load_key(create=True), stored_check)
+def import_key(store) -> tuple[bytes | None, str]:
+    """This machine's pseudonymisation key if the store's pseudonyms were made with it, else
+    (None, why in Chinese): never a new key, which would make the clerk's next import refused."""
+    key = pseudonym.load_key(create=False)
+    if key is None:
+        return None, "本机没有导入登记表时使用的假名化密钥（pseudonym.key）"
+    try:
+        return pseudonym.matching_key(key, store.get_meta(pseudonym.KEY_CHECK_META)), ""
+    except pseudonym.KeyMismatch:
+        return None, "本机的假名化密钥与数据库中已有数据所用的密钥不一致"
+
+
+def _code_as_imported(column: sa.Column, value: str, key: bytes | None) -> str | None:
+    """The code a register holding `value` in this code column gives its record today, as the
+    import reads it (control characters dropped, the cell read, a number made a pseudonym);
+    None if there is none, or it needs the key and there is none."""
+    code = cell_text(strip_controls(value))
+    if code is None or not personal_numbers(code):
+        return code
+    return None if key is None else pseudonym.code_pseudonym(_code_prefix(column), code, key)
 
 
 def _rekey(conn: sa.Connection, column: sa.Column, old: str, new: str) -> bool:
-    """Move the record whose code is `old` to `new`, with every record and list pointing at it;
-    False (nothing changed) if another record already has `new`."""
+    """Move the record whose code is `old` to `new`, with every record, account and list
+    pointing at it; False (nothing changed) if another record already has `new`."""
     table = column.table
     if conn.execute(sa.select(column).where(column == new)).first() is not None:
         return False
@@ -201,6 +221,10 @@ def _rekey(conn: sa.Connection, column: sa.Column, old: str, new: str) -> bool:
         for fk in child.foreign_keys:
             if fk.column is column:
                 conn.execute(child.update().where(fk.parent == old).values({fk.parent.name: new}))
+    for (ref_table, ref_column), target in _POINTING_AT.items():  # no foreign key declared
+        if target is column:
+            ref = schema.metadata.tables[ref_table].c[ref_column]
+            conn.execute(ref.table.update().where(ref == old).values({ref.name: new}))
     for (list_table, list_column), listed in _LISTS_OF.items():
         if listed is not column:
             continue
