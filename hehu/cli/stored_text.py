@@ -76,46 +76,17 @@ def cmd_stored_text(args) -> int:
             "导入时所用的匿名编号（指向它的记录一并更新） / run with --clean to clean"
         )
     if args.clean and any(f.action == REKEY for f in left):
-        why = (
-            f"{no_key}：请在导入登记表的电脑上运行本命令"
-            if no_key
-            else "它应改为的编号已被另一条记录使用（可能是同一对象后来又导入了一次），"
-            "或列表中的编号没有对应的记录：请核对"
+        reasons = [f"{no_key}（请在导入登记表的电脑上运行本命令）"] if no_key else []
+        reasons += [
+            "它应改为的编号已被另一条记录使用（可能是同一对象后来又导入了一次）",
+            "导入时会把它读作空",
+            "列表中的编号没有对应的记录",
+        ]
+        print(
+            f"有编号未改写，请核对。可能的原因：{'；'.join(reasons)} / a code was not rewritten",
+            file=sys.stderr,
         )
-        print(f"有编号未改写：{why} / a code was not rewritten", file=sys.stderr)
     if any(f.action == REIMPORT for f in left):
-        print(
-            "引用不能自动改写：请删除这些记录后重新导入 / references are not rewritten: delete "
-            "those records and import them again",
-            file=sys.stderr,
-        )
-    return 1 if left else 0
-    if not findings:
-        print("已保存的文字中没有身份证号、手机号或不可见字符 / no stored text to clean")
-        return 0
-    outcome = {
-        CLEAN: "已清理" if args.clean else "可清理",
-        REKEY: "是编号或指向编号，"
-        + ("已改为导入时使用的匿名编号" if args.clean else "可改为匿名编号"),
-        REIMPORT: "是引用，不能自动清理",
-        REPORTED: "在操作日志中，只追加不改写",
-    }
-    for f in findings:
-        print(f"{f.table}.{f.column}：{f.numbers} 条含身份证号或手机号，{f.controls} 条含不可见字符，"
-              f"{outcome[f.action]}")  # fmt: skip
-    if not args.clean and any(f.cleanable for f in findings):
-        print(
-            "运行 hehu stored-text --clean 把号码改写为“…”、含号码的编号改为匿名编号（指向它的记录"
-            "一并更新）并删去不可见字符 / run with --clean to clean"
-        )
-    if args.clean and any(f.action == REKEY for f in remaining):
-        print(
-            "有编号未改写：它应改为的匿名编号已被另一条记录使用（可能是同一对象后来又导入了一次），"
-            "请核对这两条记录 / a code was not rewritten: its pseudonym is another record's; "
-            "check the two",
-            file=sys.stderr,
-        )
-    if any(f.action == REIMPORT for f in remaining):
         print(
             "引用不能自动改写：请删除这些记录后重新导入 / references are not rewritten: delete "
             "those records and import them again",

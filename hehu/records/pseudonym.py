@@ -224,24 +224,31 @@ def normalise_id_number(text: str) -> str:
 # or an ellipsis, with up to two spaces either side, as a Chinese input method types its dash
 # (——) and people space one out (138 —— 1234 —— 5678, 138 ～ 1234 ～ 5678, 138  1234  5678,
 # 138……1234……5678). Only there: between any two digits it would join a time to the next date
-# (09:30 - 2023-01-14 11:00) or a spaced list of counts into a number. Not inside a longer run of digits, nor after a decimal point (a
-# coordinate's decimals are not a phone number).
+# (09:30 - 2023-01-14 11:00) or a spaced list of counts into a number. Not inside a longer run
+# of digits, nor after a decimal point (a coordinate's decimals are not a phone number).
 _OTHER_SEPARATORS = (
-    "./_\u2010\u2012\u2013\u2014\u2015\u2212"
-    "\u3001,*:|#~+"  # 、 and ， (NFKC: ,) of Chinese text, and what else people type between groups
+    "./_\u2010\u2012\u2013\u2014\u2015\u2212\u00b7"
+    "\u3001\u3002,*:|#~+"  # 、。and ， (NFKC: ,) of Chinese text, and what else people type
 )
-# Read as a point (`_as_digits`, one for one): the Chinese full stop, middle dots and the
-# midline ellipsis, so that what keeps a decimal, a version or a list of points from reading as
-# a number keeps them from it too (150。1200。1300。1400 is a list as 150.1200.1300.1400 is).
-_POINTS = str.maketrans(dict.fromkeys("\u3002\u00b7\u2022\u2027\u2219\u22c5\u30fb\u22ef", "."))
-_POINT_LIKE = re.compile("[\u3002\u00b7\u2022\u2027\u2219\u22c5\u30fb\u22ef]")
+# Read one for one (`_as_digits`): the middle dots as ·, which a name also holds, and the midline
+# ellipsis (which NFKC leaves) as a point, as NFKC makes … three.
+_POINTS = str.maketrans(
+    {**dict.fromkeys("\u2022\u2027\u2219\u22c5\u30fb", "\u00b7"), "\u22ef": "."}
+)
+_POINT_LIKE = re.compile("[\u2022\u2027\u2219\u22c5\u30fb\u22ef]")
+# Points: the decimal point, the Chinese full stop, the middle dot. One of them between a
+# number's groups makes it a decimal or a version unless there are more (`_grouped`); a list or
+# version going on after the number with the same point is one too (150。1200。1300。1400, as
+# 150.1200.1300.1400), but another point is a sentence's end (138.1234.5678。3月5日回访), and an
+# 11-digit group after it is the next number, not the list's.
+_POINT_CHARS = ".\u3002\u00b7"
+_GOES_ON = {p: re.compile(rf"{re.escape(p)}+[0-9]{{1,10}}(?![0-9])") for p in _POINT_CHARS}
 _OTHER = re.compile(f"[{re.escape(_OTHER_SEPARATORS)}]")
 _SEP = rf"[\s\-{re.escape(_OTHER_SEPARATORS)}]"
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # NFKC folds － and ﹣ to -
 # Points (an ellipsis: … or ……, which NFKC makes three or six) stand there as a dash does.
-_GROUP_GAP = rf"(?:\s{{0,2}}(?:[{_DASHES}~]{{0,3}}|\.{{1,9}})\s{{0,2}})"
-# Not after a digit, nor after a digit and a point or an ellipsis (decimals, a list's next item).
-_NOT_AFTER = r"(?<![0-9])(?<![0-9]\.)(?<![0-9]\.\.)(?<![0-9]\.{3})(?<![0-9]\.{6})"
+_GROUP_GAP = rf"(?:\s{{0,2}}(?:[{_DASHES}~]{{0,3}}|[{_POINT_CHARS}]{{1,9}})\s{{0,2}})"
+_NOT_AFTER = r"(?<![0-9])(?<![0-9]\.)"
 _ID_SHAPED = re.compile(
     rf"{_NOT_AFTER}(?:[1-9](?:{_SEP}?[0-9]){{16}}{_SEP}?[0-9Xx]"
     rf"|[1-9][0-9]{{5}}{_GROUP_GAP}[0-9]{{4}}{_GROUP_GAP}[0-9]{{4}}{_GROUP_GAP}[0-9]{{3}}[0-9Xx])"
@@ -273,7 +280,6 @@ OWN_IDENTIFIER = re.compile(rf"[A-Z]{{1,2}}-[0-9a-f]{{{ID_HEX_CHARS}}}")
 _ANY_DIGIT = re.compile("[0-9]")
 _NOT_ID_CHARS = re.compile("[^0-9X]")
 _GROUPS = re.compile(f"{_SEP}+")
-_POINT_DIGIT = re.compile(r"\.+[0-9]")
 # Invisible format characters (Unicode category Cf: zero-width space, joiners, soft hyphen, BOM,
 # direction marks, …), which NFKC keeps and a paste from WeChat or the web leaves inside a number.
 # Written out as of Unicode 15 (collecting them from unicodedata costs half a second at import).
@@ -368,8 +374,8 @@ def _numbers_in(text: str) -> list[tuple[int, int, str]]:
 
 def _as_digits(text: str) -> str:
     """The text with other scripts' decimal digits, and runs of Chinese numerals (`_NUMERAL_RUN`),
-    written as ASCII digits, and what reads as a point (`_POINTS`) as ".", character for
-    character (what is found keeps its place)."""
+    written as ASCII digits, and middle dots and the midline ellipsis as · and . (`_POINTS`),
+    character for character (what is found keeps its place)."""
     if _POINT_LIKE.search(text) is not None:
         text = text.translate(_POINTS)
     if _OTHER_DECIMAL.search(text) is not None:
@@ -394,8 +400,9 @@ def _grouped(text: str, start: int, end: int) -> bool:
         return False
     if "," in written and all(len(group) == 3 for group in groups[1:]):
         return False
-    points = written.count(".")
-    return points != 1 and not (points and _POINT_DIGIT.match(text, end))
+    used = [p for p in _POINT_CHARS if p in written]
+    points = sum(written.count(p) for p in used)
+    return points != 1 and not any(_GOES_ON[p].match(text, end) for p in used)
 
 
 def _read_id(text: str, match: re.Match) -> str | None:

@@ -177,9 +177,11 @@ def clean_stored_text(store, actor: str = "system", key: bytes | None = None):
                 # Compared with the value read: a text changed since is left for the next run.
                 update = table.update().where(where, column == value)
                 conn.execute(update.values({column.name: cleaned_text(value)}))
+        keyed = False  # whether a pseudonym made with the key was stored
         for (column, old), new in moves.items():  # parents first: schema order
-            _rekey(conn, column, old, new)
-        if key is not None and moves and not store.get_meta(pseudonym.KEY_CHECK_META):
+            moved = _rekey(conn, column, old, new)
+            keyed |= moved and personal_numbers(old) != []
+        if keyed and not store.get_meta(pseudonym.KEY_CHECK_META):
             check = pseudonym.key_check(key)  # as the import stamps the key it made them with
             conn.execute(schema.meta.insert().values(key=pseudonym.KEY_CHECK_META, value=check))
     return findings
