@@ -235,7 +235,7 @@ _OTHER_SEPARATORS = (
 _POINTS = str.maketrans(
     {**dict.fromkeys("\u2022\u2027\u2219\u22c5\u30fb", "\u00b7"), "\u22ef": "."}
 )
-_POINT_LIKE = re.compile("[\u2022\u2027\u2219\u22c5\u30fb\u22ef]")
+_POINT_LIKE = re.compile(f"[{''.join(map(chr, _POINTS))}]")  # what _POINTS rewrites
 # Points: the decimal point, the Chinese full stop, the middle dot. One of them between a
 # number's groups makes it a decimal or a version unless there are more (`_grouped`); a list or
 # version going on after the number with the same point is one too (150。1200。1300。1400, as
