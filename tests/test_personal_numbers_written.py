@@ -166,6 +166,19 @@ MISSED = [
     ("138 \u30021234 \u30025678", MOBILE),
     ("138\u3002 1234\u3002 5678", MOBILE),
     ("320826\u3002\u3002\u30021990\u3002\u3002\u30020101\u3002\u3002\u30021231", ID),
+    # 12. one 。 or middle dot, alone or mixed with spaces and dashes (no decimal point: one
+    # "." stays a decimal's)
+    ("138\u30021234 5678", MOBILE),
+    ("138\u30021234\u2014\u20145678", MOBILE),
+    ("138 1234\u30025678", MOBILE),
+    ("138-1234\u30025678", MOBILE),
+    ("138\u300212345678", MOBILE),
+    ("1381234\u30025678", MOBILE),
+    ("138\u00b71234 5678", MOBILE),
+    ("138\u00b712345678", MOBILE),
+    ("320826\u3002199001011231", ID),
+    ("320826\u300219900101 1231", ID),
+    ("320826 19900101\u00b71231", ID),
 ]
 MISSED_IDS = [written for written, _ in MISSED]
 
@@ -309,7 +322,11 @@ NOT_PERSONAL = [
     "150\u30021200\u30021300\u30021400",
     "150\u2026\u20261200\u2026\u20261300\u2026\u20261400",
     "版本 10\u3002138\u30021234\u30025678\u30021",
-    "320826\u3002199001011231",
+    # ... one decimal point, alone or with spaces and dashes: a decimal number's
+    "138.12345678",
+    "138.1234 5678",
+    "138.1234-5678",
+    "320826.199001011231",
     "阿卜杜\u00b7热合曼",
     # invisible characters alone
     "留守\u200b儿童\u00ad",

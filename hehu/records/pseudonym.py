@@ -236,8 +236,8 @@ _POINTS = str.maketrans(
     {**dict.fromkeys("\u2022\u2027\u2219\u22c5\u30fb", "\u00b7"), "\u22ef": "."}
 )
 _POINT_LIKE = re.compile(f"[{''.join(map(chr, _POINTS))}]")  # what _POINTS rewrites
-# Points: the decimal point, the Chinese full stop, the middle dot. One of them between a
-# number's groups makes it a decimal or a version unless there are more (`_grouped`); a list or
+# Points: the decimal point, the Chinese full stop, the middle dot. One decimal point alone
+# between a number's groups makes it a decimal (`_grouped`); one 。 or · does not; a list or
 # version going on after the number with the same point is one too (150。1200。1300。1400, as
 # 150.1200.1300.1400), but another point is a sentence's end (138.1234.5678。3月5日回访), and an
 # 11-digit group after it is the next number, not the list's.
@@ -388,10 +388,11 @@ def _as_digits(text: str) -> str:
 def _grouped(text: str, start: int, end: int) -> bool:
     """Whether the digits from start to end, if grouped by a separator other than a space or a
     dash, are grouped as people group a number's digits: in groups of two digits or more (the
-    last may be one), not by commas in thousands (groups of three after the first: money), and
-    by points only with two or more of them (one makes a decimal number) and no point and digit
-    after the last group (a version, an address, a longer list; a digit and a point before the
-    first is refused by the patterns)."""
+    last may be one), not by commas in thousands (groups of three after the first: money), not
+    by one decimal point alone (a decimal number; one 。 or · is a sentence's end or a list's
+    mark, mixed with spaces or dashes as people type: 138。1234 5678), and with no point and
+    digit after the last group (a version, an address, a longer list; a digit and a point
+    before the first is refused by the patterns)."""
     if _OTHER.search(text, start, end) is None:
         return True  # plainly, or by spaces and dashes: as people like
     written = text[start:end]
@@ -401,8 +402,8 @@ def _grouped(text: str, start: int, end: int) -> bool:
     if "," in written and all(len(group) == 3 for group in groups[1:]):
         return False
     used = [p for p in _POINT_CHARS if p in written]
-    points = sum(written.count(p) for p in used)
-    return points != 1 and not any(_GOES_ON[p].match(text, end) for p in used)
+    decimal = used == ["."] and written.count(".") == 1  # 。 and · are no decimal point
+    return not decimal and not any(_GOES_ON[p].match(text, end) for p in used)
 
 
 def _read_id(text: str, match: re.Match) -> str | None:
