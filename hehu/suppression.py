@@ -6,6 +6,7 @@ province are millions of equations).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 
@@ -43,10 +44,17 @@ class Equations:
 
     def holds(self, values: np.ndarray) -> np.ndarray:
         """Per equation, whether the values add up (total = sum of parts)."""
-        if not len(self.cells):
-            return np.zeros(0, dtype=bool)
-        heads = self.starts[:-1]
-        return np.add.reduceat(values[self.cells], heads) == 2 * values[self.cells[heads]]
+        out = np.zeros(len(self), dtype=bool)
+        # In runs of about CHUNK_CELLS cells: a province's values of every cell at once were
+        # 600 MB more at the deputies' warm's peak.
+        cuts = np.searchsorted(self.starts, np.arange(CHUNK_CELLS, self.starts[-1], CHUNK_CELLS))
+        bounds = np.unique(np.concatenate([[0], cuts, [len(self)]])).tolist()
+        for first, last in itertools.pairwise(bounds):
+            heads = self.starts[first:last]
+            part = values[self.cells[heads[0] : self.starts[last]]]
+            heads = heads - heads[0]
+            out[first:last] = np.add.reduceat(part, heads) == 2 * part[heads]
+        return out
 
     def gather(self, which: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The positions of equations `which` end to end, where each starts, and its size."""
@@ -447,8 +455,7 @@ class _Bounds:
         at_cells, _, sizes = state.eq.gather(live)
         key = state.unknown_of[at_cells].astype(np.int64) * state.n_values
         key += state.value_rank[at_cells]
-        keys, first, klass = np.unique(key, return_index=True, return_inverse=True)
-        klass = klass.reshape(-1)
+        keys, first, klass = _classes(key)
         del key
         k_hidden = hidden[at_cells[first]]
         k_small = np.zeros(len(first), dtype=bool)
@@ -483,7 +490,7 @@ class _Bounds:
     @property
     def equation_of(self) -> np.ndarray:
         """The equation (of `live`) each cell of `cells` is in."""
-        return np.repeat(np.arange(len(self.live)), self.sizes)
+        return np.repeat(np.arange(len(self.live), dtype=np.int32), self.sizes)
 
     def pinned(self) -> np.ndarray:
         return self.k_hidden & (self.lo == self.hi)
@@ -491,20 +498,21 @@ class _Bounds:
     def narrow(self, active: np.ndarray) -> None:
         """Each equation of `active` narrows its hidden classes from the others' bounds, then
         those with a class that narrowed, until none does."""
-        at = np.cumsum(self.sizes) - self.sizes
-        local = Equations(np.append(at, len(self.cells)), np.arange(len(self.cells)))
+        starts = np.cumsum(self.sizes)  # where each equation's cells start in `cells`, and end
+        starts = np.append(starts - self.sizes, starts[-1:])
         equation_of = self.equation_of
         lo, hi = self.lo, self.hi
         while len(active):  # narrowing only, to whole numbers between true bounds: it ends
             new_lo, new_hi = lo.copy(), hi.copy()
             for part in _chunks(active, self.sizes):  # a province: bounded temporary arrays
-                ids, sub_at, sub_sizes = local.gather(part)
-                k = self.klass[ids]
+                sub_sizes = self.sizes[part]
+                sub_at = np.cumsum(sub_sizes) - sub_sizes
+                k = self.klass[_row_positions(starts, part)]
                 x_lo, x_hi = _implied(lo[k], hi[k], sub_at, sub_sizes)
                 keep = self.k_hidden[k]
                 np.maximum.at(new_lo, k[keep], np.ceil(x_lo[keep] - 1e-9))
                 np.minimum.at(new_hi, k[keep], np.floor(x_hi[keep] + 1e-9))
-                del ids, k, x_lo, x_hi, keep
+                del k, x_lo, x_hi, keep
             narrowed = (new_lo != lo) | (new_hi != hi)
             lo, hi = new_lo, new_hi
             active = np.unique(equation_of[narrowed[self.klass]])
@@ -578,13 +586,32 @@ def _implied(
 def _rows_of(starts: np.ndarray, items: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """The items of these rows end to end, of items kept row after row, row r's from
     starts[r] to starts[r + 1]."""
+    return items[_row_positions(starts, rows)]
+
+
+def _row_positions(starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Where the items of these rows are, end to end (`_rows_of`), row r's from starts[r] to
+    starts[r + 1]."""
     first = starts[rows]
     sizes = starts[rows + 1] - first
     total = int(sizes.sum())
-    if not total:
-        return items[:0]
     at = np.cumsum(sizes) - sizes
-    return items[np.arange(total) - np.repeat(at - first, sizes)]
+    return np.arange(total) - np.repeat(at - first, sizes)
+
+
+def _classes(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """np.unique(key, return_index=True, return_inverse=True), the inverse as int32: at a
+    province's 26 million cells, np.unique's own int64 temporaries were the warm's peak."""
+    order = np.argsort(key, kind="stable")  # stable: each class's first cell, as np.unique
+    ordered = key[order]
+    new = np.empty(len(key), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    keys = ordered[new]
+    del ordered
+    klass = np.empty(len(key), dtype=np.int32)
+    klass[order] = np.cumsum(new, dtype=np.int32) - 1
+    return keys, order[new], klass
 
 
 def _distinct(x: np.ndarray) -> np.ndarray:

@@ -95,3 +95,28 @@ def test_the_same_cells_are_hidden_whatever_the_run_of_equations_worked_out_at_o
         assert whole[0].any()
         for expected, got in zip(whole, in_runs, strict=True):
             assert np.array_equal(expected, got)
+
+
+def test_the_classes_are_numpys_unique_with_first_cells_and_an_int32_inverse():
+    # _classes stands in for np.unique(return_index, return_inverse) at a province's size,
+    # where np.unique's int64 temporaries made the deputies' warm's peak.
+    from hehu.suppression import _classes
+
+    rng = np.random.default_rng(7)
+    for key in (rng.integers(0, 50, 1000), rng.integers(0, 1 << 40, 300), np.array([5])):
+        keys, first, klass = _classes(key.astype(np.int64))
+        expected = np.unique(key, return_index=True, return_inverse=True)
+        assert klass.dtype == np.int32
+        for want, got in zip(expected, (keys, first, klass), strict=True):
+            assert np.array_equal(want.reshape(-1), got)
+
+
+def test_whether_equations_hold_is_the_same_in_runs(monkeypatch):
+    import hehu.suppression as suppression
+
+    values, _, rows = grid_with_totals(9, 7, 0)
+    values[3] += 1  # two equations no longer add up
+    whole = rows.holds(values)
+    monkeypatch.setattr(suppression, "CHUNK_CELLS", 5)
+    assert np.array_equal(rows.holds(values), whole)
+    assert (~whole).sum() == 2
