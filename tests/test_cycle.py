@@ -405,3 +405,17 @@ def test_a_finding_linked_to_a_recommendation_and_marked_addressed(store):
         ("wang_deputy", f"视察发现的问题 FND-1：关联建议 {REC}，已解决"),
         ("wang_deputy", "视察发现的问题 FND-1：关联建议 无，未解决"),
     ]
+
+
+def test_a_recommendation_assigned_to_no_unit_cannot_be_closed_as_done(store):
+    # 已办结 says the units did it: with none assigned, nobody answered for it. 不能办结, with
+    # its reason, stays open to staff (a recommendation beyond the county's power).
+    with pytest.raises(HehuError, match="尚未交办给任何承办单位，不能标为已办结"):
+        cycle.close(store, REC, actor=STAFF, now=at(5))
+    assert store.read("recommendation").set_index("rec_id").loc[REC, "status"] == "open"
+    cycle.close(store, REC, actor=STAFF, status="cannot", comment="超出县级职权", now=at(5))
+    cycle.assign(store, REC2, {"agency_police": "2022-08-31"}, actor=DEPUTY, now=at(5))
+    cycle.answer(store, REC2, actor=POLICE, status="done", response="已建立台账", now=at(6))
+    cycle.close(store, REC2, actor=STAFF, now=at(7))
+    statuses = store.read("recommendation").set_index("rec_id")["status"]
+    assert statuses.to_dict() == {REC: "cannot", REC2: "done"}

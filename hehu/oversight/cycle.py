@@ -12,7 +12,7 @@ The rules, in one place:
 - Deputies rate each answer (满意 / 基本满意 / 不满意) with a comment, one rating a deputy an
   answer; 不满意 reopens the unit's assignment with a new deadline.
 - Deputies or staff close a recommendation (已办结 or 不能办结) once every unit has answered since
-  it was last assigned or reopened.
+  it was last assigned or reopened; 已办结 only once assigned to a unit.
 
 Every change is one transaction (`Store.changing`) of append-only history rows
 (`recommendation_update`, with kind, unit, actor, rating, comment and deadline), the state the
@@ -37,6 +37,7 @@ from hehu.errors import HehuError
 from hehu.figures.metrics import Records, parse_date
 from hehu.i18n import audit_what
 from hehu.oversight import free_text
+from hehu.oversight.cycle_text import TEXT  # every refusal, in Chinese and English
 from hehu.records import vocab
 from hehu.records.schema import org, recommendation, recommendation_unit, recommendation_update
 from hehu.records.store import Store
@@ -58,59 +59,6 @@ REOPENING_RATING = "unsatisfied"
 SATISFIED_RATINGS = ("satisfied", "basically")
 
 AUDIT_ACTION = "edit"
-
-# Every refusal of this module, in Chinese and English.
-TEXT: dict[str, tuple[str, str]] = {
-    "not_allowed": ("{role}不能{action}", "a {role_en} cannot {action_en}"),
-    "no_actor": (
-        "未登录，不能保存：请重新登录后再试",
-        "not signed in, nothing saved: sign in again",
-    ),
-    "bad_role": ("未知的角色：{role}", "unknown role: {role}"),
-    "unit_needed": ("承办单位用户没有所属单位", "a unit user without a unit"),
-    "unit_refused": ("只有承办单位用户属于单位", "only a unit user belongs to a unit"),
-    "unknown_unit": ("不是承办单位：{unit}", "not a unit responsible: {unit}"),
-    "no_rec": ("未找到意见建议：{rec}", "no such recommendation: {rec}"),
-    "not_yours": (
-        "没有交办给本单位的意见建议：{rec}",
-        "no recommendation {rec} assigned to your unit",
-    ),
-    "not_assigned": (
-        "意见建议 {rec} 未交办给 {unit}",
-        "recommendation {rec} is not assigned to {unit}",
-    ),
-    "already_assigned": (
-        "意见建议 {rec} 已交办给 {unit}；要改期限请重新交办",
-        "recommendation {rec} is already assigned to {unit}; reopen it for a new deadline",
-    ),
-    "no_units": ("请至少选择一个承办单位", "choose at least one unit"),
-    "closed": ("意见建议 {rec} 已办结，不能再更改", "recommendation {rec} is closed"),
-    "not_closed": ("意见建议 {rec} 尚未办结", "recommendation {rec} is not closed"),
-    "due_needed": ("请为 {unit} 填写办理期限", "give {unit} a deadline"),
-    "bad_due": ("办理期限格式不正确：{value}", "bad deadline: {value}"),
-    "due_before": (
-        "办理期限 {due} 早于 {day}",
-        "the deadline {due} is before {day}",
-    ),
-    "bad_status": ("未知的办理状态：{status}", "unknown status: {status}"),
-    "answer_needed": ("请填写办理情况", "say what was done"),
-    "reason_needed": ("不能办结须说明理由", "say why it cannot be done"),
-    "bad_rating": ("未知的测评结果：{rating}", "unknown rating: {rating}"),
-    "nothing_to_rate": (
-        "{unit} 尚未就意见建议 {rec} 答复，没有可测评的答复",
-        "{unit} has not answered recommendation {rec} since it was last assigned",
-    ),
-    "rated_twice": ("您已测评过该答复", "you have rated this answer already"),
-    "new_due_needed": (
-        "不满意须重新交办：请填写新的办理期限",
-        "unsatisfied reopens it: give a new deadline",
-    ),
-    "no_finding": ("未找到视察发现的问题：{finding}", "no such finding: {finding}"),
-    "unanswered": (
-        "{units} 尚未答复，暂不能办结",
-        "{units} has not answered yet: it cannot be closed",
-    ),
-}
 
 _ACTION_WORDS = {
     "assign": ("交办意见建议", "assign a recommendation"),
@@ -590,7 +538,8 @@ def close(
     now: dt.datetime | None = None,
 ) -> str:
     """Deputies or staff close a recommendation as 已办结 (done) or 不能办结 (cannot, with a
-    reason), once every unit has answered since it was last assigned or reopened."""
+    reason), once every unit has answered since it was last assigned or reopened; 已办结 only
+    once assigned to a unit (it says the units did it)."""
     require(actor, "close")
     if status not in vocab.REC_CLOSED_STATUSES:
         raise _error("bad_status", status=status)
@@ -603,9 +552,12 @@ def close(
         rec = _recommendation(conn, rec_id)
         _open(rec)
         names = _orgs(conn).set_index("org_id")["name"]
+        assigned = sorted(_assignments(conn, rec_id).items())
+        if status == "done" and not assigned:
+            raise _error("done_unassigned", rec=rec_id)
         waiting = [
             names[org_id]
-            for org_id, a in sorted(_assignments(conn, rec_id).items())
+            for org_id, a in assigned
             if assignment_state(_entries(conn, rec_id, org_id), a["due_date"])["state"] == "open"
         ]
         if waiting:
