@@ -166,17 +166,14 @@ MISSED = [
     ("138 \u30021234 \u30025678", MOBILE),
     ("138\u3002 1234\u3002 5678", MOBILE),
     ("320826\u3002\u3002\u30021990\u3002\u3002\u30020101\u3002\u3002\u30021231", ID),
-    # 12. one 。 or middle dot, alone or mixed with spaces and dashes (no decimal point: one
-    # "." stays a decimal's)
+    # 12. one 。 or middle dot among groups parted by spaces or dashes (alone, it may be a
+    # decimal typed in a Chinese input method: below)
     ("138\u30021234 5678", MOBILE),
     ("138\u30021234\u2014\u20145678", MOBILE),
     ("138 1234\u30025678", MOBILE),
     ("138-1234\u30025678", MOBILE),
-    ("138\u300212345678", MOBILE),
-    ("1381234\u30025678", MOBILE),
+    ("138 \u3002 1234 5678", MOBILE),
     ("138\u00b71234 5678", MOBILE),
-    ("138\u00b712345678", MOBILE),
-    ("320826\u3002199001011231", ID),
     ("320826\u300219900101 1231", ID),
     ("320826 19900101\u00b71231", ID),
 ]
@@ -327,6 +324,21 @@ NOT_PERSONAL = [
     "138.1234 5678",
     "138.1234-5678",
     "320826.199001011231",
+    # ... one 。 or · alone (a decimal typed in a Chinese input method), or a count ending a
+    # sentence before a year, a span of years or a date
+    "138\u300212345678",
+    "1381234\u30025678",
+    "138\u00b712345678",
+    "320826\u3002199001011231",
+    "东经131\u300225678912",
+    "金额1500000\u30020000元",
+    "受益学生：156\u30022023-2024学年继续开展“护苗”行动",
+    "参训教师人次：186\u30022024\u20142025学年计划覆盖全部中小学",
+    "案件数 145\u30022022-2023年度对比增长",
+    "建档立卡困境儿童：172\u30022023 2024两年均已走访",
+    "普法宣传场次 139\u00b72023\u20142024年度",
+    "留守儿童数：158\u300220240601起纳入关爱台账",
+    "全县户籍人口1560000\u30022023年新增",
     "阿卜杜\u00b7热合曼",
     # invisible characters alone
     "留守\u200b儿童\u00ad",

@@ -57,6 +57,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # its reason stay open to deputies and staff).
     "done_unassigned": (
         "意见建议 {rec} 尚未交办给任何承办单位，不能标为已办结：请先交办，或选择“不能办结”并说明理由",
-        "recommendation {rec} is assigned to no unit: assign it first, or close it as cannot be done",
+        "recommendation {rec} is assigned to no unit: assign it first, "
+        'or close it as "cannot be done" with a reason',
     ),
 }

@@ -236,8 +236,8 @@ _POINTS = str.maketrans(
     {**dict.fromkeys("\u2022\u2027\u2219\u22c5\u30fb", "\u00b7"), "\u22ef": "."}
 )
 _POINT_LIKE = re.compile(f"[{''.join(map(chr, _POINTS))}]")  # what _POINTS rewrites
-# Points: the decimal point, the Chinese full stop, the middle dot. One decimal point alone
-# between a number's groups makes it a decimal (`_grouped`); one 。 or · does not; a list or
+# Points: the decimal point, the Chinese full stop, the middle dot. One alone between a
+# number's groups makes it a decimal (`_grouped`, which says when one 。 or · does not); a list or
 # version going on after the number with the same point is one too (150。1200。1300。1400, as
 # 150.1200.1300.1400), but another point is a sentence's end (138.1234.5678。3月5日回访), and an
 # 11-digit group after it is the next number, not the list's.
@@ -326,7 +326,8 @@ def personal_numbers(text: str) -> list[str]:
 
     Digits grouped by . / _ – — · 、 , * : | # ~ + count only as people group a number
     (`_grouped`): in groups of two digits or more, with at least two points (one makes a decimal
-    number) and not continued by a point and a digit (a version, an address), by commas not in
+    number; but 138。1234 5678 is one) and not continued by a point and a digit (a version, an
+    address), by commas not in
     thousands (money), a mobile number as 3-4-4 with one separator (an IP address is not one);
     a date, a time or a list of small numbers does not pass.
     """
@@ -389,10 +390,11 @@ def _grouped(text: str, start: int, end: int) -> bool:
     """Whether the digits from start to end, if grouped by a separator other than a space or a
     dash, are grouped as people group a number's digits: in groups of two digits or more (the
     last may be one), not by commas in thousands (groups of three after the first: money), not
-    by one decimal point alone (a decimal number; one 。 or · is a sentence's end or a list's
-    mark, mixed with spaces or dashes as people type: 138。1234 5678), and with no point and
-    digit after the last group (a version, an address, a longer list; a digit and a point
-    before the first is refused by the patterns)."""
+    by one point alone (a decimal, 131。25678912 typed in a Chinese input method too), and with
+    no point and digit after the last group (a version, an address, a longer list; a digit and
+    a point before the first is refused by the patterns). One 。 or · among groups parted by
+    spaces or dashes is a number's (138。1234 5678), unless a year follows it: a count ending a
+    sentence before a span of years (受益学生：156。2023-2024学年)."""
     if _OTHER.search(text, start, end) is None:
         return True  # plainly, or by spaces and dashes: as people like
     written = text[start:end]
@@ -402,8 +404,20 @@ def _grouped(text: str, start: int, end: int) -> bool:
     if "," in written and all(len(group) == 3 for group in groups[1:]):
         return False
     used = [p for p in _POINT_CHARS if p in written]
-    decimal = used == ["."] and written.count(".") == 1  # 。 and · are no decimal point
-    return not decimal and not any(_GOES_ON[p].match(text, end) for p in used)
+    if sum(written.count(p) for p in used) == 1 and not _one_point_parts(written, groups):
+        return False
+    return not any(_GOES_ON[p].match(text, end) for p in used)
+
+
+_YEAR = re.compile("(?:19|20)[0-9]{2}")
+
+
+def _one_point_parts(written: str, groups: list[str]) -> bool:
+    """Whether the one point in a number's digits parts its groups (`_grouped`): a 。 or ·
+    among other groups parted by spaces or dashes, no year after it."""
+    point = next(p for p in _POINT_CHARS if p in written)
+    after = _GROUPS.split(written.partition(point)[2].lstrip())[0]
+    return point != "." and len(groups) > 2 and not _YEAR.fullmatch(after)
 
 
 def _read_id(text: str, match: re.Match) -> str | None:
