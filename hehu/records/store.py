@@ -14,7 +14,8 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from functools import cache, lru_cache
+from itertools import chain, repeat
+from operator import eq, itemgetter, methodcaller
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from hehu.errors import InvalidRecord, StoreUnavailable
-from hehu.records import vocab
 from hehu.records.schema import (
-    MULTI_VALUED,
     RECORD_TABLES,
     audit_log,
     figure_cache,
@@ -34,6 +33,7 @@ from hehu.records.schema import (
     metadata,
 )
 from hehu.records.versions import ensure_schema
+from hehu.records.written_rows import clean_rows
 
 _log = logging.getLogger(__name__)
 # Figures whose name starts with this outlive a write: a page readers are given as it was
@@ -333,7 +333,7 @@ class Store:
                 for kind in RECORD_TABLES:  # dependency order, whatever the caller's order
                     if kind not in records:
                         continue
-                    rows = [_clean_row(kind, r) for r in records[kind]]
+                    rows = clean_rows(kind, records[kind])
                     if rows:  # none stored, no key twice: a plain INSERT (_upsert's all_new)
                         stored = _count_stored(conn, table := RECORD_TABLES[kind], rows)
                         _upsert(conn, table, rows, all_new=not stored and _distinct(table, rows))
@@ -621,82 +621,6 @@ def _integrity_reason(exc: IntegrityError) -> str:
     return text.splitlines()[0]
 
 
-@cache
-def _row_plan(kind: str) -> tuple[frozenset[str], tuple, tuple[str, ...]]:
-    """What `_clean_row` checks of a kind: its table's columns, its multi-valued fields with the
-    keys each allows, its date columns."""
-    table = RECORD_TABLES[kind]
-    multi = tuple((f, allowed) for (k, f), allowed in MULTI_VALUED.items() if k == kind)
-    dates = tuple(c.name for c in table.columns if isinstance(c.type, sa.Date))
-    return frozenset(table.columns.keys()), multi, dates
-
-
-def _clean_row(kind: str, row: Mapping) -> dict:
-    """Check a row's multi-valued vocabulary fields and dates before it reaches the database: the
-    row itself when nothing in it changes (a large import's rows are never copied for nothing)."""
-    columns, multi, dates = _row_plan(kind)
-    if not columns.issuperset(row):
-        unknown = row.keys() - columns
-        raise InvalidRecord(
-            f"{kind} 记录含未知字段：{', '.join(sorted(unknown))}",
-            f"unknown fields in {kind}: {', '.join(sorted(unknown))}",
-        )
-    changed: dict = {}
-    for field, _ in multi:
-        keys = row.get(field)
-        if keys is not None or field in row:
-            stored = (
-                _stored_keys(kind, field, keys)
-                if isinstance(keys, str)
-                else _checked_keys(kind, field, list(keys or []))
-            )
-            if stored != keys:
-                changed[field] = stored
-    for name in dates:
-        value = row.get(name)
-        if value is not None:
-            day = _as_date(value, f"{kind}.{name}")
-            if type(value) is not dt.date or day != value:
-                changed[name] = day
-    if not changed and type(row) is dict:
-        return row
-    return {**row, **changed}
-
-
-@lru_cache(maxsize=1024)
-def _stored_keys(kind: str, field: str, text: str) -> str:
-    """`_checked_keys` of a field written as 'a;b': each text once (a register's thousands of
-    rows repeat a handful of category texts)."""
-    return _checked_keys(kind, field, vocab.split_keys(text))
-
-
-def _checked_keys(kind: str, field: str, keys: list[str]) -> str:
-    """A multi-valued field's keys in their stored form; InvalidRecord for a key it does not allow."""
-    allowed = MULTI_VALUED[(kind, field)]
-    bad = [k for k in keys if k not in allowed]
-    if bad:
-        raise InvalidRecord(
-            f"{kind}.{field} 含未知类别：{', '.join(bad)}",
-            f"unknown categories in {kind}.{field}: {', '.join(bad)}",
-        )
-    return vocab.join_keys(keys)
-
-
-def _as_date(value, where: str) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InvalidRecord(
-            f"{where} 日期无效：{value}", f"invalid date in {where}: {value}"
-        ) from exc
-
-
 def _dialect_insert(dialect: str):
     """The INSERT construct with ON CONFLICT of the database's dialect."""
     # Imported here: the PostgreSQL dialect costs every page's kernel 60 ms at start, and a
@@ -711,8 +635,9 @@ def _dialect_insert(dialect: str):
 def _distinct(table: sa.Table, rows: list[dict]) -> bool:
     """No two rows with one primary key as the database compares them (keys all text)."""
     keys = [c.name for c in table.primary_key.columns]
-    found = {tuple(map(r.__getitem__, keys)) for r in rows}
-    return len(found) == len(rows) and all(type(v) is str for key in found for v in key)
+    found = set(map(itemgetter(*keys), rows))  # one column: its values, not 1-tuples
+    values = found if len(keys) == 1 else chain.from_iterable(found)
+    return len(found) == len(rows) and set(map(type, values)) <= {str}
 
 
 def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], *, all_new=False) -> None:
@@ -721,10 +646,14 @@ def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict], *, all_new=F
     keys = [c.name for c in table.primary_key.columns]
     dialect = conn.dialect.name
     insert = _dialect_insert(dialect)
-    # Rows with different column sets cannot share one statement; group them.
+    # Rows with different column sets cannot share one statement; group them (an import's rows
+    # mostly all have the same keys: then each row's are not sorted).
     groups: dict[tuple[str, ...], list[dict]] = {}
-    for row in rows:
-        groups.setdefault(tuple(sorted(row)), []).append(row)
+    if rows and all(map(eq, repeat(rows[0].keys()), map(methodcaller("keys"), rows))):
+        groups[tuple(sorted(rows[0]))] = rows
+    else:
+        for row in rows:
+            groups.setdefault(tuple(sorted(row)), []).append(row)
     # One statement per column set, executed with many parameter sets: SQLAlchemy batches them
     # into multi-row INSERTs itself ("insertmanyvalues"), about 2.5x faster than one huge VALUES.
     for columns, group in groups.items():
@@ -754,16 +683,19 @@ def _sqlite_executemany(conn: sa.Connection, table: sa.Table, stmt, columns, row
     process = [
         table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for name in order
     ]
+    # itemgetter of two columns or more gives each row's tuple; of one, the bare value
+    values = (
+        map(itemgetter(*order), rows)
+        if len(order) > 1
+        else (tuple(map(row.__getitem__, order)) for row in rows)
+    )
     if any(process):
         params = [
-            tuple(
-                v if f is None or v is None else f(v)
-                for f, v in zip(process, map(row.__getitem__, order), strict=True)
-            )
-            for row in rows
+            tuple(v if f is None or v is None else f(v) for f, v in zip(process, row, strict=True))
+            for row in values
         ]
     else:
-        params = [tuple(map(row.__getitem__, order)) for row in rows]
+        params = list(values)
     conn.exec_driver_sql(compiled.string, params)
 
 
