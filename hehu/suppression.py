@@ -45,8 +45,8 @@ class Equations:
     def holds(self, values: np.ndarray) -> np.ndarray:
         """Per equation, whether the values add up (total = sum of parts)."""
         out = np.zeros(len(self), dtype=bool)
-        # In runs of about CHUNK_CELLS cells: a province's values of every cell at once were
-        # 600 MB more at the deputies' warm's peak.
+        # In runs of about CHUNK_CELLS cells: a province's 74 million cells' values at once are
+        # 600 MB, at the deputies' warm's peak.
         cuts = np.searchsorted(self.starts, np.arange(CHUNK_CELLS, self.starts[-1], CHUNK_CELLS))
         bounds = np.unique(np.concatenate([[0], cuts, [len(self)]])).tolist()
         for first, last in itertools.pairwise(bounds):
@@ -601,7 +601,7 @@ def _row_positions(starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 def _classes(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """np.unique(key, return_index=True, return_inverse=True), the inverse as int32: at a
-    province's 26 million cells, np.unique's own int64 temporaries were the warm's peak."""
+    province's 26 million cells, np.unique's own int64 temporaries were part of the warm's peak."""
     order = np.argsort(key, kind="stable")  # stable: each class's first cell, as np.unique
     ordered = key[order]
     new = np.empty(len(key), dtype=bool)
