@@ -404,7 +404,7 @@ def _grouped(text: str, start: int, end: int) -> bool:
     if "," in written and all(len(group) == 3 for group in groups[1:]):
         return False
     used = [p for p in _POINT_CHARS if p in written]
-    if sum(written.count(p) for p in used) == 1 and not _one_point_parts(written, groups):
+    if sum(written.count(p) for p in used) == 1 and not _one_point_parts(written, used[0], groups):
         return False
     return not any(_GOES_ON[p].match(text, end) for p in used)
 
@@ -412,10 +412,9 @@ def _grouped(text: str, start: int, end: int) -> bool:
 _YEAR = re.compile("(?:19|20)[0-9]{2}")
 
 
-def _one_point_parts(written: str, groups: list[str]) -> bool:
+def _one_point_parts(written: str, point: str, groups: list[str]) -> bool:
     """Whether the one point in a number's digits parts its groups (`_grouped`): a 。 or ·
     among other groups parted by spaces or dashes, no year after it."""
-    point = next(p for p in _POINT_CHARS if p in written)
     after = _GROUPS.split(written.partition(point)[2].lstrip())[0]
     return point != "." and len(groups) > 2 and not _YEAR.fullmatch(after)
 
