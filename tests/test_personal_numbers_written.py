@@ -10,10 +10,14 @@ characters (a zero-width space pasted from WeChat or the web) inside a number, d
 looks personal stays as it is: dates and times, coordinates, money, landlines, lists of small
 numbers, an 18-digit case number, Chinese text with numerals in it.
 A third found numbers whose groups are parted by a separator typed twice or between spaces: the
-dash of a Chinese input method (——), 138 - 1234 - 5678.
+dash of a Chinese input method (——), 138 - 1234 - 5678. A fourth (2026-12-04) found a semicolon
+between the groups, four dashes or more, 大写 numerals (壹叁玖…) and 两 for 2, and numerals mixed with
+digits (139一二三四〇〇〇四), and a text of them that took seconds to read.
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -176,6 +180,21 @@ MISSED = [
     ("138\u00b71234 5678", MOBILE),
     ("320826\u300219900101 1231", ID),
     ("320826 19900101\u00b71231", ID),
+    # 13. a semicolon (full-width too), four dashes or more, 大写 numerals and 两, numerals mixed
+    # with digits (three or more of them)
+    ("138;1234;5678", MOBILE),
+    ("138\uff1b1234\uff1b5678", MOBILE),
+    ("138----1234----5678", MOBILE),
+    ("138------1234------5678", MOBILE),
+    ("320826----1990----0101----1231", ID),
+    ("壹叁捌壹贰叁肆伍陆柒捌", MOBILE),
+    ("壹參捌壹貳參肆伍陸柒捌", MOBILE),  # the traditional forms
+    ("一三八一两三四五六七八", MOBILE),
+    ("138一二三四五六七八", MOBILE),
+    ("1381234五六七八", MOBILE),
+    ("138 一二三四 5678", MOBILE),
+    ("320826一九九〇〇一〇一1231", ID),
+    ("叁贰零捌贰陆壹玖玖零零壹零壹壹贰叁壹", ID),
 ]
 MISSED_IDS = [written for written, _ in MISSED]
 
@@ -340,6 +359,13 @@ NOT_PERSONAL = [
     "留守儿童数：158\u300220240601起纳入关爱台账",
     "全县户籍人口1560000\u30022023年新增",
     "阿卜杜\u00b7热合曼",
+    # numerals in words and amounts, a ranking
+    "壹仟贰佰叁拾肆元",
+    "叁万贰仟零捌拾贰元陆角",
+    "两千零二十三年",
+    "第一二三四五六七八九组",
+    "名次 1 3 2 4 5 6 7 8 9 10",
+    "13812345两次未接通",
     # invisible characters alone
     "留守\u200b儿童\u00ad",
 ]
@@ -399,6 +425,20 @@ def test_numerals_beside_a_number_leave_it_found():
     assert personal_numbers("家长13812345678一直未接") == [MOBILE]
     assert personal_numbers("第三13812345678") == [MOBILE]
     assert personal_numbers("其一320826199001011231二") == [ID]
+    # three numerals after it: read as digits only besides the text as it is (一二三月 are months)
+    assert personal_numbers("家长13812345678一二三月未接") == [MOBILE]
+    assert without_personal_numbers("家长13812345678一二三月未接") == "家长…一二三月未接"
+
+
+def test_a_long_text_of_digits_numerals_and_gaps_is_read_at_once():
+    """Each gap between a run's digits read one way: one way for each of its spaces, dashes and
+    points made 10,000 characters of 1 一 2 二 … take 6 seconds (the bound is 300 times the
+    3 ms it takes)."""
+    for unit in ("1 一 2 二 3 三 4 四 5 五    年", "一-二-三-四-五-六-七-八-九-一   年"):
+        text = (unit * 1000)[:10_000]
+        start = time.perf_counter()
+        personal_numbers(text), without_personal_numbers(text)
+        assert time.perf_counter() - start < 1
 
 
 def test_the_prefix_plus_still_works_with_plus_a_separator():

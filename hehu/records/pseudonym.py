@@ -218,7 +218,7 @@ def normalise_id_number(text: str) -> str:
 
 # An ID-card number or a mainland mobile number written anywhere in a text (folded: full-width
 # forms and invisible characters, `_folded`; other scripts' digits and Chinese numerals read as
-# digits, `_as_digits`), its digits grouped as people write them: by spaces and dashes, mixed as
+# digits, `_digit_readings`), its digits grouped as people write them: by spaces and dashes, mixed as
 # they like, or by one of the other separators below. Between a number's own groups (a mobile's
 # 3-4-4, an ID's 6-8-4 or 6-4-4-4) also a wider gap (`_GROUP_GAP`): up to three dashes or tildes,
 # or an ellipsis, with up to two spaces either side, as a Chinese input method types its dash
@@ -228,9 +228,9 @@ def normalise_id_number(text: str) -> str:
 # of digits, nor after a decimal point (a coordinate's decimals are not a phone number).
 _OTHER_SEPARATORS = (
     "./_\u2010\u2012\u2013\u2014\u2015\u2212\u00b7"
-    "\u3001\u3002,*:|#~+"  # 、。and ， (NFKC: ,) of Chinese text, and what else people type
+    "\u3001\u3002,;*:|#~+"  # 、。，and ；(NFKC: , ;) of Chinese text, and what else people type
 )
-# Read one for one (`_as_digits`): the middle dots as ·, which a name also holds, and the midline
+# Read one for one (`_digit_readings`): the middle dots as ·, which a name also holds, and the midline
 # ellipsis (which NFKC leaves) as a point, as NFKC makes … three.
 _POINTS = str.maketrans(
     {**dict.fromkeys("\u2022\u2027\u2219\u22c5\u30fb", "\u00b7"), "\u22ef": "."}
@@ -247,7 +247,7 @@ _OTHER = re.compile(f"[{re.escape(_OTHER_SEPARATORS)}]")
 _SEP = rf"[\s\-{re.escape(_OTHER_SEPARATORS)}]"
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # NFKC folds － and ﹣ to -
 # Points (an ellipsis: … or ……, which NFKC makes three or six) stand there as a dash does.
-_GROUP_GAP = rf"(?:\s{{0,2}}(?:[{_DASHES}~]{{0,3}}|[{_POINT_CHARS}]{{1,9}})\s{{0,2}})"
+_GROUP_GAP = rf"(?:\s{{0,2}}(?:[{_DASHES}~]{{0,6}}|[{_POINT_CHARS}]{{1,9}})\s{{0,2}})"
 _NOT_AFTER = r"(?<![0-9])(?<![0-9]\.)"
 _ID_SHAPED = re.compile(
     rf"{_NOT_AFTER}(?:[1-9](?:{_SEP}?[0-9]){{16}}{_SEP}?[0-9Xx]"
@@ -292,12 +292,23 @@ _FORMAT = re.compile(
 _OTHER_DECIMAL = re.compile(r"[^\D0-9]")  # one NFKC leaves as it is: ٣, ३, …
 # Chinese numerals as people say a number digit by digit (幺 for 1), read as digits only in a run
 # as long as a mobile number's digits, perhaps grouped: text with numerals in it is not a number.
-_NUMERALS = "〇零一二三四五六七八九幺"
-_NUMERAL_DIGITS = str.maketrans(_NUMERALS, "001234567891")
+# A run may mix them with digits (139一二三四〇〇〇四), read so only if it holds three numerals or
+# more and only besides the text as it is: numerals after a number in digits are words
+# (13812345678一直未接, 13812345678一二三月未接).
+# 大写 (the forms of amounts: 壹贰叁…, traditional 貳參陸 too) and 两 for 2 read as digits alike.
+_NUMERAL_DIGITS = str.maketrans(
+    {**dict(zip("〇零一二三四五六七八九幺", "001234567891", strict=True)), **dict.fromkeys("两兩贰貳", "2"),
+     **dict(zip("壹叁參肆伍陆陸柒捌玖", "1334566789", strict=True))}
+)  # fmt: skip
+_NUMERALS = "".join(map(chr, _NUMERAL_DIGITS))
 _DIGIT_OR_NUMERAL = re.compile(rf"[\d{_NUMERALS}]")  # \d: a decimal digit of any script
+# Between two of a run's digits any separators a number's groups may have (`_SEP`, `_GROUP_GAP`),
+# taken possessively: a run only says where numerals are read as digits (the patterns above
+# then say what is a number), and one way to read each gap keeps a long text linear.
+_RUN_GAP = rf"[\s{_DASHES}{re.escape(_OTHER_SEPARATORS)}]{{0,13}}+"
 _NUMERAL_RUN = re.compile(
-    rf"(?<![0-9])[{_NUMERALS}](?:(?:{_SEP}?|{_GROUP_GAP})[{_NUMERALS}]){{{_SHORTEST_NUMBER - 1},}}"
-    r"(?![0-9])"
+    rf"(?<![0-9{_NUMERALS}])[0-9{_NUMERALS}](?:{_RUN_GAP}[0-9{_NUMERALS}])"
+    rf"{{{_SHORTEST_NUMBER - 1},}}(?![0-9{_NUMERALS}])"
 )
 
 
@@ -352,11 +363,15 @@ def _numbers_in(text: str) -> list[tuple[int, int, str]]:
     """(start, end, normalised number) of each ID-card or mobile number in the folded text."""
     if len(text) < _SHORTEST_NUMBER:
         return []
-    if not text.isascii():
-        text = _as_digits(text)
-    if _ANY_DIGIT.search(text) is None:
-        return []
     found: list[tuple[int, int, str]] = []
+    for reading in [text] if text.isascii() else _digit_readings(text):
+        if _ANY_DIGIT.search(reading) is not None:
+            _find_numbers(reading, found)
+    return sorted(found)
+
+
+def _find_numbers(text: str, found: list[tuple[int, int, str]]) -> None:
+    """Add to `found` each number in a text read as digits that overlaps none found already."""
     scans = [(_ID_SHAPED, _read_id), (_OLD_ID_SHAPED, _read_old_id)] if len(text) >= 15 else []
     if "e" in text or "E" in text:
         scans.append((_FLOAT_ID, _read_float_id))
@@ -370,20 +385,35 @@ def _numbers_in(text: str) -> list[tuple[int, int, str]]:
             else:
                 found.append((start, end, number))
                 at = end
-    return sorted(found)
 
 
-def _as_digits(text: str) -> str:
+def _digit_readings(text: str) -> list[str]:
     """The text with other scripts' decimal digits, and runs of Chinese numerals (`_NUMERAL_RUN`),
     written as ASCII digits, and middle dots and the midline ellipsis as · and . (`_POINTS`),
-    character for character (what is found keeps its place)."""
+    character for character (what is found keeps its place); then, if it has any, the same with
+    the runs mixing numerals and digits read as digits too."""
     if _POINT_LIKE.search(text) is not None:
         text = text.translate(_POINTS)
     if _OTHER_DECIMAL.search(text) is not None:
         text = _OTHER_DECIMAL.sub(lambda digit: str(unicodedata.decimal(digit[0])), text)
-    if _NUMERAL_RUN.search(text) is not None:
-        text = _NUMERAL_RUN.sub(lambda run: run[0].translate(_NUMERAL_DIGITS), text)
-    return text
+    if _NUMERAL_RUN.search(text) is None:
+        return [text]
+    plain = _NUMERAL_RUN.sub(lambda run: _run_as_digits(run[0], mixed=False), text)
+    mixed = _NUMERAL_RUN.sub(lambda run: _run_as_digits(run[0], mixed=True), text)
+    return [plain] if mixed == plain else [plain, mixed]
+
+
+def _run_as_digits(run: str, *, mixed: bool) -> str:
+    """A run of numerals (`_NUMERAL_RUN`) as digits: one of numerals alone; one mixing them with
+    digits if `mixed` and it holds three numerals or more; else as it is."""
+    digits = run.translate(_NUMERAL_DIGITS)
+    if not _ANY_DIGIT.search(run):
+        return digits
+    numerals = sum(a != b for a, b in zip(run, digits, strict=True))
+    return digits if mixed and numerals >= _FEWEST_NUMERALS else run
+
+
+_FEWEST_NUMERALS = 3  # in a run mixed with digits (`_run_as_digits`)
 
 
 def _grouped(text: str, start: int, end: int) -> bool:
