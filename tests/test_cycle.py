@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import re
 
 import pandas as pd
 import pytest
@@ -20,6 +21,7 @@ from hehu.oversight import cycle
 from hehu.oversight.cycle import Actor
 from hehu.records.schema import audit_log
 from hehu.records.store import open_store
+from hehu.render.units import unit_summary_html
 
 pytest_plugins = ["test_import_support"]  # fixtures: store (of db_url), home
 
@@ -419,3 +421,14 @@ def test_a_recommendation_assigned_to_no_unit_cannot_be_closed_as_done(store):
     cycle.close(store, REC2, actor=STAFF, now=at(7))
     statuses = store.read("recommendation").set_index("rec_id")["status"]
     assert statuses.to_dict() == {REC: "cannot", REC2: "done"}
+
+
+def test_each_figure_of_the_unit_table_stands_under_its_own_heading(store):
+    """Headings aligned as their figures are (the forum's, left over right-aligned figures, put
+    each figure under the next column's heading)."""
+    cycle.assign(store, REC2, {"fed_county": "2022-06-10"}, actor=STAFF, now=at(1))
+    html = unit_summary_html(cycle.unit_summary(load_records(store), as_of=dt.date(2022, 6, 11)))
+    heads = ["num" in a for a in re.findall(r"<th(\s[^>]*)?>", html)]
+    cells = ["num" in a for a in re.findall(r"<td(\s[^>]*)?>", html.split("</tr>")[1])]
+    assert len(heads) == len(cells) > 2
+    assert heads == cells == [False] + [True] * (len(cells) - 1)  # the unit's name left

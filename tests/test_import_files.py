@@ -746,6 +746,30 @@ def test_a_personal_number_in_the_file_name_never_reaches_the_audit_log(store, t
     assert "组织_….xlsx" in said and number not in said
 
 
+def test_the_report_never_repeats_a_number_from_the_file_sheet_or_header_names(store, tmp_path):
+    """A file, a sheet and an unrecognised column named with a phone number: the report (its
+    summary, notices, rows, file names) and the page say them without it (an audit found all
+    three in the report and its file name, while the audit log hid the file's)."""
+    in_file, in_sheet, in_header = "13912340000", "13912349999", "13912348888"
+    rows = [[*row, f"备注{in_header}" if n == 0 else "无"] for n, row in enumerate(org_rows())]
+    rows.append(
+        ["", "协会", "县级", "涟水县", "无"]
+    )  # a row refused: the 错误明细 sheet names its sheet
+    path = write_book(tmp_path / f"组织_张三{in_file}.xlsx", {f"组织{in_sheet}": rows})
+    report = import_file(store, path, report_dir=tmp_path / "reports")
+    assert report.accepted == 2 and report.rejected == 1
+    said = [report.summary_text(), report.source, *report.notices, str(report.report_path)]
+    said += [str(report.quarantine_path), *(f"{e.sheet} {e.column}" for e in report.errors)]
+    for frame in (report.summary_frame(), report.errors_frame()):
+        said.append(frame.to_csv())
+    book = openpyxl.load_workbook(report.report_path)
+    said += [str(c.value) for sheet in book for row in sheet.iter_rows() for c in row]
+    said = "\n".join(said)
+    assert "组织…" in said and "备注…" in said and "组织_张三…" in said
+    for number in (in_file, in_sheet, in_header):
+        assert number not in said
+
+
 def test_a_reason_never_repeats_a_personal_number_from_another_cell(store, tmp_path):
     """An ID number typed in 镇街 is refused there without being repeated, and the 村居 reason,
     which names the town it was looked for in, did repeat it in full (an audit found it)."""

@@ -144,7 +144,10 @@ class Importer:
         """Read, validate and (unless a dry run) write one file; write the report files. `name`
         is the file's name as its user knows it (an upload is kept under another)."""
         path = Path(path)
-        name = name or path.name
+        # A file named after a person's number (课程_张三13912340000.xlsx) is said without it, in
+        # the report, its file names and the page, as in the audit log.
+        name = pseudonym.without_personal_numbers(name or path.name)
+        stem = pseudonym.without_personal_numbers(path.stem)
         report = ImportReport(name, self.dry_run, self.kind, local_now())
         self.progress(0.0, "读取文件")
         started = time.perf_counter()
@@ -188,7 +191,7 @@ class Importer:
         # the import failed when it had not).
         estimated = {kind: dict(counts) for kind, counts in report.counts.items()}
         try:
-            write_report_files(report, folder, path.stem)
+            write_report_files(report, folder, stem)
         except Exception as exc:  # noqa: BLE001 - a full disk, a folder not writable, …
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise HehuError(
@@ -202,12 +205,12 @@ class Importer:
             except HehuError as exc:  # the transaction rolled back: say so in the report too
                 report.written, report.committed, report.pending = {}, False, False
                 report.notices.append(f"写入失败，未写入任何数据：{exc.zh}")
-                _rewrite_report(report, folder, path.stem)
+                _rewrite_report(report, folder, stem)
                 raise
             report.pending = False
             # Written again: "已写入" now, and the counts the transaction itself found (another
             # import may have written some of these meanwhile).
-            _recount_report(report, folder, path.stem, estimated)
+            _recount_report(report, folder, stem, estimated)
         self.progress(1.0, "完成")
         return report
 

@@ -13,6 +13,7 @@ from functools import cache
 
 from hehu.importing.cells import cell_text
 from hehu.importing.kinds import KIND_SPECS
+from hehu.records.pseudonym import without_personal_numbers
 
 HEADER_SCAN_ROWS = 30  # title rows above a header rarely exceed a handful; 30 is generous
 # A header naming this many fields of one kind is that kind even with a required column missing:
@@ -81,9 +82,10 @@ def match_header(text, kind: str) -> str | None:
 
 
 def header_label(cell) -> str:
-    """A header cell as the user wrote it (for messages), trimmed."""
+    """A header cell as the user wrote it (for messages and reports), trimmed, any personal
+    number in it written "…" (备注13912348888 is not a column of the register's)."""
     text = cell_text(cell)
-    return text if text is not None else ""
+    return "" if text is None else without_personal_numbers(text)
 
 
 def is_complete(kind: str, mapping: dict[int, str]) -> bool:

@@ -59,6 +59,10 @@ class RawSheet:
     cleaned: list[tuple[int, int]] = field(default_factory=list)
     hidden: bool = False
 
+    def __post_init__(self):
+        # A sheet named with a number (课程13912349999) is said without it wherever it is named.
+        self.name = without_personal_numbers(self.name)
+
 
 def read_workbook(path: str | Path, name: str | None = None) -> list[RawSheet]:
     """Every sheet of an .xlsx/.xls/.ods file (python-calamine, else openpyxl/xlrd) or a CSV,

@@ -24,7 +24,11 @@ def unit_summary_html(summary: pd.DataFrame, lang: str = "zh", key: str = "units
     heads = [UNIT_HEADER[lang == "en"]] + [
         vocab.label(SUMMARY_COLUMNS, c, lang) for c in SUMMARY_COLUMNS
     ]
-    head = "".join(f"<th>{html_text(h)}</th>" for h in heads)
+    # A figure's heading right-aligned over it, as its figures are (left, each figure stood
+    # under the next column's heading: the forum read 满意 1 where it was 0)
+    head = "".join(
+        f'<th class="{"num" if i else ""}">{html_text(h)}</th>' for i, h in enumerate(heads)
+    )
     body = "".join(
         f"<tr><td>{html_text(row['unit'])}</td>"
         + "".join(f'<td class="num">{html_text(cell_text(row[c], KINDS[c]))}</td>' for c in KINDS)
