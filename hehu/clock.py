@@ -45,6 +45,12 @@ def local_time(stored_utc) -> dt.datetime:
     return moment.astimezone(zone()).replace(tzinfo=None)
 
 
+def time_text(stored_utc, lang: str) -> str:
+    """A stored UTC timestamp as a page shows it: on the county's clock, to the minute, its zone
+    named (2022-05-18 10:00 北京时间)."""
+    return f"{local_time(stored_utc):%Y-%m-%d %H:%M} {zone_label(lang)}"
+
+
 def zone_label(lang: str) -> str:
     """How the zone is named beside a time: 北京时间 for Asia/Shanghai, else the zone's name."""
     from hehu.i18n import t  # the words live with every other interface text

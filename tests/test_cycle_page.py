@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hehu_fixtures import C, T
 
+from hehu.clock import time_text
 from hehu.oversight.cycle import Actor
 from widgets.pages.cycle import CycleState, CycleView, build_cycle_page
 
@@ -143,6 +144,11 @@ def test_the_whole_cycle_on_the_page(store):
         ("close", "李干事"),
     ]
     assert {"李干事", "公安王", "张代表"} <= set(store.read("audit_log")["actor"])
+    # each entry's time on the county's clock, named, as the inspections page shows it (it was
+    # the stored UTC with no zone: 02:00 here, 10:00 北京时间 there)
+    for at in mine["at"]:
+        assert time_text(at, "zh") in staff.history.value
+    assert f"{mine['at'].iloc[0]:%Y-%m-%d %H:%M}<" not in staff.history.value
     # the unit's line of the summary: 2 answers, 1 on time, 1 不满意, 1 满意, 满意率 50%
     summary = staff.summary.value
     assert "县公安局" in summary and "50%" in summary

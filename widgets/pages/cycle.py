@@ -16,6 +16,7 @@ import pandas as pd
 import traitlets
 
 from hehu import i18n
+from hehu.clock import time_text
 from hehu.disclosure import current_role
 from hehu.errors import HehuError
 from hehu.figures.metrics import Records
@@ -353,7 +354,7 @@ class CycleView(w.VBox):
             ]
             detail = " · ".join(str(p) for p in parts if p and not pd.isna(p))
             body += (
-                f"<tr><td>{pd.Timestamp(e['at']):%Y-%m-%d %H:%M}</td>"
+                f"<tr><td>{html_text(time_text(e['at'], lang))}</td>"
                 f"<td>{html_text(e['actor'])}</td>"
                 f"<td>{html_text(_label(vocab.REC_ENTRY_KINDS, e['kind'], lang))}</td>"
                 f"<td>{html_text(detail)}</td></tr>"

@@ -13,7 +13,7 @@ import ipywidgets as w
 import pandas as pd
 
 from hehu import i18n
-from hehu.clock import local_time, local_today, zone_label
+from hehu.clock import local_today, time_text
 from hehu.disclosure import current_actor, current_role
 from hehu.errors import HehuError
 from hehu.figures.metrics import Records, load_records
@@ -486,7 +486,7 @@ class FollowUp(w.VBox):
             items = f"<li>{html_text(t('no_history', lang))}</li>"
         else:
             items = "".join(
-                f"<li>{html_text(local_time(h.at).strftime('%Y-%m-%d %H:%M'))} {html_text(zone_label(lang))} · "
+                f"<li>{html_text(time_text(h.at, lang))} · "
                 f"{html_text(h.actor)} · {html_text(vocab.label(vocab.REC_ENTRY_KINDS, h.kind, lang))}"
                 + (
                     f" · {html_text(vocab.label(vocab.RATINGS, h.rating, lang))}"
