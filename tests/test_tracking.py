@@ -764,6 +764,14 @@ def test_charts_render_chinese_with_no_missing_glyphs(caplog):
     assert not re.findall(r"https?://(?!www\.w3\.org/)", html)  # only XML namespaces
 
 
+def test_a_hidden_bar_is_drawn_up_to_the_threshold_only_when_small():
+    """A "<5" is below 5: its bar goes up to it. A "*" may be any count (高沟镇's 140 must-visit
+    households): drawn at 5 on an axis of 0 to 5 it read as few, so it has no length."""
+    drawn = charts._drawn([7.0, 0.0, 0.0], [False, True, True], ["7", "<5", "*"])
+    assert drawn == [7.0, charts.HIDDEN_HEIGHT, 0.0]
+    assert charts._drawn([0.0], [True], None) == [charts.HIDDEN_HEIGHT]  # no texts: small
+
+
 def test_a_chart_is_the_same_for_the_same_data():
     args = (["甲"], [charts.Series("a", [1])])
     assert charts.bar_chart(*args, title="t", key="k") == charts.bar_chart(

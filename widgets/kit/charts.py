@@ -5,8 +5,9 @@ network and prints, scales and screenshots like the rest of the page; text is dr
 Chinese reads the same on a phone or projector whatever fonts it has. Builders return HTML strings
 and never display anything: the caller decides where a chart goes.
 
-Counts hidden from aggregate-only roles are drawn as hatched bars of a fixed height with the
-page's own text (the disclosure markers), so a chart never shows what the table hides.
+Counts hidden from aggregate-only roles are drawn as hatched bars with the page's own text (the
+disclosure markers), so a chart never shows what the table hides: a "<5" up to the threshold (it
+is below it), a "*" with no length (it may be any count: drawn at 5, 140 households read as few).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from hehu.disclosure import MARKERS
+from hehu.disclosure import HIDDEN_SMALL, MARKERS
 from widgets.kit.common import html_text
 
 # Tried in order; matplotlib falls back glyph by glyph, so Latin text keeps DejaVu's look when a
@@ -55,7 +56,7 @@ STYLE = {
 SERIES_COLOURS = ["#3b528b", "#5ec962", "#21918c", "#440154", "#fde725"]
 TARGET_COLOUR = "#d62728"
 HIDDEN_COLOUR = "#bbbbbb"
-HIDDEN_HEIGHT = 5  # hidden counts are 1..4 or a partner of one: drawn at the threshold
+HIDDEN_HEIGHT = 5  # a hidden small count is 1..4: drawn up to the threshold
 FIGURE_WIDTH = 6.0  # inches; SVG scales to the page, this sets the text size relative to it
 
 
@@ -68,6 +69,16 @@ class Series:
     texts: Sequence[str] | None = None
     hidden: Sequence[bool] | None = None
     colour: str | None = None
+
+
+def _drawn(values: list[float], hidden: list[bool], texts: Sequence[str] | None) -> list[float]:
+    """Each bar's length: its value, or for a hidden one up to the threshold if it is a small
+    count ("<5") and none if it may be any count ("*")."""
+    texts = texts or [HIDDEN_SMALL] * len(values)
+    return [
+        (HIDDEN_HEIGHT if text == HIDDEN_SMALL else 0.0) if h else v
+        for v, h, text in zip(values, hidden, texts, strict=True)
+    ]
 
 
 def cjk_font_name() -> str | None:
@@ -157,7 +168,7 @@ def bar_chart(
             colour = s.colour or SERIES_COLOURS[i % len(SERIES_COLOURS)]
             hidden = list(s.hidden or [False] * rows)
             values = [0.0 if v is None or math.isnan(float(v)) else float(v) for v in s.values]
-            drawn = [HIDDEN_HEIGHT if h else v for v, h in zip(values, hidden, strict=True)]
+            drawn = _drawn(values, hidden, s.texts)
             top = max(top, *drawn)
             ys = [r + (i - (len(series) - 1) / 2) * band for r in range(rows)]
             bars = ax.barh(ys, drawn, height=band * 0.9, color=colour, label=s.name)
@@ -236,13 +247,15 @@ def column_chart(
             xs = [j + (i - (len(series) - 1) / 2) * band for j in range(len(x))]
             values = [0.0 if v is None or math.isnan(float(v)) else float(v) for v in s.values]
             hidden = list(s.hidden or [False] * len(x))
-            drawn = [HIDDEN_HEIGHT if h else v for v, h in zip(values, hidden, strict=True)]
+            drawn = _drawn(values, hidden, s.texts)
             bars = ax.bar(xs, drawn, width=band * 0.9, color=colour, label=s.name)
-            for bar, is_hidden in zip(bars, hidden, strict=True):
+            for bar, is_hidden, text in zip(bars, hidden, s.texts or [""] * len(x), strict=True):
                 if is_hidden:
                     bar.set_facecolor("white")
                     bar.set_edgecolor(HIDDEN_COLOUR)
                     bar.set_hatch("///")
+                    ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), text,
+                            ha="center", va="bottom", fontsize=8, color="#333")  # fmt: skip
         every = _tick_every(len(x))
         ax.set_xticks(range(0, len(x), every), [x[j] for j in range(0, len(x), every)])
         ax.tick_params(axis="x", labelrotation=45, labelsize=9)
