@@ -127,3 +127,22 @@ def test_map_draws_in_chromium_with_network_blocked(page, tmp_path):
 
     assert errors == []
     assert blocked == []
+
+
+@pytest.mark.browser
+def test_a_wheel_over_the_map_scrolls_the_page_not_the_map(page, tmp_path):
+    """On the forum the map fills the screen: one turn of the wheel zoomed it out to a blob of
+    the county and the page stayed put (a review, 2026-12-04). The buttons still zoom."""
+    path = tmp_path / "map.html"
+    make_map().save(str(path))
+    page.set_viewport_size({"width": 800, "height": 600})
+    page.goto(path.as_uri())
+    page.locator("path.leaflet-interactive").first.wait_for(timeout=10_000)
+    zoom = "() => Object.values(window).find(v => v instanceof L.Map).getZoom()"
+    before = page.evaluate(zoom)
+    page.mouse.move(400, 300)
+    page.mouse.wheel(0, 600)
+    page.wait_for_timeout(500)  # Leaflet zooms after a short debounce
+    assert page.evaluate(zoom) == before
+    page.locator(".leaflet-control-zoom-out").click()
+    page.wait_for_function(f"({zoom})() === {before - 1}", timeout=5_000)

@@ -127,7 +127,11 @@ class OfflineMap(folium.Map):
     """A ``folium.Map`` whose page loads nothing from the network (blank base by default)."""
 
     def __init__(self, *args, tiles=None, full_jquery: bool = False, **kwargs):
-        """Create the map like ``folium.Map`` but with ``tiles=None`` by default."""
+        """Create the map like ``folium.Map`` but with ``tiles=None`` and no zooming by the
+        mouse wheel by default: a wheel turned over a map the width of a page scrolled the
+        map out to a blob of the county instead of scrolling the page (the buttons and a
+        pinch still zoom)."""
+        kwargs.setdefault("scroll_wheel_zoom", False)
         super().__init__(*args, tiles=tiles, **kwargs)
         # Per-instance lists: folium's add_js_link/add_css_link mutate these in place,
         # and a class-level list would leak one map's additions into every other map.
