@@ -379,7 +379,7 @@ def test_claims_page_upload_drill_down_and_roles(small_store, monkeypatch):
         "not_disclosed" if n in hidden else s for n, (_f, s, _c) in enumerate(SMALL_CLAIMS)
     ]
     table = text(view.table.value)
-    for word in ("不予公开", "记录不支持", "无相关记录", "文件有误", "未知指标"):
+    for word in ("不向本角色公开", "记录不支持", "无相关记录", "文件有误", "未知指标"):
         assert word in table
     # computed cases for the county (2) are a count of people: '<5' for a deputy
     first_row = re.search(r'<tr data-row="2".*?</tr>', view.table.value).group(0)

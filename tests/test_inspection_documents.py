@@ -142,7 +142,13 @@ def test_the_report_and_the_opinion_in_official_words(store):
     # the county's 2 cases are a small count: the check says so rather than confirm it
     claims = _table_rows(inspection_docx(d, records, "report"), 1)
     assert claims[1:] == [
-        ["示例县 接访维权事项", "2022-01-01–2022-12-31", "2", "<5", "涉及少数人员，不予公开"],
+        [
+            "示例县 接访维权事项",
+            "2022-01-01–2022-12-31",
+            "2",
+            "<5",
+            "不向本角色公开（涉及少数人员，或可推算出少数人员），无法核对",
+        ],
         ["甲镇 普法活动场次", "2022-01-01–2022-12-31", "9", "2", "记录不支持"],
     ]
     assert "“<5”表示" in report  # the legend of a deputy's figures
