@@ -272,8 +272,9 @@ def _rows_of(frame: pd.DataFrame, places: Collection[str]) -> pd.DataFrame:
 # 5: every place's hidden cells checked with all equations together; 6: cases resolved and
 # referred apart among the place figures; 7: pairings started and ended among them, and the
 # pairings page's tables every place's (hehu.figures.splits); 8: the gaps' overdue follow-ups
-# are the visits page's (screenings' too)
-FIGURES_FORMAT = 8
+# are the visits page's (screenings' too); 9: the pairings running disclosed with the children
+# paired where they are as many
+FIGURES_FORMAT = 9
 
 
 def shared_figures(
