@@ -23,7 +23,7 @@ import pytest
 from test_import_support import org_rows, snapshot, write_book
 
 from hehu.errors import HehuError
-from hehu.importing import import_file, workbook
+from hehu.importing import import_file, upload, workbook
 from hehu.records.store import open_store
 
 pytest_plugins = ["test_import_support"]  # fixtures: home, db_url, store
@@ -531,7 +531,7 @@ def test_a_spreadsheet_bomb_is_refused_in_one_line(bomb, private_db, home, tmp_p
 def test_an_upload_bomb_is_refused_before_it_is_kept(home, tmp_path):
     path = corner(tmp_path)
     with pytest.raises(HehuError, match="超过上限 500 列") as caught:
-        workbook.save_upload("组织.xlsx", path.read_bytes())
+        upload.save_upload("组织.xlsx", path.read_bytes())
     assert "\n" not in caught.value.zh
     assert not list((home / "imports").glob("*.xlsx"))
 

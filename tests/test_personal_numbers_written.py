@@ -428,6 +428,15 @@ def test_numerals_beside_a_number_leave_it_found():
     # three numerals after it: read as digits only besides the text as it is (一二三月 are months)
     assert personal_numbers("家长13812345678一二三月未接") == [MOBILE]
     assert without_personal_numbers("家长13812345678一二三月未接") == "家长…一二三月未接"
+    # 两, 大写 numerals, 陆 and 伍 beside a number in numerals are words (两次) or surnames: a
+    # review found the numbers lost once these were numerals too
+    assert personal_numbers("家长电话一三八一二三四五六七八两次未接通") == [MOBILE]
+    assert personal_numbers("联系人陆一三八一二三四五六七八") == [MOBILE]
+    assert personal_numbers("身份证三二〇八二六一九九〇〇一〇一一二三一两份复印件已收") == [ID]
+    assert personal_numbers("两一三八一二三四五六七八两") == [MOBILE]
+    assert personal_numbers("138一二三四五六七八两次未接") == [MOBILE]
+    assert personal_numbers("壹叁捌壹贰叁肆伍陆柒捌两次") == [MOBILE]
+    assert personal_numbers("1381234567八") == [MOBILE]  # one numeral among the digits
 
 
 def test_a_long_text_of_digits_numerals_and_gaps_is_read_at_once():

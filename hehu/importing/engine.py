@@ -48,6 +48,7 @@ from hehu.importing.cells import (
     parse_vocab,
     parse_year,
     split_list,
+    strip_controls,
     vocab_key,
 )
 from hehu.importing.headers import (
@@ -146,8 +147,8 @@ class Importer:
         path = Path(path)
         # A file named after a person's number (课程_张三13912340000.xlsx) is said without it, in
         # the report, its file names and the page, as in the audit log.
-        name = pseudonym.without_personal_numbers(name or path.name)
-        stem = pseudonym.without_personal_numbers(path.stem)
+        name = pseudonym.without_personal_numbers(strip_controls(name or path.name))
+        stem = pseudonym.without_personal_numbers(strip_controls(path.stem))
         report = ImportReport(name, self.dry_run, self.kind, local_now())
         self.progress(0.0, "读取文件")
         started = time.perf_counter()

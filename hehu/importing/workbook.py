@@ -35,12 +35,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from hehu.clock import local_now
 from hehu.errors import HehuError, first_line
 from hehu.importing.cells import CONTROL_CHARS, is_blank, strip_controls
 from hehu.importing.positions import column_letters, column_number, positions_above
 from hehu.records.pseudonym import without_personal_numbers
-from hehu.records.store import hehu_home
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".txt")
 
@@ -60,8 +58,13 @@ class RawSheet:
     hidden: bool = False
 
     def __post_init__(self):
-        # A sheet named with a number (课程13912349999) is said without it wherever it is named.
-        self.name = without_personal_numbers(self.name)
+        self.name = sheet_said(self.name)
+
+
+def sheet_said(title) -> str:
+    """A sheet's name as every message says it: without control characters, then without a
+    personal number (课程13912349999; in that order, so none is left joined across one)."""
+    return without_personal_numbers(strip_controls(str(title)))
 
 
 def read_workbook(path: str | Path, name: str | None = None) -> list[RawSheet]:
@@ -75,7 +78,6 @@ def read_workbook(path: str | Path, name: str | None = None) -> list[RawSheet]:
 def _without_controls(sheet: RawSheet, name: str) -> RawSheet:
     """Drop control characters from every text cell (one search over the whole sheet first);
     refuse the file if a cell holds more than MAX_CELL_CHARS characters."""
-    sheet.name = strip_controls(str(sheet.name))
     texts = [v for row in sheet.rows for v in row if type(v) is str]
     if texts and max(map(len, texts)) > MAX_CELL_CHARS:
         r, c, value = next(
@@ -153,7 +155,8 @@ def _read_calamine(path: Path) -> list[RawSheet]:
                 rows = [list(r) for r in rows]
             merged = sheet.merged_cell_ranges or []
             hidden = meta.visible != SheetVisibleEnum.Visible
-            sheets.append(RawSheet(meta.name, _fill_merged(rows, merged, meta.name), hidden=hidden))
+            filled = _fill_merged(rows, merged, sheet_said(meta.name))
+            sheets.append(RawSheet(meta.name, filled, hidden=hidden))
     return sheets
 
 
@@ -167,14 +170,14 @@ def _read_openpyxl(path: Path, name: str) -> list[RawSheet]:
         # The cells openpyxl read, wherever their positions put them (r="&#88;FD1048576" is
         # XFD1048576 to it, though the scan before reading saw no position there): its rows
         # make the whole rectangle from A1.
-        cells.reach(sheet.max_row, sheet.max_column, f"工作表“{sheet.title}”")
+        cells.reach(sheet.max_row, sheet.max_column, f"工作表“{sheet_said(sheet.title)}”")
         cells.next_sheet(sheet.max_row, sheet.max_column)
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
         merged = [
             ((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
             for r in sheet.merged_cells.ranges
         ]
-        filled = _fill_merged(rows, merged, sheet.title)
+        filled = _fill_merged(rows, merged, sheet_said(sheet.title))
         sheets.append(RawSheet(sheet.title, filled, hidden=sheet.sheet_state != "visible"))
     return sheets
 
@@ -738,64 +741,3 @@ class _OdsScan:
             if self.row_filled:
                 self.row_reach = self.row
                 self.cells.reach(self.row_reach, self.column_reach)
-
-
-# ===================================================================================== uploads
-
-
-def imports_dir() -> Path:
-    """Where uploads from the import page and their reports are kept: hehu_home()/imports."""
-    folder = hehu_home() / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)  # uploads and quarantine files hold names and ID numbers
-    return folder
-
-
-MAX_UPLOAD_BYTES = int(float(os.environ.get("HEHU_MAX_UPLOAD_MB", "20")) * 1024 * 1024)
-ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .xlsm and .ods are zip files
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # .xls is an OLE compound file
-
-
-def check_upload(file_name: str, content: bytes) -> str:
-    """The upload's suffix if its size and its content agree with its name; HehuError if not."""
-    name = Path(file_name).name
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise HehuError(
-            f"不支持的文件类型：{suffix or name}（可导入 .xlsx、.xls、.csv）",
-            f"unsupported file type: {suffix or name}",
-        )
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise HehuError(
-            f"文件过大：{len(content) / 1048576:.1f} MB，上限 {MAX_UPLOAD_BYTES / 1048576:.0f} MB；请拆分后分批导入",
-            f"file too large: {len(content) / 1048576:.1f} MB, limit {MAX_UPLOAD_BYTES / 1048576:.0f} MB",
-        )
-    if not content:
-        raise HehuError("文件是空的", "the file is empty")
-    # The name is only a claim: look at the bytes, so a renamed program or archive is refused.
-    if suffix in (".xlsx", ".xlsm", ".ods"):
-        ok = content.startswith(ZIP_MAGIC)
-    elif suffix == ".xls":
-        ok = content.startswith(OLE_MAGIC)
-    else:
-        ok = b"\x00" not in content[:65536] and not content.startswith((ZIP_MAGIC, OLE_MAGIC))
-    if not ok:
-        raise HehuError(
-            f"文件内容与扩展名 {suffix} 不符，已拒绝：请用 Excel 另存为正确格式后再导入",
-            f"the file's content does not match its {suffix} name; refused",
-        )
-    check_spreadsheet(content, name)  # what it unpacks to, before it is kept or read
-    return suffix
-
-
-def save_upload(file_name: str, content: bytes) -> Path:
-    """Keep an uploaded register in the imports folder under a timestamped, harmless name."""
-    name = Path(file_name).name  # never a path from the browser: only the last part, cleaned
-    suffix = check_upload(file_name, content)
-    stem = re.sub(r"[^\w\u4e00-\u9fff.-]+", "_", Path(name).stem)[:60] or "upload"
-    stamp = local_now().strftime("%Y%m%d-%H%M%S-%f")
-    path = imports_dir() / f"{stamp}_{stem}{suffix}"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(content)
-    return path

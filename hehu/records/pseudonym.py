@@ -220,7 +220,7 @@ def normalise_id_number(text: str) -> str:
 # forms and invisible characters, `_folded`; other scripts' digits and Chinese numerals read as
 # digits, `_digit_readings`), its digits grouped as people write them: by spaces and dashes, mixed as
 # they like, or by one of the other separators below. Between a number's own groups (a mobile's
-# 3-4-4, an ID's 6-8-4 or 6-4-4-4) also a wider gap (`_GROUP_GAP`): up to three dashes or tildes,
+# 3-4-4, an ID's 6-8-4 or 6-4-4-4) also a wider gap (`_GROUP_GAP`): up to six dashes or tildes,
 # or an ellipsis, with up to two spaces either side, as a Chinese input method types its dash
 # (——) and people space one out (138 —— 1234 —— 5678, 138 ～ 1234 ～ 5678, 138  1234  5678,
 # 138……1234……5678). Only there: between any two digits it would join a time to the next date
@@ -292,15 +292,15 @@ _FORMAT = re.compile(
 _OTHER_DECIMAL = re.compile(r"[^\D0-9]")  # one NFKC leaves as it is: ٣, ३, …
 # Chinese numerals as people say a number digit by digit (幺 for 1), read as digits only in a run
 # as long as a mobile number's digits, perhaps grouped: text with numerals in it is not a number.
-# A run may mix them with digits (139一二三四〇〇〇四), read so only if it holds three numerals or
-# more and only besides the text as it is: numerals after a number in digits are words
-# (13812345678一直未接, 13812345678一二三月未接).
+# A run may mix them with digits (139一二三四〇〇〇四); it is read several ways (`_run_readings`),
+# as a numeral beside a number may be a word (13812345678一直未接, 一三八…七八两次, 陆 a surname).
 # 大写 (the forms of amounts: 壹贰叁…, traditional 貳參陸 too) and 两 for 2 read as digits alike.
 _NUMERAL_DIGITS = str.maketrans(
     {**dict(zip("〇零一二三四五六七八九幺", "001234567891", strict=True)), **dict.fromkeys("两兩贰貳", "2"),
      **dict(zip("壹叁參肆伍陆陸柒捌玖", "1334566789", strict=True))}
 )  # fmt: skip
 _NUMERALS = "".join(map(chr, _NUMERAL_DIGITS))
+_WORD_NUMERALS = frozenset(_NUMERALS) - frozenset("〇零一二三四五六七八九幺")  # `_run_readings`
 _DIGIT_OR_NUMERAL = re.compile(rf"[\d{_NUMERALS}]")  # \d: a decimal digit of any script
 # Between two of a run's digits any separators a number's groups may have (`_SEP`, `_GROUP_GAP`),
 # taken possessively: a run only says where numerals are read as digits (the patterns above
@@ -325,7 +325,7 @@ def personal_numbers(text: str) -> list[str]:
     has lost its check digit: it counts without it, area starting 1–8 and a real date of birth
     sufficing, normalised to its 18 digits as read. A mobile number is 11 digits from 13 to 19,
     perhaps after +86, grouped as people write it (138.1234.5678, (138) 1234 5678), or one digit
-    per space (1 3 8 1 2 3 4 5 6 7 8). Between a number's own groups up to three dashes or
+    per space (1 3 8 1 2 3 4 5 6 7 8). Between a number's own groups up to six dashes or
     tildes, or an ellipsis, may stand, with up to two spaces either side (138——1234——5678, the
     dash of a Chinese input method; 138 - 1234 - 5678; 138 ～ 1234 ～ 5678; 138……1234……5678);
     or one Chinese full stop (138。1234。5678).
@@ -388,32 +388,40 @@ def _find_numbers(text: str, found: list[tuple[int, int, str]]) -> None:
 
 
 def _digit_readings(text: str) -> list[str]:
-    """The text with other scripts' decimal digits, and runs of Chinese numerals (`_NUMERAL_RUN`),
-    written as ASCII digits, and middle dots and the midline ellipsis as · and . (`_POINTS`),
-    character for character (what is found keeps its place); then, if it has any, the same with
-    the runs mixing numerals and digits read as digits too."""
+    """The text with other scripts' decimal digits written as ASCII digits, and middle dots and
+    the midline ellipsis as · and . (`_POINTS`), character for character (what is found keeps
+    its place); with runs of Chinese numerals (`_NUMERAL_RUN`) read as digits each way
+    `_run_readings` gives, one reading a way."""
     if _POINT_LIKE.search(text) is not None:
         text = text.translate(_POINTS)
     if _OTHER_DECIMAL.search(text) is not None:
         text = _OTHER_DECIMAL.sub(lambda digit: str(unicodedata.decimal(digit[0])), text)
     if _NUMERAL_RUN.search(text) is None:
         return [text]
-    plain = _NUMERAL_RUN.sub(lambda run: _run_as_digits(run[0], mixed=False), text)
-    mixed = _NUMERAL_RUN.sub(lambda run: _run_as_digits(run[0], mixed=True), text)
-    return [plain] if mixed == plain else [plain, mixed]
+    readings = [
+        _NUMERAL_RUN.sub(lambda run, way=way: _run_readings(run[0])[way], text)
+        for way in range(_RUN_WAYS)
+    ]
+    return list(dict.fromkeys(readings))
 
 
-def _run_as_digits(run: str, *, mixed: bool) -> str:
-    """A run of numerals (`_NUMERAL_RUN`) as digits: one of numerals alone; one mixing them with
-    digits if `mixed` and it holds three numerals or more; else as it is."""
+_RUN_WAYS = 5
+
+
+def _run_readings(run: str) -> tuple[str, ...]:
+    """A run of numerals, perhaps mixed with digits (`_NUMERAL_RUN`), read `_RUN_WAYS` ways:
+    every numeral a digit; then without the numeral at its end, at its start, or at both (a
+    numeral beside a number is often a word: 一三八…七八两次, 陆 a surname, 一直); then as
+    written, a run of numerals alone as digits (13812345678一二三月: the months are words)."""
     digits = run.translate(_NUMERAL_DIGITS)
-    if not _ANY_DIGIT.search(run):
-        return digits
-    numerals = sum(a != b for a, b in zip(run, digits, strict=True))
-    return digits if mixed and numerals >= _FEWEST_NUMERALS else run
-
-
-_FEWEST_NUMERALS = 3  # in a run mixed with digits (`_run_as_digits`)
+    # Only a numeral the plain digit-by-digit ones are not (一三八…九十 past a number's length is
+    # not one): a 大写 one, 两 (两次, 两人), 陆 and 伍 (surnames).
+    end = len(run) - (run[-1] in _WORD_NUMERALS)
+    start = int(run[0] in _WORD_NUMERALS)
+    last, first = digits[:end] + run[end:], run[:start] + digits[start:]
+    both = run[:start] + digits[start:end] + run[end:]
+    written = digits if _ANY_DIGIT.search(run) is None else run
+    return digits, last, first, both, written
 
 
 def _grouped(text: str, start: int, end: int) -> bool:

@@ -6,8 +6,9 @@ Chinese reads the same on a phone or projector whatever fonts it has. Builders r
 and never display anything: the caller decides where a chart goes.
 
 Counts hidden from aggregate-only roles are drawn as hatched bars with the page's own text (the
-disclosure markers), so a chart never shows what the table hides: a "<5" up to the threshold (it
-is below it), a "*" with no length (it may be any count: drawn at 5, 140 households read as few).
+disclosure markers), so a chart never shows what the table hides: a small count up to the
+threshold (it is below it), a complement with no length (it may be any count: drawn at 5, 140
+households read as few).
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ class Series:
 
 def _drawn(values: list[float], hidden: list[bool], texts: Sequence[str] | None) -> list[float]:
     """Each bar's length: its value, or for a hidden one up to the threshold if it is a small
-    count ("<5") and none if it may be any count ("*")."""
-    texts = texts or [HIDDEN_SMALL] * len(values)
+    count (`HIDDEN_SMALL`) and none if it may be any count (a complement, or no text said)."""
+    texts = texts or [""] * len(values)
     return [
         (HIDDEN_HEIGHT if text == HIDDEN_SMALL else 0.0) if h else v
         for v, h, text in zip(values, hidden, texts, strict=True)

@@ -18,7 +18,7 @@ from hehu.disclosure import current_actor, current_role, sees_person_rows
 from hehu.errors import HehuError
 from hehu.importing import KIND_SPECS, ImportReport, import_file
 from hehu.importing.report import read_output_file
-from hehu.importing.workbook import imports_dir, save_upload
+from hehu.importing.upload import imports_dir, save_upload
 from hehu.records.store import Store
 from widgets.kit.common import (
     error_box,

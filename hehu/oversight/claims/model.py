@@ -21,9 +21,9 @@ STATUSES: dict[str, tuple[str, str]] = {
     "not_supported": ("记录不支持", "not supported by the records"),
     "no_records": ("无相关记录", "no records"),
     "invalid": ("文件有误", "error in the file"),
-    # One status for a "<5" and a "*" (which one would tell the figure's size): said so that it
-    # is true of both (a county's 40 of 46 cases resolved, hidden to protect a small count
-    # elsewhere, read "涉及少数人员").
+    # One status for a small count and a complement (which one would tell the figure's size),
+    # said so that it is true of both (a county's 40 of 46 cases resolved, hidden to protect a
+    # small count elsewhere, read "涉及少数人员").
     "not_disclosed": (
         "不向本角色公开（涉及少数人员，或可推算出少数人员），无法核对",
         "not shown to your role (a count of few people, or one that would give such a count "
