@@ -513,16 +513,19 @@ def metrics_by_place(
     recs = recs[recs["date"] <= as_of] if len(recs) else recs
     open_recs = recs[recs["status"].isin(vocab.REC_OPEN_STATUSES)]
     out["recommendations_open"] = roll(records, open_recs, "place_code")
-    out["recommendations_overdue"] = roll(
-        records,
-        open_recs[open_recs["due_date"].notna() & (open_recs["due_date"] < as_of)],
-        "place_code",
-    )
+    out["recommendations_overdue"] = roll(records, recs[overdue(recs, as_of)], "place_code")
 
     frame = pd.DataFrame(out)[list(vocab.METRICS)]
     records._cache[key] = frame
     release_arrow_memory()
     return frame
+
+
+def overdue(recs: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Which recommendations are overdue on a day: still open after their due date (the one
+    rule of the metric, the briefing and the inspections page)."""
+    due = recs["due_date"]
+    return recs["status"].isin(vocab.REC_OPEN_STATUSES) & due.notna() & (due < as_of)
 
 
 def measures_as_of(measures: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:

@@ -9,7 +9,7 @@ import pandas as pd
 from hehu.disclosure import count_phrase, current_role, shown_number, shows_some
 from hehu.figures.areas import chain
 from hehu.figures.cache import period_choice_key
-from hehu.figures.metrics import Period, Records
+from hehu.figures.metrics import Period, Records, overdue
 from hehu.figures.places import (
     MUST_VISIT_NOT_VISITED,
     SinceLastTime,
@@ -239,11 +239,7 @@ def place_recommendations(records: Records, code: str, as_of: pd.Timestamp) -> p
     )
     above = set(chain(records.places, code))  # itself and each place above it
     recs = recs[in_codes(recs["place_code"], under | above) & (recs["date"] <= as_of)].copy()
-    recs["overdue"] = (
-        recs["status"].isin(vocab.REC_OPEN_STATUSES)
-        & recs["due_date"].notna()
-        & (recs["due_date"] < as_of)
-    )
+    recs["overdue"] = overdue(recs, as_of)
     recs["responsible_name"] = recs["responsible_org"].map(
         records["org"].set_index("org_id")["name"]
     )

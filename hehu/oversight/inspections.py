@@ -19,7 +19,7 @@ from hehu.clock import local_today
 from hehu.clock import zone as clock_zone
 from hehu.disclosure import current_role, current_unit
 from hehu.errors import HehuError, InvalidRecord
-from hehu.figures.metrics import Records, parse_date
+from hehu.figures.metrics import Records, overdue, parse_date
 from hehu.i18n import audit_what, join_list
 from hehu.oversight import free_text
 from hehu.oversight.cycle import Actor, require
@@ -250,11 +250,7 @@ def recommendations_for_place(
     if open_only:
         recs = recs[recs["status"].isin(vocab.REC_OPEN_STATUSES)]
     recs["relation"] = _relation(recs["place_code"], code, above)
-    recs["overdue"] = (
-        recs["status"].isin(vocab.REC_OPEN_STATUSES)
-        & recs["due_date"].notna()
-        & (recs["due_date"] < as_of)
-    )
+    recs["overdue"] = overdue(recs, as_of)
     recs["place_name"] = recs["place_code"].map(records.places.set_index("code")["name"])
     recs["responsible_name"] = recs["responsible_org"].map(
         records["org"].set_index("org_id")["name"]
