@@ -9,7 +9,7 @@ import pytest
 
 from hehu.errors import HehuError
 from hehu.importing import upload
-from hehu.importing.workbook import sheet_said
+from hehu.importing.workbook import name_said
 
 
 def xlsx_bytes() -> bytes:
@@ -69,4 +69,4 @@ def test_an_upload_named_with_a_number_is_kept_without_it(name):
 
 
 def test_a_sheet_name_loses_its_control_characters_before_its_number():
-    assert sheet_said("课程139\x7f1234\x7f5678") == "课程…"
+    assert name_said("课程139\x7f1234\x7f5678") == "课程…"

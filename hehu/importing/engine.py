@@ -48,7 +48,6 @@ from hehu.importing.cells import (
     parse_vocab,
     parse_year,
     split_list,
-    strip_controls,
     vocab_key,
 )
 from hehu.importing.headers import (
@@ -83,7 +82,7 @@ from hehu.importing.rows import (
 from hehu.importing.sheet_rows import BLANK as _BLANK
 from hehu.importing.sheet_rows import Refused as _Refused
 from hehu.importing.sheet_rows import data_rows, distinct_codes, distinct_pairs, row_values
-from hehu.importing.workbook import RawSheet, read_workbook
+from hehu.importing.workbook import RawSheet, name_said, read_workbook
 from hehu.records import pseudonym, vocab
 from hehu.records.pseudonym import personal_numbers
 from hehu.records.schema import RECORD_TABLES
@@ -147,8 +146,7 @@ class Importer:
         path = Path(path)
         # A file named after a person's number (课程_张三13912340000.xlsx) is said without it, in
         # the report, its file names and the page, as in the audit log.
-        name = pseudonym.without_personal_numbers(strip_controls(name or path.name))
-        stem = pseudonym.without_personal_numbers(strip_controls(path.stem))
+        name, stem = name_said(name or path.name), name_said(path.stem)
         report = ImportReport(name, self.dry_run, self.kind, local_now())
         self.progress(0.0, "读取文件")
         started = time.perf_counter()

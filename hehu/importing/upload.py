@@ -9,8 +9,7 @@ from pathlib import Path
 
 from hehu.clock import local_now
 from hehu.errors import HehuError
-from hehu.importing.workbook import SUPPORTED_SUFFIXES, check_spreadsheet
-from hehu.records.pseudonym import without_personal_numbers
+from hehu.importing.workbook import SUPPORTED_SUFFIXES, check_spreadsheet, name_said
 from hehu.records.store import hehu_home
 
 
@@ -66,7 +65,7 @@ def save_upload(file_name: str, content: bytes) -> Path:
     # A personal number in the name is cut before the name is cleaned (张三 139 12345678 would
     # become 张三_139_12345678, which no longer reads as one): the upload, its report and its
     # quarantine file are named from this.
-    stem = without_personal_numbers(Path(name).stem)
+    stem = name_said(Path(name).stem)
     stem = re.sub(r"[^\w\u4e00-\u9fff.-]+", "_", stem)[:60] or "upload"
     stamp = local_now().strftime("%Y%m%d-%H%M%S-%f")
     path = imports_dir() / f"{stamp}_{stem}{suffix}"

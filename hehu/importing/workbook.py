@@ -58,12 +58,13 @@ class RawSheet:
     hidden: bool = False
 
     def __post_init__(self):
-        self.name = sheet_said(self.name)
+        self.name = name_said(self.name)
 
 
-def sheet_said(title) -> str:
-    """A sheet's name as every message says it: without control characters, then without a
-    personal number (课程13912349999; in that order, so none is left joined across one)."""
+def name_said(title) -> str:
+    """A sheet's or a file's name as every message and file name says it: without control
+    characters, then without a personal number (课程13912349999; in that order, so none is left
+    joined across one)."""
     return without_personal_numbers(strip_controls(str(title)))
 
 
@@ -155,7 +156,7 @@ def _read_calamine(path: Path) -> list[RawSheet]:
                 rows = [list(r) for r in rows]
             merged = sheet.merged_cell_ranges or []
             hidden = meta.visible != SheetVisibleEnum.Visible
-            filled = _fill_merged(rows, merged, sheet_said(meta.name))
+            filled = _fill_merged(rows, merged, name_said(meta.name))
             sheets.append(RawSheet(meta.name, filled, hidden=hidden))
     return sheets
 
@@ -170,14 +171,14 @@ def _read_openpyxl(path: Path, name: str) -> list[RawSheet]:
         # The cells openpyxl read, wherever their positions put them (r="&#88;FD1048576" is
         # XFD1048576 to it, though the scan before reading saw no position there): its rows
         # make the whole rectangle from A1.
-        cells.reach(sheet.max_row, sheet.max_column, f"工作表“{sheet_said(sheet.title)}”")
+        cells.reach(sheet.max_row, sheet.max_column, f"工作表“{name_said(sheet.title)}”")
         cells.next_sheet(sheet.max_row, sheet.max_column)
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
         merged = [
             ((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
             for r in sheet.merged_cells.ranges
         ]
-        filled = _fill_merged(rows, merged, sheet_said(sheet.title))
+        filled = _fill_merged(rows, merged, name_said(sheet.title))
         sheets.append(RawSheet(sheet.title, filled, hidden=sheet.sheet_state != "visible"))
     return sheets
 

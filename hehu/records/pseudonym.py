@@ -408,6 +408,7 @@ def _digit_readings(text: str) -> list[str]:
 _RUN_WAYS = 5
 
 
+@lru_cache(maxsize=1024)  # each run is read once, not once for each way
 def _run_readings(run: str) -> tuple[str, ...]:
     """A run of numerals, perhaps mixed with digits (`_NUMERAL_RUN`), read `_RUN_WAYS` ways:
     every numeral a digit; then without the numeral at its end, at its start, or at both (a
